@@ -1,0 +1,128 @@
+// The event catalog and wire limits of ../shared/EVENTS.md: the one source of truth that the
+// server's zod schemas and the SDKs' types are both built from. Plain data, no dependencies,
+// so the browser SDK can import it without growing.
+
+/** Limits of the wire format (EVENTS.md, "Request"). */
+export const LIMITS = {
+  /** Events one request may carry; the server rejects a longer batch with 400. */
+  maxEventsPerBatch: 100,
+  /** Events the SDKs put in one request (a smaller batch retries cheaper). */
+  sdkMaxEventsPerRequest: 25,
+  /** Bytes the SDKs put in one request body; keepalive bodies are limited to 64 KiB in flight. */
+  sdkMaxRequestBytes: 60 * 1024,
+  maxPropsPerEvent: 25,
+  maxPropStringLength: 500,
+  maxFeedbackTextLength: 2000,
+  maxIdLength: 200,
+  maxContextStringLength: 64,
+  propKeyPattern: /^[a-z][a-z0-9_]{0,39}$/,
+  customNamePattern: /^[a-z][a-z0-9_.]{0,63}$/,
+} as const
+
+export type PropType = 'string' | 'number' | 'integer' | 'boolean'
+
+export interface PropSpec {
+  readonly type: PropType
+  readonly required?: boolean
+  readonly values?: readonly string[]
+  readonly min?: number
+  readonly max?: number
+  readonly maxLength?: number
+}
+
+const str = { type: 'string' } as const
+const reqStr = { type: 'string', required: true } as const
+const count = { type: 'integer', min: 0 } as const
+const reqDuration = { type: 'number', required: true, min: 0 } as const
+
+/** The catalog (EVENTS.md, "Catalog"): name -> props it knows. Other props are allowed. */
+export const CATALOG = {
+  app_start: { version: str },
+  app_stop: { uptime_ms: reqDuration },
+  app_crash: {
+    error_type: reqStr,
+    message: str,
+    fingerprint: str,
+    fatal: { type: 'boolean', required: true },
+  },
+  login: { method: str },
+  logout: { reason: str },
+  page_view: { path: { type: 'string', required: true, maxLength: 500 }, referrer_path: str },
+  feedback: {
+    rating: { type: 'integer', min: 1, max: 5 },
+    text: { type: 'string', maxLength: LIMITS.maxFeedbackTextLength },
+    topic: str,
+  },
+  cm_data_import: {
+    records: count,
+    duration_ms: { type: 'number', min: 0 },
+    status: { type: 'string', required: true, values: ['ok', 'failed'] },
+  },
+  report_query: { report: reqStr, duration_ms: reqDuration, rows: count, status: reqStr },
+  rule_add: { rule_type: str },
+  rule_change: { rule_type: str },
+  rule_remove: { rule_type: str },
+  label_add: { label_type: str },
+  label_change: { label_type: str },
+  label_remove: { label_type: str },
+} as const satisfies Record<string, Record<string, PropSpec>>
+
+export type CatalogName = keyof typeof CATALOG
+export const CATALOG_NAMES = Object.keys(CATALOG) as CatalogName[]
+
+export function isCatalogName(name: string): name is CatalogName {
+  return Object.prototype.hasOwnProperty.call(CATALOG, name)
+}
+
+type PropValue<S extends PropSpec> = S['values'] extends readonly string[]
+  ? S['values'][number]
+  : S['type'] extends 'string'
+    ? string
+    : S['type'] extends 'boolean'
+      ? boolean
+      : number
+
+type RequiredKeys<P> = { [K in keyof P]: P[K] extends { required: true } ? K : never }[keyof P]
+type OptionalKeys<P> = Exclude<keyof P, RequiredKeys<P>>
+
+/** The props type of a catalog event, e.g. `CatalogProps<'report_query'>`. */
+export type CatalogProps<N extends CatalogName> = {
+  -readonly [K in RequiredKeys<(typeof CATALOG)[N]>]: PropValue<(typeof CATALOG)[N][K] & PropSpec>
+} & {
+  -readonly [K in OptionalKeys<(typeof CATALOG)[N]>]?: PropValue<(typeof CATALOG)[N][K] & PropSpec>
+} & Props
+
+export type Props = Record<string, string | number | boolean>
+
+/** Batch-wide facts (EVENTS.md "context"); every field optional. */
+export interface BatchContext {
+  app_version?: string
+  deployment?: 'cloud' | 'onprem' | string
+  screen?: { w: number; h: number }
+  lang?: string
+  os?: { name: string; version?: string }
+}
+
+/** One event on the wire. */
+export interface WireEvent {
+  id: string
+  name: string
+  ts: number
+  user_id?: string
+  session_id?: string
+  org_id?: string
+  props?: Props
+}
+
+/** A request body of `POST /v1/batch`. */
+export interface WireBatch {
+  key?: string
+  sent_at?: number
+  context?: BatchContext
+  events: WireEvent[]
+}
+
+/** Statuses a client retries (EVENTS.md "Response"); other 4xx are final. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500
+}

@@ -1,0 +1,45 @@
+// The HTTP surface of Veil: ingestion, health, metrics, and the product managers' reports.
+// Errors become JSON in one place (onError), so every status has a body a developer can read.
+import { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import type { ClickHouseClient } from '@clickhouse/client'
+import { HttpError } from './http/errors.ts'
+import { createBatchHandler, type BatchDeps } from './http/batch-route.ts'
+
+export interface AppDeps extends BatchDeps {
+  client: ClickHouseClient
+  /** Extra routes mounted at the root (the reports API and dashboard). */
+  routes?: Hono[]
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono()
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) {
+      for (const [k, v] of Object.entries(err.headers)) c.header(k, v)
+      return c.json({ error: err.message }, err.status)
+    }
+    deps.metrics.inc('internal_errors_total')
+    deps.logger.error({ err: { type: err.name, message: err.message.slice(0, 200) } }, 'unhandled error')
+    return c.json({ error: 'internal error' }, 500)
+  })
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
+
+  // Browsers post text/plain from any origin (no preflight); JSON clients get a preflight answer.
+  app.use(
+    '/v1/batch',
+    cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization', 'Content-Encoding'], exposeHeaders: ['Retry-After'], maxAge: 86400 }),
+  )
+  app.post('/v1/batch', createBatchHandler(deps))
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/readyz', async (c) => {
+    const ping = await deps.client.ping().catch((e: unknown) => ({ success: false as const, error: e }))
+    return ping.success ? c.json({ status: 'ready' }) : c.json({ status: 'storage unreachable' }, 503)
+  })
+  app.get('/metrics', (c) => c.text(deps.metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }))
+
+  for (const routes of deps.routes ?? []) app.route('/', routes)
+  return app
+}

@@ -1,0 +1,88 @@
+// All configuration of Veil: one zod schema over environment variables, parsed once at start,
+// frozen and passed down. Nothing else in src/ reads process.env.
+import { z } from 'zod'
+import ipaddr from 'ipaddr.js'
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def)
+
+const cidrList = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    const out: [ipaddr.IPv4 | ipaddr.IPv6, number][] = []
+    for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+      try {
+        out.push(part.includes('/') ? ipaddr.parseCIDR(part) : toHostCidr(part))
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is not an IP address or CIDR range` })
+      }
+    }
+    return out
+  })
+
+function toHostCidr(ip: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  const addr = ipaddr.parse(ip)
+  return [addr, addr.kind() === 'ipv4' ? 32 : 128]
+}
+
+export const configSchema = z.object({
+  PORT: int(8080, 0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+  /** Embedded ClickHouse (chDB) data directory; unused with CLICKHOUSE_URL. */
+  DATA_DIR: z.string().default('./data'),
+  APPS_FILE: z.string().default('./apps.json'),
+  /** A ClickHouse server, e.g. http://clickhouse:8123; unset means the embedded engine. */
+  CLICKHOUSE_URL: z.url().optional(),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('veil'),
+  /** Proxies whose X-Forwarded-For is believed (PRIVACY.md 2): comma-separated IPs or CIDRs. */
+  TRUST_PROXY: cidrList,
+  /** 'standard' truncates IPv4 to /24 and IPv6 to /48; 'strict' to /16 and /32. */
+  IP_TRUNCATION: z.enum(['standard', 'strict']).default('standard'),
+  /** An operator's own City mmdb (GeoIP2 or DB-IP layout); default: the bundled DB-IP Lite. */
+  GEOIP_CITY_DB: z.string().optional(),
+  /** Months events and aggregates are kept (PRIVACY.md 7): at most 25. */
+  RETENTION_MONTHS: int(24, 1, 25),
+  MAX_BODY_BYTES: int(1024 * 1024, 1024),
+  MAX_EVENTS_PER_BATCH: int(100, 1, 10_000),
+  /** Events older than this (after clock correction) are rejected. Covers offline on-prem SDKs. */
+  MAX_EVENT_AGE_HOURS: int(24 * 30, 1),
+  /** Events up to this far in the future are clamped to the receive time; further ones rejected. */
+  MAX_FUTURE_SKEW_MINUTES: int(60, 0),
+  /** Per write key: sustained requests per second, and the burst allowed above it. */
+  RATE_LIMIT_RPS: int(1000, 1),
+  RATE_LIMIT_BURST: int(2000, 1),
+  /** Group commit: rows in one insert, wait for more rows, give up on storage after. */
+  WRITER_MAX_ROWS: int(50_000, 1),
+  WRITER_MAX_DELAY_MS: int(20, 0),
+  WRITER_TIMEOUT_MS: int(10_000, 100),
+  /** Rows waiting for storage before new requests get 503 (a bound, not a buffer to grow). */
+  WRITER_MAX_PENDING_ROWS: int(500_000, 1),
+  /** Event ids remembered to drop retried events before they reach storage. */
+  DEDUP_WINDOW_IDS: int(1_000_000, 0),
+  UA_CACHE_SIZE: int(10_000, 0),
+  GEO_CACHE_SIZE: int(50_000, 0),
+  HASH_CACHE_SIZE: int(200_000, 0),
+  SHUTDOWN_TIMEOUT_MS: int(15_000, 0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+})
+
+export type Config = Readonly<z.infer<typeof configSchema>>
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Parses the environment (or any record of strings, for tests) into a frozen Config. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const result = configSchema.safeParse(present)
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  return Object.freeze(result.data)
+}

@@ -1,0 +1,176 @@
+// POST /v1/batch (EVENTS.md): edge checks, then the pipeline, then the group-commit writer.
+// The answer is 202 only after the accepted events are committed; storage trouble is a 503 with
+// Retry-After and nothing half-acknowledged.
+import type { Context } from 'hono'
+import type { AppConfig, AppRegistry } from '../apps.ts'
+import type { Config } from '../config.ts'
+import type { Logger } from '../logger.ts'
+import type { Metrics } from '../metrics.ts'
+import type { Pipeline } from '../pipeline/index.ts'
+import { EMPTY_FACTS } from '../pipeline/index.ts'
+import { isDrop, type BatchFacts, type EventRow, type ParsedEvent } from '../pipeline/types.ts'
+import type { SaltStore } from '../privacy/salts.ts'
+import { scrubText } from '../privacy/scrub.ts'
+import type { IdDedup } from '../storage/dedup.ts'
+import { StorageUnavailableError, withDeadline, type Writer } from '../storage/writer.ts'
+import { createEnvelopeSchema, describeIssues, eventSchema, type Envelope } from './batch-schema.ts'
+import { clientIp } from './client-ip.ts'
+import { HttpError, badRequest } from './errors.ts'
+import { checkContentType, readBody } from './read-body.ts'
+import type { RateLimiter } from './rate-limit.ts'
+import { sanitizeRejected, type QuarantineRow } from './quarantine.ts'
+
+export interface BatchDeps {
+  config: Config
+  apps: AppRegistry
+  pipeline: Pipeline
+  salts: SaltStore
+  writer: Writer<EventRow>
+  quarantine: Writer<QuarantineRow>
+  dedup: IdDedup
+  rateLimiter: RateLimiter
+  metrics: Metrics
+  logger: Logger
+  now: () => number
+}
+
+interface Rejection {
+  index: number
+  reason: string
+}
+
+function findApp(deps: BatchDeps, c: Context, envelope: Envelope): AppConfig {
+  const auth = c.req.header('authorization')
+  const bearer = auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined
+  const key = envelope.key ?? bearer
+  if (!key) throw new HttpError(401, 'a write key is required: put it in the body as "key" or send Authorization: Bearer <write key>')
+  const app = deps.apps.byWriteKey(key)
+  if (!app) {
+    const isRead = deps.apps.byReadKey(key).length > 0
+    throw new HttpError(401, isRead ? 'this is a read key; sending events needs the app\'s write key' : 'unknown write key')
+  }
+  return app
+}
+
+function batchFacts(envelope: Envelope): BatchFacts {
+  const ctx = envelope.context ?? {}
+  return {
+    lang: ctx.lang ?? '',
+    screen_w: ctx.screen?.w ?? 0,
+    screen_h: ctx.screen?.h ?? 0,
+    app_version: ctx.app_version ? scrubText(ctx.app_version) : '',
+    deployment: ctx.deployment ? scrubText(ctx.deployment) : '',
+    os: ctx.os && { name: scrubText(ctx.os.name), version: ctx.os.version && scrubText(ctx.os.version) },
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw badRequest(`the body is not valid JSON (${(e as Error).message})`)
+  }
+}
+
+function peerAddress(c: Context): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
+  return env?.incoming?.socket?.remoteAddress
+}
+
+export function createBatchHandler(deps: BatchDeps) {
+  const { config, metrics } = deps
+  const envelopeSchema = createEnvelopeSchema(config.MAX_EVENTS_PER_BATCH)
+  const retryAfter = { 'Retry-After': '5' }
+
+  return async function batch(c: Context): Promise<Response> {
+    checkContentType(c.req.raw)
+    const text = await readBody(c.req.raw, config.MAX_BODY_BYTES)
+    const json = parseJson(text)
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw badRequest('the body must be a JSON object: {"key": ..., "events": [...]}')
+    }
+    const parsed = envelopeSchema.safeParse(json)
+    if (!parsed.success) throw badRequest(`not a batch: ${describeIssues(parsed.error)}`)
+    const envelope = parsed.data
+    const app = findApp(deps, c, envelope)
+
+    const wait = deps.rateLimiter.take(app.write_keys[0]!, app.rate_limit_rps ?? config.RATE_LIMIT_RPS)
+    if (wait > 0) {
+      metrics.inc('rate_limited_total')
+      throw new HttpError(429, `too many requests for this write key; retry in ${wait} s`, { 'Retry-After': String(wait) })
+    }
+
+    const receivedAt = deps.now()
+    const events = envelope.events
+    const req = deps.pipeline.request({
+      app,
+      gpc: c.req.header('sec-gpc') === '1',
+      client: {
+        ip: clientIp(peerAddress(c), c.req.header('x-forwarded-for') ?? null, config.TRUST_PROXY),
+        userAgent: c.req.header('user-agent'),
+      },
+      facts: { ...EMPTY_FACTS },
+    })
+    if (isDrop(req)) {
+      metrics.inc('dropped_events_total', { reason: req.drop }, events.length)
+      return c.json({ accepted: 0, rejected: events.map((_, index) => ({ index, reason: req.message })) }, 202)
+    }
+
+    let keys
+    try {
+      const [salt, orgKey] = await Promise.all([deps.salts.current(app.id, app.salt_rotation_hours), deps.salts.orgKey()])
+      keys = { appId: app.id, period: salt.period, salt: salt.salt, orgKey }
+    } catch (cause) {
+      throw new StorageUnavailableError('cannot read the salts from storage', 'failed', { cause })
+    }
+
+    const batch = batchFacts(envelope)
+    const rows: EventRow[] = []
+    const rejected: Rejection[] = []
+    const quarantined: QuarantineRow[] = []
+    const ctx = { appId: app.id, keys, req, batch, receivedAt, sentAt: envelope.sent_at, maxAgeMs: config.MAX_EVENT_AGE_HOURS * 3600_000, maxFutureMs: config.MAX_FUTURE_SKEW_MINUTES * 60_000 }
+    for (let index = 0; index < events.length; index++) {
+      const raw = events[index]
+      const valid = eventSchema.safeParse(raw)
+      let reason: string
+      let kind: string
+      if (valid.success) {
+        const row = deps.pipeline.event(valid.data as ParsedEvent, ctx)
+        if (!isDrop(row)) {
+          rows.push(row)
+          continue
+        }
+        reason = row.message
+        kind = row.drop
+      } else {
+        reason = describeIssues(valid.error)
+        kind = 'invalid'
+      }
+      rejected.push({ index, reason })
+      metrics.inc('rejected_events_total', { reason: kind })
+      quarantined.push([app.id, receivedAt, index, scrubText(reason), ...sanitizeRejected(raw)])
+    }
+
+    if (quarantined.length > 0) {
+      // Diagnostics, not part of the acknowledgement: a failure is counted, never a 503.
+      deps.quarantine.write(quarantined).catch(() => metrics.inc('quarantine_write_failures_total'))
+    }
+
+    const plan = deps.dedup.plan(rows, (r) => r[1])
+    const commit = deps.writer.write(plan.fresh)
+    deps.dedup.track(plan.fresh.map((r) => r[1]), commit)
+    try {
+      await withDeadline(Promise.all([commit, ...plan.waitFor]).then(() => undefined), config.WRITER_TIMEOUT_MS)
+    } catch (e) {
+      if (e instanceof StorageUnavailableError) {
+        metrics.inc('unavailable_total', { reason: e.reason })
+        deps.logger.warn({ app: app.id, events: rows.length, reason: e.reason, err: e.cause instanceof Error ? e.cause.message.slice(0, 200) : undefined }, 'batch not stored')
+        throw new HttpError(503, `events not stored: ${e.message}; retry later`, retryAfter, { cause: e })
+      }
+      throw e
+    }
+    metrics.inc('accepted_events_total', undefined, rows.length)
+    if (plan.duplicates > 0) metrics.inc('duplicate_events_total', undefined, plan.duplicates)
+    return c.json({ accepted: rows.length, rejected }, 202)
+  }
+}

@@ -1,0 +1,107 @@
+// The zod schemas of POST /v1/batch (EVENTS.md), built from the shared catalog so the SDKs and
+// the server agree. The envelope is checked as a whole; each event on its own, so that one bad
+// event is rejected without taking its batch down.
+import { z } from 'zod'
+import { CATALOG, LIMITS, isCatalogName, type PropSpec } from '../../sdk/core/catalog.ts'
+
+const shortString = z.string().max(LIMITS.maxContextStringLength)
+
+export const contextSchema = z
+  .object({
+    app_version: shortString.optional(),
+    deployment: shortString.optional(),
+    screen: z
+      .object({ w: z.number().int().min(0).max(65535), h: z.number().int().min(0).max(65535) })
+      .optional(),
+    lang: z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'lang must be a language tag such as de-DE').optional(),
+    os: z.object({ name: shortString, version: shortString.optional() }).optional(),
+  })
+  .optional()
+
+export function createEnvelopeSchema(maxEvents: number) {
+  return z.object({
+    key: z.string().max(200).optional(),
+    sent_at: z.number().finite().optional(),
+    context: contextSchema,
+    events: z
+      .array(z.unknown())
+      .min(1, 'events must hold at least one event')
+      .max(maxEvents, `a batch holds at most ${maxEvents} events`),
+  })
+}
+
+export type Envelope = z.infer<ReturnType<typeof createEnvelopeSchema>>
+
+const propValue = z.union(
+  [z.string(), z.number().finite(), z.boolean()],
+  'prop values must be a string, a finite number or a boolean',
+)
+
+const idString = z.string().min(1).max(LIMITS.maxIdLength)
+
+/** Checks one prop against its catalog spec; returns a message or undefined. */
+function checkSpec(key: string, spec: PropSpec, v: unknown): string | undefined {
+  if (v === undefined) return spec.required ? `props.${key} is required` : undefined
+  if (spec.type === 'boolean' && typeof v !== 'boolean') return `props.${key} must be a boolean`
+  if (spec.type === 'string') {
+    if (typeof v !== 'string') return `props.${key} must be a string`
+    if (spec.values && !spec.values.includes(v)) return `props.${key} must be one of ${spec.values.join(', ')}`
+    return undefined
+  }
+  if (spec.type === 'number' || spec.type === 'integer') {
+    if (typeof v !== 'number') return `props.${key} must be a number`
+    if (spec.type === 'integer' && !Number.isInteger(v)) return `props.${key} must be an integer`
+    if (spec.min !== undefined && v < spec.min) return `props.${key} must be at least ${spec.min}`
+    if (spec.max !== undefined && v > spec.max) return `props.${key} must be at most ${spec.max}`
+  }
+  return undefined
+}
+
+function maxLengthOf(name: string, key: string): number {
+  if (!isCatalogName(name)) return LIMITS.maxPropStringLength
+  const spec = (CATALOG[name] as Record<string, PropSpec>)[key]
+  return spec?.maxLength ?? LIMITS.maxPropStringLength
+}
+
+export const eventSchema = z
+  .object({
+    id: z.uuid('id must be a UUID'),
+    name: z
+      .string()
+      .regex(LIMITS.customNamePattern, 'name must match ^[a-z][a-z0-9_.]{0,63}$ (a catalog name or a custom one)'),
+    ts: z.number().int('ts must be epoch milliseconds').positive('ts must be epoch milliseconds'),
+    user_id: idString.optional(),
+    session_id: idString.optional(),
+    org_id: idString.optional(),
+    // A record keyed by a strict pattern: "__proto__", "constructor" and friends cannot pass.
+    props: z
+      .record(z.string().regex(LIMITS.propKeyPattern, 'prop keys must match ^[a-z][a-z0-9_]{0,39}$'), propValue)
+      .optional()
+      .default({}),
+  })
+  .superRefine((e, ctx) => {
+    const keys = Object.keys(e.props)
+    if (keys.length > LIMITS.maxPropsPerEvent) {
+      ctx.addIssue({ code: 'custom', path: ['props'], message: `an event has at most ${LIMITS.maxPropsPerEvent} props` })
+    }
+    for (const key of keys) {
+      const v = e.props[key]
+      if (typeof v === 'string' && v.length > maxLengthOf(e.name, key)) {
+        ctx.addIssue({ code: 'custom', path: ['props', key], message: `props.${key} is longer than ${maxLengthOf(e.name, key)} characters` })
+      }
+    }
+    if (!isCatalogName(e.name)) return
+    for (const [key, spec] of Object.entries(CATALOG[e.name] as Record<string, PropSpec>)) {
+      const problem = checkSpec(key, spec, e.props[key])
+      if (problem) ctx.addIssue({ code: 'custom', path: ['props', key], message: problem })
+    }
+  })
+
+/** One line a developer understands: the first problem, with where it is. */
+export function describeIssues(error: z.ZodError): string {
+  const issue = error.issues[0]
+  if (!issue) return 'invalid'
+  const where = issue.path.join('.')
+  if (issue.message.startsWith('props.') || issue.message.includes(where) || !where) return issue.message
+  return `${where}: ${issue.message}`
+}

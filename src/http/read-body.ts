@@ -1,0 +1,58 @@
+// Reads a request body within a byte limit (Hono's body-limit middleware, adapted): the limit
+// applies to what arrives and, for gzip, to what it inflates to, so neither a huge chunked
+// upload nor a gzip bomb can make the server buffer more than the limit.
+import { gunzip } from 'node:zlib'
+import { promisify } from 'node:util'
+import { HttpError } from './errors.ts'
+
+const gunzipAsync = promisify(gunzip)
+
+const tooLarge = (limit: number) =>
+  new HttpError(413, `the request body is larger than ${limit} bytes; send fewer events per batch`)
+
+async function readLimited(req: Request, limit: number): Promise<Buffer> {
+  const declared = req.headers.get('content-length')
+  if (declared !== null && Number(declared) > limit) throw tooLarge(limit)
+  if (!req.body) return Buffer.alloc(0)
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = req.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined)
+      throw tooLarge(limit)
+    }
+    chunks.push(value)
+  }
+  return chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks)
+}
+
+/** The decoded body text; 413 over the limit, 415 for an encoding other than gzip. */
+export async function readBody(req: Request, limit: number): Promise<string> {
+  const encoding = (req.headers.get('content-encoding') ?? 'identity').trim().toLowerCase()
+  if (encoding !== 'identity' && encoding !== 'gzip') {
+    throw new HttpError(415, `Content-Encoding "${encoding}" is not supported; send gzip or no encoding`)
+  }
+  const raw = await readLimited(req, limit)
+  if (encoding === 'identity') return raw.toString('utf8')
+  try {
+    const inflated = await gunzipAsync(raw, { maxOutputLength: limit })
+    return inflated.toString('utf8')
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new HttpError(413, `the request body inflates to more than ${limit} bytes`)
+    }
+    throw new HttpError(400, 'the body is not valid gzip data')
+  }
+}
+
+/** application/json or text/plain (browsers send text/plain to avoid a CORS preflight). */
+export function checkContentType(req: Request): void {
+  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type !== 'application/json' && type !== 'text/plain') {
+    throw new HttpError(415, `Content-Type must be application/json or text/plain, not "${type || 'missing'}"`)
+  }
+}

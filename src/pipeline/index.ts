@@ -1,0 +1,83 @@
+// What happens to a request and its events, in order: the privacy story of Veil in one list
+// (STYLE.md 1). Request steps run once per batch, event steps once per event. A step returns
+// the next value or a Drop with a reason; nothing here throws for expected outcomes.
+import type { Config } from '../config.ts'
+import { createTruncateIpStep } from './steps/truncate-ip.ts'
+import { createGeoLookup, createPutGeoStep, type GeoLookup } from './steps/put-geo.ts'
+import { createDropIpStep } from './steps/drop-ip.ts'
+import { createPutUserAgentStep } from './steps/put-user-agent.ts'
+import { createDropGpcStep } from './steps/drop-gpc.ts'
+import { createHashIdsStep, createIdHasher, type SaltedKeys } from './steps/hash-ids.ts'
+import { createScrubStringsStep } from './steps/scrub-strings.ts'
+import { createNormalisePathStep } from './steps/normalise-path.ts'
+import { createClampTimeStep, type TimeWindow } from './steps/clamp-time.ts'
+import { createToRowStep } from './steps/to-row.ts'
+import {
+  isDrop,
+  type BatchFacts,
+  type Drop,
+  type DropReason,
+  type EventRow,
+  type ParsedEvent,
+  type RejectReason,
+  type RequestState,
+} from './types.ts'
+
+export interface Pipeline {
+  /** Request steps: from the raw client to coarse facts, or a drop of the whole batch. */
+  request(req: RequestState): RequestState | Drop<DropReason>
+  /** Event steps: from a validated event to a row, or a rejection of this event. */
+  event(e: ParsedEvent, ctx: EventContext): EventRow | Drop<RejectReason>
+}
+
+export interface EventContext extends TimeWindow {
+  appId: string
+  keys: SaltedKeys
+  req: RequestState
+  batch: BatchFacts
+}
+
+export function createPipeline(
+  config: Pick<Config, 'IP_TRUNCATION' | 'UA_CACHE_SIZE' | 'HASH_CACHE_SIZE' | 'GEO_CACHE_SIZE' | 'GEOIP_CITY_DB'>,
+  geo: GeoLookup = createGeoLookup({ file: config.GEOIP_CITY_DB, cacheSize: config.GEO_CACHE_SIZE }),
+): Pipeline {
+  const requestSteps = [
+    createDropGpcStep(), //                          before anything is derived from the client
+    createTruncateIpStep(config.IP_TRUNCATION), //   first thing done to the address
+    createPutGeoStep(geo), //                        from the truncated address only
+    createDropIpStep(), //                           nothing of the address is kept
+    createPutUserAgentStep(config.UA_CACHE_SIZE), // families + majors; drops bots and the raw UA
+  ]
+  const hashIds = createHashIdsStep(createIdHasher(config.HASH_CACHE_SIZE)) // raw ids end here
+  const scrubStrings = createScrubStringsStep()
+  const normalisePath = createNormalisePathStep() // path props: after scrub, which skips them
+  const clampTime = createClampTimeStep()
+  const toRow = createToRowStep() // the row type has no field for raw data
+
+  return {
+    request(req) {
+      let state: RequestState = req
+      for (const step of requestSteps) {
+        const next = step(state)
+        if (isDrop(next)) return next
+        state = next
+      }
+      return state
+    },
+    event(e, ctx) {
+      const timed = clampTime(normalisePath(scrubStrings(hashIds(e, ctx.keys))), ctx)
+      if (isDrop(timed)) return timed
+      return toRow(timed, { appId: ctx.appId, receivedAt: ctx.receivedAt, client: ctx.req.facts, batch: ctx.batch })
+    },
+  }
+}
+
+export const EMPTY_FACTS = {
+  country: '',
+  city: '',
+  browser: '',
+  browser_version: '',
+  os: '',
+  os_version: '',
+  device_type: '',
+} as const

@@ -1,0 +1,51 @@
+// hash_ids: user_id and session_id become HMAC-SHA256 under the app's current rotating salt,
+// org_id under the installation's stable org key (PRIVACY.md 4). The raw ids end here.
+import { createHmac } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+import type { HashedEvent, ParsedEvent } from '../types.ts'
+
+/** 64 bits of the HMAC, hex: plenty to count distinct users, short to store. */
+export function hmacHex(key: Buffer, value: string): string {
+  return createHmac('sha256', key).update(value).digest('hex').slice(0, 16)
+}
+
+export interface SaltedKeys {
+  appId: string
+  period: number
+  salt: Buffer
+  orgKey: Buffer
+}
+
+/**
+ * HMAC costs ~4 us; the same user sends many events, so results are cached per salt period
+ * and id. The cache lives in memory only, like the request that carried the id.
+ */
+export function createIdHasher(cacheSize: number) {
+  const cache = new LRUCache<string, string>({ max: Math.max(1, cacheSize) })
+  /** `scope` names the key (app and period) so that apps never share cache entries. */
+  return function hashId(kind: 'u' | 's' | 'o', key: Buffer, scope: string, id: string | undefined): string {
+    if (id === undefined || id === '') return ''
+    const k = `${scope}\u0000${kind}\u0000${id}`
+    let h = cache.get(k)
+    if (h === undefined) {
+      h = hmacHex(key, `${kind}\u0000${id}`)
+      cache.set(k, h)
+    }
+    return h
+  }
+}
+
+export function createHashIdsStep(hashId: ReturnType<typeof createIdHasher>) {
+  return function hashIds(event: ParsedEvent, keys: SaltedKeys): HashedEvent {
+    const { user_id, session_id, org_id, ...rest } = event
+    const scope = `${keys.appId}:${keys.period}`
+    return {
+      ...rest,
+      user_hash: hashId('u', keys.salt, scope, user_id),
+      session_hash: hashId('s', keys.salt, scope, session_id),
+      // One org key for the installation, stable across periods: pseudonymous by design.
+      org_hash: hashId('o', keys.orgKey, 'org', org_id),
+      salt_period: keys.period,
+    }
+  }
+}

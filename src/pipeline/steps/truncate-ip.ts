@@ -1,0 +1,36 @@
+// truncate_ip: the first thing done to an address (PRIVACY.md 2). IPv4 keeps /24 (strict /16),
+// IPv6 keeps /48 (strict /32); IPv4-mapped IPv6 is treated as the IPv4 address it carries.
+import ipaddr from 'ipaddr.js'
+import type { RequestState } from '../types.ts'
+
+export type TruncationMode = 'standard' | 'strict'
+
+const PREFIX = { standard: { ipv4: 24, ipv6: 48 }, strict: { ipv4: 16, ipv6: 32 } } as const
+
+/** The network address of `ip` at the mode's prefix length, or undefined if it is not an IP. */
+export function truncateAddress(ip: string, mode: TruncationMode): string | undefined {
+  let addr: ipaddr.IPv4 | ipaddr.IPv6
+  try {
+    addr = ipaddr.parse(ip)
+  } catch {
+    return undefined
+  }
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
+    addr = (addr as ipaddr.IPv6).toIPv4Address()
+  }
+  const bits = addr.kind() === 'ipv4' ? PREFIX[mode].ipv4 : PREFIX[mode].ipv6
+  const bytes = addr.toByteArray()
+  for (let i = 0; i < bytes.length; i++) {
+    const keep = Math.max(0, Math.min(8, bits - i * 8))
+    bytes[i] &= (0xff << (8 - keep)) & 0xff
+  }
+  return ipaddr.fromByteArray(bytes).toString()
+}
+
+export function createTruncateIpStep(mode: TruncationMode) {
+  return function truncateIp(req: RequestState): RequestState {
+    const prefix = req.client.ip ? truncateAddress(req.client.ip, mode) : undefined
+    // The full address goes now; from here on only the prefix exists.
+    return { ...req, client: { ...req.client, ip: undefined }, ipPrefix: prefix }
+  }
+}

@@ -1,0 +1,121 @@
+// Rotating per-app salts (PRIVACY.md 4). A salt is 32 random bytes for one app and one period
+// (daily by default); it lives in ClickHouse so that every ingestion node uses the same one, and
+// it is deleted 48 hours after its period ends, after which its hashes can no longer be linked.
+import { randomBytes } from 'node:crypto'
+import type { ClickHouseClient } from '@clickhouse/client'
+
+export const SALT_GRACE_MS = 48 * 3600_000
+
+export interface CurrentSalt {
+  appId: string
+  period: number
+  salt: Buffer
+  /** When this salt stops being used; it is deleted SALT_GRACE_MS later. */
+  retiresAt: number
+}
+
+export interface SaltStore {
+  /** The salt of the app's current period, created if no node has created it yet. */
+  current(appId: string, rotationHours: number): Promise<CurrentSalt>
+  /** The stable key for org_id hashing (pseudonymous by design). */
+  orgKey(): Promise<Buffer>
+  /** Deletes every salt retired more than 48 hours ago; returns how many were deleted. */
+  purgeExpired(): Promise<number>
+}
+
+const toDateTime = (ms: number) => Math.floor(ms / 1000)
+
+export function createSaltStore(client: ClickHouseClient, now: () => number = Date.now): SaltStore {
+  const cache = new Map<string, CurrentSalt>()
+  const creating = new Map<string, Promise<CurrentSalt>>()
+  let org: Promise<Buffer> | undefined
+
+  async function readSalt(appId: string, period: number): Promise<string | undefined> {
+    // Several nodes may create a salt for the same period at once; all agree on the smallest.
+    const rs = await client.query({
+      query: 'SELECT min(salt) AS salt, count() AS n FROM salts WHERE app_id = {app:String} AND period = {period:UInt32}',
+      query_params: { app: appId, period },
+      format: 'JSONEachRow',
+    })
+    const [row] = await rs.json<{ salt: string; n: string | number }>()
+    return row && Number(row.n) > 0 ? row.salt : undefined
+  }
+
+  async function load(appId: string, period: number, periodMs: number): Promise<CurrentSalt> {
+    let salt = await readSalt(appId, period)
+    if (!salt) {
+      await client.insert({
+        table: 'salts',
+        values: [[appId, period, randomBytes(32).toString('hex'), now(), toDateTime((period + 1) * periodMs)]],
+        format: 'JSONCompactEachRow',
+      })
+      salt = (await readSalt(appId, period))!
+    }
+    return { appId, period, salt: Buffer.from(salt, 'hex'), retiresAt: (period + 1) * periodMs }
+  }
+
+  return {
+    async current(appId, rotationHours) {
+      const periodMs = rotationHours * 3600_000
+      const period = Math.floor(now() / periodMs)
+      const hit = cache.get(appId)
+      if (hit && hit.period === period) return hit
+      const key = `${appId}:${period}`
+      let pending = creating.get(key)
+      if (!pending) {
+        pending = load(appId, period, periodMs).finally(() => creating.delete(key))
+        creating.set(key, pending)
+      }
+      const fresh = await pending
+      // The previous period's salt leaves memory at once; the table keeps it 48 more hours.
+      cache.set(appId, fresh)
+      return fresh
+    },
+
+    orgKey() {
+      org ??= (async () => {
+        const read = async () => {
+          const rs = await client.query({
+            query: "SELECT min(value) AS v, count() AS n FROM secrets WHERE name = 'org_hash_key'",
+            format: 'JSONEachRow',
+          })
+          const [row] = await rs.json<{ v: string; n: string | number }>()
+          return row && Number(row.n) > 0 ? row.v : undefined
+        }
+        let v = await read()
+        if (!v) {
+          await client.insert({
+            table: 'secrets',
+            values: [['org_hash_key', randomBytes(32).toString('hex'), now()]],
+            format: 'JSONCompactEachRow',
+          })
+          v = (await read())!
+        }
+        return Buffer.from(v, 'hex')
+      })().catch((e: unknown) => {
+        org = undefined
+        throw e
+      })
+      return org
+    },
+
+    async purgeExpired() {
+      const cutoff = toDateTime(now() - SALT_GRACE_MS)
+      const rs = await client.query({
+        query: 'SELECT count() AS n FROM salts WHERE retired_at <= toDateTime({cutoff:UInt32})',
+        query_params: { cutoff },
+        format: 'JSONEachRow',
+      })
+      const n = Number((await rs.json<{ n: string }>())[0]?.n ?? 0)
+      if (n > 0) {
+        // The table's TTL deletes them too; this makes deletion prompt and checkable.
+        await client.command({
+          query: 'ALTER TABLE salts DELETE WHERE retired_at <= toDateTime({cutoff:UInt32})',
+          query_params: { cutoff },
+          clickhouse_settings: { mutations_sync: '1' },
+        })
+      }
+      return n
+    },
+  }
+}

@@ -1,0 +1,14 @@
+// Route modules mounted beside ingestion: the product managers' reports API and dashboard.
+import type { Hono } from 'hono'
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { AppRegistry } from './apps.ts'
+
+export interface RouteDeps {
+  client: ClickHouseClient
+  apps: AppRegistry
+  now: () => number
+}
+
+export function createRouteModules(_deps: RouteDeps): Hono[] {
+  return []
+}

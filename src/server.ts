@@ -1,0 +1,184 @@
+// Starts one Veil node: storage and migrations, apps, salts, pipeline, writers, HTTP server.
+// Used by main.ts and by tests, which inject a clock, a log destination or an insert that fails.
+import { createHash } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import { serve } from '@hono/node-server'
+import type { Hono } from 'hono'
+import type { DestinationStream } from 'pino'
+import type { Config } from './config.ts'
+import { createApp } from './app.ts'
+import { createAppRegistry, loadAppsFile, type AppConfig, type AppRegistry } from './apps.ts'
+import { createLogger, type Logger } from './logger.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+import { createPipeline } from './pipeline/index.ts'
+import { EVENT_COLUMNS, type EventRow } from './pipeline/types.ts'
+import { createSaltStore, type SaltStore } from './privacy/salts.ts'
+import { createRateLimiter } from './http/rate-limit.ts'
+import type { QuarantineRow } from './http/quarantine.ts'
+import { openStorage, type Storage } from './storage/client.ts'
+import { migrate } from './storage/migrate.ts'
+import { createIdDedup } from './storage/dedup.ts'
+import { createWriter, type Writer } from './storage/writer.ts'
+import { createRouteModules } from './routes.ts'
+
+export interface StartOptions {
+  now?: () => number
+  logDestination?: DestinationStream
+  /** Apps to serve instead of reading APPS_FILE. */
+  apps?: AppConfig[]
+  /** Replaces the events insert, e.g. with one that fails, to test the 503 path. */
+  wrapInsert?: (insert: InsertFn) => InsertFn
+  /** Don't listen on a socket (tests that use app.request()). */
+  listen?: boolean
+}
+
+export type InsertFn = (rows: EventRow[], token: string) => Promise<void>
+
+export interface Veil {
+  app: Hono
+  config: Config
+  storage: Storage
+  apps: AppRegistry
+  salts: SaltStore
+  metrics: Metrics
+  logger: Logger
+  writer: Writer<EventRow>
+  /** The port listened on (0 when not listening). */
+  port: number
+  /** The demo app's write key, when this start created APPS_FILE. */
+  createdDemoKey?: string
+  /** Stops accepting, flushes, closes storage; idempotent. */
+  stop(): Promise<void>
+}
+
+/** The insert token of a group of rows: a replay of the same rows is a no-op in ClickHouse. */
+export function tokenOfRows(rows: EventRow[]): string {
+  const h = createHash('sha256')
+  for (const r of rows) h.update(r[1])
+  return h.digest('hex')
+}
+
+export async function startVeil(config: Config, opts: StartOptions = {}): Promise<Veil> {
+  const now = opts.now ?? Date.now
+  const logger = createLogger(config.LOG_LEVEL, opts.logDestination)
+  const metrics = createMetrics()
+  const storage = await openStorage(config)
+  try {
+    const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS })
+    if (applied.length) logger.info({ applied }, 'migrations applied')
+  } catch (e) {
+    await storage.close()
+    throw e
+  }
+  const { client } = storage
+
+  let createdDemoKey: string | undefined
+  let appList = opts.apps
+  if (!appList) {
+    const loaded = loadAppsFile(config.APPS_FILE)
+    appList = loaded.apps
+    if (loaded.created) createdDemoKey = appList[0]!.write_keys[0]
+  }
+  const apps = createAppRegistry(appList)
+  const salts = createSaltStore(client, now)
+
+  const baseInsert: InsertFn = async (rows, token) => {
+    await client.insert({
+      table: 'events',
+      values: rows,
+      columns: EVENT_COLUMNS as unknown as [string, ...string[]],
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: { insert_deduplication_token: token },
+    })
+  }
+  const insert = opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert
+  const writer = createWriter<EventRow>({
+    insert,
+    tokenOf: tokenOfRows,
+    maxRows: config.WRITER_MAX_ROWS,
+    maxDelayMs: config.WRITER_MAX_DELAY_MS,
+    maxPendingRows: config.WRITER_MAX_PENDING_ROWS,
+  })
+  const quarantine = createWriter<QuarantineRow>({
+    insert: async (rows) => {
+      await client.insert({ table: 'quarantine', values: rows, format: 'JSONCompactEachRow' })
+    },
+    tokenOf: () => '',
+    maxRows: 10_000,
+    maxDelayMs: 200,
+    maxPendingRows: 100_000,
+  })
+  metrics.gauge('writer_pending_rows', () => writer.stats().pendingRows)
+  metrics.gauge('writer_inserts_total', () => writer.stats().inserts)
+  metrics.gauge('writer_rows_written_total', () => writer.stats().rowsWritten)
+  metrics.gauge('writer_failed_inserts_total', () => writer.stats().failedInserts)
+
+  // Remember the ids stored in the last hour, so a retry across a restart is stored once.
+  const dedup = createIdDedup(config.DEDUP_WINDOW_IDS)
+  if (config.DEDUP_WINDOW_IDS > 0) {
+    const rs = await client.query({
+      query: 'SELECT toString(event_id) AS id FROM events WHERE received_at > now64(3) - INTERVAL 1 HOUR ORDER BY received_at DESC LIMIT {n:UInt32}',
+      query_params: { n: config.DEDUP_WINDOW_IDS },
+      format: 'JSONCompactEachRow',
+    })
+    dedup.remember((await rs.json<[string]>()).map((r) => r[0]))
+  }
+
+  const pipeline = createPipeline(config)
+  const app = createApp({
+    config,
+    apps,
+    pipeline,
+    salts,
+    writer,
+    quarantine,
+    dedup,
+    rateLimiter: createRateLimiter(config.RATE_LIMIT_BURST, now),
+    metrics,
+    logger,
+    now,
+    client,
+    routes: createRouteModules({ client, apps, now }),
+  })
+
+  // Salts past their 48 hours go promptly (the table's TTL is the safety net).
+  const purge = () =>
+    salts.purgeExpired().then(
+      (n) => n > 0 && logger.info({ deleted: n }, 'expired salts deleted'),
+      (e: unknown) => logger.warn({ err: (e as Error).message }, 'salt purge failed'),
+    )
+  void purge()
+  const purgeTimer = setInterval(purge, 15 * 60_000)
+  purgeTimer.unref()
+
+  let server: Server | undefined
+  let port = 0
+  if (opts.listen !== false) {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s as Server)) as Server
+      s.once('error', reject)
+    })
+    server.keepAliveTimeout = 65_000
+    port = (server.address() as AddressInfo).port
+  }
+
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(purgeTimer)
+      const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve()
+      server?.closeIdleConnections()
+      // In-flight requests finish: their rows are flushed before storage closes.
+      const deadline = setTimeout(() => server?.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS)
+      deadline.unref()
+      await closed
+      clearTimeout(deadline)
+      await writer.shutdown()
+      await quarantine.shutdown()
+      await storage.close()
+      logger.info('stopped')
+    })())
+
+  return { app, config, storage, apps, salts, metrics, logger, writer, port, createdDemoKey, stop }
+}

@@ -1,0 +1,72 @@
+// Numbered SQL migrations (sql/NNNN_name.sql), applied in order at start and recorded in
+// schema_migrations, so a second start applies nothing and a new file applies once.
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import type { ClickHouseClient } from '@clickhouse/client'
+
+export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url))
+
+export interface MigrationOptions {
+  /** Months of retention substituted for {{RETENTION_MONTHS}} (PRIVACY.md 7). */
+  retentionMonths: number
+  dir?: string
+}
+
+export interface Migration {
+  version: number
+  name: string
+  statements: string[]
+}
+
+const FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/
+
+/** Reads the migrations of a folder, in version order, with placeholders filled in. */
+export function readMigrations(opts: MigrationOptions): Migration[] {
+  const dir = opts.dir ?? SQL_DIR
+  return readdirSync(dir)
+    .filter((f) => FILE.test(f))
+    .sort()
+    .map((file) => {
+      const [, version, name] = FILE.exec(file)!
+      const text = readFileSync(join(dir, file), 'utf8').replaceAll(
+        '{{RETENTION_MONTHS}}',
+        String(opts.retentionMonths),
+      )
+      return { version: Number(version), name, statements: splitStatements(text) }
+    })
+}
+
+/** Splits a file on semicolons that end a line; comments are dropped. */
+export function splitStatements(sql: string): string[] {
+  return sql
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n')
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
+
+/** Applies pending migrations; returns the versions applied now. */
+export async function migrate(client: ClickHouseClient, opts: MigrationOptions): Promise<number[]> {
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS schema_migrations
+      (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+      ENGINE = MergeTree ORDER BY version`,
+  })
+  const rs = await client.query({ query: 'SELECT version FROM schema_migrations', format: 'JSONEachRow' })
+  const done = new Set((await rs.json<{ version: number }>()).map((r) => Number(r.version)))
+  const applied: number[] = []
+  for (const m of readMigrations(opts)) {
+    if (done.has(m.version)) continue
+    for (const statement of m.statements) await client.command({ query: statement })
+    await client.insert({
+      table: 'schema_migrations',
+      values: [{ version: m.version, name: m.name }],
+      format: 'JSONEachRow',
+    })
+    applied.push(m.version)
+  }
+  return applied
+}

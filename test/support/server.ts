@@ -1,0 +1,75 @@
+// Runs a real Veil node for tests: Hono on a real socket, embedded chDB under a temp data
+// directory, the real migrations. chDB binds one data directory per process, so a test file
+// that restarts the server passes the same dataDir again.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config.ts'
+import { randomKey, type AppConfig } from '../../src/apps.ts'
+import { startVeil, type StartOptions, type Veil } from '../../src/server.ts'
+
+export interface TestServer {
+  url: string
+  port: number
+  dataDir: string
+  writeKey: string
+  readKey: string
+  appId: string
+  veil: Veil
+  query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>
+  stop(): Promise<void>
+}
+
+export interface TestServerOptions extends Omit<StartOptions, 'apps'> {
+  port?: number
+  dataDir?: string
+  env?: Record<string, string>
+  apps?: AppConfig[]
+}
+
+export function tempDir(prefix = 'veil-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** One app with fresh keys, the defaults of APPS_FILE. */
+export function testApp(id = 'test-app', overrides: Partial<AppConfig> = {}): AppConfig {
+  return {
+    id,
+    write_keys: [randomKey('wk')],
+    read_keys: [randomKey('rk')],
+    salt_rotation_hours: 24,
+    honor_gpc: true,
+    k_anonymity: 5,
+    ...overrides,
+  }
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? tempDir()
+  const config = loadConfig({
+    PORT: String(opts.port ?? 0),
+    HOST: '127.0.0.1',
+    DATA_DIR: join(dataDir, 'clickhouse'),
+    APPS_FILE: join(dataDir, 'apps.json'),
+    LOG_LEVEL: 'silent',
+    WRITER_MAX_DELAY_MS: '5',
+    ...opts.env,
+  })
+  const apps = opts.apps ?? [testApp()]
+  const veil = await startVeil(config, { ...opts, apps })
+  const app = apps[0]!
+  return {
+    url: `http://127.0.0.1:${veil.port}`,
+    port: veil.port,
+    dataDir,
+    writeKey: app.write_keys[0]!,
+    readKey: app.read_keys[0] ?? '',
+    appId: app.id,
+    veil,
+    async query<T>(sql: string, params?: Record<string, unknown>) {
+      const rs = await veil.storage.client.query({ query: sql, query_params: params, format: 'JSONEachRow' })
+      return rs.json<T>()
+    },
+    stop: () => veil.stop(),
+  }
+}
