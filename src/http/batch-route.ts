@@ -13,7 +13,7 @@ import type { SaltStore } from '../privacy/salts.ts'
 import { scrubText } from '../privacy/scrub.ts'
 import type { IdDedup } from '../storage/dedup.ts'
 import { StorageUnavailableError, withDeadline, type Writer } from '../storage/writer.ts'
-import { createEnvelopeSchema, describeIssues, eventSchema, type Envelope } from './batch-schema.ts'
+import { createEnvelopeSchema, describeIssues, parseEvent, type Envelope } from './batch-schema.ts'
 import { clientIp } from './client-ip.ts'
 import { HttpError, badRequest } from './errors.ts'
 import { checkContentType, readBody } from './read-body.ts'
@@ -131,11 +131,11 @@ export function createBatchHandler(deps: BatchDeps) {
     const ctx = { appId: app.id, keys, req, batch, receivedAt, sentAt: envelope.sent_at, maxAgeMs: config.MAX_EVENT_AGE_HOURS * 3600_000, maxFutureMs: config.MAX_FUTURE_SKEW_MINUTES * 60_000 }
     for (let index = 0; index < events.length; index++) {
       const raw = events[index]
-      const valid = eventSchema.safeParse(raw)
+      const valid = parseEvent(raw)
       let reason: string
       let kind: string
-      if (valid.success) {
-        const row = deps.pipeline.event(valid.data as ParsedEvent, ctx)
+      if (valid.ok) {
+        const row = deps.pipeline.event(valid.event as ParsedEvent, ctx)
         if (!isDrop(row)) {
           rows.push(row)
           continue
@@ -143,7 +143,7 @@ export function createBatchHandler(deps: BatchDeps) {
         reason = row.message
         kind = row.drop
       } else {
-        reason = describeIssues(valid.error)
+        reason = valid.reason
         kind = 'invalid'
       }
       rejected.push({ index, reason })

@@ -63,6 +63,13 @@ function maxLengthOf(name: string, key: string): number {
   return spec?.maxLength ?? LIMITS.maxPropStringLength
 }
 
+// zod's record silently skips an own "__proto__" key (JSON.parse creates one); a sender who
+// tries it gets a rejection that says so rather than a silently changed event.
+const propsSchema = z
+  .record(z.string().regex(LIMITS.propKeyPattern, 'prop keys must match ^[a-z][a-z0-9_]{0,39}$'), propValue)
+  .optional()
+  .default({})
+
 export const eventSchema = z
   .object({
     id: z.uuid('id must be a UUID'),
@@ -73,11 +80,7 @@ export const eventSchema = z
     user_id: idString.optional(),
     session_id: idString.optional(),
     org_id: idString.optional(),
-    // A record keyed by a strict pattern: "__proto__", "constructor" and friends cannot pass.
-    props: z
-      .record(z.string().regex(LIMITS.propKeyPattern, 'prop keys must match ^[a-z][a-z0-9_]{0,39}$'), propValue)
-      .optional()
-      .default({}),
+    props: propsSchema,
   })
   .superRefine((e, ctx) => {
     const keys = Object.keys(e.props)
@@ -96,6 +99,21 @@ export const eventSchema = z
       if (problem) ctx.addIssue({ code: 'custom', path: ['props', key], message: problem })
     }
   })
+
+export type EventParse = { ok: true; event: z.infer<typeof eventSchema> } | { ok: false; reason: string }
+
+/**
+ * One event off the wire. zod's record silently skips an own "__proto__" key (JSON.parse makes
+ * one); a sender who tries it gets a rejection that says so, not a silently changed event.
+ */
+export function parseEvent(raw: unknown): EventParse {
+  const props = (raw as { props?: unknown } | null)?.props
+  if (typeof props === 'object' && props !== null && Object.prototype.hasOwnProperty.call(props, '__proto__')) {
+    return { ok: false, reason: 'prop key "__proto__" is not allowed; prop keys must match ^[a-z][a-z0-9_]{0,39}$' }
+  }
+  const r = eventSchema.safeParse(raw)
+  return r.success ? { ok: true, event: r.data } : { ok: false, reason: describeIssues(r.error) }
+}
 
 /** One line a developer understands: the first problem, with where it is. */
 export function describeIssues(error: z.ZodError): string {

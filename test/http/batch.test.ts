@@ -1,0 +1,261 @@
+// POST /v1/batch through app.request(): every limit and bad input gets its status and a clear
+// message, the server keeps serving, and the valid events of a mixed batch are stored.
+// Storage is the real embedded ClickHouse with the real migrations.
+import { gzipSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestServer, testApp, type TestServer } from '../support/server.ts'
+import { batch, event, post } from '../support/batch.ts'
+
+let s: TestServer
+const limited = testApp('limited', { rate_limit_rps: 1 })
+
+beforeAll(async () => {
+  s = await startTestServer({
+    listen: false,
+    apps: [testApp('test-app'), limited],
+    env: { MAX_BODY_BYTES: '20000', RATE_LIMIT_BURST: '2' },
+  })
+})
+afterAll(() => s?.stop())
+
+const send = (init: RequestInit, path = '/v1/batch') => s.veil.app.request(path, init)
+const count = async (ids: string[]) =>
+  Number((await s.query<{ n: string }>('SELECT count() AS n FROM events WHERE toString(event_id) IN {ids:Array(String)}', { ids }))[0]!.n)
+
+async function expectError(res: Response, status: number, message: RegExp) {
+  expect(res.status).toBe(status)
+  const body = (await res.json()) as { error: string }
+  expect(body.error).toMatch(message)
+}
+
+describe('accepted batches', () => {
+  it('stores the events of a valid batch and answers 202 with the count', async () => {
+    const events = [event(), event({ name: 'page_view', props: { path: '/orders/123?x=1' } })]
+    const res = await send(post(batch(s.writeKey, events)))
+    expect(res.status).toBe(202)
+    expect(await res.json()).toEqual({ accepted: 2, rejected: [] })
+    expect(await count(events.map((e) => e.id))).toBe(2)
+  })
+
+  it('accepts the write key as a Bearer token and an application/json body', async () => {
+    const e = event()
+    const res = await send(post({ events: [e] }, { 'Content-Type': 'application/json', Authorization: `Bearer ${s.writeKey}` }))
+    expect(res.status).toBe(202)
+    expect(await count([e.id])).toBe(1)
+  })
+
+  it('accepts a gzip body', async () => {
+    const e = event()
+    const res = await send(post(gzipSync(JSON.stringify(batch(s.writeKey, [e]))), { 'Content-Encoding': 'gzip' }))
+    expect(res.status).toBe(202)
+    expect(await count([e.id])).toBe(1)
+  })
+
+  it('stores the valid events of a mixed batch and lists the others by index and reason', async () => {
+    const good = [event(), event({ name: 'report_query', props: { report: 'alarms', duration_ms: 12, status: 'ok' } })]
+    const res = await send(
+      post(
+        batch(s.writeKey, [
+          good[0],
+          { ...event(), name: 'Bad Name!' },
+          { ...event(), ts: 'yesterday' },
+          good[1],
+          { ...event(), name: 'report_query', props: { report: 'alarms' } },
+          { ...event(), props: { nested: { deep: true } } },
+          'not an event',
+        ]),
+      ),
+    )
+    expect(res.status).toBe(202)
+    const body = (await res.json()) as { accepted: number; rejected: { index: number; reason: string }[] }
+    expect(body.accepted).toBe(2)
+    expect(body.rejected.map((r) => r.index)).toEqual([1, 2, 4, 5, 6])
+    expect(body.rejected[0]!.reason).toMatch(/name must match/)
+    expect(body.rejected[1]!.reason).toMatch(/ts/)
+    expect(body.rejected[2]!.reason).toMatch(/props\.duration_ms is required/)
+    expect(body.rejected[3]!.reason).toMatch(/string, a finite number or a boolean/)
+    expect(await count(good.map((e) => e.id))).toBe(2)
+  })
+
+  it('quarantines rejected events with their reason, without identifiers', async () => {
+    await send(post(batch(s.writeKey, [{ ...event(), name: 'Quarantine Me', user_id: 'quarantined-user-7' }])))
+    await s.veil.writer.flush()
+    // The quarantine writer is not part of the acknowledgement; wait for its own flush.
+    let rows: { reason: string; event: string }[] = []
+    for (let i = 0; i < 50 && rows.length === 0; i++) {
+      rows = await s.query("SELECT reason, event FROM quarantine WHERE event LIKE '%Quarantine Me%'")
+      if (rows.length === 0) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(rows).toHaveLength(1)
+    expect(rows[0]!.reason).toMatch(/name must match/)
+    expect(rows[0]!.event).not.toContain('quarantined-user-7')
+  })
+})
+
+describe('limits and bad input', () => {
+  it('refuses a body over MAX_BODY_BYTES with 413', async () => {
+    const big = batch(s.writeKey, [event({ props: { text: 'x'.repeat(30_000) } })])
+    await expectError(await send(post(big)), 413, /larger than 20000 bytes/)
+  })
+
+  it('refuses an oversized chunked body (no Content-Length) with 413', async () => {
+    const chunk = new TextEncoder().encode('x'.repeat(8000))
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 10) controller.enqueue(chunk)
+        else controller.close()
+      },
+    })
+    const init = { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body, duplex: 'half' } as RequestInit
+    await expectError(await send(init), 413, /larger than 20000 bytes/)
+    expect(sent).toBeLessThan(10) // reading stopped at the limit
+  })
+
+  it('refuses a gzip bomb by its inflated size with 413', async () => {
+    const bomb = gzipSync(Buffer.alloc(15_000_000, 0x20))
+    expect(bomb.length).toBeLessThan(20_000)
+    await expectError(await send(post(bomb, { 'Content-Encoding': 'gzip' })), 413, /inflates to more than 20000 bytes/)
+  })
+
+  it('refuses a corrupt gzip body with 400', async () => {
+    await expectError(await send(post(Buffer.from('not gzip at all'), { 'Content-Encoding': 'gzip' })), 400, /not valid gzip/)
+  })
+
+  it('refuses other encodings and media types with 415', async () => {
+    await expectError(await send(post('{}', { 'Content-Encoding': 'br' })), 415, /Content-Encoding "br" is not supported/)
+    await expectError(await send(post('{}', { 'Content-Type': 'application/x-www-form-urlencoded' })), 415, /Content-Type must be/)
+  })
+
+  it('refuses invalid JSON with 400 naming the problem', async () => {
+    await expectError(await send(post('{"key": "wk_x", "events": [')), 400, /not valid JSON/)
+  })
+
+  it('refuses a body that is not an object, however deeply nested', async () => {
+    await expectError(await send(post('['.repeat(5000) + ']'.repeat(5000))), 400, /must be a JSON object/)
+  })
+
+  it('rejects an event whose props nest deeply, and keeps the rest of the batch', async () => {
+    const deep = '{"a":'.repeat(2000) + '1' + '}'.repeat(2000)
+    const ok = event()
+    const text = `{"key":"${s.writeKey}","events":[{"id":"${event().id}","name":"login","ts":${Date.now()},"props":{"x":${deep}}},${JSON.stringify(ok)}]}`
+    const res = await send(post(text))
+    expect(res.status).toBe(202)
+    const body = (await res.json()) as { accepted: number; rejected: { index: number; reason: string }[] }
+    expect(body.accepted).toBe(1)
+    expect(body.rejected[0]!.index).toBe(0)
+    expect(await count([ok.id])).toBe(1)
+  })
+
+  it('rejects a __proto__ prop key without polluting prototypes', async () => {
+    const text = `{"key":"${s.writeKey}","events":[{"id":"${event().id}","name":"login","ts":${Date.now()},"props":{"__proto__":{"polluted":"yes"}}},{"id":"${event().id}","name":"login","ts":${Date.now()},"__proto__":{"polluted":"yes"}}]}`
+    const res = await send(post(text))
+    const body = (await res.json()) as { accepted: number; rejected: { index: number; reason: string }[] }
+    expect(body.rejected).toEqual([{ index: 0, reason: expect.stringMatching(/"__proto__" is not allowed/) }])
+    // A __proto__ beside the event's fields is an unknown field, stripped like any other.
+    expect(body.accepted).toBe(1)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+
+  it('refuses a batch with more than MAX_EVENTS_PER_BATCH events with 400', async () => {
+    const events = Array.from({ length: 101 }, () => event())
+    await expectError(await send(post(batch(s.writeKey, events))), 400, /at most 100 events/)
+    expect(await count(events.map((e) => e.id))).toBe(0)
+  })
+
+  it('refuses an empty batch and a wrongly typed envelope with 400', async () => {
+    await expectError(await send(post({ key: s.writeKey, events: [] })), 400, /at least one event/)
+    await expectError(await send(post({ key: s.writeKey, events: 'none' })), 400, /events/)
+    await expectError(await send(post({ key: s.writeKey, sent_at: 'now', events: [event()] })), 400, /sent_at/)
+  })
+
+  it('rejects events far in the past or future, and clamps a small future skew', async () => {
+    const now = Date.now()
+    const small = event({ ts: now + 2 * 60_000 })
+    const res = await send(
+      post(batch(s.writeKey, [event({ ts: now - 400 * 86400_000 }), event({ ts: now + 5 * 86400_000 }), small], { sent_at: now })),
+    )
+    const body = (await res.json()) as { accepted: number; rejected: { index: number; reason: string }[] }
+    expect(body.rejected).toEqual([
+      { index: 0, reason: expect.stringMatching(/older than 720 hours/) },
+      { index: 1, reason: expect.stringMatching(/in the future/) },
+    ])
+    const [row] = await s.query<{ ts: string; received_at: string }>(
+      'SELECT toUnixTimestamp64Milli(ts) AS ts, toUnixTimestamp64Milli(received_at) AS received_at FROM events WHERE event_id = {id:UUID}',
+      { id: small.id },
+    )
+    expect(Number(row!.ts)).toBeLessThanOrEqual(Number(row!.received_at))
+  })
+
+  it('answers 401 for an unknown key, a missing key and a read key, and stores nothing', async () => {
+    const e = event()
+    await expectError(await send(post({ key: 'wk_unknownunknown', events: [e] })), 401, /unknown write key/)
+    await expectError(await send(post({ events: [e] })), 401, /write key is required/)
+    await expectError(await send(post({ key: s.readKey, events: [e] })), 401, /read key/)
+    expect(await count([e.id])).toBe(0)
+  })
+
+  it('rate-limits a write key with 429 and Retry-After', async () => {
+    const statuses: number[] = []
+    let retryAfter: string | null = null
+    for (let i = 0; i < 5; i++) {
+      const res = await send(post(batch(limited.write_keys[0]!, [event()])))
+      statuses.push(res.status)
+      if (res.status === 429) {
+        retryAfter = res.headers.get('retry-after')
+        expect(((await res.json()) as { error: string }).error).toMatch(/too many requests/)
+      }
+    }
+    expect(statuses.slice(0, 2)).toEqual([202, 202])
+    expect(statuses).toContain(429)
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1)
+    // Another app's key is not affected.
+    expect((await send(post(batch(s.writeKey, [event()])))).status).toBe(202)
+  })
+
+  it('keeps serving after all of the above', async () => {
+    const e = event()
+    expect((await send(post(batch(s.writeKey, [e])))).status).toBe(202)
+    expect(await count([e.id])).toBe(1)
+  })
+})
+
+describe('policy drops', () => {
+  it('stores nothing from a bot and says so', async () => {
+    const e = event()
+    const res = await send(post(batch(s.writeKey, [e]), { 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }))
+    expect(res.status).toBe(202)
+    const body = (await res.json()) as { accepted: number; rejected: { reason: string }[] }
+    expect(body.accepted).toBe(0)
+    expect(body.rejected[0]!.reason).toMatch(/bots/)
+    expect(await count([e.id])).toBe(0)
+    expect(s.veil.metrics.get('dropped_events_total', { reason: 'bot' })).toBeGreaterThanOrEqual(1)
+  })
+
+  it('stores nothing when the browser sends Sec-GPC: 1', async () => {
+    const e = event()
+    const res = await send(post(batch(s.writeKey, [e]), { 'Sec-GPC': '1' }))
+    expect(((await res.json()) as { accepted: number }).accepted).toBe(0)
+    expect(await count([e.id])).toBe(0)
+  })
+})
+
+describe('other routes', () => {
+  it('answers a CORS preflight for JSON clients', async () => {
+    const res = await send({ method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' } })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  it('reports liveness, readiness and metrics', async () => {
+    expect((await send({}, '/healthz')).status).toBe(200)
+    expect(await (await send({}, '/readyz')).json()).toEqual({ status: 'ready' })
+    const metrics = await (await send({}, '/metrics')).text()
+    expect(metrics).toMatch(/veil_accepted_events_total \d+/)
+    expect(metrics).toMatch(/veil_rejected_events_total\{reason="invalid"\} \d+/)
+  })
+
+  it('answers unknown routes with a JSON 404', async () => {
+    await expectError(await send({}, '/nope'), 404, /no route for GET \/nope/)
+  })
+})
