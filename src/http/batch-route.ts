@@ -119,7 +119,7 @@ export function createBatchHandler(deps: BatchDeps) {
     let keys
     try {
       const [salt, orgKey] = await Promise.all([deps.salts.current(app.id, app.salt_rotation_hours), deps.salts.orgKey()])
-      keys = { appId: app.id, period: salt.period, salt: salt.salt, orgKey }
+      keys = { appId: app.id, period: salt.period, generation: salt.generation, salt: salt.salt, orgKey }
     } catch (cause) {
       throw new StorageUnavailableError('cannot read the salts from storage', 'failed', { cause })
     }

@@ -11,7 +11,8 @@ export function createRateLimiter(burst: number, now: () => number = Date.now): 
       const t = now()
       const cap = Math.max(burst, rps)
       const b = buckets.get(key) ?? { tokens: cap, at: t }
-      b.tokens = Math.min(cap, b.tokens + ((t - b.at) / 1000) * rps)
+      // A clock that steps back (NTP) refills nothing rather than draining the bucket.
+      b.tokens = Math.min(cap, b.tokens + (Math.max(0, t - b.at) / 1000) * rps)
       b.at = t
       buckets.set(key, b)
       if (b.tokens >= 1) {

@@ -10,6 +10,8 @@ export interface CurrentSalt {
   appId: string
   period: number
   salt: Buffer
+  /** Distinct for every salt loaded, so caches of hashes never outlive their salt. */
+  generation: number
   /** When this salt stops being used; it is deleted SALT_GRACE_MS later. */
   retiresAt: number
 }
@@ -28,6 +30,11 @@ const toDateTime = (ms: number) => Math.floor(ms / 1000)
 export function createSaltStore(client: ClickHouseClient, now: () => number = Date.now): SaltStore {
   const cache = new Map<string, CurrentSalt>()
   const creating = new Map<string, Promise<CurrentSalt>>()
+  let generation = 0
+  // After this node created a salt it reads the period's salt once more: a node that created
+  // one at the same moment may have written a smaller one, which every node then agrees on.
+  const SETTLE_MS = 5_000
+  const recheckAt = new Map<string, number>()
   let org: Promise<Buffer> | undefined
 
   async function readSalt(appId: string, period: number): Promise<string | undefined> {
@@ -44,6 +51,7 @@ export function createSaltStore(client: ClickHouseClient, now: () => number = Da
   async function load(appId: string, period: number, periodMs: number): Promise<CurrentSalt> {
     let salt = await readSalt(appId, period)
     if (!salt) {
+      recheckAt.set(appId, now() + SETTLE_MS)
       await client.insert({
         table: 'salts',
         values: [[appId, period, randomBytes(32).toString('hex'), now(), toDateTime((period + 1) * periodMs)]],
@@ -51,7 +59,7 @@ export function createSaltStore(client: ClickHouseClient, now: () => number = Da
       })
       salt = (await readSalt(appId, period))!
     }
-    return { appId, period, salt: Buffer.from(salt, 'hex'), retiresAt: (period + 1) * periodMs }
+    return { appId, period, salt: Buffer.from(salt, 'hex'), generation: ++generation, retiresAt: (period + 1) * periodMs }
   }
 
   return {
@@ -59,7 +67,16 @@ export function createSaltStore(client: ClickHouseClient, now: () => number = Da
       const periodMs = rotationHours * 3600_000
       const period = Math.floor(now() / periodMs)
       const hit = cache.get(appId)
-      if (hit && hit.period === period) return hit
+      const recheck = recheckAt.get(appId)
+      if (hit && hit.period === period) {
+        if (recheck === undefined || now() < recheck) return hit
+        recheckAt.delete(appId)
+        const settled = await readSalt(appId, period)
+        if (settled === undefined || settled === hit.salt.toString('hex')) return hit
+        const agreed = { ...hit, salt: Buffer.from(settled, 'hex'), generation: ++generation }
+        cache.set(appId, agreed)
+        return agreed
+      }
       const key = `${appId}:${period}`
       let pending = creating.get(key)
       if (!pending) {

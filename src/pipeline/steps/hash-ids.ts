@@ -12,6 +12,8 @@ export function hmacHex(key: Buffer, value: string): string {
 export interface SaltedKeys {
   appId: string
   period: number
+  /** Identifies the salt instance (see CurrentSalt.generation) for the hash cache. */
+  generation: number
   salt: Buffer
   orgKey: Buffer
 }
@@ -38,7 +40,7 @@ export function createIdHasher(cacheSize: number) {
 export function createHashIdsStep(hashId: ReturnType<typeof createIdHasher>) {
   return function hashIds(event: ParsedEvent, keys: SaltedKeys): HashedEvent {
     const { user_id, session_id, org_id, ...rest } = event
-    const scope = `${keys.appId}:${keys.period}`
+    const scope = `${keys.appId}:${keys.period}:${keys.generation}`
     return {
       ...rest,
       user_hash: hashId('u', keys.salt, scope, user_id),

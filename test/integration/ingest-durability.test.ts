@@ -1,0 +1,124 @@
+// The durability rule (DESIGN.md): a 202 means committed, storage trouble is a 503 with
+// Retry-After and nothing half-acknowledged, and a retried batch is stored once, also across
+// a restart of the server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
+import { batch, event, post } from '../support/batch.ts'
+import type { InsertFn } from '../../src/server.ts'
+
+/** A storage that fails or stalls on demand: the only fake here, standing in for a bad disk. */
+let mode: 'ok' | 'fail' | 'stall' = 'ok'
+const flaky = (insert: InsertFn): InsertFn => async (rows, token) => {
+  if (mode === 'fail') throw new Error('disk full')
+  if (mode === 'stall') await new Promise((r) => setTimeout(r, 1500))
+  return insert(rows, token)
+}
+
+const dataDir = tempDir()
+const app = testApp()
+let s: TestServer
+
+beforeAll(async () => {
+  s = await startTestServer({ dataDir, apps: [app], listen: false, wrapInsert: flaky, env: { WRITER_TIMEOUT_MS: '500' } })
+})
+afterAll(() => s?.stop())
+
+const send = (body: unknown) => s.veil.app.request('/v1/batch', post(body))
+const countIds = async (ids: string[]) =>
+  Number((await s.query<{ n: string }>('SELECT count() AS n FROM events WHERE toString(event_id) IN {ids:Array(String)}', { ids }))[0]!.n)
+
+describe('retries', () => {
+  it('stores each event of a batch sent twice once', async () => {
+    const events = [event(), event(), event()]
+    const body = batch(app.write_keys[0]!, events)
+    const first = await send(body)
+    const second = await send(body)
+    expect([first.status, second.status]).toEqual([202, 202])
+    expect(await second.json()).toEqual({ accepted: 3, rejected: [] })
+    expect(await countIds(events.map((e) => e.id))).toBe(3)
+  })
+
+  it('stores an event repeated within one batch once', async () => {
+    const e = event()
+    expect((await send(batch(app.write_keys[0]!, [e, e]))).status).toBe(202)
+    expect(await countIds([e.id])).toBe(1)
+  })
+
+  it('stores a retry that overlaps an earlier batch only for its new events', async () => {
+    const a = event()
+    const b = event()
+    await send(batch(app.write_keys[0]!, [a]))
+    await send(batch(app.write_keys[0]!, [a, b]))
+    expect(await countIds([a.id, b.id])).toBe(2)
+  })
+
+  it('answers a concurrent retry after the first commit, storing once', async () => {
+    const e = event()
+    const [r1, r2] = await Promise.all([send(batch(app.write_keys[0]!, [e])), send(batch(app.write_keys[0]!, [e]))])
+    expect([r1.status, r2.status]).toEqual([202, 202])
+    expect(await countIds([e.id])).toBe(1)
+  })
+})
+
+describe('storage trouble', () => {
+  it('answers 503 with Retry-After when the insert fails, and stores nothing', async () => {
+    const e = event()
+    mode = 'fail'
+    try {
+      const res = await send(batch(app.write_keys[0]!, [e]))
+      expect(res.status).toBe(503)
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
+      expect(((await res.json()) as { error: string }).error).toMatch(/not stored.*retry later/)
+    } finally {
+      mode = 'ok'
+    }
+    expect(await countIds([e.id])).toBe(0)
+    // The retry after recovery stores it: the failed attempt left no trace in the dedup memory.
+    expect((await send(batch(app.write_keys[0]!, [e]))).status).toBe(202)
+    expect(await countIds([e.id])).toBe(1)
+  })
+
+  it('answers 503 when storage is too slow, and a retry stores the event once', async () => {
+    const e = event()
+    mode = 'stall'
+    try {
+      const res = await send(batch(app.write_keys[0]!, [e]))
+      expect(res.status).toBe(503)
+      expect(((await res.json()) as { error: string }).error).toMatch(/did not commit within 500 ms/)
+      // The slow insert is still running: a retry now waits for that same commit, and gets
+      // a 503 too while it lasts, rather than writing the event a second time.
+      expect((await send(batch(app.write_keys[0]!, [e]))).status).toBe(503)
+    } finally {
+      mode = 'ok'
+    }
+    await s.veil.writer.flush()
+    expect(await countIds([e.id])).toBe(1)
+    // Once it has committed, the client's next retry is acknowledged without a second copy.
+    expect((await send(batch(app.write_keys[0]!, [e]))).status).toBe(202)
+    expect(await countIds([e.id])).toBe(1)
+  })
+
+  it('reports ready while storage is reachable', async () => {
+    expect((await s.veil.app.request('/readyz')).status).toBe(200)
+  })
+})
+
+describe('restart', () => {
+  it('stores a batch retried after a restart once', async () => {
+    const events = [event(), event()]
+    const body = batch(app.write_keys[0]!, events)
+    expect((await send(body)).status).toBe(202)
+    await s.stop()
+    expect((await s.veil.app.request('/readyz')).status).toBe(503)
+    s = await startTestServer({ dataDir, apps: [app], listen: false })
+    expect((await send(body)).status).toBe(202)
+    expect(await countIds(events.map((e) => e.id))).toBe(2)
+  })
+
+  it('answers 503 to writes after shutdown began', async () => {
+    await s.veil.writer.shutdown()
+    const res = await send(batch(app.write_keys[0]!, [event()]))
+    expect(res.status).toBe(503)
+    expect(((await res.json()) as { error: string }).error).toMatch(/shutting down/)
+  })
+})
