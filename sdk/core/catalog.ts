@@ -2,6 +2,10 @@
 // server's zod schemas and the SDKs' types are both built from. Plain data, no dependencies,
 // so the browser SDK can import it without growing.
 
+// A plain constant rather than `LIMITS.maxFeedbackTextLength` inside CATALOG: bundlers keep an
+// object whose initialiser reads a property, so the catalog would ship in the browser script.
+const maxFeedbackTextLength = 2000
+
 /** Limits of the wire format (EVENTS.md, "Request"). */
 export const LIMITS = {
   /** Events one request may carry; the server rejects a longer batch with 400. */
@@ -12,7 +16,7 @@ export const LIMITS = {
   sdkMaxRequestBytes: 60 * 1024,
   maxPropsPerEvent: 25,
   maxPropStringLength: 500,
-  maxFeedbackTextLength: 2000,
+  maxFeedbackTextLength,
   maxIdLength: 200,
   maxContextStringLength: 64,
   propKeyPattern: /^[a-z][a-z0-9_]{0,39}$/,
@@ -50,7 +54,7 @@ export const CATALOG = {
   page_view: { path: { type: 'string', required: true, maxLength: 500 }, referrer_path: str },
   feedback: {
     rating: { type: 'integer', min: 1, max: 5 },
-    text: { type: 'string', maxLength: LIMITS.maxFeedbackTextLength },
+    text: { type: 'string', maxLength: maxFeedbackTextLength },
     topic: str,
   },
   cm_data_import: {
@@ -68,7 +72,8 @@ export const CATALOG = {
 } as const satisfies Record<string, Record<string, PropSpec>>
 
 export type CatalogName = keyof typeof CATALOG
-export const CATALOG_NAMES = Object.keys(CATALOG) as CatalogName[]
+// Marked pure so that bundles which only need LIMITS (the browser SDK) leave the catalog out.
+export const CATALOG_NAMES = /* @__PURE__ */ Object.keys(CATALOG) as CatalogName[]
 
 export function isCatalogName(name: string): name is CatalogName {
   return Object.prototype.hasOwnProperty.call(CATALOG, name)

@@ -1,0 +1,231 @@
+// The browser SDK (issue 3): batches events to `${endpoint}/v1/batch`, keeps unsent ones in
+// localStorage and sends them on unload or on the next page load. The IIFE build of this file
+// must stay within 3,072 bytes gzipped, so it is written for the minifier: few names, no classes.
+import { LIMITS, type Props, type WireEvent } from '../core/catalog.ts'
+import { parseRetryAfter, retryDelay } from '../core/backoff.ts'
+import { byteLength, fitBatch } from '../core/batch.ts'
+import { classifyStatus } from '../core/outcome.ts'
+import { cleanPath } from '../core/path.ts'
+import { createUuid } from '../core/uuid.ts'
+import type { Consent, DropCounts, Feedback, Stats, Track, VeilOptions } from './types.ts'
+
+export type * from './types.ts'
+
+declare global {
+  interface Navigator {
+    globalPrivacyControl?: boolean
+  }
+}
+
+const STORE = 'veil_q'
+/** Keepalive bodies are limited to 64 KiB in flight per document (Fetch spec, "keepalive"). */
+const KEEPALIVE_BYTES = 65536
+
+let o: Required<Pick<VeilOptions, 'batchSize' | 'flushIntervalMs' | 'maxQueue'>> & VeilOptions
+let state: Consent = 'pending'
+/** Do Not Track or Global Privacy Control is set and honoured: the SDK does nothing. */
+let off: boolean | undefined
+let queue: WireEvent[] = []
+let inflight: WireEvent[] = []
+let inflightBytes = 0
+let busy: Promise<void> | undefined
+let timer: ReturnType<typeof setTimeout> | undefined
+let attempt = 0
+let notBefore = 0
+let loaded = false
+let userId: string | undefined
+let lastPath: string | undefined
+let sessionId = createUuid()
+const dropped: DropCounts = { queue_overflow: 0, client_error: 0, rejected: 0, too_large: 0 }
+
+export function init(options: VeilOptions): void {
+  if (o) return
+  o = { batchSize: 10, flushIntervalMs: 5000, maxQueue: 1000, ...options }
+  const n = navigator
+  off = o.honorPrivacySignals !== false && (n.globalPrivacyControl || n.doNotTrack == '1')
+  userId = o.userId
+  consent(o.consent || 'pending')
+  addEventListener('pagehide', unload)
+  addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && unload())
+  if (o.autoPageViews !== false) {
+    for (const m of ['pushState', 'replaceState'] as const) {
+      const f = history[m]
+      history[m] = (...a: Parameters<History['pushState']>) => {
+        f.apply(history, a)
+        autoPage()
+      }
+    }
+    addEventListener('popstate', autoPage)
+    page()
+  }
+}
+
+export const track: Track = (name: string, props?: Props): void => {
+  if (!o || off || state == 'denied') return
+  queue.push({ id: createUuid(), name, ts: Date.now(), user_id: userId, session_id: sessionId, org_id: o.orgId, props })
+  save()
+  schedule()
+}
+
+/** A page view of `path` (default: the current one), always without query string and fragment. */
+export function page(path = location.pathname): void {
+  path = cleanPath(path)
+  track('page_view', { path, referrer_path: lastPath! })
+  lastPath = path
+}
+
+export function login(id: string, props?: { method?: string } & Props): void {
+  userId = id
+  track('login', props)
+}
+
+export function logout(props?: { reason?: string } & Props): void {
+  track('logout', props)
+  userId = undefined
+}
+
+export function feedback(f: Feedback): void {
+  track('feedback', f as Props)
+}
+
+/** Granting sends what waited (and what an earlier page left unsent); denying forgets all of it. */
+export function consent(c: Consent): void {
+  state = c
+  if (c == 'denied') {
+    queue = []
+    try {
+      localStorage.removeItem(STORE)
+    } catch {}
+  }
+  if (c == 'granted' && !loaded) {
+    loaded = true
+    try {
+      sessionId = sessionStorage.veil_s ||= sessionId
+      // Claimed once: from here on this page's queue (including these) is what the store holds.
+      queue = JSON.parse(localStorage.getItem(STORE)!).concat(queue)
+    } catch {}
+  }
+  save()
+  schedule()
+}
+
+/** Sends everything queued now, in as many requests as the limits need. */
+export function flush(): Promise<void> {
+  clearTimeout(timer)
+  timer = undefined
+  return (busy || Promise.resolve()).then(() => send(true))
+}
+
+export function stats(): Stats {
+  return { queued: queue.length + inflight.length, dropped: { ...dropped } }
+}
+
+function autoPage(): void {
+  if (location.pathname != lastPath) page()
+}
+
+/** Persists unsent and unanswered events, dropping the oldest beyond `maxQueue`. */
+function save(): void {
+  const over = queue.length + inflight.length - o.maxQueue
+  if (over > 0) dropped.queue_overflow += queue.splice(0, over).length
+  if (state == 'granted')
+    try {
+      localStorage.setItem(STORE, JSON.stringify(inflight.concat(queue)))
+    } catch {}
+}
+
+function schedule(): void {
+  if (state != 'granted' || off || busy || !queue.length) return
+  const wait = Math.max(queue.length < o.batchSize ? o.flushIntervalMs : 0, notBefore - Date.now())
+  if (timer && wait) return
+  clearTimeout(timer)
+  timer = setTimeout(() => {
+    timer = undefined
+    send(false)
+  }, wait)
+}
+
+function send(all: boolean): Promise<void> {
+  if (state != 'granted' || off || busy || !queue.length || Date.now() < notBefore) return Promise.resolve()
+  return (busy = post(false)!.then(() => {
+    busy = undefined
+    if (all && !attempt) return send(all)
+    schedule()
+  }))
+}
+
+/** On pagehide or a hidden tab this may be the last chance: send all of it at once. */
+function unload(): void {
+  if (state != 'granted' || off) return
+  clearTimeout(timer)
+  timer = undefined
+  while (queue.length && post(true));
+}
+
+/**
+ * Sends the head of the queue as one request within LIMITS (at most 25 events, 60 KB). Undefined
+ * when a beacon could not be queued, so that the unload loop stops; the events stay stored.
+ */
+function post(unloading: boolean): Promise<void> | undefined {
+  const envelope = { key: o.key, sent_at: Date.now(), context: context(), events: queue.slice(0, LIMITS.sdkMaxEventsPerRequest) }
+  const sizes = envelope.events.map((e) => byteLength(JSON.stringify(e)))
+  const n = fitBatch(sizes, byteLength(JSON.stringify({ ...envelope, events: [] })), LIMITS.sdkMaxEventsPerRequest, LIMITS.sdkMaxRequestBytes)
+  if (!n) {
+    queue.shift()
+    dropped.too_large++
+    return Promise.resolve()
+  }
+  const events = (envelope.events = queue.splice(0, n))
+  inflight = inflight.concat(events)
+  const body = JSON.stringify(envelope)
+  const bytes = byteLength(body)
+  const url = o.endpoint.replace(/\/$/, '') + '/v1/batch'
+  const done = () => (inflight = inflight.filter((e) => !events.includes(e)))
+  if (inflightBytes + bytes > KEEPALIVE_BYTES) {
+    // Over the keepalive budget a fetch would fail or not outlive the page; a beacon is queued by
+    // the browser itself. Its outcome is unknowable, so a queued beacon counts as sent.
+    if (!unloading) return fetchBatch(url, body, events, done, false)
+    if (!navigator.sendBeacon(url, body)) {
+      queue.unshift(...events)
+      done()
+      return undefined
+    }
+    done()
+    return Promise.resolve()
+  }
+  inflightBytes += bytes
+  return fetchBatch(url, body, events, done, true).finally(() => (inflightBytes -= bytes))
+}
+
+/** A simple request (string body: text/plain, no preflight) answered per EVENTS.md "Response". */
+function fetchBatch(url: string, body: string, events: WireEvent[], done: () => void, keepalive: boolean): Promise<void> {
+  return fetch(url, { method: 'POST', body, keepalive, credentials: 'omit' })
+    .then(
+      (r) => {
+        const verdict = classifyStatus(r.status)
+        if (verdict == 'retry') return retry(parseRetryAfter(r.headers.get('retry-after'), Date.now()))
+        attempt = 0
+        if (verdict == 'drop') dropped.client_error += events.length
+        else
+          return r.json().then(
+            (b: { rejected?: unknown[] }) => void (dropped.rejected += b.rejected ? b.rejected.length : 0),
+            () => {},
+          )
+      },
+      () => retry(),
+    )
+    .finally(() => {
+      done()
+      save()
+    })
+
+  function retry(retryAfterMs?: number): void {
+    // Back to the head of the queue, ahead of newer events, to be sent after the pause.
+    queue.unshift(...events)
+    notBefore = Date.now() + retryDelay(attempt++, retryAfterMs, Math.random)
+  }
+}
+
+function context() {
+  return { screen: { w: screen.width, h: screen.height }, lang: navigator.language, app_version: o.appVersion, deployment: o.deployment }
+}
