@@ -1,7 +1,7 @@
 // One ClickHouse client for both deployments (DESIGN.md "Storage"): the official
 // @clickhouse/client, over chDB's in-process connection by default or HTTP with CLICKHOUSE_URL.
-import { mkdirSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { Config } from '../config.ts'
 
@@ -67,17 +67,20 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   }
   const dir = resolve(config.DATA_DIR)
   mkdirSync(dir, { recursive: true })
+  const busy = (holder: number, cause?: unknown) =>
+    new DataDirBusyError(
+      `the data directory ${dir} is in use by another process (a running Veil server?, pid ${holder}). Stop it first, or use a ClickHouse server with CLICKHOUSE_URL.`,
+      { cause },
+    )
+  // Checked first so that the engine's own lock error never has to be read from its output.
+  const holder = lockHolder(dir)
+  if (holder !== undefined) throw busy(holder)
   let connection: unknown
   try {
     connection = createChdbConnection({ path: dir })
   } catch (cause) {
-    const text = String((cause as { cause?: unknown })?.cause ?? cause)
-    if (/Cannot lock file|already running/i.test(text)) {
-      throw new DataDirBusyError(
-        `the data directory ${dir} is in use by another process (a running Veil server?). Stop it first, or query through a ClickHouse server with CLICKHOUSE_URL.`,
-        { cause },
-      )
-    }
+    const late = lockHolder(dir)
+    if (late !== undefined) throw busy(late, cause)
     throw new StorageError(`cannot open the embedded ClickHouse at ${dir}`, { cause })
   }
   // The connection hook is typed by @clickhouse/client-common; chdb re-exports the same interface.
@@ -86,4 +89,25 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
   await client.command({ query: `USE ${database}` })
   return { client, kind: 'embedded', database, close: () => client.close() }
+}
+
+/**
+ * The pid of a live process holding the embedded store. ClickHouse writes `PID: n` to
+ * DATA_DIR/status while it runs (chdb reports only a generic error when it cannot lock it).
+ */
+function lockHolder(dir: string): number | undefined {
+  let text: string
+  try {
+    text = readFileSync(join(dir, 'status'), 'utf8')
+  } catch {
+    return undefined
+  }
+  const pid = Number(/^PID: (\d+)/m.exec(text)?.[1])
+  if (!pid || pid === process.pid) return undefined
+  try {
+    process.kill(pid, 0)
+    return pid
+  } catch {
+    return undefined
+  }
 }

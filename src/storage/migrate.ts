@@ -1,11 +1,21 @@
 // Numbered SQL migrations (sql/NNNN_name.sql), applied in order at start and recorded in
 // schema_migrations, so a second start applies nothing and a new file applies once.
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { ClickHouseClient } from '@clickhouse/client'
 
-export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url))
+/** sql/ of the project: found upwards from this file, whether run from src/ or bundled in dist/. */
+function findSqlDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'sql', '0001_events.sql'))) return join(dir, 'sql')
+    dir = dirname(dir)
+  }
+  throw new Error('cannot find the sql/ migrations folder next to the Veil installation')
+}
+
+export const SQL_DIR = findSqlDir()
 
 export interface MigrationOptions {
   /** Months of retention substituted for {{RETENTION_MONTHS}} (PRIVACY.md 7). */
