@@ -34,7 +34,7 @@ export async function runCli(argv: string[], out: (s: string) => void): Promise<
   }
   try {
     if (command === 'migrate') {
-      const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS })
+      const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER })
       out(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'nothing to apply\n')
       return 0
     }

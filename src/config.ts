@@ -36,6 +36,8 @@ export const configSchema = z.object({
   CLICKHOUSE_URL: z.url().optional(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
+  /** With CLICKHOUSE_URL: a cluster name from the server's remote_servers; tables become replicated + distributed. */
+  CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('veil'),
   /** Proxies whose X-Forwarded-For is believed (PRIVACY.md 2): comma-separated IPs or CIDRs. */
   TRUST_PROXY: cidrList,
@@ -67,6 +69,9 @@ export const configSchema = z.object({
   HASH_CACHE_SIZE: int(200_000, 0),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+}).refine((c) => !c.CLICKHOUSE_CLUSTER || c.CLICKHOUSE_URL, {
+  path: ['CLICKHOUSE_CLUSTER'],
+  message: 'a cluster needs a ClickHouse server: set CLICKHOUSE_URL too',
 })
 
 export type Config = Readonly<z.infer<typeof configSchema>>

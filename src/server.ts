@@ -17,7 +17,7 @@ import { createSaltStore, type SaltStore } from './privacy/salts.ts'
 import { createRateLimiter } from './http/rate-limit.ts'
 import type { QuarantineRow } from './http/quarantine.ts'
 import { openStorage, type Storage } from './storage/client.ts'
-import { migrate } from './storage/migrate.ts'
+import { applyRetention, migrate } from './storage/migrate.ts'
 import { createIdDedup } from './storage/dedup.ts'
 import { createWriter, type Writer } from './storage/writer.ts'
 import { createRouteModules } from './routes.ts'
@@ -65,8 +65,10 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const metrics = createMetrics()
   const storage = await openStorage(config)
   try {
-    const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS })
+    const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER })
     if (applied.length) logger.info({ applied }, 'migrations applied')
+    const retimed = await applyRetention(storage.client, config.RETENTION_MONTHS)
+    if (retimed.length) logger.info({ tables: retimed, months: config.RETENTION_MONTHS }, 'retention changed')
   } catch (e) {
     await storage.close()
     throw e
@@ -89,7 +91,12 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       values: rows,
       columns: EVENT_COLUMNS as unknown as [string, ...string[]],
       format: 'JSONCompactEachRow',
-      clickhouse_settings: { insert_deduplication_token: token },
+      clickhouse_settings: {
+        insert_deduplication_token: token,
+        // On a cluster the Distributed table must hand rows to the shards before the insert
+        // returns, or a 202 would mean "queued on one node" rather than committed.
+        ...(config.CLICKHOUSE_CLUSTER ? { distributed_foreground_insert: 1 } : {}),
+      },
     })
   }
   const insert = opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert

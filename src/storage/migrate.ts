@@ -20,6 +20,8 @@ export const SQL_DIR = findSqlDir()
 export interface MigrationOptions {
   /** Months of retention substituted for {{RETENTION_MONTHS}} (PRIVACY.md 7). */
   retentionMonths: number
+  /** A ClickHouse cluster name: use the replicated + distributed variants in sql/cluster/. */
+  cluster?: string
   dir?: string
 }
 
@@ -33,16 +35,15 @@ const FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/
 
 /** Reads the migrations of a folder, in version order, with placeholders filled in. */
 export function readMigrations(opts: MigrationOptions): Migration[] {
-  const dir = opts.dir ?? SQL_DIR
+  const dir = opts.dir ?? (opts.cluster ? join(SQL_DIR, 'cluster') : SQL_DIR)
   return readdirSync(dir)
     .filter((f) => FILE.test(f))
     .sort()
     .map((file) => {
       const [, version, name] = FILE.exec(file)!
-      const text = readFileSync(join(dir, file), 'utf8').replaceAll(
-        '{{RETENTION_MONTHS}}',
-        String(opts.retentionMonths),
-      )
+      const text = readFileSync(join(dir, file), 'utf8')
+        .replaceAll('{{RETENTION_MONTHS}}', String(opts.retentionMonths))
+        .replaceAll('{{CLUSTER}}', opts.cluster ?? '')
       return { version: Number(version), name, statements: splitStatements(text) }
     })
 }
@@ -60,10 +61,15 @@ export function splitStatements(sql: string): string[] {
 
 /** Applies pending migrations; returns the versions applied now. */
 export async function migrate(client: ClickHouseClient, opts: MigrationOptions): Promise<number[]> {
+  // On a cluster the record is replicated too, so every node agrees on what was applied.
+  const where = opts.cluster ? ` ON CLUSTER '${opts.cluster}'` : ''
+  const engine = opts.cluster
+    ? "ReplicatedMergeTree('/clickhouse/tables/all/{database}/schema_migrations', '{replica}')"
+    : 'MergeTree'
   await client.command({
-    query: `CREATE TABLE IF NOT EXISTS schema_migrations
+    query: `CREATE TABLE IF NOT EXISTS schema_migrations${where}
       (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
-      ENGINE = MergeTree ORDER BY version`,
+      ENGINE = ${engine} ORDER BY version`,
   })
   const rs = await client.query({ query: 'SELECT version FROM schema_migrations', format: 'JSONEachRow' })
   const done = new Set((await rs.json<{ version: number }>()).map((r) => Number(r.version)))
@@ -79,4 +85,24 @@ export async function migrate(client: ClickHouseClient, opts: MigrationOptions):
     applied.push(m.version)
   }
   return applied
+}
+
+/**
+ * Brings every table whose TTL counts months (events, aggregates) to the configured retention,
+ * so changing RETENTION_MONTHS takes effect on existing tables too (PRIVACY.md 7).
+ * Returns the tables changed.
+ */
+export async function applyRetention(client: ClickHouseClient, months: number): Promise<string[]> {
+  const rs = await client.query({
+    query: "SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND engine_full LIKE '%TTL %toIntervalMonth(%'",
+    format: 'JSONEachRow',
+  })
+  const changed: string[] = []
+  for (const { name, engine_full } of await rs.json<{ name: string; engine_full: string }>()) {
+    const m = /\bTTL (.+?) \+ toIntervalMonth\((\d+)\)/.exec(engine_full)
+    if (!m || Number(m[2]) === months) continue
+    await client.command({ query: `ALTER TABLE ${name} MODIFY TTL ${m[1]} + INTERVAL ${months} MONTH` })
+    changed.push(name)
+  }
+  return changed
 }

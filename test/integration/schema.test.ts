@@ -2,7 +2,7 @@
 // partitioning, ordering, dedup settings, and migrations that apply once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../support/server.ts'
-import { migrate } from '../../src/storage/migrate.ts'
+import { applyRetention, migrate } from '../../src/storage/migrate.ts'
 
 let s: TestServer
 beforeAll(async () => {
@@ -42,5 +42,13 @@ describe('tables', () => {
     expect(await migrate(s.veil.storage.client, { retentionMonths: 24 })).toEqual([])
     const rows = await s.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
     expect(rows.map((r) => Number(r.version)).slice(0, 3)).toEqual([1, 2, 3])
+  })
+
+  it('applies a changed RETENTION_MONTHS to existing tables', async () => {
+    expect(await applyRetention(s.veil.storage.client, 13)).toContain('events')
+    expect(await showCreate('events')).toContain('TTL toDateTime(received_at) + toIntervalMonth(13)')
+    expect(await applyRetention(s.veil.storage.client, 13)).toEqual([])
+    await applyRetention(s.veil.storage.client, 24)
+    expect(await showCreate('events')).toContain('toIntervalMonth(24)')
   })
 })
