@@ -4,6 +4,10 @@ import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { HttpError } from './http/errors.ts'
+import { StorageUnavailableError } from './storage/writer.ts'
+
+/** A short, single-line description of a cause for logs (engine errors can be long). */
+const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]!.slice(0, 200) : undefined)
 import { createBatchHandler, type BatchDeps } from './http/batch-route.ts'
 
 export interface AppDeps extends BatchDeps {
@@ -19,6 +23,11 @@ export function createApp(deps: AppDeps): Hono {
     if (err instanceof HttpError) {
       for (const [k, v] of Object.entries(err.headers)) c.header(k, v)
       return c.json({ error: err.message }, err.status)
+    }
+    if (err instanceof StorageUnavailableError) {
+      deps.metrics.inc('unavailable_total', { reason: err.reason })
+      deps.logger.warn({ reason: err.reason, err: errorText(err.cause) }, 'storage unavailable')
+      return c.json({ error: `${err.message}; retry later` }, 503, { 'Retry-After': '5' })
     }
     deps.metrics.inc('internal_errors_total')
     deps.logger.error({ err: { type: err.name, message: err.message.slice(0, 200) } }, 'unhandled error')

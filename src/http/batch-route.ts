@@ -80,7 +80,6 @@ function peerAddress(c: Context): string | undefined {
 export function createBatchHandler(deps: BatchDeps) {
   const { config, metrics } = deps
   const envelopeSchema = createEnvelopeSchema(config.MAX_EVENTS_PER_BATCH)
-  const retryAfter = { 'Retry-After': '5' }
 
   return async function batch(c: Context): Promise<Response> {
     checkContentType(c.req.raw)
@@ -163,9 +162,8 @@ export function createBatchHandler(deps: BatchDeps) {
       await withDeadline(Promise.all([commit, ...plan.waitFor]).then(() => undefined), config.WRITER_TIMEOUT_MS)
     } catch (e) {
       if (e instanceof StorageUnavailableError) {
-        metrics.inc('unavailable_total', { reason: e.reason })
-        deps.logger.warn({ app: app.id, events: rows.length, reason: e.reason, err: e.cause instanceof Error ? e.cause.message.slice(0, 200) : undefined }, 'batch not stored')
-        throw new HttpError(503, `events not stored: ${e.message}; retry later`, retryAfter, { cause: e })
+        // Mapped to 503 + Retry-After by the app's error handler; the client keeps the events.
+        throw new StorageUnavailableError(`events not stored: ${e.message}`, e.reason, { cause: e.cause ?? e })
       }
       throw e
     }

@@ -122,3 +122,17 @@ describe('restart', () => {
     expect(((await res.json()) as { error: string }).error).toMatch(/shutting down/)
   })
 })
+
+describe('storage gone', () => {
+  it('answers 503, not 500, when the salts cannot be read', async () => {
+    const other = testApp('other-app')
+    await s.stop() // one engine per process: this server reopens the same data directory
+    const t = await startTestServer({ dataDir, apps: [other], listen: false })
+    await t.veil.storage.close()
+    const res = await t.veil.app.request('/v1/batch', post(batch(other.write_keys[0]!, [event()])))
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('5')
+    expect(((await res.json()) as { error: string }).error).toMatch(/cannot read the salts.*retry later/)
+    expect((await t.veil.app.request('/readyz')).status).toBe(503)
+  })
+})
