@@ -39,7 +39,7 @@ interface Rejection {
   reason: string
 }
 
-function findApp(deps: BatchDeps, c: Context, envelope: Envelope): AppConfig {
+function findApp(deps: BatchDeps, c: Context, envelope: Envelope): { app: AppConfig; key: string } {
   const auth = c.req.header('authorization')
   const bearer = auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined
   const key = envelope.key ?? bearer
@@ -49,7 +49,7 @@ function findApp(deps: BatchDeps, c: Context, envelope: Envelope): AppConfig {
     const isRead = deps.apps.byReadKey(key).length > 0
     throw new HttpError(401, isRead ? 'this is a read key; sending events needs the app\'s write key' : 'unknown write key')
   }
-  return app
+  return { app, key }
 }
 
 function batchFacts(envelope: Envelope): BatchFacts {
@@ -91,9 +91,9 @@ export function createBatchHandler(deps: BatchDeps) {
     const parsed = envelopeSchema.safeParse(json)
     if (!parsed.success) throw badRequest(`not a batch: ${describeIssues(parsed.error)}`)
     const envelope = parsed.data
-    const app = findApp(deps, c, envelope)
+    const { app, key } = findApp(deps, c, envelope)
 
-    const wait = deps.rateLimiter.take(app.write_keys[0]!, app.rate_limit_rps ?? config.RATE_LIMIT_RPS)
+    const wait = deps.rateLimiter.take(key, app.rate_limit_rps ?? config.RATE_LIMIT_RPS)
     if (wait > 0) {
       metrics.inc('rate_limited_total')
       throw new HttpError(429, `too many requests for this write key; retry in ${wait} s`, { 'Retry-After': String(wait) })
