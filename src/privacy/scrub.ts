@@ -7,13 +7,15 @@ const RULES: readonly [RegExp, string | ((m: string, ...g: string[]) => string)]
   [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '[email]'],
   // IBAN: two letters, two check digits, 11-30 alphanumerics, optionally grouped by spaces.
   [/\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g, '[iban]'],
-  // IPv4, and IPv6 with at least two colon groups.
+  // IPv4; IPv6 with six or more groups (MAC addresses too), or compressed with "::". Times
+  // and ratios such as 12:30:00 or 3:2:1 have neither.
   [/\b(?:\d{1,3}\.){3}\d{1,3}\b/g, '[ip]'],
-  [/\b(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})(?::[0-9a-f]{0,4})*(?:\/\d{1,3})?/gi, '[ip]'],
+  [/\b(?:(?:[0-9a-f]{1,4}:){5,7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}(?::[0-9a-f]{1,4}){1,7}|(?:[0-9a-f]{1,4}:){1,7}:)(?:\/\d{1,3})?/gi, '[ip]'],
   // Card numbers: 13-19 digits, grouped by spaces or dashes.
   [/\b\d{4}(?:[ -]?\d{4}){2}(?:[ -]?\d{1,4}){1,2}\b/g, '[card]'],
-  // Phone numbers: an optional +country, then 7+ digits with separators.
-  [/(?:\+|\b00)\d{1,3}[ ./-]?(?:\(?\d{1,5}\)?[ ./-]?){2,6}\d{2,}|\(?\b0\d{2,5}\)?[ ./-]\d{3,}(?:[ ./-]\d{2,})*/g, '[phone]'],
+  // Phone numbers: an optional +country, then 7+ digits with separators; or a trunk-prefixed
+  // area code (089/1234567); or the North American (555) 123-4567 and 555-123-4567.
+  [/(?:\+|\b00)\d{1,3}[ ./-]?(?:\(?\d{1,5}\)?[ ./-]?){2,6}\d{2,}|\(?\b0\d{2,5}\)?[ ./-]\d{3,}(?:[ ./-]\d{2,})*|\(\d{3}\) ?\d{3}[ .-]\d{4}\b|\b\d{3}[.-]\d{3}[.-]\d{4}\b/g, '[phone]'],
   // Any remaining run of 6 or more digits (customer numbers, personnel numbers, ...).
   [/\d{6,}/g, '[number]'],
 ]
