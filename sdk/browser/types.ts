@@ -1,8 +1,9 @@
 // Public types of the browser SDK. The event types come from sdk/core/catalog.ts, the one source
 // of truth the server's schemas are built from too.
 import type { CatalogName, CatalogProps, Props } from '../core/catalog.ts'
+import type { CatalogArgs, Track } from '../core/track-types.ts'
 
-export type { CatalogName, CatalogProps, Props }
+export type { CatalogArgs, CatalogName, CatalogProps, Props, Track }
 
 /** PRIVACY.md 9: nothing is sent while consent is `pending` or `denied`. */
 export type Consent = 'granted' | 'pending' | 'denied'
@@ -53,12 +54,3 @@ export interface Stats {
   queued: number
   dropped: DropCounts
 }
-
-/** `track` is typed for catalog events and open for custom names (`^[a-z][a-z0-9_.]{0,63}$`). */
-export interface Track {
-  <N extends CatalogName>(name: N, ...props: PropsArg<N>): void
-  <N extends string>(name: N extends CatalogName ? never : N, props?: Props): void
-}
-
-/** Props are optional exactly when the catalog event has no required prop. */
-export type PropsArg<N extends CatalogName> = {} extends CatalogProps<N> ? [props?: CatalogProps<N>] : [props: CatalogProps<N>]

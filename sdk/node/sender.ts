@@ -1,0 +1,108 @@
+// Drains the disk queue to the server, one request at a time within LIMITS, oldest first. A
+// retryable answer (408, 429, 5xx, no answer) pauses the drain per core/backoff.ts; a final 4xx
+// gives the batch up and counts it (EVENTS.md "Response").
+import { LIMITS, type BatchContext } from '../core/catalog.ts'
+import { parseRetryAfter, retryDelay, type BackoffOptions } from '../core/backoff.ts'
+import { byteLength, fitBatch } from '../core/batch.ts'
+import { classifyStatus } from '../core/outcome.ts'
+import type { DiskQueue } from './disk-queue.ts'
+import type { PostBatch } from './transport.ts'
+
+export interface SenderOptions {
+  queue: DiskQueue
+  post: PostBatch
+  key: string
+  context: BatchContext
+  backoff: BackoffOptions
+  now: () => number
+  random: () => number
+  /** False while consent is not granted or the SDK is shut down. */
+  canSend: () => boolean
+}
+
+export interface SendDrops {
+  client_error: number
+  rejected: number
+  too_large: number
+}
+
+export interface Sender {
+  /** Sends until the queue is empty or a retry pause begins; one drain at a time. */
+  drain(): Promise<void>
+  readonly drops: SendDrops
+  /** Consecutive failed attempts (0 after a success). */
+  readonly attempt: number
+  stop(): void
+}
+
+export function createSender(o: SenderOptions): Sender {
+  const drops: SendDrops = { client_error: 0, rejected: 0, too_large: 0 }
+  let attempt = 0
+  let notBefore = 0
+  let running: Promise<void> | undefined
+  let retryTimer: NodeJS.Timeout | undefined
+
+  const envelopeBytes = () => byteLength(JSON.stringify({ key: o.key, sent_at: o.now(), context: o.context, events: [] }))
+
+  async function loop(): Promise<void> {
+    while (o.canSend()) {
+      const wait = notBefore - o.now()
+      if (wait > 0) {
+        // The pause outlives this drain; unref'd so that it never keeps the application alive.
+        clearTimeout(retryTimer)
+        retryTimer = setTimeout(() => void drain(), wait).unref()
+        return
+      }
+      const envelope = envelopeBytes()
+      const sizes: number[] = []
+      const peeked = o.queue.peek((events, candidate) => {
+        const size = byteLength(JSON.stringify(candidate))
+        const n = fitBatch([...sizes, size], envelope, LIMITS.sdkMaxEventsPerRequest, LIMITS.sdkMaxRequestBytes)
+        // An event too large to ever fit is taken alone, then given up below.
+        if (n <= events.length && events.length > 0) return false
+        sizes.push(size)
+        return true
+      })
+      if (!peeked.events.length) {
+        if (peeked.corrupt) o.queue.ack(peeked)
+        return
+      }
+      if (fitBatch(sizes, envelope, LIMITS.sdkMaxEventsPerRequest, LIMITS.sdkMaxRequestBytes) === 0) {
+        drops.too_large++
+        o.queue.ack(peeked)
+        continue
+      }
+      const result = await o.post(JSON.stringify({ key: o.key, sent_at: o.now(), context: o.context, events: peeked.events }))
+      const verdict = classifyStatus(result.status)
+      if (verdict === 'retry') {
+        notBefore = o.now() + retryDelay(attempt++, parseRetryAfter(result.retryAfter, o.now()), o.random, o.backoff)
+        continue
+      }
+      attempt = 0
+      if (verdict === 'drop') drops.client_error += peeked.events.length
+      else drops.rejected += rejectedCount(result.body)
+      o.queue.ack(peeked)
+    }
+  }
+
+  function drain(): Promise<void> {
+    running ??= loop().finally(() => (running = undefined))
+    return running
+  }
+
+  return {
+    drain,
+    drops,
+    get attempt() {
+      return attempt
+    },
+    stop() {
+      clearTimeout(retryTimer)
+    },
+  }
+}
+
+function rejectedCount(body: unknown): number {
+  const rejected = (body as { rejected?: unknown } | undefined)?.rejected
+  return Array.isArray(rejected) ? rejected.length : 0
+}
