@@ -1,0 +1,94 @@
+// hash_ids (PRIVACY.md 4): user and session ids become HMACs under the app's salt of the period,
+// org ids under the stable org key; no raw id remains in what the step returns.
+import { describe, expect, it } from 'vitest'
+import { createHashIdsStep, createIdHasher, hmacHex } from '../../../../src/pipeline/steps/hash-ids.ts'
+import { parsedEvent, saltedKeys } from '../fixtures.ts'
+
+const RAW = { user_id: 'anna.schmidt@example.com', session_id: 's-9c2f-4711', org_id: 'customer-77' }
+const newStep = () => createHashIdsStep(createIdHasher(1000))
+
+describe('hmacHex', () => {
+  it('gives 16 hex characters that depend on the key', () => {
+    const a = hmacHex(Buffer.alloc(32, 1), 'u\u0000x')
+    expect(a).toMatch(/^[0-9a-f]{16}$/)
+    expect(hmacHex(Buffer.alloc(32, 2), 'u\u0000x')).not.toBe(a)
+  })
+})
+
+describe('hash_ids step', () => {
+  it('hashes the same user alike within one salt period', () => {
+    const step = newStep()
+    const keys = saltedKeys()
+    const a = step(parsedEvent({ ...RAW, id: '00000000-0000-4000-8000-000000000001' }), keys)
+    const b = step(parsedEvent({ ...RAW, id: '00000000-0000-4000-8000-000000000002' }), keys)
+    expect(a.user_hash).toBe(b.user_hash)
+    expect(a.session_hash).toBe(b.session_hash)
+    expect(a.user_hash).toMatch(/^[0-9a-f]{16}$/)
+  })
+
+  it('hashes the same user differently in the next period, under its new salt', () => {
+    const step = newStep()
+    const today = step(parsedEvent(RAW), saltedKeys({ period: 100, salt: Buffer.alloc(32, 1) }))
+    const tomorrow = step(parsedEvent(RAW), saltedKeys({ period: 101, salt: Buffer.alloc(32, 2) }))
+    expect(tomorrow.user_hash).not.toBe(today.user_hash)
+    expect(tomorrow.salt_period).toBe(101)
+    expect(today.salt_period).toBe(100)
+  })
+
+  it('hashes the same user differently in two apps', () => {
+    const step = newStep()
+    const a = step(parsedEvent(RAW), saltedKeys({ appId: 'app-a', salt: Buffer.alloc(32, 1) }))
+    const b = step(parsedEvent(RAW), saltedKeys({ appId: 'app-b', salt: Buffer.alloc(32, 3) }))
+    expect(b.user_hash).not.toBe(a.user_hash)
+  })
+
+  it('does not answer from its cache for another salt of the same app and period', () => {
+    const step = newStep()
+    const first = step(parsedEvent(RAW), saltedKeys({ generation: 1, salt: Buffer.alloc(32, 1) }))
+    const reloaded = step(parsedEvent(RAW), saltedKeys({ generation: 2, salt: Buffer.alloc(32, 5) }))
+    expect(reloaded.user_hash).not.toBe(first.user_hash)
+  })
+
+  it('gives different hashes under different salts', () => {
+    const a = newStep()(parsedEvent(RAW), saltedKeys({ salt: Buffer.alloc(32, 1) }))
+    const b = newStep()(parsedEvent(RAW), saltedKeys({ salt: Buffer.alloc(32, 2) }))
+    expect(b.user_hash).not.toBe(a.user_hash)
+    expect(b.session_hash).not.toBe(a.session_hash)
+  })
+
+  it('hashes a user id and an equal session id differently', () => {
+    const out = newStep()(parsedEvent({ user_id: 'same', session_id: 'same' }), saltedKeys())
+    expect(out.user_hash).not.toBe(out.session_hash)
+  })
+
+  it('keeps the org hash stable across periods and salts (pseudonymous by design)', () => {
+    const step = newStep()
+    const a = step(parsedEvent(RAW), saltedKeys({ period: 100, salt: Buffer.alloc(32, 1) }))
+    const b = step(parsedEvent(RAW), saltedKeys({ period: 200, salt: Buffer.alloc(32, 2), generation: 7 }))
+    expect(a.org_hash).toMatch(/^[0-9a-f]{16}$/)
+    expect(b.org_hash).toBe(a.org_hash)
+  })
+
+  it('leaves no raw identifier in the result', () => {
+    const out = newStep()(parsedEvent(RAW), saltedKeys())
+    const json = JSON.stringify(out)
+    for (const raw of Object.values(RAW)) expect(json).not.toContain(raw)
+    expect(out).not.toHaveProperty('user_id')
+    expect(out).not.toHaveProperty('session_id')
+    expect(out).not.toHaveProperty('org_id')
+  })
+
+  it('gives an empty hash for an absent or empty id', () => {
+    const step = newStep()
+    const absent = step(parsedEvent({}), saltedKeys())
+    expect([absent.user_hash, absent.session_hash, absent.org_hash]).toEqual(['', '', ''])
+    const empty = step(parsedEvent({ user_id: '', session_id: '', org_id: '' }), saltedKeys())
+    expect([empty.user_hash, empty.session_hash, empty.org_hash]).toEqual(['', '', ''])
+  })
+
+  it('keeps id, name, ts and props of the event', () => {
+    const e = parsedEvent({ ...RAW, name: 'report_query', props: { report: 'x', rows: 3 } })
+    const out = newStep()(e, saltedKeys())
+    expect(out).toMatchObject({ id: e.id, name: 'report_query', ts: e.ts, props: { report: 'x', rows: 3 } })
+  })
+})
