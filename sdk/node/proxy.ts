@@ -17,7 +17,9 @@ export function bypassesProxy(target: URL, noProxy: string | undefined): boolean
     .filter(Boolean)
     .some((entry) => {
       if (entry === '*') return true
-      const m = /^(.*?)(?::(\d+))?$/.exec(entry.toLowerCase())!
+      const e = entry.toLowerCase()
+      // `[::1]:8080`, a bare IPv6 address (more than one colon), or `host[:port]`.
+      const m = /^\[(.+)\](?::(\d+))?$/.exec(e) ?? (e.split(':').length > 2 ? [e, e] : /^(.*?)(?::(\d+))?$/.exec(e)!)
       const name = m[1].replace(/^\*?\./, '')
       if (m[2] && m[2] !== port) return false
       return host === name || host.endsWith(`.${name}`)

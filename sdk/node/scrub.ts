@@ -21,7 +21,8 @@ const RULES: [RegExp, string][] = [
   [/\\\\[^\s"'<>|]+/g, '[path]'],
   [/(^|[\s"'(=:])\/(home|Users|root|var|tmp|etc|opt|usr|srv|mnt|media|private|proc|run|data|app|workspace|builds?)\b[^\s"')]*/g, '$1[path]'],
   [/\b(\d{1,3}\.){3}\d{1,3}\b/g, '[ip]'],
-  [/\b([0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\b/gi, '[ip]'],
+  // IPv6, full or compressed; the look-arounds keep `Foo::bar` and clock times out of it.
+  [/(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{0,4}::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{0,4})(?![\w:])/gi, '[ip]'],
   [/\d{6,}/g, '[number]'],
 ]
 
