@@ -14,7 +14,7 @@ const browserOut = outIndex >= 0 ? resolve(args[outIndex + 1]) : join(here, 'bro
 const withTypes = !args.includes('--no-types')
 
 // es2019 keeps the script working on the browsers still in use at plants (no ??, ||= at runtime).
-const browser = { bundle: true, target: 'es2019', platform: 'browser', legalComments: 'none', metafile: true }
+const browser = { absWorkingDir: join(here, '..'), bundle: true, target: 'es2019', platform: 'browser', legalComments: 'none', metafile: true }
 
 const iife = await build({
   ...browser,
