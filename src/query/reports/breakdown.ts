@@ -1,0 +1,26 @@
+// Users and events by country, OS, browser, device type, language, screen size or app version
+// (issue 4), for all events or one event name. An empty value means "unknown".
+import type { Dimension } from '../params.ts'
+import { cellId, colId, GRAND, loadMatrix, otherOf, rowId, show } from '../matrix.ts'
+import { metaOf } from '../meta.ts'
+import type { ReportContext } from './context.ts'
+
+export async function breakdownReport(ctx: ReportContext, dimension: Dimension, event?: string) {
+  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: dimension })
+  const total = event ? colId(event) : GRAND
+  const partsOf = (value: string) => (event ? cellId(value, event) : rowId(value))
+  const rows = m.rows
+    .map((value) => ({ value, ...show(m, partsOf(value)) }))
+    // A suppressed value is left out, not listed: its name alone (a small country, a rare
+    // screen) can single people out. It is counted in `other`.
+    .filter((r) => !r.suppressed && (r.events ?? 0) > 0)
+    .sort((a, b) => (b.users ?? 0) - (a.users ?? 0) || a.value.localeCompare(b.value))
+  return {
+    meta: metaOf(ctx.app, ctx.range),
+    dimension,
+    event: event ?? null,
+    total: show(m, total),
+    rows,
+    other: otherOf(m, total, m.rows.map(partsOf)),
+  }
+}

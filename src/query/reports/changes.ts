@@ -1,0 +1,15 @@
+// Rule and label changes over time (issue 4): add, change and remove counts, one series per
+// event name, taken from the suppressed events table so they match the events report.
+import { bucketsOf } from '../params.ts'
+import { loadMatrix } from '../matrix.ts'
+import { metaOf } from '../meta.ts'
+import { seriesOf } from './events.ts'
+import type { ReportContext } from './context.ts'
+
+export const CHANGE_EVENTS = ['rule_add', 'rule_change', 'rule_remove', 'label_add', 'label_change', 'label_remove'] as const
+
+export async function changesReport(ctx: ReportContext) {
+  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: 'time' })
+  const buckets = bucketsOf(ctx.range)
+  return { meta: metaOf(ctx.app, ctx.range), buckets, series: CHANGE_EVENTS.map((name) => seriesOf(m, buckets, name)) }
+}

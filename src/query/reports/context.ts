@@ -1,0 +1,15 @@
+// What every report function gets: storage, the app (with its k) and the validated range.
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { AppConfig } from '../../apps.ts'
+import type { Range } from '../params.ts'
+
+export interface ReportContext {
+  client: ClickHouseClient
+  app: AppConfig
+  range: Range
+}
+
+/** The typed parameters every report query starts from. */
+export function baseParams(ctx: ReportContext) {
+  return { app: ctx.app.id, from: ctx.range.from, to: ctx.range.to, week: ctx.range.week }
+}

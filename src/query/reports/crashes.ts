@@ -1,0 +1,56 @@
+// Crash rate per app version (crashes per app start) and the top crash fingerprints (issue 4).
+// Starts and crashes per version are cells of the app-version breakdown, so this report hides
+// exactly what the breakdown hides.
+import { num, round, select, str } from '../db.ts'
+import { cellId, colId, loadMatrix, otherOf, show } from '../matrix.ts'
+import { hide, metaOf } from '../meta.ts'
+import type { Total } from '../names.ts'
+import { otherSum, suppressOneWay } from '../table.ts'
+import { baseParams, type ReportContext } from './context.ts'
+
+const rate = (crashes: number | null, starts: number | null) => (crashes !== null && starts ? round(crashes / starts) : null)
+
+export async function crashesReport(ctx: ReportContext, limit: number) {
+  const k = ctx.app.k_anonymity
+  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k, range: ctx.range, by: 'app_version' })
+  const starts = show(m, colId('app_start'))
+  const crashes = show(m, colId('app_crash'))
+  const versions = m.rows
+    .map((version) => {
+      const s = show(m, cellId(version, 'app_start'))
+      const c = show(m, cellId(version, 'app_crash'))
+      return { version, starts: s.events, start_users: s.users, crashes: c.events, crash_users: c.users, crash_rate: rate(c.events, s.events), starts_suppressed: s.suppressed, crashes_suppressed: c.suppressed }
+    })
+    .filter((v) => !(v.starts_suppressed && v.crashes_suppressed) && ((v.starts ?? 0) > 0 || (v.crashes ?? 0) > 0))
+    .sort((a, b) => b.version.localeCompare(a.version, 'en', { numeric: true }))
+  const crashTotal: Total = { users: crashes.users ?? 0, events: crashes.events ?? 0, suppressed: crashes.suppressed }
+  return {
+    meta: metaOf(ctx.app, ctx.range),
+    total: { starts: starts.events, crashes: crashes.events, crash_rate: rate(crashes.events, starts.events), suppressed: starts.suppressed || crashes.suppressed },
+    versions,
+    other: {
+      starts: otherOf(m, colId('app_start'), m.rows.map((v) => cellId(v, 'app_start'))),
+      crashes: otherOf(m, colId('app_crash'), m.rows.map((v) => cellId(v, 'app_crash'))),
+    },
+    fingerprints: await fingerprints(ctx, crashTotal, limit),
+  }
+}
+
+async function fingerprints(ctx: ReportContext, total: Total, limit: number) {
+  const rows = await select(
+    ctx.client,
+    `SELECT fingerprint, toString(error_type) AS error_type, uniqMerge(users) AS users, sum(crashes) AS crashes, sum(fatal) AS fatal
+     FROM agg_crashes_daily
+     WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+     GROUP BY fingerprint, error_type`,
+    baseParams(ctx),
+  )
+  const cells = new Map(rows.map((r) => [`${str(r.fingerprint)}\u001f${str(r.error_type)}`, { fingerprint: str(r.fingerprint), error_type: str(r.error_type), users: num(r.users), crashes: num(r.crashes), fatal: num(r.fatal) }]))
+  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, ctx.app.k_anonymity)
+  const top = [...cells]
+    .filter(([id]) => !hidden.has(id))
+    .map(([, c]) => ({ fingerprint: c.fingerprint, error_type: c.error_type, ...hide(false, { users: c.users, crashes: c.crashes, fatal: c.fatal }) }))
+    .sort((a, b) => (b.crashes ?? 0) - (a.crashes ?? 0) || a.fingerprint.localeCompare(b.fingerprint))
+    .slice(0, limit)
+  return { total: hide(total.suppressed, { crashes: total.events }), rows: top, other: otherSum(cells, hidden, total, (c) => c.crashes) }
+}

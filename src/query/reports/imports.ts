@@ -1,0 +1,33 @@
+// CM data imports over time (issue 4): count, failures and failure rate, records imported.
+// A bucket is shown when the cm_data_import cell of the events table is (matrix.ts).
+import { num, round, select, str } from '../db.ts'
+import { bucketsOf } from '../params.ts'
+import { cellId, colId, loadMatrix, show } from '../matrix.ts'
+import { hide, metaOf } from '../meta.ts'
+import { baseParams, type ReportContext } from './context.ts'
+
+export async function importsReport(ctx: ReportContext) {
+  const [m, rows] = await Promise.all([
+    loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: 'time' }),
+    select(
+      ctx.client,
+      `SELECT toString(if({week:Bool}, toMonday(day), day)) AS bucket, grouping(bucket) AS g,
+              sum(imports) AS imports, sum(failed) AS failed, sum(records) AS records
+       FROM agg_imports_daily
+       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+       GROUP BY GROUPING SETS ((bucket), ())`,
+      baseParams(ctx),
+    ),
+  ])
+  const byBucket = new Map(rows.map((r) => [num(r.g) === 1 ? '' : str(r.bucket), { imports: num(r.imports), failed: num(r.failed), records: num(r.records) }]))
+  const cell = (key: string, id: string) => {
+    const { users, suppressed } = show(m, id)
+    const c = byBucket.get(key) ?? { imports: 0, failed: 0, records: 0 }
+    return hide(suppressed, { users, imports: c.imports, failed: c.failed, failure_rate: c.imports ? round(c.failed / c.imports) : 0, records: c.records })
+  }
+  return {
+    meta: metaOf(ctx.app, ctx.range),
+    total: cell('', colId('cm_data_import')),
+    points: bucketsOf(ctx.range).map((bucket) => ({ bucket, ...cell(bucket, cellId(bucket, 'cm_data_import')) })),
+  }
+}

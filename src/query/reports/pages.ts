@@ -1,0 +1,36 @@
+// Page views per normalised path (issue 4); paths were normalised at ingestion (ids -> :id).
+import { num, select, str } from '../db.ts'
+import { hide, metaOf } from '../meta.ts'
+import { loadNameTotals, nameTotal } from '../names.ts'
+import { otherSum, suppressOneWay } from '../table.ts'
+import { baseParams, type ReportContext } from './context.ts'
+
+export async function pagesReport(ctx: ReportContext, limit: number) {
+  const k = ctx.app.k_anonymity
+  const [names, rows] = await Promise.all([
+    loadNameTotals(ctx.client, ctx.app.id, ctx.range, k),
+    select(
+      ctx.client,
+      `SELECT path, uniqMerge(users) AS users, sum(views) AS views
+       FROM agg_pages_daily
+       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+       GROUP BY path`,
+      baseParams(ctx),
+    ),
+  ])
+  const total = nameTotal(names, 'page_view')
+  const cells = new Map(rows.map((r) => [str(r.path), { users: num(r.users), views: num(r.views) }]))
+  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k)
+  // Suppressed paths are left out, not listed: a rare path alone can point at a person.
+  const paths = [...cells]
+    .filter(([path]) => !hidden.has(path))
+    .map(([path, c]) => ({ path, ...hide(false, c) }))
+    .sort((a, b) => (b.views ?? 0) - (a.views ?? 0) || a.path.localeCompare(b.path))
+    .slice(0, limit)
+  return {
+    meta: metaOf(ctx.app, ctx.range),
+    total: hide(total.suppressed, { users: total.users, views: total.events }),
+    paths,
+    other: otherSum(cells, hidden, total, (c) => c.views),
+  }
+}

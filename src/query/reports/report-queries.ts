@@ -1,0 +1,47 @@
+// Report-statistics queries per report (issue 4): how often, by how many users, how long
+// (p50 and p95 of duration_ms from quantile states) and how often they fail.
+import { num, round, select, str } from '../db.ts'
+import { hide, metaOf } from '../meta.ts'
+import { loadNameTotals, nameTotal } from '../names.ts'
+import { otherSum, suppressOneWay } from '../table.ts'
+import { baseParams, type ReportContext } from './context.ts'
+
+export async function reportQueriesReport(ctx: ReportContext, limit: number) {
+  const k = ctx.app.k_anonymity
+  const [names, rows] = await Promise.all([
+    loadNameTotals(ctx.client, ctx.app.id, ctx.range, k),
+    select(
+      ctx.client,
+      `SELECT report, grouping(report) AS g, uniqMerge(users) AS users, sum(queries) AS queries, sum(failed) AS failed,
+              sum(rows) AS rows, sum(duration_ms) AS duration, quantilesMerge(0.5, 0.95)(quantiles) AS q
+       FROM agg_report_queries_daily
+       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+       GROUP BY GROUPING SETS ((report), ())`,
+      baseParams(ctx),
+    ),
+  ])
+  const total = nameTotal(names, 'report_query')
+  const measures = (r: Record<string, unknown>) => {
+    const q = Array.isArray(r.q) ? r.q.map(num) : [0, 0]
+    const queries = num(r.queries)
+    return {
+      users: num(r.users), queries, failed: num(r.failed), failure_rate: queries ? round(num(r.failed) / queries) : 0,
+      avg_rows: queries ? round(num(r.rows) / queries, 1) : 0, avg_ms: queries ? round(num(r.duration) / queries, 1) : 0,
+      p50_ms: round(q[0] ?? 0, 1), p95_ms: round(q[1] ?? 0, 1),
+    }
+  }
+  const all = rows.find((r) => num(r.g) === 1)
+  const cells = new Map(rows.filter((r) => num(r.g) === 0).map((r) => [str(r.report), measures(r)]))
+  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k)
+  const reports = [...cells]
+    .filter(([report]) => !hidden.has(report))
+    .map(([report, c]) => ({ report, ...hide(false, c) }))
+    .sort((a, b) => (b.queries ?? 0) - (a.queries ?? 0) || a.report.localeCompare(b.report))
+    .slice(0, limit)
+  return {
+    meta: metaOf(ctx.app, ctx.range),
+    total: hide(total.suppressed, all ? measures(all) : measures({})),
+    reports,
+    other: otherSum(cells, hidden, total, (c) => c.queries),
+  }
+}

@@ -1,0 +1,51 @@
+// Session length over time (issue 4): app_stop carries uptime_ms since its app_start. A bucket
+// is shown when the app_stop cell of the events table is (matrix.ts), so the count shown here
+// never reveals what the events report hides.
+import { num, round, select, str } from '../db.ts'
+import { bucketsOf } from '../params.ts'
+import { cellId, colId, loadMatrix, show, type Matrix } from '../matrix.ts'
+import { hide, metaOf } from '../meta.ts'
+import { baseParams, type ReportContext } from './context.ts'
+
+interface Lengths {
+  sessions: number
+  avg_ms: number
+  p50_ms: number
+  p95_ms: number
+}
+
+export async function sessionsReport(ctx: ReportContext) {
+  const [m, rows] = await Promise.all([
+    loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: 'time' }),
+    select(
+      ctx.client,
+      `SELECT toString(if({week:Bool}, toMonday(day), day)) AS bucket, grouping(bucket) AS g,
+              sum(sessions) AS sessions, sum(uptime_ms) AS uptime, quantilesMerge(0.5, 0.95)(quantiles) AS q
+       FROM agg_sessions_daily
+       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+       GROUP BY GROUPING SETS ((bucket), ())`,
+      baseParams(ctx),
+    ),
+  ])
+  const lengths = new Map<string, Lengths>()
+  for (const r of rows) {
+    const q = Array.isArray(r.q) ? r.q.map(num) : [0, 0]
+    const sessions = num(r.sessions)
+    lengths.set(num(r.g) === 1 ? '' : str(r.bucket), { sessions, avg_ms: sessions ? round(num(r.uptime) / sessions, 1) : 0, p50_ms: round(q[0] ?? 0, 1), p95_ms: round(q[1] ?? 0, 1) })
+  }
+  const none: Lengths = { sessions: 0, avg_ms: 0, p50_ms: 0, p95_ms: 0 }
+  const starts = (id: string) => showStarts(m, id)
+  return {
+    meta: metaOf(ctx.app, ctx.range),
+    total: { ...hide(show(m, colId('app_stop')).suppressed, { ...(lengths.get('') ?? none) }), starts: starts(colId('app_start')) },
+    points: bucketsOf(ctx.range).map((bucket) => ({
+      bucket,
+      ...hide(show(m, cellId(bucket, 'app_stop')).suppressed, { ...(lengths.get(bucket) ?? none) }),
+      starts: starts(cellId(bucket, 'app_start')),
+    })),
+  }
+}
+
+function showStarts(m: Matrix, id: string): number | null {
+  return show(m, id).events
+}

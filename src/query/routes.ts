@@ -1,0 +1,48 @@
+// The reports API (GET /v1/stats/...), its OpenAPI description and the dashboard, as one Hono
+// app that src/routes.ts mounts at the root. Parameters are validated here, once (zod).
+import { Hono } from 'hono'
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { AppRegistry } from '../apps.ts'
+import { createReadKeyAuth, pickApp, type ReadEnv } from './auth.ts'
+import { ENDPOINTS } from './endpoints.ts'
+import { createOpenApi } from './openapi.ts'
+import { describeIssues, resolveRange } from './params.ts'
+import { createDashboardRoutes } from '../dashboard/routes.ts'
+
+export interface StatsDeps {
+  client: ClickHouseClient
+  apps: AppRegistry
+  now?: () => number
+}
+
+export function createStatsRoutes(deps: StatsDeps): Hono {
+  const now = deps.now ?? Date.now
+  const app = new Hono<ReadEnv>()
+  const openApi = createOpenApi()
+
+  // Errors of storage fall through to the server's onError (src/app.ts): logged, 500 JSON.
+  app.get('/openapi.json', (c) => c.json(openApi))
+  app.get('/v1/openapi.json', (c) => c.json(openApi))
+
+  app.use('/v1/stats/*', createReadKeyAuth(deps.apps))
+  app.get('/v1/stats/apps', (c) =>
+    c.json({ apps: c.get('readApps').map((a) => ({ id: a.id, name: a.name ?? a.id, k: a.k_anonymity })) }),
+  )
+  for (const e of ENDPOINTS) {
+    app.get(e.path, async (c) => {
+      const parsed = e.schema.safeParse(c.req.query())
+      if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400)
+      const params = parsed.data as { app?: string; from?: string; to?: string; interval: 'day' | 'week' }
+      const target = pickApp(c.get('readApps'), params.app)
+      if ('error' in target) return c.json({ error: target.error }, target.status)
+      const range = resolveRange(params, now())
+      if (typeof range === 'string') return c.json({ error: range }, 400)
+      return c.json(await e.run({ client: deps.client, app: target, range }, parsed.data))
+    })
+  }
+
+  const root = new Hono()
+  root.route('/', app)
+  root.route('/', createDashboardRoutes())
+  return root
+}

@@ -1,0 +1,158 @@
+// Each report of the reports API against the real embedded ClickHouse and the real
+// migrations: seeded events in, materialized views filled, the expected numbers out.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openSeededStats, type SeededStats } from './stats-setup.ts'
+import type { eventsReport } from '../../src/query/reports/events.ts'
+import type { pagesReport } from '../../src/query/reports/pages.ts'
+import type { crashesReport } from '../../src/query/reports/crashes.ts'
+import type { sessionsReport } from '../../src/query/reports/sessions.ts'
+import type { reportQueriesReport } from '../../src/query/reports/report-queries.ts'
+import type { importsReport } from '../../src/query/reports/imports.ts'
+import type { changesReport } from '../../src/query/reports/changes.ts'
+import type { feedbackReport } from '../../src/query/reports/feedback.ts'
+import type { breakdownReport } from '../../src/query/reports/breakdown.ts'
+
+type Answer<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>
+
+let s: SeededStats
+let q: string
+beforeAll(async () => {
+  s = await openSeededStats()
+  q = `app=shop&from=${s.days[0]}&to=${s.days[6]}`
+})
+afterAll(() => s?.close())
+
+async function report<T>(path: string, extra = ''): Promise<T> {
+  const res = await s.get(`/v1/stats/${path}?${q}${extra}`)
+  expect(res.status, JSON.stringify(res.body)).toBe(200)
+  return res.body as T
+}
+
+describe('materialized views', () => {
+  it('fill every aggregate table from inserts into events', async () => {
+    const [counts] = await s.rows<Record<string, number>>(
+      `SELECT
+         (SELECT sum(events) FROM agg_events_daily WHERE app_id = 'shop') AS events,
+         (SELECT sum(events) FROM agg_breakdowns_daily WHERE app_id = 'shop') AS breakdowns,
+         (SELECT sum(views) FROM agg_pages_daily WHERE app_id = 'shop') AS views,
+         (SELECT sum(crashes) FROM agg_crashes_daily WHERE app_id = 'shop') AS crashes,
+         (SELECT sum(sessions) FROM agg_sessions_daily WHERE app_id = 'shop') AS sessions,
+         (SELECT sum(queries) FROM agg_report_queries_daily WHERE app_id = 'shop') AS queries,
+         (SELECT sum(imports) FROM agg_imports_daily WHERE app_id = 'shop') AS imports,
+         (SELECT sum(count) FROM agg_feedback_daily WHERE app_id = 'shop') AS feedback`,
+    )
+    // Seven breakdown dimensions per event.
+    expect(counts).toEqual({ events: s.seeded, breakdowns: 7 * s.seeded, views: 28, crashes: 13, sessions: 10, queries: 18, imports: 15, feedback: 26 })
+  })
+
+  it('keep the same retention as the events table', async () => {
+    const tables = await s.rows<{ name: string; create_table_query: string }>(
+      "SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() AND name LIKE 'agg\\_%' AND engine = 'AggregatingMergeTree'",
+    )
+    expect(tables).toHaveLength(8)
+    for (const t of tables) expect(t.create_table_query, t.name).toMatch(/TTL day \+ toIntervalMonth\(24\)/)
+  })
+})
+
+describe('events report', () => {
+  it('counts users and events per name and day, suppressing days under k and one more to protect them', async () => {
+    const r = await report<Answer<typeof eventsReport>>('events')
+    expect(r.total).toEqual({ users: 19, events: 172, suppressed: false })
+    const login = r.series.find((x) => x.name === 'login')
+    expect(login!.total).toEqual({ users: 10, events: 21, suppressed: false })
+    expect(login!.points.map((p) => p.users)).toEqual([10, null, null, 0, 0, 0, 0])
+    // Day 2 has 3 login users (under k); day 1 (8 users) is hidden too, else 21 - 10 - 8 = 3.
+    expect(login!.points[1].suppressed).toBe(true)
+    expect(login!.other).toEqual({ events: 11, cells: 2 })
+    expect(r.all.points.map((p) => p.users)).toEqual([10, 8, 9, 18, 17, 15, 12])
+  })
+
+  it('lists per-name totals of the range with the suppressed names summed in other', async () => {
+    const r = await report<Answer<typeof eventsReport>>('events')
+    const byName = Object.fromEntries(r.names.map((n) => [n.name, [n.users, n.events]]))
+    expect(byName).toEqual({
+      page_view: [9, 28], feedback: [15, 26], app_start: [18, 22], login: [10, 21], report_query: [16, 18],
+      cm_data_import: [7, 15], app_crash: [12, 13], rule_add: [12, 12], app_stop: [10, 10],
+      // one user each, and logout (5 users) so that the two cannot be told apart from the total
+      'export.pdf': [null, null], label_remove: [null, null], logout: [null, null],
+    })
+    expect(r.other).toEqual({ events: 7, cells: 3 })
+  })
+
+  it('returns only the requested event series and buckets weeks from Monday', async () => {
+    const r = await report<Answer<typeof eventsReport>>('events', '&interval=week&event=page_view')
+    expect(r.buckets).toEqual([s.days[0]])
+    expect(r.series).toHaveLength(1)
+    expect(r.series[0].points).toEqual([{ bucket: s.days[0], users: 9, events: 28, suppressed: false }])
+  })
+})
+
+describe('reports', () => {
+  it('page views per path list paths with k users and hide the rest as other', async () => {
+    const r = await report<Answer<typeof pagesReport>>('pages')
+    expect(r.total).toEqual({ users: 9, views: 28, suppressed: false })
+    // /settings has 2 users; /reports (5) is hidden with it so neither can be derived.
+    expect(r.paths).toEqual([{ path: '/home', users: 9, views: 21, suppressed: false }])
+    expect(r.other).toEqual({ value: 7, cells: 2 })
+  })
+
+  it('crash rate per version is crashes per start, and top fingerprints count crashes', async () => {
+    const r = await report<Answer<typeof crashesReport>>('crashes')
+    expect(r.total).toEqual({ starts: 22, crashes: 13, crash_rate: 0.5909, suppressed: false })
+    expect(r.versions.map((v) => [v.version, v.starts, v.crashes, v.crash_rate])).toEqual([
+      ['2.1', 6, null, null],
+      ['2.0', 10, 6, 0.6],
+    ])
+    expect(r.other).toEqual({ starts: { events: 6, cells: 1 }, crashes: { events: 7, cells: 2 } })
+    expect(r.fingerprints.rows).toEqual([{ fingerprint: 'fp-a', error_type: 'TypeError', users: 6, crashes: 6, fatal: 6, suppressed: false }])
+    expect(r.fingerprints.other).toEqual({ value: 7, cells: 2 })
+  })
+
+  it('session length comes from app_stop uptime with p50 and p95 from quantile states', async () => {
+    const r = await report<Answer<typeof sessionsReport>>('sessions')
+    // uptimes 60 s .. 600 s: p50 interpolates 300 s and 360 s, p95 540 s and 600 s.
+    expect(r.total).toEqual({ sessions: 10, avg_ms: 330_000, p50_ms: 330_000, p95_ms: 573_000, suppressed: false, starts: 22 })
+    expect(r.points[3]).toEqual({ bucket: s.days[3], sessions: 10, avg_ms: 330_000, p50_ms: 330_000, p95_ms: 573_000, suppressed: false, starts: 22 })
+  })
+
+  it('report queries per report give count, users, failures and p50/p95 duration', async () => {
+    const r = await report<Answer<typeof reportQueriesReport>>('report-queries')
+    expect(r.reports).toEqual([
+      { report: 'monthly_alarms', users: 10, queries: 10, failed: 0, failure_rate: 0, avg_rows: 10, avg_ms: 550, p50_ms: 550, p95_ms: 955, suppressed: false },
+    ])
+    expect(r.total).toMatchObject({ users: 16, queries: 18, failed: 1, failure_rate: 0.0556, p50_ms: 750, p95_ms: 1000 })
+    expect(r.other).toEqual({ value: 8, cells: 2 })
+  })
+
+  it('CM imports give counts, failure rate and records per day', async () => {
+    const r = await report<Answer<typeof importsReport>>('imports')
+    expect(r.total).toEqual({ users: 7, imports: 15, failed: 2, failure_rate: 0.1333, records: 670, suppressed: false })
+    expect(r.points.map((p) => p.imports)).toEqual([null, null, 0, 0, 0, 7, 0])
+  })
+
+  it('rule and label changes are series per action', async () => {
+    const r = await report<Answer<typeof changesReport>>('changes')
+    const byName = Object.fromEntries(r.series.map((x) => [x.name, x.total]))
+    expect(byName.rule_add).toEqual({ users: 12, events: 12, suppressed: false })
+    expect(byName.rule_change).toEqual({ users: 0, events: 0, suppressed: false })
+    expect(byName.label_remove).toEqual({ users: null, events: null, suppressed: true })
+  })
+
+  it('feedback shows the rating distribution and texts only of shown ratings with k authors', async () => {
+    const r = await report<Answer<typeof feedbackReport>>('feedback')
+    expect(r.total).toEqual({ users: 15, count: 26, suppressed: false })
+    expect(r.ratings.map((x) => x.count)).toEqual([0, null, 0, 10, null, 8])
+    // 5 stars: five authors; 3 stars: two authors (no texts); 1 star: one user (suppressed).
+    expect(r.texts).toEqual([5, 4, 3, 2, 1].map((u) => ({ rating: 5, text: `Great reports ${u}` })))
+  })
+
+  it('breaks down users and events by country, for all events or one event', async () => {
+    const all = await report<Answer<typeof breakdownReport>>('breakdown', '&dimension=country')
+    expect(all.total).toEqual({ users: 19, events: 172, suppressed: false })
+    expect(all.rows).toEqual([{ value: 'DE', users: 8, events: 124, suppressed: false }])
+    expect(all.other).toEqual({ events: 48, cells: 3 })
+    const screen = await report<Answer<typeof breakdownReport>>('breakdown', '&dimension=screen&event=page_view')
+    expect(screen.rows).toEqual([{ value: '1920x1080', users: 9, events: 28, suppressed: false }])
+    expect(screen.other).toBeNull()
+  })
+})
