@@ -18,7 +18,7 @@ import { clientIp } from './client-ip.ts'
 import { HttpError, badRequest } from './errors.ts'
 import { checkContentType, readBody } from './read-body.ts'
 import type { RateLimiter } from './rate-limit.ts'
-import { sanitizeRejected, type QuarantineRow } from './quarantine.ts'
+import { sanitizeRejected, scrubClip, type QuarantineRow } from './quarantine.ts'
 
 export interface BatchDeps {
   config: Config
@@ -147,7 +147,7 @@ export function createBatchHandler(deps: BatchDeps) {
       }
       rejected.push({ index, reason })
       metrics.inc('rejected_events_total', { reason: kind })
-      quarantined.push([app.id, receivedAt, index, scrubText(reason), ...sanitizeRejected(raw)])
+      quarantined.push([app.id, receivedAt, index, scrubClip(reason, 300), ...sanitizeRejected(raw)])
     }
 
     if (quarantined.length > 0) {

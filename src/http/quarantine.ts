@@ -7,14 +7,24 @@ export type QuarantineRow = [app_id: string, received_at: number, batch_index: n
 const ID_FIELDS = new Set(['user_id', 'session_id', 'org_id'])
 const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) + '…' : s)
 
+/**
+ * Scrubbed and clipped to `n`. Only a head of 400 characters is scrubbed: scrubbing a long run
+ * costs the square of its length, and a rejected value can be as long as the body. The head ends
+ * before its last word, which the cut may have split: a cut e-mail address is not recognised.
+ */
+export function scrubClip(s: string, n: number): string {
+  const head = s.length > 400 ? s.slice(0, 400).replace(/\S*$/, '…') : s
+  return clip(scrubText(head), n)
+}
+
 function sanitizeValue(v: unknown, depth: number): unknown {
-  if (typeof v === 'string') return clip(scrubText(v.slice(0, 400)), 200)
+  if (typeof v === 'string') return scrubClip(v, 200)
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return v
   if (Array.isArray(v)) return `[array of ${v.length}]`
   if (typeof v === 'object' && depth < 1) {
     const out: Record<string, unknown> = {}
     for (const k of Object.keys(v as object).slice(0, 30)) {
-      out[clip(scrubText(k), 40)] = sanitizeValue((v as Record<string, unknown>)[k], depth + 1)
+      out[scrubClip(k, 40)] = sanitizeValue((v as Record<string, unknown>)[k], depth + 1)
     }
     return out
   }
@@ -29,9 +39,9 @@ export function sanitizeRejected(raw: unknown): [string, string] {
   const event = raw as Record<string, unknown>
   const out: Record<string, unknown> = {}
   for (const k of Object.keys(event).slice(0, 20)) {
-    const key = clip(scrubText(k), 40)
+    const key = scrubClip(k, 40)
     out[key] = ID_FIELDS.has(k) ? '[redacted]' : sanitizeValue(event[k], k === 'props' ? 0 : 1)
   }
-  const name = typeof event.name === 'string' ? clip(scrubText(event.name), 64) : ''
+  const name = typeof event.name === 'string' ? scrubClip(event.name, 64) : ''
   return [name, JSON.stringify(out)]
 }
