@@ -12,6 +12,8 @@ export interface LocalNames {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
+const wholeWord = (name: string) => new RegExp(`(?<![\\p{L}\\p{N}_])${escape(name)}(?![\\p{L}\\p{N}_])`, 'giu')
+
 const RULES: [RegExp, string][] = [
   [/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, '[email]'],
   [/\bfile:\/\/\S+/gi, '[path]'],
@@ -29,9 +31,9 @@ const RULES: [RegExp, string][] = [
 export function scrubText(text: string, names: LocalNames = {}, maxLength: number = LIMITS.maxPropStringLength): string {
   let s = text
   for (const [re, to] of RULES) s = s.replace(re, to)
-  // Names shorter than three characters would erase ordinary words.
-  if (names.user && names.user.length > 2) s = s.replace(new RegExp(escape(names.user), 'gi'), '[user]')
-  if (names.host && names.host.length > 2) s = s.replace(new RegExp(escape(names.host), 'gi'), '[host]')
+  // As whole words only, so that a short name does not erase parts of ordinary words.
+  if (names.user) s = s.replace(wholeWord(names.user), '[user]')
+  if (names.host) s = s.replace(wholeWord(names.host), '[host]')
   return s.slice(0, maxLength)
 }
 

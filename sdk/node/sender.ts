@@ -39,54 +39,65 @@ export function createSender(o: SenderOptions): Sender {
   const drops: SendDrops = { client_error: 0, rejected: 0, too_large: 0 }
   let attempt = 0
   let notBefore = 0
-  let running: Promise<void> | undefined
+  let running: Promise<void> = Promise.resolve()
+  // Set and cleared synchronously: a settled `running` may not have run its callbacks yet.
+  let looping = false
   let retryTimer: NodeJS.Timeout | undefined
 
   const envelopeBytes = () => byteLength(JSON.stringify({ key: o.key, sent_at: o.now(), context: o.context, events: [] }))
 
   async function loop(): Promise<void> {
-    while (o.canSend()) {
-      const wait = notBefore - o.now()
-      if (wait > 0) {
-        // The pause outlives this drain; unref'd so that it never keeps the application alive.
-        clearTimeout(retryTimer)
-        retryTimer = setTimeout(() => void drain(), wait).unref()
-        return
-      }
-      const envelope = envelopeBytes()
-      const sizes: number[] = []
-      const peeked = o.queue.peek((events, candidate) => {
-        const size = byteLength(JSON.stringify(candidate))
-        const n = fitBatch([...sizes, size], envelope, LIMITS.sdkMaxEventsPerRequest, LIMITS.sdkMaxRequestBytes)
-        // An event too large to ever fit is taken alone, then given up below.
-        if (n <= events.length && events.length > 0) return false
-        sizes.push(size)
-        return true
-      })
-      if (!peeked.events.length) {
-        if (peeked.corrupt) o.queue.ack(peeked)
-        return
-      }
-      if (fitBatch(sizes, envelope, LIMITS.sdkMaxEventsPerRequest, LIMITS.sdkMaxRequestBytes) === 0) {
-        drops.too_large++
+    // Nothing awaited before the loop ends: when there is nothing to send, `looping` clears
+    // synchronously, before the caller's next drain() can see it.
+    try {
+      while (o.canSend()) {
+        const wait = notBefore - o.now()
+        if (wait > 0) {
+          // The pause outlives this drain; unref'd so that it never keeps the application alive.
+          clearTimeout(retryTimer)
+          retryTimer = setTimeout(() => void drain(), wait).unref()
+          return
+        }
+        const envelope = envelopeBytes()
+        const sizes: number[] = []
+        const peeked = o.queue.peek((events, candidate) => {
+          const size = byteLength(JSON.stringify(candidate))
+          const n = fitBatch([...sizes, size], envelope, LIMITS.sdkMaxEventsPerRequest, LIMITS.sdkMaxRequestBytes)
+          // An event too large to ever fit is taken alone, then given up below.
+          if (n <= events.length && events.length > 0) return false
+          sizes.push(size)
+          return true
+        })
+        if (!peeked.events.length) {
+          if (peeked.corrupt) o.queue.ack(peeked)
+          return
+        }
+        if (fitBatch(sizes, envelope, LIMITS.sdkMaxEventsPerRequest, LIMITS.sdkMaxRequestBytes) === 0) {
+          drops.too_large++
+          o.queue.ack(peeked)
+          continue
+        }
+        const result = await o.post(JSON.stringify({ key: o.key, sent_at: o.now(), context: o.context, events: peeked.events }))
+        const verdict = classifyStatus(result.status)
+        if (verdict === 'retry') {
+          notBefore = o.now() + retryDelay(attempt++, parseRetryAfter(result.retryAfter, o.now()), o.random, o.backoff)
+          continue
+        }
+        attempt = 0
+        if (verdict === 'drop') drops.client_error += peeked.events.length
+        else drops.rejected += rejectedCount(result.body)
         o.queue.ack(peeked)
-        continue
       }
-      const result = await o.post(JSON.stringify({ key: o.key, sent_at: o.now(), context: o.context, events: peeked.events }))
-      const verdict = classifyStatus(result.status)
-      if (verdict === 'retry') {
-        notBefore = o.now() + retryDelay(attempt++, parseRetryAfter(result.retryAfter, o.now()), o.random, o.backoff)
-        continue
-      }
-      attempt = 0
-      if (verdict === 'drop') drops.client_error += peeked.events.length
-      else drops.rejected += rejectedCount(result.body)
-      o.queue.ack(peeked)
+    } finally {
+      looping = false
     }
   }
 
   function drain(): Promise<void> {
-    running ??= loop().finally(() => (running = undefined))
+    if (!looping) {
+      looping = true
+      running = loop()
+    }
     return running
   }
 

@@ -33,6 +33,10 @@ describe('scrubText', () => {
     expect(scrubText('login of JDOE on plant-ws-17.corp failed', names)).toBe('login of [user] on [host].corp failed')
   })
 
+  it('replaces short names as whole words only', () => {
+    expect(scrubText('vm rebooted; vms are fine', { host: 'vm' })).toBe('[host] rebooted; vms are fine')
+  })
+
   it('leaves route paths and ordinary words alone', () => {
     expect(scrubText('GET /reports/monthly returned 3 rows', names)).toBe('GET /reports/monthly returned 3 rows')
   })
