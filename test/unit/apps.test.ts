@@ -1,0 +1,111 @@
+// Apps and keys: the registry refuses ambiguous keys, the file is validated, and a first start
+// without a file writes a demo app that only its owner can read (mode 0600).
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createAppRegistry, loadAppsFile, parseApps, randomKey, type AppConfig } from '../../src/apps.ts'
+
+const app = (id: string, overrides: Partial<AppConfig> = {}): AppConfig => ({
+  id,
+  write_keys: [`wk_${id}_write_key`],
+  read_keys: [`rk_${id}_read_key`],
+  salt_rotation_hours: 24,
+  honor_gpc: true,
+  k_anonymity: 5,
+  ...overrides,
+})
+
+describe('createAppRegistry', () => {
+  it('finds apps by id, write key and read key', () => {
+    const a = app('a')
+    const b = app('b', { read_keys: ['rk_shared_key_1', 'rk_b_read_key'] })
+    const c = app('c', { read_keys: ['rk_shared_key_1'] })
+    const r = createAppRegistry([a, b, c])
+    expect(r.get('b')).toBe(b)
+    expect(r.byWriteKey('wk_a_write_key')).toBe(a)
+    expect(r.byReadKey('rk_shared_key_1')).toEqual([b, c])
+    expect(r.byReadKey('rk_unknown_key')).toEqual([])
+    expect(r.byWriteKey('rk_a_read_key')).toBeUndefined()
+  })
+
+  it('refuses an app id listed twice', () => {
+    expect(() => createAppRegistry([app('a'), app('a', { write_keys: ['wk_other_key_1'] })])).toThrow('app "a" is listed twice')
+  })
+
+  it('refuses a write key used by two apps', () => {
+    expect(() => createAppRegistry([app('a'), app('b', { write_keys: ['wk_a_write_key'] })])).toThrow(/also used by another app/)
+  })
+
+  it('refuses a key that is both a read key and a write key', () => {
+    // Checked on the key strings themselves, whatever their prefix says.
+    const a = app('a', { write_keys: ['wk_dual_use_key'] })
+    const b = app('b', { read_keys: ['wk_dual_use_key'] })
+    expect(() => createAppRegistry([a, b])).toThrow('a key cannot be both a read key and a write key')
+  })
+})
+
+describe('parseApps', () => {
+  it('fills in defaults', () => {
+    const [a] = parseApps({ apps: [{ id: 'shop', write_keys: ['wk_12345678'] }] })
+    expect(a).toEqual({ id: 'shop', write_keys: ['wk_12345678'], read_keys: [], salt_rotation_hours: 24, honor_gpc: true, k_anonymity: 5 })
+  })
+
+  it('refuses malformed keys and ids, naming where', () => {
+    expect(() => parseApps({ apps: [{ id: 'shop', write_keys: ['rk_12345678'] }] })).toThrow(/apps\.0\.write_keys\.0: write keys look like wk_/)
+    expect(() => parseApps({ apps: [{ id: 'Shop!', write_keys: ['wk_12345678'] }] })).toThrow(/apps\.0\.id: /)
+    expect(() => parseApps({ apps: [] })).toThrow(/invalid apps file/)
+  })
+
+  it('refuses a k below 2 and a rotation longer than a week', () => {
+    expect(() => parseApps({ apps: [{ id: 's', write_keys: ['wk_12345678'], k_anonymity: 1 }] })).toThrow(/k_anonymity/)
+    expect(() => parseApps({ apps: [{ id: 's', write_keys: ['wk_12345678'], salt_rotation_hours: 169 }] })).toThrow(/salt_rotation_hours/)
+  })
+})
+
+describe('randomKey', () => {
+  it('makes distinct keys with their prefix that the schema accepts', () => {
+    const a = randomKey('wk')
+    expect(a).toMatch(/^wk_[A-Za-z0-9_-]{24}$/)
+    expect(randomKey('wk')).not.toBe(a)
+    expect(randomKey('rk')).toMatch(/^rk_/)
+  })
+})
+
+describe('loadAppsFile', () => {
+  let dir: string | undefined
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true })
+    dir = undefined
+  })
+  const tmp = () => (dir = mkdtempSync(join(tmpdir(), 'veil-apps-')))
+
+  it('creates a demo app with random keys in a file of mode 0600 when there is none', () => {
+    const path = join(tmp(), 'apps.json')
+    const { apps, created } = loadAppsFile(path)
+    expect(created).toBe(true)
+    expect(apps).toHaveLength(1)
+    expect(apps[0]!.id).toBe('demo')
+    expect(apps[0]!.write_keys[0]).toMatch(/^wk_/)
+    expect(apps[0]!.read_keys[0]).toMatch(/^rk_/)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    const again = loadAppsFile(path)
+    expect(again.created).toBe(false)
+    expect(again.apps[0]!.write_keys).toEqual(apps[0]!.write_keys)
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ apps: [{ id: 'demo' }] })
+  })
+
+  it('reads an existing file', () => {
+    const path = join(tmp(), 'apps.json')
+    writeFileSync(path, JSON.stringify({ apps: [{ id: 'shop', write_keys: ['wk_12345678'], honor_gpc: false }] }))
+    const { apps, created } = loadAppsFile(path)
+    expect(created).toBe(false)
+    expect(apps[0]).toMatchObject({ id: 'shop', honor_gpc: false })
+  })
+
+  it('refuses a file that is not JSON, naming the file', () => {
+    const path = join(tmp(), 'apps.json')
+    writeFileSync(path, '{ apps: nope')
+    expect(() => loadAppsFile(path)).toThrow(`apps file ${path} is not valid JSON`)
+  })
+})
