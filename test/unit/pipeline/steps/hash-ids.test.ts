@@ -62,11 +62,17 @@ describe('hash_ids step', () => {
   })
 
   it('keeps the org hash stable across periods and salts (pseudonymous by design)', () => {
-    const step = newStep()
-    const a = step(parsedEvent(RAW), saltedKeys({ period: 100, salt: Buffer.alloc(32, 1) }))
-    const b = step(parsedEvent(RAW), saltedKeys({ period: 200, salt: Buffer.alloc(32, 2), generation: 7 }))
+    // Two steps, so that the second hash is computed, not read from the first one's cache.
+    const a = newStep()(parsedEvent(RAW), saltedKeys({ period: 100, salt: Buffer.alloc(32, 1) }))
+    const b = newStep()(parsedEvent(RAW), saltedKeys({ period: 200, salt: Buffer.alloc(32, 2), generation: 7 }))
     expect(a.org_hash).toMatch(/^[0-9a-f]{16}$/)
     expect(b.org_hash).toBe(a.org_hash)
+  })
+
+  it('keys the org hash with the org key', () => {
+    const a = newStep()(parsedEvent(RAW), saltedKeys({ orgKey: Buffer.alloc(32, 9) }))
+    const b = newStep()(parsedEvent(RAW), saltedKeys({ orgKey: Buffer.alloc(32, 8) }))
+    expect(b.org_hash).not.toBe(a.org_hash)
   })
 
   it('leaves no raw identifier in the result', () => {
