@@ -106,7 +106,9 @@ export function createBatchHandler(deps: BatchDeps) {
       gpc: c.req.header('sec-gpc') === '1',
       client: {
         ip: clientIp(peerAddress(c), c.req.header('x-forwarded-for') ?? null, config.TRUST_PROXY),
-        userAgent: c.req.header('user-agent'),
+        // The on-prem SDK reports its OS in the body instead; the User-Agent of its HTTP
+        // library ("node", "undici") says nothing about the user and is no bot signal.
+        userAgent: envelope.context?.os ? undefined : c.req.header('user-agent'),
       },
       facts: { ...EMPTY_FACTS },
     })

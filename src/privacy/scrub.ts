@@ -4,7 +4,9 @@
 const RULES: readonly [RegExp, string | ((m: string, ...g: string[]) => string)][] = [
   // A URL keeps scheme, host and path; the query string and fragment carry tokens and ids.
   [/\b((?:https?|ftp):\/\/[^\s?#]+)[?#][^\s]*/gi, (_m, base: string) => `${base}[query]`],
-  [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '[email]'],
+  // The lookbehind starts a match only where a run of address characters starts, so a long
+  // run without an @ costs one pass, not one per position (which made scrubbing quadratic).
+  [/(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '[email]'],
   // IBAN: two letters, two check digits, 11-30 alphanumerics, optionally grouped by spaces.
   [/\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g, '[iban]'],
   // IPv4; IPv6 with six or more groups (MAC addresses too), or compressed with "::". Times
@@ -17,7 +19,7 @@ const RULES: readonly [RegExp, string | ((m: string, ...g: string[]) => string)]
   // area code (089/1234567); or the North American (555) 123-4567 and 555-123-4567.
   [/(?:\+|\b00)\d{1,3}[ ./-]?(?:\(?\d{1,5}\)?[ ./-]?){2,6}\d{2,}|\(?\b0\d{2,5}\)?[ ./-]\d{3,}(?:[ ./-]\d{2,})*|\(\d{3}\) ?\d{3}[ .-]\d{4}\b|\b\d{3}[.-]\d{3}[.-]\d{4}\b/g, '[phone]'],
   // Any remaining run of 6 or more digits (customer numbers, personnel numbers, ...).
-  [/\d{6,}/g, '[number]'],
+  [/(?<!\d)\d{6,}/g, '[number]'],
 ]
 
 /** Replaces personal data in a string by placeholders. Pure and idempotent. */

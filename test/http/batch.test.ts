@@ -220,6 +220,17 @@ describe('limits and bad input', () => {
   })
 })
 
+describe('on-prem batches', () => {
+  it('takes the OS from the body and ignores the HTTP library User-Agent', async () => {
+    const e = event({ name: 'app_start' })
+    const body = batch(s.writeKey, [e], { context: { deployment: 'onprem', app_version: '7.1.0', os: { name: 'Windows', version: '10.0.19045' } } })
+    const res = await send(post(body, { 'User-Agent': 'node' }))
+    expect(await res.json()).toEqual({ accepted: 1, rejected: [] })
+    const [row] = await s.query<Record<string, string>>('SELECT os, os_version, browser, deployment FROM events WHERE event_id = {id:UUID}', { id: e.id })
+    expect(row).toEqual({ os: 'Windows', os_version: '10', browser: '', deployment: 'onprem' })
+  })
+})
+
 describe('policy drops', () => {
   it('stores nothing from a bot and says so', async () => {
     const e = event()
