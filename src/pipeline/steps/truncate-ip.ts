@@ -10,6 +10,9 @@ const PREFIX = { standard: { ipv4: 24, ipv6: 48 }, strict: { ipv4: 16, ipv6: 32 
 /** The network address of `ip` at the mode's prefix length, or undefined if it is not an IP. */
 export function truncateAddress(ip: string, mode: TruncationMode): string | undefined {
   let addr: ipaddr.IPv4 | ipaddr.IPv6
+  // Only dotted-quad IPv4: ipaddr.parse also takes "1" or "0x7f.1", which no socket or proxy
+  // writes and which would place the sender somewhere arbitrary.
+  if (!ipaddr.IPv4.isValidFourPartDecimal(ip) && !ipaddr.IPv6.isValid(ip)) return undefined
   try {
     addr = ipaddr.parse(ip)
   } catch {

@@ -26,7 +26,7 @@ describe('truncateAddress', () => {
     expect(truncateAddress('::ffff:203.0.113.77', 'strict')).toBe('203.0.0.0')
   })
 
-  it.each([['not-an-ip'], [''], ['300.1.1.1'], ['203.0.113.77%eth0'], ['1.2.3.4.5']])(
+  it.each([['not-an-ip'], [''], ['300.1.1.1'], ['203.0.113.77%eth0'], ['1.2.3.4.5'], ['1'], ['0x7f.1'], ['127.1']])(
     'returns undefined for %j, which is not an address',
     (input) => {
       expect(truncateAddress(input, 'standard')).toBeUndefined()
