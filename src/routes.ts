@@ -2,6 +2,7 @@
 import type { Hono } from 'hono'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { AppRegistry } from './apps.ts'
+import { createStatsRoutes } from './query/routes.ts'
 
 export interface RouteDeps {
   client: ClickHouseClient
@@ -9,6 +10,6 @@ export interface RouteDeps {
   now: () => number
 }
 
-export function createRouteModules(_deps: RouteDeps): Hono[] {
-  return []
+export function createRouteModules(deps: RouteDeps): Hono[] {
+  return [createStatsRoutes(deps)]
 }
