@@ -11,6 +11,8 @@ import { decideNameTotals } from './names.ts'
 export interface Cell {
   users: number
   events: number
+  /** For totals: users of the parts under k, merged. */
+  hidden: number
 }
 
 export interface Matrix {
@@ -26,18 +28,35 @@ export const rowId = (row: string) => `r\u001f${row}`
 export const colId = (col: string) => `k\u001f${col}`
 export const GRAND = 'g'
 
-const SOURCES = {
+// Inner: one state per cell over the range. Outer: cells, row, column and grand totals, and for
+// each total the users of its parts under k merged (hidden), which spares needless secondary
+// suppression when many small cells together already cover k people.
+const matrixSql = (inner: string) => `
+  SELECT row, col, grouping(row, col) AS g, uniqMerge(st) AS users, sum(e) AS events,
+         uniqMergeIf(st, cu < {k:UInt32}) AS hidden
+  FROM (${inner})
+  GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
+
+// For the grand total's two partitions (by row and by column): users of the row totals, or the
+// column totals, under k, merged.
+const marginHiddenSql = (inner: string, by: 'row' | 'col') => `
+  SELECT uniqMergeIf(st2, cu2 < {k:UInt32}) AS hidden
+  FROM (SELECT ${by}, uniqMergeState(st) AS st2, uniqMerge(st) AS cu2 FROM (${inner}) GROUP BY ${by})`
+
+const INNER = {
   // One row per bucket: the bucket expression is chosen by a typed parameter, not by text.
-  time: `SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col,
-           grouping(row, col) AS g, uniqMerge(users) AS users, sum(events) AS events
-         FROM agg_events_daily
-         WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-         GROUP BY GROUPING SETS ((row, col), (row), (col), ())`,
-  dimension: `SELECT toString(value) AS row, toString(name) AS col,
-           grouping(row, col) AS g, uniqMerge(users) AS users, sum(events) AS events
-         FROM agg_breakdowns_daily
-         WHERE app_id = {app:String} AND dimension = {dimension:String} AND day BETWEEN {from:Date} AND {to:Date}
-         GROUP BY GROUPING SETS ((row, col), (row), (col), ())`,
+  time: `
+    SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col,
+           uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(events) AS e
+    FROM agg_events_daily
+    WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+    GROUP BY row, col`,
+  dimension: `
+    SELECT toString(value) AS row, toString(name) AS col,
+           uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(events) AS e
+    FROM agg_breakdowns_daily
+    WHERE app_id = {app:String} AND dimension = {dimension:String} AND day BETWEEN {from:Date} AND {to:Date}
+    GROUP BY row, col`,
 } as const
 
 export interface MatrixQuery {
@@ -49,13 +68,18 @@ export interface MatrixQuery {
 }
 
 export async function loadMatrix(client: ClickHouseClient, q: MatrixQuery): Promise<Matrix> {
-  const params = { app: q.app, from: q.range.from, to: q.range.to, week: q.range.week, dimension: q.by }
-  const result = await select(client, q.by === 'time' ? SOURCES.time : SOURCES.dimension, params)
+  const params = { app: q.app, k: q.k, from: q.range.from, to: q.range.to, week: q.range.week, dimension: q.by }
+  const inner = q.by === 'time' ? INNER.time : INNER.dimension
+  const [result, [byRow], [byCol]] = await Promise.all([
+    select(client, matrixSql(inner), params),
+    select(client, marginHiddenSql(inner, 'row'), params),
+    select(client, marginHiddenSql(inner, 'col'), params),
+  ])
   const cells = new Map<string, Cell>()
   const rows = new Set<string>()
   const cols = new Set<string>()
   for (const r of result) {
-    const cell = { users: num(r.users), events: num(r.events) }
+    const cell = { users: num(r.users), events: num(r.events), hidden: num(r.hidden) }
     // grouping(row, col): bit 1 = row rolled up, bit 0 = col rolled up.
     const g = num(r.g)
     const row = str(r.row)
@@ -68,8 +92,8 @@ export async function loadMatrix(client: ClickHouseClient, q: MatrixQuery): Prom
   const m = { rows: [...rows].sort(), cols: [...cols].sort(), cells, suppressed: new Set<string>() }
   // Column totals are the per-name totals of the range, shown by several reports: decide them
   // on their own first (they depend on neither interval nor dimension), then the inner cells.
-  const names = nameTotalsSuppression(m, q.k)
-  m.suppressed = suppressCells(usersOf(cells), partitionsOf(m), q.k, names)
+  const names = nameTotalsSuppression(m, q.k, num(byCol?.hidden))
+  m.suppressed = suppressCells(usersOf(cells), partitionsOf(m, num(byRow?.hidden), num(byCol?.hidden)), q.k, names)
   return m
 }
 
@@ -77,23 +101,24 @@ function usersOf(cells: Map<string, Cell>): Map<string, number> {
   return new Map([...cells].map(([id, c]) => [id, c.users]))
 }
 
-function nameTotalsSuppression(m: Omit<Matrix, 'suppressed'>, k: number): Set<string> {
-  const zero = { users: 0, events: 0 }
+function nameTotalsSuppression(m: Omit<Matrix, 'suppressed'>, k: number, hiddenUsers: number): Set<string> {
+  const zero = { users: 0, events: 0, hidden: 0 }
   const names = new Map(m.cols.map((col) => [col, m.cells.get(colId(col)) ?? zero]))
-  const decided = decideNameTotals(m.cells.get(GRAND) ?? zero, names, k)
+  const decided = decideNameTotals(m.cells.get(GRAND) ?? zero, names, k, hiddenUsers)
   const out = new Set<string>()
   if (decided.all.suppressed) out.add(GRAND)
   for (const [name, t] of decided.byName) if (t.suppressed) out.add(colId(name))
   return out
 }
 
-function partitionsOf(m: Omit<Matrix, 'suppressed'>): Partition[] {
+function partitionsOf(m: Omit<Matrix, 'suppressed'>, rowsHidden: number, colsHidden: number): Partition[] {
   const out: Partition[] = [
-    { total: GRAND, parts: m.cols.map(colId) },
-    { total: GRAND, parts: m.rows.map(rowId) },
+    { total: GRAND, parts: m.cols.map(colId), hiddenUsers: colsHidden },
+    { total: GRAND, parts: m.rows.map(rowId), hiddenUsers: rowsHidden },
   ]
-  for (const row of m.rows) out.push({ total: rowId(row), parts: m.cols.map((col) => cellId(row, col)) })
-  for (const col of m.cols) out.push({ total: colId(col), parts: m.rows.map((row) => cellId(row, col)) })
+  const hidden = (id: string) => m.cells.get(id)?.hidden ?? 0
+  for (const row of m.rows) out.push({ total: rowId(row), parts: m.cols.map((col) => cellId(row, col)), hiddenUsers: hidden(rowId(row)) })
+  for (const col of m.cols) out.push({ total: colId(col), parts: m.rows.map((row) => cellId(row, col)), hiddenUsers: hidden(colId(col)) })
   return out
 }
 

@@ -20,30 +20,36 @@ export interface NameTotals {
 const ALL = '\u0000all'
 
 /** Suppression of the per-name totals: each is a part of the all-events total. */
-export function decideNameTotals(all: { users: number; events: number }, names: Map<string, { users: number; events: number }>, k: number): NameTotals {
+export function decideNameTotals(all: { users: number; events: number }, names: Map<string, { users: number; events: number }>, k: number, hiddenUsers: number): NameTotals {
   const users = new Map<string, number>([[ALL, all.users], ...[...names].map(([n, c]) => [n, c.users] as const)])
-  const hidden = suppressCells(users, [{ total: ALL, parts: [...names.keys()] }], k)
-  const byName = new Map([...names].map(([n, c]) => [n, { ...c, suppressed: hidden.has(n) }]))
+  const hidden = suppressCells(users, [{ total: ALL, parts: [...names.keys()], hiddenUsers }], k)
+  const byName = new Map([...names].map(([n, c]) => [n, { users: c.users, events: c.events, suppressed: hidden.has(n) }]))
   return { all: { ...all, suppressed: hidden.has(ALL) }, byName }
 }
 
 export async function loadNameTotals(client: ClickHouseClient, app: string, range: Range, k: number): Promise<NameTotals> {
   const rows = await select(
     client,
-    `SELECT toString(name) AS name, grouping(name) AS g, uniqMerge(users) AS users, sum(events) AS events
-     FROM agg_events_daily
-     WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+    // Same numbers as the column totals of matrix.ts, including `hidden` (names under k, merged).
+    `SELECT name, grouping(name) AS g, uniqMerge(st) AS users, uniqMergeIf(st, cu < {k:UInt32}) AS hidden, sum(e) AS events
+     FROM (
+       SELECT toString(name) AS name, uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(events) AS e
+       FROM agg_events_daily
+       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+       GROUP BY name
+     )
      GROUP BY GROUPING SETS ((name), ())`,
-    { app, from: range.from, to: range.to },
+    { app, k, from: range.from, to: range.to },
   )
+  let hiddenUsers = 0
   let all = { users: 0, events: 0 }
   const names = new Map<string, { users: number; events: number }>()
   for (const r of rows) {
     const c = { users: num(r.users), events: num(r.events) }
-    if (num(r.g) === 1) all = c
+    if (num(r.g) === 1) (all = c), (hiddenUsers = num(r.hidden))
     else names.set(str(r.name), c)
   }
-  return decideNameTotals(all, names, k)
+  return decideNameTotals(all, names, k, hiddenUsers)
 }
 
 /** A name's total as shown; a name without events in the range is a true zero. */

@@ -6,6 +6,8 @@
 export interface Partition {
   total: string
   parts: readonly string[]
+  /** Distinct users of the parts under k together (their merged hash sets), when known. */
+  hiddenUsers?: number
 }
 
 /**
@@ -16,8 +18,9 @@ export interface Partition {
  *
  * Secondary: for every partition whose total is shown, the suppressed parts form a remainder
  * (total minus the visible parts) that anyone can compute. It must describe at least k people.
- * Distinct users are not additive, so without merging the users' hash sets we only know a
- * lower bound of the remainder's users: its largest cell. While that is below k, the visible
+ * Distinct users are not additive: the remainder holds at least as many users as its largest
+ * cell, and at least `hiddenUsers` (the parts under k merged in ClickHouse), since it contains
+ * every part under k. While both are below k, the visible
  * part with the fewest users (ties: smallest id, for stable answers) is suppressed too. That
  * cell has at least k users, so the remainder now does; and every other partition the cell
  * belongs to gets a remainder of at least k users as well, so the loop ends quickly.
@@ -45,7 +48,7 @@ export function suppressCells(
         else if (candidate === undefined || u < users.get(candidate)! || (u === users.get(candidate)! && id < candidate)) candidate = id
       }
       // No hidden part, or the remainder already holds k users, or it is the whole total.
-      if (largestHidden < 0 || largestHidden >= k || candidate === undefined) continue
+      if (largestHidden < 0 || largestHidden >= k || (p.hiddenUsers ?? 0) >= k || candidate === undefined) continue
       out.add(candidate)
       changed = true
     }

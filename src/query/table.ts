@@ -3,12 +3,23 @@
 import { suppressCells } from './suppress.ts'
 import type { Total } from './names.ts'
 
+/**
+ * Wraps a query with one row per cell (columns key, st = uniq state, cu = users, and sums)
+ * so that it also returns a total row (g = 1) whose `hidden` merges the users of the cells
+ * under k.
+ */
+export function oneWaySql(inner: string, key: string, outer: readonly string[]): string {
+  return `SELECT ${key}, grouping(${key}) AS g, uniqMerge(st) AS users, uniqMergeIf(st, cu < {k:UInt32}) AS hidden, ${outer.join(', ')}
+    FROM (${inner}) GROUP BY GROUPING SETS ((${key}), ())`
+}
+
 const TOTAL = '\u0000total'
 
-export function suppressOneWay(cellUsers: ReadonlyMap<string, number>, total: Total, k: number): Set<string> {
+/** hiddenUsers: users of the cells under k merged in ClickHouse (see suppress.ts). */
+export function suppressOneWay(cellUsers: ReadonlyMap<string, number>, total: Total, k: number, hiddenUsers = 0): Set<string> {
   const users = new Map(cellUsers)
   users.set(TOTAL, total.users)
-  const hidden = suppressCells(users, [{ total: TOTAL, parts: [...cellUsers.keys()] }], k, total.suppressed ? [TOTAL] : [])
+  const hidden = suppressCells(users, [{ total: TOTAL, parts: [...cellUsers.keys()], hiddenUsers }], k, total.suppressed ? [TOTAL] : [])
   hidden.delete(TOTAL)
   return hidden
 }

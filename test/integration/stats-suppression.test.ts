@@ -39,6 +39,12 @@ describe('suppressCells', () => {
     expect(suppressCells(users({ t: 30, a: 12, b: 7 }), [{ total: 't', parts: ['a', 'b'] }], K).size).toBe(0)
   })
 
+  it('adds nothing when the cells under k together hold k users', () => {
+    const u = users({ t: 30, a: 12, b: 3, c: 2 })
+    expect([...suppressCells(u, [{ total: 't', parts: ['a', 'b', 'c'], hiddenUsers: 5 }], K)].sort()).toEqual(['b', 'c'])
+    expect([...suppressCells(u, [{ total: 't', parts: ['a', 'b', 'c'], hiddenUsers: 4 }], K)].sort()).toEqual(['a', 'b', 'c'])
+  })
+
   it('breaks ties by id so that answers are stable', () => {
     const u = users({ t: 30, z: 6, y: 6, x: 1 })
     expect([...suppressCells(u, [{ total: 't', parts: ['z', 'y', 'x'] }], K)].sort()).toEqual(['x', 'y'])

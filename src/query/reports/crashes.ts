@@ -5,7 +5,7 @@ import { num, round, select, str } from '../db.ts'
 import { cellId, colId, loadMatrix, otherOf, show } from '../matrix.ts'
 import { hide, metaOf } from '../meta.ts'
 import type { Total } from '../names.ts'
-import { otherSum, suppressOneWay } from '../table.ts'
+import { oneWaySql, otherSum, suppressOneWay } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
 const rate = (crashes: number | null, starts: number | null) => (crashes !== null && starts ? round(crashes / starts) : null)
@@ -39,14 +39,24 @@ export async function crashesReport(ctx: ReportContext, limit: number) {
 async function fingerprints(ctx: ReportContext, total: Total, limit: number) {
   const rows = await select(
     ctx.client,
-    `SELECT fingerprint, toString(error_type) AS error_type, uniqMerge(users) AS users, sum(crashes) AS crashes, sum(fatal) AS fatal
-     FROM agg_crashes_daily
-     WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-     GROUP BY fingerprint, error_type`,
-    baseParams(ctx),
+    oneWaySql(
+      `SELECT (fingerprint, toString(error_type)) AS id, uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(crashes) AS c, sum(fatal) AS f
+       FROM agg_crashes_daily
+       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+       GROUP BY id`,
+      'id',
+      ['sum(c) AS crashes', 'sum(f) AS fatal'],
+    ),
+    { ...baseParams(ctx), k: ctx.app.k_anonymity },
   )
-  const cells = new Map(rows.map((r) => [`${str(r.fingerprint)}\u001f${str(r.error_type)}`, { fingerprint: str(r.fingerprint), error_type: str(r.error_type), users: num(r.users), crashes: num(r.crashes), fatal: num(r.fatal) }]))
-  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, ctx.app.k_anonymity)
+  const cells = new Map(
+    rows.filter((r) => num(r.g) === 0).map((r) => {
+      const [fingerprint, errorType] = Array.isArray(r.id) ? r.id.map(str) : ['', '']
+      return [`${fingerprint}\u001f${errorType}`, { fingerprint: fingerprint!, error_type: errorType!, users: num(r.users), crashes: num(r.crashes), fatal: num(r.fatal) }]
+    }),
+  )
+  const hiddenUsers = num(rows.find((r) => num(r.g) === 1)?.hidden)
+  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, ctx.app.k_anonymity, hiddenUsers)
   const top = [...cells]
     .filter(([id]) => !hidden.has(id))
     .map(([, c]) => ({ fingerprint: c.fingerprint, error_type: c.error_type, ...hide(false, { users: c.users, crashes: c.crashes, fatal: c.fatal }) }))

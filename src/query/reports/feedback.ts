@@ -4,7 +4,7 @@
 import { num, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { loadNameTotals, nameTotal } from '../names.ts'
-import { otherSum, suppressOneWay } from '../table.ts'
+import { oneWaySql, otherSum, suppressOneWay } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
 /** Texts returned per rating; rating 0 means none was given. */
@@ -16,16 +16,21 @@ export async function feedbackReport(ctx: ReportContext) {
     loadNameTotals(ctx.client, ctx.app.id, ctx.range, k),
     select(
       ctx.client,
-      `SELECT rating, uniqMerge(users) AS users, sum(count) AS count
-       FROM agg_feedback_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-       GROUP BY rating`,
-      baseParams(ctx),
+      oneWaySql(
+        `SELECT rating, uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(count) AS n
+         FROM agg_feedback_daily
+         WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+         GROUP BY rating`,
+        'rating',
+        ['sum(n) AS count'],
+      ),
+      { ...baseParams(ctx), k },
     ),
   ])
   const total = nameTotal(names, 'feedback')
-  const cells = new Map(rows.map((r) => [String(num(r.rating)), { users: num(r.users), count: num(r.count) }]))
-  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k)
+  const cells = new Map(rows.filter((r) => num(r.g) === 0).map((r) => [String(num(r.rating)), { users: num(r.users), count: num(r.count) }]))
+  const hiddenUsers = num(rows.find((r) => num(r.g) === 1)?.hidden)
+  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k, hiddenUsers)
   const ratings = [0, 1, 2, 3, 4, 5].map((rating) => {
     const c = cells.get(String(rating)) ?? { users: 0, count: 0 }
     return { rating, ...hide(hidden.has(String(rating)), c) }

@@ -2,7 +2,7 @@
 import { num, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { loadNameTotals, nameTotal } from '../names.ts'
-import { otherSum, suppressOneWay } from '../table.ts'
+import { oneWaySql, otherSum, suppressOneWay } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
 export async function pagesReport(ctx: ReportContext, limit: number) {
@@ -11,16 +11,21 @@ export async function pagesReport(ctx: ReportContext, limit: number) {
     loadNameTotals(ctx.client, ctx.app.id, ctx.range, k),
     select(
       ctx.client,
-      `SELECT path, uniqMerge(users) AS users, sum(views) AS views
-       FROM agg_pages_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-       GROUP BY path`,
-      baseParams(ctx),
+      oneWaySql(
+        `SELECT path, uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(views) AS v
+         FROM agg_pages_daily
+         WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+         GROUP BY path`,
+        'path',
+        ['sum(v) AS views'],
+      ),
+      { ...baseParams(ctx), k },
     ),
   ])
   const total = nameTotal(names, 'page_view')
-  const cells = new Map(rows.map((r) => [str(r.path), { users: num(r.users), views: num(r.views) }]))
-  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k)
+  const cells = new Map(rows.filter((r) => num(r.g) === 0).map((r) => [str(r.path), { users: num(r.users), views: num(r.views) }]))
+  const hiddenUsers = num(rows.find((r) => num(r.g) === 1)?.hidden)
+  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k, hiddenUsers)
   // Suppressed paths are left out, not listed: a rare path alone can point at a person.
   const paths = [...cells]
     .filter(([path]) => !hidden.has(path))

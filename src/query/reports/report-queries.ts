@@ -3,7 +3,7 @@
 import { num, round, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { loadNameTotals, nameTotal } from '../names.ts'
-import { otherSum, suppressOneWay } from '../table.ts'
+import { oneWaySql, otherSum, suppressOneWay } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
 export async function reportQueriesReport(ctx: ReportContext, limit: number) {
@@ -12,12 +12,16 @@ export async function reportQueriesReport(ctx: ReportContext, limit: number) {
     loadNameTotals(ctx.client, ctx.app.id, ctx.range, k),
     select(
       ctx.client,
-      `SELECT report, grouping(report) AS g, uniqMerge(users) AS users, sum(queries) AS queries, sum(failed) AS failed,
-              sum(rows) AS rows, sum(duration_ms) AS duration, quantilesMerge(0.5, 0.95)(quantiles) AS q
-       FROM agg_report_queries_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-       GROUP BY GROUPING SETS ((report), ())`,
-      baseParams(ctx),
+      oneWaySql(
+        `SELECT report, uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(queries) AS n, sum(failed) AS f,
+                sum(rows) AS r, sum(duration_ms) AS d, quantilesMergeState(0.5, 0.95)(quantiles) AS qs
+         FROM agg_report_queries_daily
+         WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+         GROUP BY report`,
+        'report',
+        ['sum(n) AS queries', 'sum(f) AS failed', 'sum(r) AS rows', 'sum(d) AS duration', 'quantilesMerge(0.5, 0.95)(qs) AS q'],
+      ),
+      { ...baseParams(ctx), k },
     ),
   ])
   const total = nameTotal(names, 'report_query')
@@ -32,7 +36,7 @@ export async function reportQueriesReport(ctx: ReportContext, limit: number) {
   }
   const all = rows.find((r) => num(r.g) === 1)
   const cells = new Map(rows.filter((r) => num(r.g) === 0).map((r) => [str(r.report), measures(r)]))
-  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k)
+  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k, num(all?.hidden))
   const reports = [...cells]
     .filter(([report]) => !hidden.has(report))
     .map(([report, c]) => ({ report, ...hide(false, c) }))
