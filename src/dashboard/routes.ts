@@ -13,6 +13,7 @@ const UPLOT = dirname(require.resolve('uplot/package.json'))
 const ASSETS: Record<string, { file: string; type: string }> = {
   'app.js': { file: join(HERE, 'public', 'app.js'), type: 'text/javascript; charset=utf-8' },
   'charts.js': { file: join(HERE, 'public', 'charts.js'), type: 'text/javascript; charset=utf-8' },
+  'render.js': { file: join(HERE, 'public', 'render.js'), type: 'text/javascript; charset=utf-8' },
   'style.css': { file: join(HERE, 'public', 'style.css'), type: 'text/css; charset=utf-8' },
   'uplot.js': { file: join(UPLOT, 'dist', 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
   'uplot.css': { file: join(UPLOT, 'dist', 'uPlot.min.css'), type: 'text/css; charset=utf-8' },

@@ -1,0 +1,150 @@
+// The Veil dashboard's state and data flow: read key, filters (app, range, interval, event,
+// breakdown), one request per report in parallel, stale answers dropped, errors shown in place.
+(function () {
+  'use strict'
+  const R = window.VeilRender
+  const $ = (id) => document.getElementById(id)
+  const DAY = 86400000
+  const KEY = 'veil.readKey'
+  const state = { key: '', app: '', preset: '30', from: '', to: '', interval: 'day', event: '', dimension: 'country' }
+  let generation = 0
+
+  class AuthError extends Error {}
+
+  async function api(path, params = {}) {
+    const qs = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== '' && v != null))
+    const res = await fetch(`${path}?${qs}`, { headers: { Authorization: `Bearer ${state.key}` } })
+    const body = await res.json().catch(() => ({}))
+    if (res.status === 401) throw new AuthError(body.error || 'the key was not accepted')
+    if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`)
+    return body
+  }
+
+  const iso = (t) => new Date(t).toISOString().slice(0, 10)
+  function range() {
+    if (state.preset === 'custom') return { from: state.from, to: state.to }
+    const to = Date.parse(iso(Date.now()))
+    return { from: iso(to - (Number(state.preset) - 1) * DAY), to: iso(to) }
+  }
+
+  function showGate(message) {
+    $('board').hidden = true; $('filters').hidden = true; $('gate').hidden = false
+    $('keyerror').hidden = !message; $('keyerror').textContent = message || ''
+    $('key').focus()
+  }
+
+  async function open(key) {
+    state.key = key
+    try {
+      const { apps } = await api('/v1/stats/apps')
+      sessionStorage.setItem(KEY, key)
+      const sel = $('f-app')
+      sel.replaceChildren(...apps.map((a) => R.h('option', { value: a.id, text: a.name })))
+      state.app = apps.some((a) => a.id === state.app) ? state.app : apps[0].id
+      sel.value = state.app
+      $('gate').hidden = true; $('filters').hidden = false; $('board').hidden = false
+      load()
+    } catch (err) {
+      sessionStorage.removeItem(KEY)
+      showGate(err instanceof AuthError ? `That key did not work: ${err.message}.` : `Cannot reach the reports API: ${err.message}`)
+    }
+  }
+
+  const CARDS = ['activity', 'names', 'pages', 'sessions', 'imports', 'reports', 'changes', 'crashes', 'fingerprints', 'feedback', 'breakdown']
+  const target = (id) => { const c = $(`c-${id}`); return c.querySelector(':scope > .chart') || c.querySelector(':scope > .body') }
+
+  /** Runs one card's request and renders it, unless a newer load has started meanwhile. */
+  function card(id, promise, render, gen) {
+    const el = $(`c-${id}`)
+    el.classList.add('loading')
+    return promise.then((data) => {
+      if (gen !== generation) return data
+      render(target(id), data)
+      return data
+    }, (err) => {
+      if (gen !== generation) return null
+      if (err instanceof AuthError) return showGate(`The key stopped working: ${err.message}.`)
+      target(id).replaceChildren(R.h('p', { class: 'error', text: `Could not load: ${err.message}` }))
+      return null
+    }).finally(() => { if (gen === generation) el.classList.remove('loading') })
+  }
+
+  async function load() {
+    const gen = ++generation
+    const { from, to } = range()
+    const base = { app: state.app, from, to, interval: state.interval }
+    const week = state.interval === 'week'
+    $('boarderror').hidden = true
+    const events = card('activity', api('/v1/stats/events', { ...base, event: state.event }), (el, r) => {
+      R.setK(r.meta.k)
+      privacy(r.meta)
+      R.activity(el, r, state.event, week)
+      R.names(target('names'), r, pickEvent)
+      eventOptions(r.names)
+    }, gen)
+    const sessions = card('sessions', api('/v1/stats/sessions', base), (el, r) => R.sessions(el, r, week), gen)
+    const imports = card('imports', api('/v1/stats/imports', base), (el, r) => R.imports(el, r, week), gen)
+    const queries = card('reports', api('/v1/stats/report-queries', base), R.reports, gen)
+    const crashes = card('crashes', api('/v1/stats/crashes', base), (el, r) => { R.crashes(el, r); R.fingerprints(target('fingerprints'), r) }, gen)
+    card('pages', api('/v1/stats/pages', base), R.pages, gen)
+    card('changes', api('/v1/stats/changes', base), (el, r) => R.changes(el, r, week), gen)
+    card('feedback', api('/v1/stats/feedback', base), R.feedback, gen)
+    loadBreakdown(gen)
+    const [e, s, c, i, q] = await Promise.all([events, sessions, crashes, imports, queries])
+    if (gen !== generation) return
+    if (e && s && c && i && q) R.kpis($('kpis'), { events: e, sessions: s, crashes: c, imports: i, queries: q })
+    for (const id of CARDS) $(`c-${id}`).classList.remove('loading')
+  }
+
+  function loadBreakdown(gen = generation) {
+    const { from, to } = range()
+    card('breakdown', api('/v1/stats/breakdown', { app: state.app, from, to, dimension: state.dimension, event: state.event }), R.breakdown, gen)
+  }
+
+  function privacy(meta) {
+    $('privacy').replaceChildren(
+      R.h('span', { class: 'legend-sup' }),
+      `Groups of fewer than ${meta.k} people are suppressed, and so is any cell that would let one be worked out from a total. ${meta.from} to ${meta.to}, UTC.`,
+    )
+    $('notes').replaceChildren(...Object.values(meta.notes).map((n) => R.h('div', { text: n })))
+  }
+
+  function eventOptions(names) {
+    const sel = $('f-event')
+    const current = state.event
+    sel.replaceChildren(R.h('option', { value: '', text: 'All events' }), ...names.map((n) => R.h('option', { value: n.name, text: n.name })))
+    if (current && !names.some((n) => n.name === current)) sel.append(R.h('option', { value: current, text: current }))
+    sel.value = current
+  }
+
+  function pickEvent(name) {
+    state.event = name
+    $('f-event').value = name
+    load()
+  }
+
+  function bind() {
+    $('keyform').addEventListener('submit', (e) => { e.preventDefault(); open($('key').value.trim()) })
+    $('signout').addEventListener('click', () => { sessionStorage.removeItem(KEY); state.key = ''; showGate('') })
+    $('f-app').addEventListener('change', (e) => { state.app = e.target.value; state.event = ''; load() })
+    $('f-preset').addEventListener('change', (e) => {
+      state.preset = e.target.value
+      const custom = state.preset === 'custom'
+      for (const el of document.querySelectorAll('.custom')) el.hidden = !custom
+      if (custom) { const r = { from: iso(Date.now() - 29 * DAY), to: iso(Date.now()) }; $('f-from').value = state.from = r.from; $('f-to').value = state.to = r.to }
+      load()
+    })
+    for (const id of ['f-from', 'f-to']) $(id).addEventListener('change', () => { state.from = $('f-from').value; state.to = $('f-to').value; if (state.from && state.to) load() })
+    $('f-interval').addEventListener('change', (e) => { state.interval = e.target.value; load() })
+    $('f-event').addEventListener('change', (e) => { state.event = e.target.value; load() })
+    $('f-dimension').addEventListener('change', (e) => { state.dimension = e.target.value; loadBreakdown() })
+  }
+
+  bind()
+  // A key in the fragment (#key=rk_...) never reaches a server; it is moved to this tab's storage.
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('key')
+  if (fromHash) history.replaceState(null, '', location.pathname + location.search)
+  const key = fromHash || sessionStorage.getItem(KEY)
+  if (key) open(key)
+  else showGate('')
+})()
