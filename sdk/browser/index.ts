@@ -136,7 +136,8 @@ function save(): void {
 
 function schedule(): void {
   if (state != 'granted' || off || busy || !queue.length) return
-  const wait = Math.max(queue.length < o.batchSize ? o.flushIntervalMs : 0, notBefore - Date.now())
+  // After a failure the events are overdue: send when the pause ends, not at the next batch time.
+  const wait = Math.max(queue.length < o.batchSize && !attempt ? o.flushIntervalMs : 0, notBefore - Date.now())
   if (timer && wait) return
   clearTimeout(timer)
   timer = setTimeout(() => {

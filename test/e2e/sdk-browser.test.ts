@@ -3,7 +3,7 @@
 // without consent or with Global Privacy Control set (PRIVACY.md 9).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rmSync } from 'node:fs'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext } from 'playwright-core'
 import type { WireBatch } from '../../sdk/core/catalog.ts'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { buildBrowserSdk } from '../sdk/support/build-browser.ts'
@@ -48,10 +48,10 @@ function scriptPage(path: string, attrs: Record<string, string> = {}): void {
 }
 
 
-/** Batches the page posts to the Veil server, read from the requests themselves. */
-function watchBatches(page: Page): WireBatch[] {
+/** Batches any page of the context posts to a Veil endpoint, read from the requests themselves. */
+function watchBatches(ctx: BrowserContext): WireBatch[] {
   const batches: WireBatch[] = []
-  page.on('request', (r) => {
+  ctx.on('request', (r) => {
     if (r.url().endsWith('/v1/batch') && r.method() === 'POST') batches.push(JSON.parse(r.postData() ?? '{}') as WireBatch)
   })
   return batches
@@ -85,12 +85,30 @@ async function withContext<T>(fn: (ctx: BrowserContext) => Promise<T>): Promise<
   }
 }
 
+/**
+ * A page with consent that sends one event and waits until it is stored. Run after a page that
+ * must send nothing: had it sent anything on unload, that would have arrived by now too.
+ */
+async function barrier(ctx: BrowserContext, run: string): Promise<void> {
+  scriptPage('/barrier')
+  const page = await ctx.newPage()
+  await page.goto(`${site.url}/barrier`)
+  await page.waitForFunction(() => 'veil' in window)
+  await page.evaluate(async (run) => {
+    const { veil } = window as unknown as { veil: typeof import('../../sdk/browser/index.ts') }
+    veil.track('rule_add', { run })
+    await veil.flush()
+  }, run)
+  await until(() => rowsOf(run), (r) => r.length > 0, 'the barrier event')
+  await page.close()
+}
+
 describe('browser SDK in Chromium', () => {
   it('delivers tracked events and page views to ClickHouse, cross-origin, without cookies or query strings', async () => {
     scriptPage('/app/reports')
     await withContext(async (ctx) => {
+      const batches = watchBatches(ctx)
       const page = await ctx.newPage()
-      const batches = watchBatches(page)
       const types: string[] = []
       page.on('request', (r) => r.url().endsWith('/v1/batch') && types.push(`${r.method()} ${r.headers()['content-type']} ${r.headers().cookie ?? ''}`))
       await page.goto(`${site.url}/app/reports?customer=anna@example.com#top`)
@@ -172,8 +190,8 @@ describe('browser SDK in Chromium', () => {
   it('sends nothing while consent is pending, then denied, not even on unload', async () => {
     scriptPage('/no-consent', { consent: 'pending' })
     await withContext(async (ctx) => {
+      const batches = watchBatches(ctx)
       const page = await ctx.newPage()
-      const batches = watchBatches(page)
       await page.goto(`${site.url}/no-consent`)
       await page.waitForFunction(() => 'veil' in window)
       const storage = await page.evaluate(async () => {
@@ -187,8 +205,9 @@ describe('browser SDK in Chromium', () => {
         return { pending, denied: localStorage.length, stats: veil.stats() }
       })
       await page.goto(`${site.url}/elsewhere`)
+      await barrier(ctx, 'consent-barrier')
       expect(storage).toMatchObject({ pending: 0, denied: 0, stats: { queued: 0 } })
-      expect(batches).toEqual([])
+      expect(batches.flatMap((b) => b.events).filter((e) => e.props?.run === 'consent')).toEqual([])
     })
     expect(await rowsOf('consent')).toEqual([])
   })
@@ -197,8 +216,8 @@ describe('browser SDK in Chromium', () => {
     scriptPage('/gpc')
     await withContext(async (ctx) => {
       await ctx.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }))
+      const batches = watchBatches(ctx)
       const page = await ctx.newPage()
-      const batches = watchBatches(page)
       await page.goto(`${site.url}/gpc`)
       await page.waitForFunction(() => 'veil' in window)
       await page.evaluate(async () => {
@@ -209,6 +228,7 @@ describe('browser SDK in Chromium', () => {
       await page.goto(`${site.url}/elsewhere`)
       expect(batches).toEqual([])
     })
+    await withContext((ctx) => barrier(ctx, 'gpc-barrier'))
     expect(await rowsOf('gpc')).toEqual([])
   })
 
