@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { createDiskQueue } from '../../sdk/node/disk-queue.ts'
+import { createVeil } from '../../sdk/node/index.ts'
 import { runApp } from './support/child.ts'
 import { startSlowProxy } from './support/slow-proxy.ts'
 
@@ -112,5 +113,24 @@ describe('Node SDK across process deaths', () => {
     expect(stops).toHaveLength(1)
     expect(stops[0].uptime).toBeGreaterThan(0)
     expect(stops[0].deployment).toBe('onprem')
+  })
+
+  it('delivers events queued days ago with their original time once the network is back', async () => {
+    const env = appEnv('days')
+    const threeDays = 3 * 24 * 3600 * 1000
+    let clock = Date.now() - threeDays
+    // Offline: nothing listens on port 9. Only the disk queue holds the events meanwhile.
+    const offline = createVeil({ endpoint: 'http://127.0.0.1:9', key: server.writeKey, queueDir: env.VEIL_QUEUE_DIR, now: () => clock, captureCrashes: false, captureExit: false, env: {} })
+    for (let i = 0; i < 3; i++) offline.track('cm_data_import', { status: 'ok', records: i, run: 'days' })
+    await offline.shutdown(200)
+    clock = Date.now()
+    const online = createVeil({ endpoint: server.url, key: server.writeKey, queueDir: env.VEIL_QUEUE_DIR, captureCrashes: false, captureExit: false, env: {} })
+    await online.flush()
+    await online.shutdown()
+    const rows = await server.query<{ age_h: number }>(
+      `SELECT dateDiff('hour', ts, now64()) AS age_h FROM events WHERE name = 'cm_data_import' AND props['run'] = 'days'`,
+    )
+    expect(rows).toHaveLength(3)
+    for (const r of rows) expect(Number(r.age_h)).toBeGreaterThanOrEqual(71)
   })
 })
