@@ -17,7 +17,12 @@ declare global {
   }
 }
 
+/**
+ * Each page load stores its queue under a key of its own (`veil_q<uuid>`), so that tabs never
+ * overwrite each other's events; the next load claims every such key.
+ */
 const STORE = 'veil_q'
+const storeKey = STORE + createUuid()
 /** Keepalive bodies are limited to 64 KiB in flight per document (Fetch spec, "keepalive"). */
 const KEEPALIVE_BYTES = 65536
 
@@ -91,20 +96,23 @@ export function feedback(f: Feedback): void {
 /** Granting sends what waited (and what an earlier page left unsent); denying forgets all of it. */
 export function consent(c: Consent): void {
   state = c
-  if (c == 'denied') {
-    queue = []
+  if (c == 'denied') queue = []
+  if (c == 'denied' || (c == 'granted' && !loaded))
     try {
-      localStorage.removeItem(STORE)
+      if (c == 'granted') {
+        loaded = true
+        sessionId = sessionStorage.veil_s ||= sessionId
+      }
+      for (const k of Object.keys(localStorage))
+        if (!k.indexOf(STORE)) {
+          // Claimed once (removed before parsing, so a damaged entry goes too): from here on this
+          // page's queue, including these events, is what the store holds.
+          const stored = localStorage[k]
+          localStorage.removeItem(k)
+          if (c == 'granted') queue = queue.concat(JSON.parse(stored))
+        }
     } catch {}
-  }
-  if (c == 'granted' && !loaded) {
-    loaded = true
-    try {
-      sessionId = sessionStorage.veil_s ||= sessionId
-      // Claimed once: from here on this page's queue (including these) is what the store holds.
-      queue = JSON.parse(localStorage.getItem(STORE)!).concat(queue)
-    } catch {}
-  }
+  queue.sort((a, b) => a.ts - b.ts)
   save()
   schedule()
 }
@@ -128,9 +136,10 @@ function autoPage(): void {
 function save(): void {
   const over = queue.length + inflight.length - o.maxQueue
   if (over > 0) dropped.queue_overflow += queue.splice(0, over).length
+  const all = inflight.concat(queue)
   if (state == 'granted')
     try {
-      localStorage.setItem(STORE, JSON.stringify(inflight.concat(queue)))
+      all.length ? localStorage.setItem(storeKey, JSON.stringify(all)) : localStorage.removeItem(storeKey)
     } catch {}
 }
 

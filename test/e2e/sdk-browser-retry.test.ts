@@ -137,4 +137,34 @@ describe('browser SDK delivery answers', () => {
     for (const r of endpoint.received) expect(r.batch.events.length).toBeLessThanOrEqual(25)
     await page.context().close()
   })
+
+  it('keeps the unsent events of two tabs apart, and the next load sends both', async () => {
+    endpoint.answer = () => ({ status: 503 })
+    const ctx = await browser.newContext()
+    const tabs = await Promise.all([ctx.newPage(), ctx.newPage()])
+    site.page('/tab', `<!doctype html><script src="/veil.min.js" data-key="wk_test" data-endpoint="${endpoint.url}" data-consent="granted" data-auto-page-views="false" defer></script>`)
+    // Both open before either has anything to store, so neither claims the other's events.
+    for (const tab of tabs) {
+      await tab.goto(`${site.url}/tab`)
+      await tab.waitForFunction(() => 'veil' in window)
+    }
+    for (const [i, tab] of tabs.entries()) {
+      await tab.evaluate(async (i) => {
+        const { veil } = window as unknown as { veil: Veil }
+        veil.track('label_add', { label_type: `tab${i}` })
+        await veil.flush() // 503: stays stored
+      }, i)
+    }
+    // Both tabs go while the server still refuses; their unload attempts fail too.
+    for (const tab of tabs) await tab.close({ runBeforeUnload: true })
+    endpoint.received.length = 0
+    endpoint.answer = () => ({ status: 202 })
+    const page = await ctx.newPage()
+    await page.goto(`${site.url}/tab`)
+    await page.waitForFunction(() => 'veil' in window)
+    await page.evaluate(() => (window as unknown as { veil: Veil }).veil.flush())
+    const types = endpoint.received.flatMap((r) => r.batch.events).map((e) => e.props?.label_type)
+    expect(new Set(types)).toEqual(new Set(['tab0', 'tab1']))
+    await ctx.close()
+  })
 })

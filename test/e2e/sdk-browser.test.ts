@@ -170,7 +170,7 @@ describe('browser SDK in Chromium', () => {
         const { veil } = window as unknown as { veil: typeof import('../../sdk/browser/index.ts') }
         for (let i = 0; i < 5; i++) veil.track('rule_change', { rule_type: 'threshold', run: 'offline', seq: i })
         await veil.flush() // fails: connection refused; the events stay
-        return JSON.parse(localStorage.getItem('veil_q') ?? '[]') as { name: string }[]
+        return Object.keys(localStorage).filter((k) => k.startsWith('veil_q')).flatMap((k) => JSON.parse(localStorage.getItem(k)!)) as { name: string }[]
       })
       expect(stored.filter((e) => e.name === 'rule_change')).toHaveLength(5)
 
@@ -181,7 +181,7 @@ describe('browser SDK in Chromium', () => {
         const { veil } = window as unknown as { veil: typeof import('../../sdk/browser/index.ts') }
         await veil.flush()
       })
-      await until(() => page.evaluate(() => JSON.parse(localStorage.getItem('veil_q') ?? '[]').length as number), (n) => n === 0, 'an empty store')
+      await until(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('veil_q')).flatMap((k) => JSON.parse(localStorage.getItem(k)!)).length), (n) => n === 0, 'an empty store')
     })
     const rows = await until(() => rowsOf('offline'), (r) => r.length > 0, 'the persisted events')
     expect(rows).toEqual([{ name: 'rule_change', n: 5, ids: 5 }])
@@ -248,7 +248,7 @@ describe('browser SDK in Chromium', () => {
       const result = await page.evaluate(() => {
         const { veil } = window as unknown as { veil: typeof import('../../sdk/browser/index.ts') }
         for (let i = 0; i < 8; i++) veil.track('rule_add', { seq: i })
-        const stored = JSON.parse(localStorage.getItem('veil_q') ?? '[]') as { props: { seq: number } }[]
+        const stored = Object.keys(localStorage).filter((k) => k.startsWith('veil_q')).flatMap((k) => JSON.parse(localStorage.getItem(k)!)) as { props: { seq: number } }[]
         return { seqs: stored.map((e) => e.props.seq), stats: veil.stats() }
       })
       expect(result.seqs).toEqual([3, 4, 5, 6, 7])
