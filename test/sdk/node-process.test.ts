@@ -91,11 +91,15 @@ describe('Node SDK across process deaths', () => {
     const crashed = runApp('reject', 0, env)
     expect((await crashed.exit).code).not.toBe(0)
     await runApp('drain', 0, env).line((l) => l.done === true)
-    const rows = await server.query<{ props: Record<string, string> }>(
-      `SELECT props FROM events WHERE name = 'app_crash' AND positionCaseInsensitive(props['message'], 'reject1') > 0`,
+    const rows = await server.query<{ props: Record<string, string>; session_hash: string }>(
+      `SELECT props, session_hash FROM events WHERE name = 'app_crash' AND positionCaseInsensitive(props['message'], 'reject1') > 0`,
     )
     expect(rows).toHaveLength(1)
     expect(rows[0].props).toMatchObject({ error_type: 'TypeError', message: 'row [number] of [path] reject1' })
+    const ofCrashedRun = await server.query<{ name: string }>(`SELECT name FROM events WHERE session_hash = {s:String} ORDER BY name`, {
+      s: rows[0].session_hash,
+    })
+    expect(ofCrashedRun.map((r) => r.name)).toEqual(['app_crash', 'app_start'])
   })
 
   it('sends app_stop with the uptime when the app ends normally', async () => {
@@ -113,6 +117,20 @@ describe('Node SDK across process deaths', () => {
     expect(stops).toHaveLength(1)
     expect(stops[0].uptime).toBeGreaterThan(0)
     expect(stops[0].deployment).toBe('onprem')
+  })
+
+  it('sends app_stop on SIGTERM and then lets the signal end the process', async () => {
+    const env = appEnv('term1')
+    const app = runApp('serve', 0, env)
+    await app.line((l) => l.ready === true)
+    app.child.kill('SIGTERM')
+    expect((await app.exit).signal).toBe('SIGTERM')
+    const stops = await server.query<{ uptime: number }>(
+      `SELECT metrics['uptime_ms'] AS uptime FROM events WHERE name = 'app_stop' AND session_hash IN
+        (SELECT session_hash FROM events WHERE props['run'] = 'term1')`,
+    )
+    expect(stops).toHaveLength(1)
+    expect(stops[0].uptime).toBeGreaterThan(0)
   })
 
   it('delivers events queued days ago with their original time once the network is back', async () => {
