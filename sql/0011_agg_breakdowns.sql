@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS agg_breakdowns_daily
     day       Date,
     name      LowCardinality(String),
     value     LowCardinality(String),
-    users     AggregateFunction(uniq, String),
+    users     AggregateFunction(uniqCombined(12), String),
     events    SimpleAggregateFunction(sum, UInt64)
 )
 ENGINE = AggregatingMergeTree
@@ -19,7 +19,7 @@ SETTINGS ttl_only_drop_parts = 1;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS agg_breakdowns_daily_mv TO agg_breakdowns_daily AS
 SELECT app_id, dim.1 AS dimension, toDate(ts) AS day, name, dim.2 AS value,
-       uniqStateIf(user_hash, user_hash != '') AS users,
+       uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
        toUInt64(count()) AS events
 FROM events
 ARRAY JOIN [

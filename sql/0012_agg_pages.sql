@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS agg_pages_daily
     app_id LowCardinality(String),
     day    Date,
     path   String,
-    users  AggregateFunction(uniq, String),
+    users  AggregateFunction(uniqCombined(12), String),
     views  SimpleAggregateFunction(sum, UInt64)
 )
 ENGINE = AggregatingMergeTree
@@ -16,7 +16,7 @@ SETTINGS ttl_only_drop_parts = 1;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS agg_pages_daily_mv TO agg_pages_daily AS
 SELECT app_id, toDate(ts) AS day, props['path'] AS path,
-       uniqStateIf(user_hash, user_hash != '') AS users,
+       uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
        toUInt64(count()) AS views
 FROM events
 WHERE name = 'page_view'

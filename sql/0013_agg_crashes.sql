@@ -6,7 +6,7 @@ CREATE TABLE IF NOT EXISTS agg_crashes_daily
     day         Date,
     fingerprint String,
     error_type  LowCardinality(String),
-    users       AggregateFunction(uniq, String),
+    users       AggregateFunction(uniqCombined(12), String),
     crashes     SimpleAggregateFunction(sum, UInt64),
     fatal       SimpleAggregateFunction(sum, UInt64)
 )
@@ -18,7 +18,7 @@ SETTINGS ttl_only_drop_parts = 1;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS agg_crashes_daily_mv TO agg_crashes_daily AS
 SELECT app_id, toDate(ts) AS day, props['fingerprint'] AS fingerprint, props['error_type'] AS error_type,
-       uniqStateIf(user_hash, user_hash != '') AS users,
+       uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
        toUInt64(count()) AS crashes,
        toUInt64(countIf(props['fatal'] = 'true')) AS fatal
 FROM events

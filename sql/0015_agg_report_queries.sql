@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS agg_report_queries_daily
     app_id      LowCardinality(String),
     day         Date,
     report      String,
-    users       AggregateFunction(uniq, String),
+    users       AggregateFunction(uniqCombined(12), String),
     queries     SimpleAggregateFunction(sum, UInt64),
     failed      SimpleAggregateFunction(sum, UInt64),
     rows        SimpleAggregateFunction(sum, Float64),
@@ -20,7 +20,7 @@ SETTINGS ttl_only_drop_parts = 1;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS agg_report_queries_daily_mv TO agg_report_queries_daily AS
 SELECT app_id, toDate(ts) AS day, props['report'] AS report,
-       uniqStateIf(user_hash, user_hash != '') AS users,
+       uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
        toUInt64(count()) AS queries,
        toUInt64(countIf(props['status'] != 'ok')) AS failed,
        sum(metrics['rows']) AS rows,

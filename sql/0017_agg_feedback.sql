@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS agg_feedback_daily
     app_id LowCardinality(String),
     day    Date,
     rating UInt8,
-    users  AggregateFunction(uniq, String),
+    users  AggregateFunction(uniqCombined(12), String),
     count  SimpleAggregateFunction(sum, UInt64)
 )
 ENGINE = AggregatingMergeTree
@@ -17,7 +17,7 @@ SETTINGS ttl_only_drop_parts = 1;
 CREATE MATERIALIZED VIEW IF NOT EXISTS agg_feedback_daily_mv TO agg_feedback_daily AS
 SELECT app_id, toDate(ts) AS day,
        toUInt8(least(greatest(round(metrics['rating']), 0), 5)) AS rating,
-       uniqStateIf(user_hash, user_hash != '') AS users,
+       uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
        toUInt64(count()) AS count
 FROM events
 WHERE name = 'feedback'

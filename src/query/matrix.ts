@@ -32,28 +32,28 @@ export const GRAND = 'g'
 // each total the users of its parts under k merged (hidden), which spares needless secondary
 // suppression when many small cells together already cover k people.
 const matrixSql = (inner: string) => `
-  SELECT row, col, grouping(row, col) AS g, uniqMerge(st) AS users, sum(e) AS events,
-         uniqMergeIf(st, cu < {k:UInt32}) AS hidden
+  SELECT row, col, grouping(row, col) AS g, uniqCombinedMerge(12)(st) AS users, sum(e) AS events,
+         uniqCombinedMergeIf(12)(st, cu < {k:UInt32}) AS hidden
   FROM (${inner})
   GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
 
 // For the grand total's two partitions (by row and by column): users of the row totals, or the
 // column totals, under k, merged.
 const marginHiddenSql = (inner: string, by: 'row' | 'col') => `
-  SELECT uniqMergeIf(st2, cu2 < {k:UInt32}) AS hidden
-  FROM (SELECT ${by}, uniqMergeState(st) AS st2, uniqMerge(st) AS cu2 FROM (${inner}) GROUP BY ${by})`
+  SELECT uniqCombinedMergeIf(12)(st2, cu2 < {k:UInt32}) AS hidden
+  FROM (SELECT ${by}, uniqCombinedMergeState(12)(st) AS st2, uniqCombinedMerge(12)(st) AS cu2 FROM (${inner}) GROUP BY ${by})`
 
 const INNER = {
   // One row per bucket: the bucket expression is chosen by a typed parameter, not by text.
   time: `
     SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col,
-           uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(events) AS e
+           uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(events) AS e
     FROM agg_events_daily
     WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
     GROUP BY row, col`,
   dimension: `
     SELECT toString(value) AS row, toString(name) AS col,
-           uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(events) AS e
+           uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(events) AS e
     FROM agg_breakdowns_daily
     WHERE app_id = {app:String} AND dimension = {dimension:String} AND day BETWEEN {from:Date} AND {to:Date}
     GROUP BY row, col`,

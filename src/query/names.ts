@@ -31,9 +31,9 @@ export async function loadNameTotals(client: ClickHouseClient, app: string, rang
   const rows = await select(
     client,
     // Same numbers as the column totals of matrix.ts, including `hidden` (names under k, merged).
-    `SELECT name, grouping(name) AS g, uniqMerge(st) AS users, uniqMergeIf(st, cu < {k:UInt32}) AS hidden, sum(e) AS events
+    `SELECT name, grouping(name) AS g, uniqCombinedMerge(12)(st) AS users, uniqCombinedMergeIf(12)(st, cu < {k:UInt32}) AS hidden, sum(e) AS events
      FROM (
-       SELECT toString(name) AS name, uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(events) AS e
+       SELECT toString(name) AS name, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(events) AS e
        FROM agg_events_daily
        WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
        GROUP BY name

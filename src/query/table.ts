@@ -9,7 +9,7 @@ import type { Total } from './names.ts'
  * under k.
  */
 export function oneWaySql(inner: string, key: string, outer: readonly string[]): string {
-  return `SELECT ${key}, grouping(${key}) AS g, uniqMerge(st) AS users, uniqMergeIf(st, cu < {k:UInt32}) AS hidden, ${outer.join(', ')}
+  return `SELECT ${key}, grouping(${key}) AS g, uniqCombinedMerge(12)(st) AS users, uniqCombinedMergeIf(12)(st, cu < {k:UInt32}) AS hidden, ${outer.join(', ')}
     FROM (${inner}) GROUP BY GROUPING SETS ((${key}), ())`
 }
 

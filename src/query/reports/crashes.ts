@@ -40,7 +40,7 @@ async function fingerprints(ctx: ReportContext, total: Total, limit: number) {
   const rows = await select(
     ctx.client,
     oneWaySql(
-      `SELECT (fingerprint, toString(error_type)) AS id, uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(crashes) AS c, sum(fatal) AS f
+      `SELECT (fingerprint, toString(error_type)) AS id, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(crashes) AS c, sum(fatal) AS f
        FROM agg_crashes_daily
        WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
        GROUP BY id`,

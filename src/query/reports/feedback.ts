@@ -17,7 +17,7 @@ export async function feedbackReport(ctx: ReportContext) {
     select(
       ctx.client,
       oneWaySql(
-        `SELECT rating, uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(count) AS n
+        `SELECT rating, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(count) AS n
          FROM agg_feedback_daily
          WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
          GROUP BY rating`,

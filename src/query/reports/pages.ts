@@ -12,7 +12,7 @@ export async function pagesReport(ctx: ReportContext, limit: number) {
     select(
       ctx.client,
       oneWaySql(
-        `SELECT path, uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(views) AS v
+        `SELECT path, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(views) AS v
          FROM agg_pages_daily
          WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
          GROUP BY path`,

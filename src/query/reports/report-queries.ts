@@ -13,7 +13,7 @@ export async function reportQueriesReport(ctx: ReportContext, limit: number) {
     select(
       ctx.client,
       oneWaySql(
-        `SELECT report, uniqMergeState(users) AS st, uniqMerge(users) AS cu, sum(queries) AS n, sum(failed) AS f,
+        `SELECT report, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(queries) AS n, sum(failed) AS f,
                 sum(rows) AS r, sum(duration_ms) AS d, quantilesMergeState(0.5, 0.95)(quantiles) AS qs
          FROM agg_report_queries_daily
          WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
