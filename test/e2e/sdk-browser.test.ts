@@ -115,6 +115,7 @@ describe('browser SDK in Chromium', () => {
       await page.waitForFunction(() => 'veil' in window)
       await page.evaluate(async () => {
         const { veil } = window as unknown as { veil: typeof import('../../sdk/browser/index.ts') }
+        veil.login('anna.schmidt', { method: 'sso', run: 'land' })
         veil.track('report_query', { report: 'monthly_alarms', duration_ms: 1840, rows: 312, status: 'ok', run: 'land' })
         veil.feedback({ rating: 5, topic: 'reports' })
         history.pushState({}, '', '/app/rules?tab=2')
@@ -122,6 +123,7 @@ describe('browser SDK in Chromium', () => {
         await veil.flush()
       })
       expect(await rowsOf('land')).toEqual([
+        { name: 'login', n: 1, ids: 1 },
         { name: 'report_query', n: 1, ids: 1 },
         { name: 'rule_add', n: 30, ids: 30 },
       ])
@@ -130,6 +132,10 @@ describe('browser SDK in Chromium', () => {
         { ids: batches.flatMap((b) => b.events).filter((e) => e.name === 'page_view').map((e) => e.id) },
       )
       expect(views.map((v) => v.path)).toEqual(['/app/reports', '/app/rules'])
+      // After login the user is on every event, hashed by the server, never raw.
+      const [query] = await server.query<{ user_hash: string }>(`SELECT user_hash FROM events WHERE name = 'report_query' AND props['run'] = 'land'`)
+      expect(query.user_hash).not.toBe('')
+      expect(query.user_hash).not.toContain('anna')
       expect(views[0].screen_w).toBeGreaterThan(0)
       expect(views[0].browser).toMatch(/chrom/i)
       // At most 25 events per request (LIMITS.sdkMaxEventsPerRequest); a simple text/plain POST, no cookie.
