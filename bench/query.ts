@@ -1,0 +1,92 @@
+// Query benchmark of the reports API (issue 4): generates a data set inside ClickHouse
+// (INSERT ... SELECT FROM numbers, through the real migrations and materialized views), then
+// times every report through the HTTP routes and prints p50/p95 per report.
+// Usage: npx tsx bench/query.ts [--events 10000000] [--days 90] [--users 50000] [--runs 20]
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createAppRegistry, randomKey } from '../src/apps.ts'
+import { loadConfig } from '../src/config.ts'
+import { openStorage } from '../src/storage/client.ts'
+import { migrate } from '../src/storage/migrate.ts'
+import { createStatsRoutes } from '../src/query/routes.ts'
+import { generateEvents } from './query-data.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '10000000' },
+    days: { type: 'string', default: '90' },
+    users: { type: 'string', default: '50000' },
+    runs: { type: 'string', default: '20' },
+  },
+})
+const EVENTS = Number(args.events)
+const DAYS = Number(args.days)
+const RUNS = Number(args.runs)
+
+const dir = mkdtempSync(join(tmpdir(), 'veil-bench-query-'))
+const config = loadConfig({ DATA_DIR: join(dir, 'clickhouse') })
+const storage = await openStorage(config)
+try {
+  await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS })
+  const end = Date.now()
+  const t0 = performance.now()
+  await generateEvents(storage.client, { appId: 'bench', events: EVENTS, days: DAYS, users: Number(args.users), end, onChunk: (n) => process.stdout.write(`\rgenerated ${n.toLocaleString()} events`) })
+  const genSeconds = (performance.now() - t0) / 1000
+  const [sizes] = await (await storage.client.query({
+    query: `SELECT (SELECT count() FROM events) AS events,
+                   (SELECT count() FROM agg_events_daily) AS agg_events_rows,
+                   (SELECT count() FROM agg_breakdowns_daily) AS agg_breakdowns_rows`,
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  })).json<Record<string, number>>()
+  console.log(`\ngenerated in ${genSeconds.toFixed(1)} s: ${JSON.stringify(sizes)}`)
+
+  const app = { id: 'bench', write_keys: [randomKey('wk')], read_keys: [randomKey('rk')], salt_rotation_hours: 24, honor_gpc: true, k_anonymity: 5 }
+  const routes = createStatsRoutes({ client: storage.client, apps: createAppRegistry([app]), now: () => end })
+  const headers = { Authorization: `Bearer ${app.read_keys[0]}` }
+  const day = (offset: number) => new Date(end - offset * 86_400_000).toISOString().slice(0, 10)
+  const ranges = [
+    { label: '30 days by day', q: `from=${day(29)}&to=${day(0)}&interval=day` },
+    { label: `${DAYS} days by week`, q: `from=${day(DAYS - 1)}&to=${day(0)}&interval=week` },
+  ]
+  const reports = [
+    'events', 'events?event=report_query', 'breakdown?dimension=country', 'breakdown?dimension=app_version&event=app_crash',
+    'pages', 'crashes', 'sessions', 'report-queries', 'imports', 'changes', 'feedback',
+  ]
+  const results: { report: string; range: string; p50_ms: number; p95_ms: number; bytes: number }[] = []
+  for (const range of ranges) {
+    for (const report of reports) {
+      const url = `/v1/stats/${report}${report.includes('?') ? '&' : '?'}${range.q}`
+      const times: number[] = []
+      let bytes = 0
+      for (let i = 0; i < RUNS + 2; i++) {
+        const start = performance.now()
+        const res = await routes.request(url, { headers })
+        const body = await res.text()
+        if (res.status !== 200) throw new Error(`${url}: ${res.status} ${body.slice(0, 200)}`)
+        if (i >= 2) times.push(performance.now() - start) // two warm-up runs
+        bytes = body.length
+      }
+      times.sort((a, b) => a - b)
+      const pct = (p: number) => times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)]!
+      results.push({ report, range: range.label, p50_ms: round(pct(0.5)), p95_ms: round(pct(0.95)), bytes })
+      console.log(`${range.label.padEnd(18)} ${report.padEnd(48)} p50 ${fmt(pct(0.5))}  p95 ${fmt(pct(0.95))}  (${(bytes / 1024).toFixed(1)} KiB)`)
+    }
+  }
+  mkdirSync('bench/results', { recursive: true })
+  const file = `bench/results/query-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
+  writeFileSync(file, JSON.stringify({ events: EVENTS, days: DAYS, users: Number(args.users), runs: RUNS, generate_seconds: genSeconds, sizes, results }, null, 2) + '\n')
+  console.log(`results: ${file}`)
+} finally {
+  await storage.close()
+  rmSync(dir, { recursive: true, force: true })
+}
+
+function round(ms: number): number {
+  return Number(ms.toFixed(1))
+}
+function fmt(ms: number): string {
+  return `${ms.toFixed(1).padStart(7)} ms`
+}
