@@ -1,20 +1,15 @@
 // What is kept of a rejected event for 30 days (PRIVACY.md 1, 7): its shape and scrubbed,
 // truncated values, enough to debug an SDK. Identifiers are never kept, not even hashed.
-import { scrubText } from '../privacy/scrub.ts'
+import { scrubHead } from '../privacy/scrub.ts'
 
 export type QuarantineRow = [app_id: string, received_at: number, batch_index: number, reason: string, name: string, event: string]
 
 const ID_FIELDS = new Set(['user_id', 'session_id', 'org_id'])
 const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) + '…' : s)
 
-/**
- * Scrubbed and clipped to `n`. Only a head of 400 characters is scrubbed: scrubbing a long run
- * costs the square of its length, and a rejected value can be as long as the body. The head ends
- * before its last word, which the cut may have split: a cut e-mail address is not recognised.
- */
+/** Scrubbed and clipped to `n`; a rejected value can be as long as the body, so only its head is read. */
 export function scrubClip(s: string, n: number): string {
-  const head = s.length > 400 ? s.slice(0, 400).replace(/\S*$/, '…') : s
-  return clip(scrubText(head), n)
+  return clip(scrubHead(s, 400), n)
 }
 
 function sanitizeValue(v: unknown, depth: number): unknown {

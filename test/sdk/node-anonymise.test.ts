@@ -18,6 +18,16 @@ describe('scrubText', () => {
     )
   })
 
+  it('replaces phone numbers, IBANs, card numbers and URL tokens with the server\'s rules', () => {
+    const out = scrubText('call +49 170 1234567, pay DE89370400440532013000 or 4111 1111 1111 1111, see https://x.example/r?token=abc123')
+    expect(out).toBe('call [phone], pay [iban] or [card], see https://x.example/r[query]')
+  })
+
+  it('does not leave part of an e-mail address cut by the length bound', () => {
+    const out = scrubText('x '.repeat(499) + 'anna.schmidt@example.com', {}, 500)
+    expect(out).not.toMatch(/anna/)
+  })
+
   it('leaves C++ scopes and clock times alone', () => {
     expect(scrubText('Cache::add failed at 10:30:00', {})).toBe('Cache::add failed at 10:30:00')
   })
