@@ -1,0 +1,79 @@
+// One load run with autocannon: POST /v1/batch with a fresh body per request, optionally a fresh
+// User-Agent and client address per request (cold caches), at full speed or a fixed rate.
+import autocannon from 'autocannon'
+import { CHROME_UA, createUserAgents, type Payload } from './payloads.ts'
+
+export interface LoadOptions {
+  url: string
+  payload: Payload
+  seconds: number
+  connections: number
+  /** Requests per second over all connections; unset = as fast as the server answers. */
+  rate?: number
+  /** A new User-Agent and X-Forwarded-For /24 on every request. */
+  coldClients?: boolean
+}
+
+export interface LoadResult {
+  seconds: number
+  requests: number
+  ok: number
+  non2xx: number
+  errors: number
+  /** Events the server said it accepted (sum of "accepted" of each 202; events of each 204). */
+  acknowledged: number
+  reqPerSec: number
+  eventsPerSec: number
+  p50: number
+  p99: number
+  statuses: Record<string, number>
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const nextUa = createUserAgents()
+  let n = 0
+  let acknowledged = 0
+  const instance = autocannon({
+    url: o.url,
+    connections: o.connections,
+    duration: o.seconds,
+    timeout: 30,
+    ...(o.rate ? { overallRate: o.rate } : {}),
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/batch',
+        setupRequest(req) {
+          n++
+          const headers: Record<string, string> = { 'content-type': 'text/plain', 'user-agent': CHROME_UA }
+          if (o.coldClients) {
+            headers['user-agent'] = nextUa()
+            headers['x-forwarded-for'] = `${(n >>> 16) & 255 || 1}.${(n >>> 8) & 255}.${n & 255}.7`
+          }
+          return { ...req, headers, body: o.payload.next() }
+        },
+        onResponse(status, body) {
+          if (status === 204) acknowledged += o.payload.eventsPerRequest
+          else if (status === 202) acknowledged += Number(/"accepted":(\d+)/.exec(body)?.[1] ?? 0)
+        },
+      },
+    ],
+  })
+  const r = await instance
+  const statuses = Object.fromEntries(Object.entries(r.statusCodeStats).map(([k, v]) => [k, Number(v.count)]))
+  const ok = r['2xx']
+  const seconds = r.duration
+  return {
+    seconds,
+    requests: ok + r.non2xx,
+    ok,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    acknowledged,
+    reqPerSec: ok / seconds,
+    eventsPerSec: acknowledged / seconds,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    statuses,
+  }
+}

@@ -1,0 +1,90 @@
+// Request bodies for the benchmark (EVENTS.md wire format). Every request carries fresh event
+// ids, because the server stores an id once: identical bodies would be acknowledged but stored
+// once, and the "stored in ClickHouse" check would be meaningless. A body is a template split
+// at its ids; each request fills in an 8-hex-digit counter, which costs a join, not a rebuild.
+import { randomBytes } from 'node:crypto'
+
+export interface PayloadSpec {
+  /** Events per request. */
+  events: number
+  /** Every n-th event is invalid (rejected with a reason, quarantined); 0 = none. */
+  invalidEvery?: number
+  /** Distinct user and session ids per event (cold HMAC cache) instead of a pool of 200. */
+  distinctUsers?: boolean
+}
+
+export interface Payload {
+  /** A fresh body: unique event ids (and users, if asked) on every call. */
+  next(): string
+  /** Valid events per body: what a 202 acknowledges. */
+  validPerRequest: number
+  eventsPerRequest: number
+  /** Size of one body in bytes. */
+  bytes: number
+}
+
+const hex = (n: number) => randomBytes(n).toString('hex')
+
+/** The kinds of events a product sends most: page changes, report queries, logins. */
+function eventJson(i: number, idHole: string, user: string, session: string, invalid: boolean, ts: number): string {
+  const kind = i % 3
+  const name = invalid ? 'Bad Name!' : kind === 0 ? 'page_view' : kind === 1 ? 'report_query' : 'login'
+  const props =
+    kind === 0
+      ? { path: `/reports/${1000 + i}/view`, referrer_path: '/dashboard' }
+      : kind === 1
+        ? { report: 'monthly_alarms', duration_ms: 1840 + i, rows: 312, status: 'ok' }
+        : { method: 'sso' }
+  return JSON.stringify({ id: idHole, name, ts, user_id: user, session_id: session, org_id: 'customer-77', props })
+}
+
+export function createPayload(key: string, spec: PayloadSpec): Payload {
+  const ts = Date.now()
+  // The id of event i of request c is `${c as 8 hex}-${suffix_i}`: unique across requests by c,
+  // within a request by suffix_i, and across runs and scenarios by the random suffixes.
+  const ID = '@@ID@@'
+  const USER = '@@USER@@'
+  const suffixes = Array.from({ length: spec.events }, () => `${hex(2)}-4${hex(2).slice(1)}-8${hex(2).slice(1)}-${hex(6)}`)
+  let valid = 0
+  const events: string[] = []
+  for (let i = 0; i < spec.events; i++) {
+    const invalid = spec.invalidEvery ? i % spec.invalidEvery === spec.invalidEvery - 1 : false
+    if (!invalid) valid++
+    const pool = i % 200
+    const user = spec.distinctUsers ? `u-${USER}-${i}` : `u-${pool}`
+    const session = spec.distinctUsers ? `s-${USER}-${i}` : `s-${pool % 40}`
+    events.push(eventJson(i, ID, user, session, invalid, ts).replace(`"${ID}"`, `"${ID}-${suffixes[i]}"`))
+  }
+  const body = JSON.stringify({
+    key,
+    sent_at: ts,
+    context: { app_version: '4.2.1', deployment: 'cloud', screen: { w: 1920, h: 1080 }, lang: 'de-DE' },
+    events: ['@@EVENTS@@'],
+  }).replace('"@@EVENTS@@"', events.join(','))
+  // Every hole (event id, and user and session with distinctUsers) takes the request counter.
+  const parts = body.split(/@@(?:ID|USER)@@/)
+  let counter = parseInt(hex(3), 16) // a random start, so two runs never share ids
+  return {
+    next() {
+      const c = (counter++ >>> 0).toString(16).padStart(8, '0')
+      let out = parts[0]!
+      for (let i = 1; i < parts.length; i++) out += c + parts[i]!
+      return out
+    },
+    validPerRequest: valid,
+    eventsPerRequest: spec.events,
+    bytes: Buffer.byteLength(body),
+  }
+}
+
+/** A distinct but realistic User-Agent per call (Chrome builds differ in the last two parts). */
+export function createUserAgents(): () => string {
+  let n = 0
+  return () => {
+    n++
+    return `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${100 + (n % 30)}.0.${n >>> 8}.${n & 255} Safari/537.36`
+  }
+}
+
+export const CHROME_UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'

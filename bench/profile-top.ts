@@ -1,0 +1,36 @@
+// `npx tsx bench/profile-top.ts <file.cpuprofile> [n]`: the functions with the most self time
+// in a V8 CPU profile (node --cpu-prof), and the same summed per source file, so a profile
+// of the server can be read without DevTools.
+import { readFileSync } from 'node:fs'
+
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  children?: number[]
+}
+interface Profile {
+  nodes: ProfileNode[]
+  samples: number[]
+  timeDeltas: number[]
+}
+
+const [file, n = '30'] = process.argv.slice(2)
+if (!file) throw new Error('usage: bench/profile-top.ts <file.cpuprofile> [n]')
+const p = JSON.parse(readFileSync(file, 'utf8')) as Profile
+const byId = new Map(p.nodes.map((node) => [node.id, node]))
+const self = new Map<number, number>()
+p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)))
+const total = [...self.values()].reduce((a, b) => a + b, 0)
+const fn = new Map<string, number>()
+const files = new Map<string, number>()
+for (const [id, us] of self) {
+  const { functionName, url, lineNumber } = byId.get(id)!.callFrame
+  const short = url.replace(/^.*\/(node_modules\/|src\/|bench\/)/, '$1')
+  const key = `${functionName || '(anonymous)'}  ${short}:${lineNumber + 1}`
+  fn.set(key, (fn.get(key) ?? 0) + us)
+  const f = short.startsWith('node_modules/') ? short.split('/').slice(0, short.includes('/@') ? 3 : 2).join('/') : short || functionName
+  files.set(f, (files.get(f) ?? 0) + us)
+}
+const show = (m: Map<string, number>) =>
+  [...m].sort((a, b) => b[1] - a[1]).slice(0, Number(n)).map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n')
+process.stdout.write(`total ${(total / 1e6).toFixed(1)} s sampled\n\n${show(fn)}\n\nby file:\n${show(files)}\n`)

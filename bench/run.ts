@@ -1,0 +1,165 @@
+// `npm run bench [-- --duration 5 --connections 50 --only a,b --soak [--soak-minutes 10] --cpu-prof]`
+// Load benchmark of the hot path (issue 5): the real server and a bare node:http ceiling, each a
+// child process, the same payloads against both; prints a table, writes bench/results/latest.json.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { randomKey } from '../src/apps.ts'
+import { countStored, type StoreTarget } from './count.ts'
+import { runLoad, type LoadResult } from './load.ts'
+import { createPayload } from './payloads.ts'
+import { formatTable, type ScenarioResult } from './report.ts'
+import { SCENARIOS, type Scenario } from './scenarios.ts'
+import { startCeiling, startVeilChild, type Child } from './servers.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '50' },
+    only: { type: 'string' },
+    soak: { type: 'boolean', default: false },
+    'soak-minutes': { type: 'string', default: '10' },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+})
+const seconds = Number(args.duration)
+const connections = Number(args.connections)
+const RESULTS = new URL('./results/', import.meta.url).pathname
+
+const dir = mkdtempSync(join(tmpdir(), 'veil-bench-'))
+const chUrl = process.env.CLICKHOUSE_URL
+const target: StoreTarget = {
+  DATA_DIR: join(dir, 'clickhouse'),
+  CLICKHOUSE_URL: chUrl,
+  CLICKHOUSE_USER: process.env.CLICKHOUSE_USER ?? 'default',
+  CLICKHOUSE_PASSWORD: process.env.CLICKHOUSE_PASSWORD ?? '',
+  // On a server, a database of its own that is dropped afterwards; embedded, the default one.
+  CLICKHOUSE_DATABASE: chUrl ? `veil_bench_${Date.now()}` : 'veil',
+}
+
+let scenarios: Scenario[] = args.soak
+  ? [SCENARIOS.find((s) => s.name === 'batch50')!, { ...SCENARIOS.find((s) => s.name === 'fixed_rate')!, name: 'soak' }]
+  : SCENARIOS
+if (args.only) {
+  const wanted = new Set(args.only.split(','))
+  scenarios = scenarios.filter((s) => wanted.has(s.name))
+  // A fixed-rate scenario needs the run it takes half of.
+  for (const s of [...scenarios]) {
+    if (s.halfOf && !scenarios.some((d) => d.name === s.halfOf)) scenarios.unshift(SCENARIOS.find((d) => d.name === s.halfOf)!)
+  }
+}
+
+const apps = [...scenarios.map((s) => s.name), 'warmup'].map((name) => ({
+  id: `bench_${name}`,
+  write_keys: [randomKey('wk')],
+  read_keys: [randomKey('rk')],
+}))
+const keyOf = (name: string) => apps.find((a) => a.id === `bench_${name}`)!.write_keys[0]!
+writeFileSync(join(dir, 'apps.json'), JSON.stringify({ apps }))
+
+const veilEnv: Record<string, string> = {
+  DATA_DIR: target.DATA_DIR,
+  APPS_FILE: join(dir, 'apps.json'),
+  CLICKHOUSE_DATABASE: target.CLICKHOUSE_DATABASE,
+  // The benchmark measures the hot path, not the per-key rate limit.
+  RATE_LIMIT_RPS: '10000000',
+  RATE_LIMIT_BURST: '10000000',
+  // The cold-client scenario sends X-Forwarded-For; believed only from this proxy (PRIVACY.md 2).
+  TRUST_PROXY: '127.0.0.1',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+}
+
+/** Samples the server's resident set while a load runs; the peak comes from VmHWM. */
+function sampleRss(child: Child, every: number, out: { t: number; rss: number }[]): () => void {
+  const t0 = Date.now()
+  const timer = setInterval(() => out.push({ t: Date.now() - t0, rss: child.memory().rss }), every)
+  return () => clearInterval(timer)
+}
+
+async function main(): Promise<void> {
+  const load0 = loadavg()
+  log(`machine: ${cpus().length} cores, load ${load0.map((l) => l.toFixed(2)).join(' ')}; storage ${chUrl ? chUrl : 'embedded chDB'}; WRITE_MODE=${process.env.WRITE_MODE ?? '(default)'}`)
+  const profDir = join(RESULTS, 'profiles')
+  if (args['cpu-prof']) mkdirSync(profDir, { recursive: true })
+  const ceiling = await startCeiling()
+  const veil = await startVeilChild(veilEnv, args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])
+  const results: ScenarioResult[] = []
+  const byName = new Map<string, { ceiling: LoadResult; veil: LoadResult }>()
+  let stopInfo = { ms: 0, code: null as number | null }
+  try {
+    // Warm the JIT and caches of both servers, so the first scenario is not penalised.
+    const warm = createPayload(keyOf('warmup'), { events: 50 })
+    await runLoad({ url: ceiling.url, payload: warm, seconds: 2, connections })
+    await runLoad({ url: veil.url, payload: warm, seconds: 2, connections })
+
+    for (const s of scenarios) {
+      const base = s.halfOf ? byName.get(s.halfOf) : undefined
+      const rate = base ? Math.max(1, Math.round(base.veil.reqPerSec / 2)) : undefined
+      const runSeconds = s.name === 'soak' ? Number(args['soak-minutes']) * 60 : seconds
+      const payload = createPayload(keyOf(s.name), s.payload)
+      log(`${s.name}: ${s.what}${rate ? ` at ${rate} req/s` : ''} (${payload.bytes} B bodies)`)
+      const c = s.name === 'soak' ? undefined : await runLoad({ url: ceiling.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
+      veil.resetPeak()
+      const samples: { t: number; rss: number }[] = []
+      const stopSampling = sampleRss(veil, s.name === 'soak' ? 10_000 : 250, samples)
+      const loadBefore = loadavg()[0]
+      const v = await runLoad({ url: veil.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
+      stopSampling()
+      if (c) byName.set(s.name, { ceiling: c, veil: v })
+      results.push({
+        name: s.name,
+        what: s.what,
+        rate,
+        ceiling: c,
+        veil: v,
+        peakRss: veil.memory().hwm,
+        rssSamples: s.name === 'soak' ? samples : undefined,
+        load1: loadBefore,
+        ratio: c ? v.eventsPerSec / c.eventsPerSec : undefined,
+        stored: undefined,
+      })
+    }
+  } finally {
+    await ceiling.stop()
+    stopInfo = await veil.stop()
+  }
+  const counts = await countStored(target, Boolean(chUrl))
+  for (const r of results) {
+    r.stored = counts.events[`bench_${r.name}`] ?? 0
+    r.quarantined = counts.quarantine[`bench_${r.name}`] ?? 0
+  }
+  const load1 = loadavg()
+  const report = {
+    at: new Date().toISOString(),
+    machine: { cores: cpus().length, model: cpus()[0]?.model, loadBefore: load0, loadAfter: load1, node: process.version },
+    storage: chUrl ? 'server' : 'embedded',
+    writeMode: process.env.WRITE_MODE ?? 'default',
+    connections,
+    secondsPerRun: seconds,
+    stopMs: stopInfo.ms,
+    stopCode: stopInfo.code,
+    scenarios: results,
+  }
+  mkdirSync(RESULTS, { recursive: true })
+  writeFileSync(join(RESULTS, args.soak ? 'soak.json' : 'latest.json'), JSON.stringify(report, null, 2) + '\n')
+  process.stdout.write('\n' + formatTable(results) + '\n')
+  log(`server stop (flush to ClickHouse) took ${stopInfo.ms} ms, exit code ${stopInfo.code}; load after ${load1.map((l) => l.toFixed(2)).join(' ')}`)
+  log(`wrote ${join(RESULTS, args.soak ? 'soak.json' : 'latest.json')}`)
+  rmSync(dir, { recursive: true, force: true })
+  const lost = results.filter((r) => (r.stored ?? 0) < r.veil.acknowledged)
+  if (lost.length) {
+    log(`LOST EVENTS: ${lost.map((r) => `${r.name} acknowledged ${r.veil.acknowledged}, stored ${r.stored}`).join('; ')}`)
+    process.exitCode = 1
+  }
+}
+
+function log(s: string): void {
+  process.stderr.write(`[bench] ${s}\n`)
+}
+
+main().catch((e: unknown) => {
+  log(`failed: ${(e as Error).stack ?? String(e)}`)
+  rmSync(dir, { recursive: true, force: true })
+  process.exit(1)
+})
