@@ -8,7 +8,7 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY sdk ./sdk
 COPY scripts ./scripts
-RUN npm run build
+RUN npm run build && npm run build:sdk
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -18,6 +18,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/sdk/browser/dist ./sdk/browser/dist
 COPY sql ./sql
 RUN mkdir -p /config && chown node:node /config
 USER node

@@ -1,8 +1,10 @@
-// Route modules mounted beside ingestion: the product managers' reports API and dashboard.
+// Route modules mounted beside ingestion: the product managers' reports API and dashboard, and
+// the browser SDK's script.
 import type { Hono } from 'hono'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { AppRegistry } from './apps.ts'
 import { createStatsRoutes } from './query/routes.ts'
+import { createSdkScriptRoutes } from './http/sdk-script.ts'
 
 export interface RouteDeps {
   client: ClickHouseClient
@@ -11,5 +13,5 @@ export interface RouteDeps {
 }
 
 export function createRouteModules(deps: RouteDeps): Hono[] {
-  return [createStatsRoutes(deps)]
+  return [createStatsRoutes(deps), createSdkScriptRoutes()]
 }

@@ -270,3 +270,14 @@ describe('other routes', () => {
     await expectError(await send({}, '/nope'), 404, /no route for GET \/nope/)
   })
 })
+
+describe('browser SDK script', () => {
+  it('serves the built script with caching and CORS headers', async () => {
+    const res = await send({}, '/veil.min.js')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/javascript/)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    const { readFileSync } = await import('node:fs')
+    expect(await res.text()).toBe(readFileSync(new URL('../../sdk/browser/dist/veil.min.js', import.meta.url), 'utf8'))
+  })
+})

@@ -25,7 +25,7 @@ describe('Dockerfile', () => {
   const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[]
 
   it('builds with the command of its build stage', () => {
-    expect(dockerfile).toMatch(/^RUN npm run build$/m)
+    expect(dockerfile).toMatch(/^RUN npm run build && npm run build:sdk$/m)
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' })
     expect(readdirSync(join(root, 'dist'))).toEqual(expect.arrayContaining(['main.js', 'cli.js']))
   })
