@@ -2,6 +2,7 @@
 // @clickhouse/client, over chDB's in-process connection by default or HTTP with CLICKHOUSE_URL.
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { Readable } from 'node:stream'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { Config } from '../config.ts'
 
@@ -21,7 +22,44 @@ export interface Storage {
   /** 'embedded' (chDB under DATA_DIR) or 'server' (CLICKHOUSE_URL). */
   kind: 'embedded' | 'server'
   database: string
+  /** Inserts rows already encoded in `format` as they are (see insertRawVia). */
+  insertRaw(insert: RawInsert): Promise<void>
   close(): Promise<void>
+}
+
+export interface RawInsert {
+  table: string
+  columns: readonly string[]
+  format: 'JSONCompactEachRow'
+  body: Buffer
+  settings: Record<string, string | number>
+}
+
+/** chDB's own insert: the Buffer goes to the engine without a copy (chdb/connection .chdb). */
+interface ChdbRawInsert {
+  chdb: { rawInsert(p: { table: string; columns: readonly string[]; format: string; values: Buffer; settings: Record<string, string | number> }): Promise<unknown> }
+}
+
+/**
+ * Pre-encoded rows: chDB takes the Buffer directly; a server gets it as the body of
+ * INSERT ... FORMAT (clickhouse-js `exec` with a byte stream; its `insert` wants objects for
+ * JSON formats and would encode them again).
+ */
+function insertRawVia(client: ClickHouseClient, connection: unknown): (r: RawInsert) => Promise<void> {
+  const chdb = (connection as Partial<ChdbRawInsert> | undefined)?.chdb
+  if (chdb) {
+    return async (r) => {
+      await chdb.rawInsert({ table: r.table, columns: r.columns, format: r.format, values: r.body, settings: r.settings })
+    }
+  }
+  return async (r) => {
+    const res = await client.exec({
+      query: `INSERT INTO ${r.table} (${r.columns.join(', ')}) FORMAT ${r.format}`,
+      values: Readable.from([r.body]),
+      clickhouse_settings: r.settings,
+    })
+    res.stream.resume()
+  }
 }
 
 type StorageConfig = Pick<
@@ -53,7 +91,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
       database,
       request_timeout: 30_000,
     })
-    return { client, kind: 'server', database, close: () => client.close() }
+    return { client, kind: 'server', database, insertRaw: insertRawVia(client, undefined), close: () => client.close() }
   }
 
   let createChdbConnection: (opts: { path: string }) => unknown
@@ -88,7 +126,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   // chDB's session ignores the client's `database` option but keeps USE for the session.
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
   await client.command({ query: `USE ${database}` })
-  return { client, kind: 'embedded', database, close: () => client.close() }
+  return { client, kind: 'embedded', database, insertRaw: insertRawVia(client, connection), close: () => client.close() }
 }
 
 /**
