@@ -62,6 +62,21 @@ export const configSchema = z.object({
   WRITER_TIMEOUT_MS: int(10_000, 100),
   /** Rows waiting for storage before new requests get 503 (a bound, not a buffer to grow). */
   WRITER_MAX_PENDING_ROWS: int(500_000, 1),
+  /**
+   * 'direct': a 202 waits for the ClickHouse insert (group commit). 'spool': a 202 waits for an
+   * fdatasync of the anonymised rows to a local write-ahead spool, which feeds ClickHouse in
+   * large batches. Direct is the default because it keeps nodes stateless (DESIGN.md
+   * "Scale-out"); the spool needs SPOOL_DIR on a disk that outlives the process.
+   */
+  WRITE_MODE: z.enum(['direct', 'spool']).default('direct'),
+  /** The spool's directory; default DATA_DIR/veil-spool. */
+  SPOOL_DIR: z.string().optional(),
+  /** Spooled bytes not yet in ClickHouse beyond which requests get 503. */
+  SPOOL_MAX_BYTES: int(256 * 2 ** 20, 2 ** 20),
+  SPOOL_SEGMENT_BYTES: int(16 * 2 ** 20, 64 * 1024),
+  /** Rows per ClickHouse insert from the spool, and how long the first row waits for more. */
+  SPOOL_INSERT_ROWS: int(100_000, 1),
+  SPOOL_FEED_DELAY_MS: int(500, 0),
   /** Event ids remembered to drop retried events before they reach storage. */
   DEDUP_WINDOW_IDS: int(1_000_000, 0),
   UA_CACHE_SIZE: int(10_000, 0),
@@ -69,6 +84,9 @@ export const configSchema = z.object({
   HASH_CACHE_SIZE: int(200_000, 0),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+}).refine((c) => c.SPOOL_MAX_BYTES >= c.SPOOL_SEGMENT_BYTES, {
+  path: ['SPOOL_MAX_BYTES'],
+  message: 'must be at least SPOOL_SEGMENT_BYTES',
 }).refine((c) => !c.CLICKHOUSE_CLUSTER || c.CLICKHOUSE_URL, {
   path: ['CLICKHOUSE_CLUSTER'],
   message: 'a cluster needs a ClickHouse server: set CLICKHOUSE_URL too',
