@@ -1,6 +1,7 @@
 // Starts one Veil node: storage and migrations, apps, salts, pipeline, writers, HTTP server.
 // Used by main.ts and by tests, which inject a clock, a log destination or an insert that fails.
 import { createHash } from 'node:crypto'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
@@ -20,6 +21,9 @@ import { openStorage, type Storage } from './storage/client.ts'
 import { applyRetention, migrate } from './storage/migrate.ts'
 import { createIdDedup } from './storage/dedup.ts'
 import { createWriter, type Writer } from './storage/writer.ts'
+import { encodeRows, ROWS_FORMAT } from './storage/rows-format.ts'
+import { openSpool, type Spool } from './storage/spool.ts'
+import { createSpoolWriter } from './storage/spool-writer.ts'
 import { createRouteModules } from './routes.ts'
 
 export interface StartOptions {
@@ -29,11 +33,15 @@ export interface StartOptions {
   apps?: AppConfig[]
   /** Replaces the events insert, e.g. with one that fails, to test the 503 path. */
   wrapInsert?: (insert: InsertFn) => InsertFn
+  /** Replaces the spool's inserts into ClickHouse (WRITE_MODE=spool), e.g. with one that fails. */
+  wrapSpoolInsert?: (insert: SpoolInsertFn) => SpoolInsertFn
   /** Don't listen on a socket (tests that use app.request()). */
   listen?: boolean
 }
 
 export type InsertFn = (rows: EventRow[], token: string) => Promise<void>
+/** Inserts rows already encoded (rows-format.ts), as the spool keeps them. */
+export type SpoolInsertFn = (body: Buffer, rows: number, token: string) => Promise<void>
 
 export interface Veil {
   app: Hono
@@ -44,6 +52,8 @@ export interface Veil {
   metrics: Metrics
   logger: Logger
   writer: Writer<EventRow>
+  /** The write-ahead spool, with WRITE_MODE=spool. */
+  spool?: Spool
   /** The port listened on (0 when not listening). */
   port: number
   /** The demo app's write key, when this start created APPS_FILE. */
@@ -85,28 +95,47 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const apps = createAppRegistry(appList)
   const salts = createSaltStore(client, now)
 
-  const baseInsert: InsertFn = async (rows, token) => {
-    await client.insert({
-      table: 'events',
-      values: rows,
-      columns: EVENT_COLUMNS as unknown as [string, ...string[]],
-      format: 'JSONCompactEachRow',
-      clickhouse_settings: {
-        insert_deduplication_token: token,
-        // On a cluster the Distributed table must hand rows to the shards before the insert
-        // returns, or a 202 would mean "queued on one node" rather than committed.
-        ...(config.CLICKHOUSE_CLUSTER ? { distributed_foreground_insert: 1 } : {}),
-      },
+  // On a cluster the Distributed table must hand rows to the shards before the insert returns,
+  // or "committed" would mean "queued on one node".
+  const insertSettings = (token: string) => ({
+    insert_deduplication_token: token,
+    ...(config.CLICKHOUSE_CLUSTER ? { distributed_foreground_insert: 1 } : {}),
+  })
+  // Rows are encoded once, by JSON.stringify, and handed over as bytes (rows-format.ts).
+  const insertBody: SpoolInsertFn = (body, _rows, token) =>
+    storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: ROWS_FORMAT, body, settings: insertSettings(token) })
+  let writer: Writer<EventRow>
+  let spool: Spool | undefined
+  if (config.WRITE_MODE === 'spool') {
+    spool = await openSpool({
+      dir: config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool'),
+      insert: opts.wrapSpoolInsert ? opts.wrapSpoolInsert(insertBody) : insertBody,
+      maxBytes: config.SPOOL_MAX_BYTES,
+      segmentBytes: config.SPOOL_SEGMENT_BYTES,
+      insertRows: config.SPOOL_INSERT_ROWS,
+      feedDelayMs: config.SPOOL_FEED_DELAY_MS,
+      onInsertError: (e) => logger.warn({ err: (e as Error).message?.split('\n')[0]?.slice(0, 200) }, 'spool insert failed; retrying'),
+    })
+    const { replayedRows, corruptSegments, corruptBytes } = spool.stats()
+    if (replayedRows || corruptSegments) logger.info({ replayedRows, corruptSegments, corruptBytes }, 'spool replayed')
+    // Replayed rows reach ClickHouse before the id memory below is loaded from it, so that a
+    // retry of a replayed event is recognised.
+    if (replayedRows) await spool.drain()
+    writer = createSpoolWriter<EventRow>(spool, config.SHUTDOWN_TIMEOUT_MS)
+    const s = spool
+    metrics.gauge('spool_pending_bytes', () => s.stats().pendingBytes)
+    metrics.gauge('spool_syncs_total', () => s.stats().syncs)
+    metrics.gauge('spool_corrupt_segments_total', () => s.stats().corruptSegments)
+  } else {
+    const baseInsert: InsertFn = (rows, token) => insertBody(encodeRows(rows), rows.length, token)
+    writer = createWriter<EventRow>({
+      insert: opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert,
+      tokenOf: tokenOfRows,
+      maxRows: config.WRITER_MAX_ROWS,
+      maxDelayMs: config.WRITER_MAX_DELAY_MS,
+      maxPendingRows: config.WRITER_MAX_PENDING_ROWS,
     })
   }
-  const insert = opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert
-  const writer = createWriter<EventRow>({
-    insert,
-    tokenOf: tokenOfRows,
-    maxRows: config.WRITER_MAX_ROWS,
-    maxDelayMs: config.WRITER_MAX_DELAY_MS,
-    maxPendingRows: config.WRITER_MAX_PENDING_ROWS,
-  })
   const quarantine = createWriter<QuarantineRow>({
     insert: async (rows) => {
       await client.insert({ table: 'quarantine', values: rows, format: 'JSONCompactEachRow' })
@@ -187,5 +216,5 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       logger.info('stopped')
     })())
 
-  return { app, config, storage, apps, salts, metrics, logger, writer, port, createdDemoKey, stop }
+  return { app, config, storage, apps, salts, metrics, logger, writer, spool, port, createdDemoKey, stop }
 }
