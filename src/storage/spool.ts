@@ -39,7 +39,9 @@ export interface SpoolStats {
   insertedRows: number
   failedInserts: number
   refusedRows: number
+  /** Rows found in the spool at open; the last insert's range among them is re-sent as a no-op. */
   replayedRows: number
+  /** Segments whose tail was not a whole frame (a write cut short), and the bytes skipped. */
   corruptSegments: number
   corruptBytes: number
   pendingRows: number
