@@ -73,7 +73,9 @@ export async function loadMatrix(client: ClickHouseClient, q: MatrixQuery): Prom
   const [result, [byRow], [byCol]] = await Promise.all([
     select(client, matrixSql(inner), params),
     select(client, marginHiddenSql(inner, 'row'), params),
-    select(client, marginHiddenSql(inner, 'col'), params),
+    // Columns are event names in both tables, and every event is in each dimension once, so
+    // the names under k are the same: the smaller time table answers for both.
+    select(client, marginHiddenSql(INNER.time, 'col'), params),
   ])
   const cells = new Map<string, Cell>()
   const rows = new Set<string>()
