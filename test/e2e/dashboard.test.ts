@@ -4,13 +4,10 @@
 import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { serve, type ServerType } from '@hono/node-server'
 import { startTestServer, type TestServer } from '../support/server.ts'
-import { createStatsRoutes } from '../../src/query/routes.ts'
 import { seedMonth } from './dashboard-seed.ts'
 
 let server: TestServer
-let side: ServerType | undefined
 let base: string
 let browser: Browser
 
@@ -18,15 +15,6 @@ beforeAll(async () => {
   server = await startTestServer()
   await seedMonth(server.veil.storage.client, server.appId, Date.now())
   base = server.url
-  // Until the server mounts the reports routes, serve them beside it over the same storage.
-  if ((await fetch(`${server.url}/v1/stats/apps`)).status === 404) {
-    const routes = createStatsRoutes({ client: server.veil.storage.client, apps: server.veil.apps })
-    side = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: routes.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
-    })
-    const address = side.address()
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
-  }
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -35,7 +23,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close()
-  side?.close()
   await server?.stop()
 })
 

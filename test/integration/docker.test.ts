@@ -27,7 +27,8 @@ describe('Dockerfile', () => {
   it('builds with the command of its build stage', () => {
     expect(dockerfile).toMatch(/^RUN npm run build && npm run build:sdk$/m)
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' })
-    expect(readdirSync(join(root, 'dist'))).toEqual(expect.arrayContaining(['main.js', 'cli.js']))
+    expect(readdirSync(join(root, 'dist'))).toEqual(expect.arrayContaining(['main.js', 'cli.js', 'dashboard']))
+    expect(readdirSync(join(root, 'dist', 'dashboard'))).toContain('index.html')
   })
 
   it('leaves the embedded engine out of the image and says CLICKHOUSE_URL is needed', async () => {
