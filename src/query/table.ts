@@ -1,6 +1,7 @@
 // One-way tables (paths, reports, ratings, crash fingerprints): cells that are the parts of one
 // shown total, usually a per-name total from names.ts whose suppression is already decided.
 import { suppressCells } from './suppress.ts'
+import { num, type Row } from './db.ts'
 import type { Total } from './names.ts'
 
 /**
@@ -30,4 +31,15 @@ export function otherSum<T>(cells: ReadonlyMap<string, T>, hidden: ReadonlySet<s
   let value = 0
   for (const id of hidden) value += measure(cells.get(id)!)
   return { value, cells: hidden.size }
+}
+
+/**
+ * The rows of an oneWaySql query as cells by id, and the ids to hide (under k, and those that
+ * would let a hidden one be worked out from the total).
+ */
+export function oneWayCells<T extends { users: number }>(rows: readonly Row[], total: Total, k: number, toCell: (r: Row) => [string, T]) {
+  const cells = new Map(rows.filter((r) => num(r.g) === 0).map(toCell))
+  const hiddenUsers = num(rows.find((r) => num(r.g) === 1)?.hidden)
+  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k, hiddenUsers)
+  return { cells, hidden }
 }

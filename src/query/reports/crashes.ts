@@ -5,7 +5,7 @@ import { num, round, select, str } from '../db.ts'
 import { cellId, colId, loadMatrix, otherOf, show } from '../matrix.ts'
 import { hide, metaOf } from '../meta.ts'
 import type { Total } from '../names.ts'
-import { oneWaySql, otherSum, suppressOneWay } from '../table.ts'
+import { oneWayCells, oneWaySql, otherSum } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
 const rate = (crashes: number | null, starts: number | null) => (crashes !== null && starts ? round(crashes / starts) : null)
@@ -49,14 +49,10 @@ async function fingerprints(ctx: ReportContext, total: Total, limit: number) {
     ),
     { ...baseParams(ctx), k: ctx.app.k_anonymity },
   )
-  const cells = new Map(
-    rows.filter((r) => num(r.g) === 0).map((r) => {
-      const [fingerprint, errorType] = Array.isArray(r.id) ? r.id.map(str) : ['', '']
-      return [`${fingerprint}\u001f${errorType}`, { fingerprint: fingerprint!, error_type: errorType!, users: num(r.users), crashes: num(r.crashes), fatal: num(r.fatal) }]
-    }),
-  )
-  const hiddenUsers = num(rows.find((r) => num(r.g) === 1)?.hidden)
-  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, ctx.app.k_anonymity, hiddenUsers)
+  const { cells, hidden } = oneWayCells(rows, total, ctx.app.k_anonymity, (r) => {
+    const [fingerprint, errorType] = Array.isArray(r.id) ? r.id.map(str) : ['', '']
+    return [`${fingerprint}\u001f${errorType}`, { fingerprint: fingerprint!, error_type: errorType!, users: num(r.users), crashes: num(r.crashes), fatal: num(r.fatal) }]
+  })
   const top = [...cells]
     .filter(([id]) => !hidden.has(id))
     .map(([, c]) => ({ fingerprint: c.fingerprint, error_type: c.error_type, ...hide(false, { users: c.users, crashes: c.crashes, fatal: c.fatal }) }))

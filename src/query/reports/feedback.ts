@@ -4,7 +4,7 @@
 import { num, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { loadNameTotals, nameTotal } from '../names.ts'
-import { oneWaySql, otherSum, suppressOneWay } from '../table.ts'
+import { oneWayCells, oneWaySql, otherSum } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
 /** Texts returned per rating; rating 0 means none was given. */
@@ -28,9 +28,7 @@ export async function feedbackReport(ctx: ReportContext) {
     ),
   ])
   const total = nameTotal(names, 'feedback')
-  const cells = new Map(rows.filter((r) => num(r.g) === 0).map((r) => [String(num(r.rating)), { users: num(r.users), count: num(r.count) }]))
-  const hiddenUsers = num(rows.find((r) => num(r.g) === 1)?.hidden)
-  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k, hiddenUsers)
+  const { cells, hidden } = oneWayCells(rows, total, k, (r) => [String(num(r.rating)), { users: num(r.users), count: num(r.count) }])
   const ratings = [0, 1, 2, 3, 4, 5].map((rating) => {
     const c = cells.get(String(rating)) ?? { users: 0, count: 0 }
     return { rating, ...hide(hidden.has(String(rating)), c) }

@@ -2,7 +2,7 @@
 import { num, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { loadNameTotals, nameTotal } from '../names.ts'
-import { oneWaySql, otherSum, suppressOneWay } from '../table.ts'
+import { oneWayCells, oneWaySql, otherSum } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
 export async function pagesReport(ctx: ReportContext, limit: number) {
@@ -23,9 +23,7 @@ export async function pagesReport(ctx: ReportContext, limit: number) {
     ),
   ])
   const total = nameTotal(names, 'page_view')
-  const cells = new Map(rows.filter((r) => num(r.g) === 0).map((r) => [str(r.path), { users: num(r.users), views: num(r.views) }]))
-  const hiddenUsers = num(rows.find((r) => num(r.g) === 1)?.hidden)
-  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k, hiddenUsers)
+  const { cells, hidden } = oneWayCells(rows, total, k, (r) => [str(r.path), { users: num(r.users), views: num(r.views) }])
   // Suppressed paths are left out, not listed: a rare path alone can point at a person.
   const paths = [...cells]
     .filter(([path]) => !hidden.has(path))

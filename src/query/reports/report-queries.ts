@@ -3,7 +3,7 @@
 import { num, round, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { loadNameTotals, nameTotal } from '../names.ts'
-import { oneWaySql, otherSum, suppressOneWay } from '../table.ts'
+import { oneWayCells, oneWaySql, otherSum } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
 export async function reportQueriesReport(ctx: ReportContext, limit: number) {
@@ -34,9 +34,8 @@ export async function reportQueriesReport(ctx: ReportContext, limit: number) {
       p50_ms: round(q[0] ?? 0, 1), p95_ms: round(q[1] ?? 0, 1),
     }
   }
+  const { cells, hidden } = oneWayCells(rows, total, k, (r) => [str(r.report), measures(r)])
   const all = rows.find((r) => num(r.g) === 1)
-  const cells = new Map(rows.filter((r) => num(r.g) === 0).map((r) => [str(r.report), measures(r)]))
-  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k, num(all?.hidden))
   const reports = [...cells]
     .filter(([report]) => !hidden.has(report))
     .map(([report, c]) => ({ report, ...hide(false, c) }))
