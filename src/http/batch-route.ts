@@ -1,6 +1,7 @@
 // POST /v1/batch (EVENTS.md): edge checks, then the pipeline, then the group-commit writer.
 // The answer is 202 only after the accepted events are committed; storage trouble is a 503 with
 // Retry-After and nothing half-acknowledged.
+import type { IncomingMessage } from 'node:http'
 import type { Context } from 'hono'
 import type { AppConfig, AppRegistry } from '../apps.ts'
 import type { Config } from '../config.ts'
@@ -72,9 +73,13 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** node:http's message on @hono/node-server; undefined in app.request() tests. */
+function incomingOf(c: Context): IncomingMessage | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+}
+
 function peerAddress(c: Context): string | undefined {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
-  return env?.incoming?.socket?.remoteAddress
+  return incomingOf(c)?.socket?.remoteAddress
 }
 
 export function createBatchHandler(deps: BatchDeps) {
@@ -83,7 +88,7 @@ export function createBatchHandler(deps: BatchDeps) {
 
   return async function batch(c: Context): Promise<Response> {
     checkContentType(c.req.raw)
-    const text = await readBody(c.req.raw, config.MAX_BODY_BYTES)
+    const text = await readBody(c.req.raw, config.MAX_BODY_BYTES, incomingOf(c))
     const json = parseJson(text)
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       throw badRequest('the body must be a JSON object: {"key": ..., "events": [...]}')
