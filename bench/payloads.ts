@@ -9,7 +9,10 @@ export interface PayloadSpec {
   events: number
   /** Every n-th event is invalid (rejected with a reason, quarantined); 0 = none. */
   invalidEvery?: number
-  /** Distinct user and session ids per event (cold HMAC cache) instead of a pool of 200. */
+  /**
+   * A new user and session on every event (cold HMAC cache). Otherwise each request comes from
+   * one user and session of a pool of 200, as a batch of an SDK does.
+   */
   distinctUsers?: boolean
 }
 
@@ -44,15 +47,15 @@ export function createPayload(key: string, spec: PayloadSpec): Payload {
   // within a request by suffix_i, and across runs and scenarios by the random suffixes.
   const ID = '@@ID@@'
   const USER = '@@USER@@'
+  const POOL = '@@POOL@@'
   const suffixes = Array.from({ length: spec.events }, () => `${hex(2)}-4${hex(2).slice(1)}-8${hex(2).slice(1)}-${hex(6)}`)
   let valid = 0
   const events: string[] = []
   for (let i = 0; i < spec.events; i++) {
     const invalid = spec.invalidEvery ? i % spec.invalidEvery === spec.invalidEvery - 1 : false
     if (!invalid) valid++
-    const pool = i % 200
-    const user = spec.distinctUsers ? `u-${USER}-${i}` : `u-${pool}`
-    const session = spec.distinctUsers ? `s-${USER}-${i}` : `s-${pool % 40}`
+    const user = spec.distinctUsers ? `u-${USER}-${i}` : `u-${POOL}`
+    const session = spec.distinctUsers ? `s-${USER}-${i}` : `s-${POOL}`
     events.push(eventJson(i, ID, user, session, invalid, ts).replace(`"${ID}"`, `"${ID}-${suffixes[i]}"`))
   }
   const body = JSON.stringify({
@@ -61,14 +64,17 @@ export function createPayload(key: string, spec: PayloadSpec): Payload {
     context: { app_version: '4.2.1', deployment: 'cloud', screen: { w: 1920, h: 1080 }, lang: 'de-DE' },
     events: ['@@EVENTS@@'],
   }).replace('"@@EVENTS@@"', events.join(','))
-  // Every hole (event id, and user and session with distinctUsers) takes the request counter.
-  const parts = body.split(/@@(?:ID|USER)@@/)
+  // Event ids (and users with distinctUsers) take the request counter, pooled users its rest.
+  const parts = body.split(/@@(?:ID|USER|POOL)@@/)
+  const pooled = [...body.matchAll(/@@(ID|USER|POOL)@@/g)].map((m) => m[1] === 'POOL')
   let counter = parseInt(hex(3), 16) // a random start, so two runs never share ids
   return {
     next() {
-      const c = (counter++ >>> 0).toString(16).padStart(8, '0')
+      const n = counter++ >>> 0
+      const c = n.toString(16).padStart(8, '0')
+      const user = String(n % 200)
       let out = parts[0]!
-      for (let i = 1; i < parts.length; i++) out += c + parts[i]!
+      for (let i = 1; i < parts.length; i++) out += (pooled[i - 1] ? user : c) + parts[i]!
       return out
     },
     validPerRequest: valid,

@@ -31,6 +31,23 @@ for (const [id, us] of self) {
   const f = short.startsWith('node_modules/') ? short.split('/').slice(0, short.includes('/@') ? 3 : 2).join('/') : short || functionName
   files.set(f, (files.get(f) ?? 0) + us)
 }
+// Inclusive time: a sample counts for every distinct function on its stack.
+const parent = new Map<number, number>()
+for (const node of p.nodes) for (const c of node.children ?? []) parent.set(c, node.id)
+const label = (id: number) => {
+  const { functionName, url, lineNumber } = byId.get(id)!.callFrame
+  return `${functionName || '(anonymous)'}  ${url.replace(/^.*\/(node_modules\/|src\/|bench\/|sdk\/)/, '$1')}:${lineNumber + 1}`
+}
+const inclusive = new Map<string, number>()
+for (const [id, us] of self) {
+  const seen = new Set<string>()
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const l = label(at)
+    if (seen.has(l)) continue
+    seen.add(l)
+    inclusive.set(l, (inclusive.get(l) ?? 0) + us)
+  }
+}
 const show = (m: Map<string, number>) =>
   [...m].sort((a, b) => b[1] - a[1]).slice(0, Number(n)).map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n')
-process.stdout.write(`total ${(total / 1e6).toFixed(1)} s sampled\n\n${show(fn)}\n\nby file:\n${show(files)}\n`)
+process.stdout.write(`total ${(total / 1e6).toFixed(1)} s sampled\n\nself:\n${show(fn)}\n\ninclusive:\n${show(inclusive)}\n\nby file:\n${show(files)}\n`)

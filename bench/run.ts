@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const ceiling = await startCeiling()
   const veil = await startVeilChild(veilEnv, args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])
   const results: ScenarioResult[] = []
-  const byName = new Map<string, { ceiling: LoadResult; veil: LoadResult }>()
+  const byName = new Map<string, { ceiling?: LoadResult; veil: LoadResult }>()
   let stopInfo = { ms: 0, code: null as number | null }
   try {
     // Warm the JIT and caches of both servers, so the first scenario is not penalised.
@@ -99,14 +99,15 @@ async function main(): Promise<void> {
       const runSeconds = s.name === 'soak' ? Number(args['soak-minutes']) * 60 : seconds
       const payload = createPayload(keyOf(s.name), s.payload)
       log(`${s.name}: ${s.what}${rate ? ` at ${rate} req/s` : ''} (${payload.bytes} B bodies)`)
-      const c = s.name === 'soak' ? undefined : await runLoad({ url: ceiling.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
+      // A profile should hold the server's work only, so --cpu-prof skips the ceiling.
+      const c = s.name === 'soak' || args['cpu-prof'] ? undefined : await runLoad({ url: ceiling.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
       veil.resetPeak()
       const samples: { t: number; rss: number }[] = []
       const stopSampling = sampleRss(veil, s.name === 'soak' ? 10_000 : 250, samples)
       const loadBefore = loadavg()[0]
       const v = await runLoad({ url: veil.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
       stopSampling()
-      if (c) byName.set(s.name, { ceiling: c, veil: v })
+      byName.set(s.name, { ceiling: c, veil: v })
       results.push({
         name: s.name,
         what: s.what,
@@ -123,6 +124,8 @@ async function main(): Promise<void> {
   } finally {
     await ceiling.stop()
     stopInfo = await veil.stop()
+    // The server's own log (LOG_LEVEL, default warn here), for when a figure needs explaining.
+    if (process.env.BENCH_SHOW_LOG) log(`server log (tail):\n${veil.stderrTail()}`)
   }
   const counts = await countStored(target, Boolean(chUrl))
   for (const r of results) {

@@ -13,7 +13,7 @@ export interface Scenario {
 
 export const SCENARIOS: Scenario[] = [
   { name: 'single', what: '1-event requests, one User-Agent', payload: { events: 1 } },
-  { name: 'batch50', what: '50-event batches, one User-Agent, 200 users', payload: { events: 50 } },
+  { name: 'batch50', what: '50-event batches, one User-Agent, one of 200 users per batch', payload: { events: 50 } },
   { name: 'ua_cold', what: '50-event batches, a new User-Agent and /24 per request', payload: { events: 50 }, coldClients: true },
   { name: 'users', what: '50-event batches, a new user and session per event', payload: { events: 50, distinctUsers: true } },
   { name: 'mixed_invalid', what: '50-event batches, every 10th event invalid', payload: { events: 50, invalidEvery: 10 } },
