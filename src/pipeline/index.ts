@@ -42,8 +42,8 @@ export function createPipeline(
   geo: GeoLookup = createGeoLookup({ file: config.GEOIP_CITY_DB, cacheSize: config.GEO_CACHE_SIZE }),
 ): Pipeline {
   const requestSteps = [
+    createTruncateIpStep(config.IP_TRUNCATION), //   first thing of all (PRIVACY.md 2)
     createDropGpcStep(), //                          before anything is derived from the client
-    createTruncateIpStep(config.IP_TRUNCATION), //   first thing done to the address
     createPutGeoStep(geo), //                        from the truncated address only
     createDropIpStep(), //                           nothing of the address is kept
     createPutUserAgentStep(config.UA_CACHE_SIZE), // families + majors; drops bots and the raw UA
