@@ -23,8 +23,12 @@ const RULES: readonly [RegExp, string | ((m: string, ...g: string[]) => string)]
   [/(?<!\d)\d{6,}/g, '[number]'],
 ]
 
+const MAY_MATCH = /[\d@:]/
+
 /** Replaces personal data in a string by placeholders. Pure and idempotent. */
 export function scrubText(text: string): string {
+  // Every rule needs a digit, an @ or a colon (URLs, IPv6): most labels and names have none.
+  if (!MAY_MATCH.test(text)) return text
   let out = text
   for (const [re, replacement] of RULES) {
     out = out.replace(re, replacement as string)

@@ -8,8 +8,10 @@ import { HttpError } from './errors.ts'
 
 const gunzipAsync = promisify(gunzip)
 
+// Connection: close, so that node:http drops the socket after the answer instead of reading
+// the rest of an endless upload.
 const tooLarge = (limit: number) =>
-  new HttpError(413, `the request body is larger than ${limit} bytes; send fewer events per batch`)
+  new HttpError(413, `the request body is larger than ${limit} bytes; send fewer events per batch`, { Connection: 'close' })
 
 /**
  * Straight from node:http's message when there is one: the web stream that Request.body wraps
