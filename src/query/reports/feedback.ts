@@ -3,31 +3,25 @@
 // whose texts come from at least k distinct users: a text is never shown for a cell under k.
 import { num, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
-import { loadNameTotals, nameTotal } from '../names.ts'
-import { oneWayCells, oneWaySql, otherSum } from '../table.ts'
+import { oneWayCells, otherSum } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
+import { loadOneWay } from './one-way.ts'
 
 /** Texts returned per rating; rating 0 means none was given. */
 export const TEXTS_PER_RATING = 20
 
 export async function feedbackReport(ctx: ReportContext) {
   const k = ctx.app.k_anonymity
-  const [names, rows] = await Promise.all([
-    loadNameTotals(ctx.client, ctx.app.id, ctx.range, k),
-    select(
-      ctx.client,
-      oneWaySql(
-        `SELECT rating, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(count) AS n
-         FROM agg_feedback_daily
-         WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-         GROUP BY rating`,
-        'rating',
-        ['sum(n) AS count'],
-      ),
-      { ...baseParams(ctx), k },
-    ),
-  ])
-  const total = nameTotal(names, 'feedback')
+  const { total, rows } = await loadOneWay(
+    ctx,
+    'feedback',
+    `SELECT rating, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(count) AS n
+     FROM agg_feedback_daily
+     WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+     GROUP BY rating`,
+    'rating',
+    ['sum(n) AS count'],
+  )
   const { cells, hidden } = oneWayCells(rows, total, k, (r) => [String(num(r.rating)), { users: num(r.users), count: num(r.count) }])
   const ratings = [0, 1, 2, 3, 4, 5].map((rating) => {
     const c = cells.get(String(rating)) ?? { users: 0, count: 0 }

@@ -1,28 +1,22 @@
 // Page views per normalised path (issue 4); paths were normalised at ingestion (ids -> :id).
-import { num, select, str } from '../db.ts'
+import { num, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
-import { loadNameTotals, nameTotal } from '../names.ts'
-import { oneWayCells, oneWaySql, otherSum } from '../table.ts'
-import { baseParams, type ReportContext } from './context.ts'
+import { oneWayCells, otherSum } from '../table.ts'
+import type { ReportContext } from './context.ts'
+import { loadOneWay } from './one-way.ts'
 
 export async function pagesReport(ctx: ReportContext, limit: number) {
   const k = ctx.app.k_anonymity
-  const [names, rows] = await Promise.all([
-    loadNameTotals(ctx.client, ctx.app.id, ctx.range, k),
-    select(
-      ctx.client,
-      oneWaySql(
-        `SELECT path, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(views) AS v
-         FROM agg_pages_daily
-         WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-         GROUP BY path`,
-        'path',
-        ['sum(v) AS views'],
-      ),
-      { ...baseParams(ctx), k },
-    ),
-  ])
-  const total = nameTotal(names, 'page_view')
+  const { total, rows } = await loadOneWay(
+    ctx,
+    'page_view',
+    `SELECT path, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(views) AS v
+     FROM agg_pages_daily
+     WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+     GROUP BY path`,
+    'path',
+    ['sum(v) AS views'],
+  )
   const { cells, hidden } = oneWayCells(rows, total, k, (r) => [str(r.path), { users: num(r.users), views: num(r.views) }])
   // Suppressed paths are left out, not listed: a rare path alone can point at a person.
   const paths = [...cells]

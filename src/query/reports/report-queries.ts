@@ -2,29 +2,23 @@
 // (p50 and p95 of duration_ms from quantile states) and how often they fail.
 import { num, round, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
-import { loadNameTotals, nameTotal } from '../names.ts'
-import { oneWayCells, oneWaySql, otherSum } from '../table.ts'
-import { baseParams, type ReportContext } from './context.ts'
+import { oneWayCells, otherSum } from '../table.ts'
+import type { ReportContext } from './context.ts'
+import { loadOneWay } from './one-way.ts'
 
 export async function reportQueriesReport(ctx: ReportContext, limit: number) {
   const k = ctx.app.k_anonymity
-  const [names, rows] = await Promise.all([
-    loadNameTotals(ctx.client, ctx.app.id, ctx.range, k),
-    select(
-      ctx.client,
-      oneWaySql(
-        `SELECT report, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(queries) AS n, sum(failed) AS f,
-                sum(rows) AS r, sum(duration_ms) AS d, quantilesMergeState(0.5, 0.95)(quantiles) AS qs
-         FROM agg_report_queries_daily
-         WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-         GROUP BY report`,
-        'report',
-        ['sum(n) AS queries', 'sum(f) AS failed', 'sum(r) AS rows', 'sum(d) AS duration', 'quantilesMerge(0.5, 0.95)(qs) AS q'],
-      ),
-      { ...baseParams(ctx), k },
-    ),
-  ])
-  const total = nameTotal(names, 'report_query')
+  const { total, rows } = await loadOneWay(
+    ctx,
+    'report_query',
+    `SELECT report, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(queries) AS n, sum(failed) AS f,
+            sum(rows) AS r, sum(duration_ms) AS d, quantilesMergeState(0.5, 0.95)(quantiles) AS qs
+     FROM agg_report_queries_daily
+     WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+     GROUP BY report`,
+    'report',
+    ['sum(n) AS queries', 'sum(f) AS failed', 'sum(r) AS rows', 'sum(d) AS duration', 'quantilesMerge(0.5, 0.95)(qs) AS q'],
+  )
   const measures = (r: Record<string, unknown>) => {
     const q = Array.isArray(r.q) ? r.q.map(num) : [0, 0]
     const queries = num(r.queries)

@@ -1,4 +1,5 @@
 // Builders of pipeline values for the unit tests, so each test states only what it varies.
+import { EMPTY_FACTS } from '../../../src/pipeline/index.ts'
 import type { AppConfig } from '../../../src/apps.ts'
 import type { SaltedKeys } from '../../../src/pipeline/steps/hash-ids.ts'
 import type { BatchFacts, ClientFacts, HashedEvent, ParsedEvent, RequestState } from '../../../src/pipeline/types.ts'
@@ -18,15 +19,7 @@ export function app(overrides: Partial<AppConfig> = {}): AppConfig {
   }
 }
 
-export const NO_FACTS: ClientFacts = {
-  country: '',
-  city: '',
-  browser: '',
-  browser_version: '',
-  os: '',
-  os_version: '',
-  device_type: '',
-}
+export const NO_FACTS: ClientFacts = { ...EMPTY_FACTS }
 
 export function requestState(overrides: Partial<RequestState> = {}): RequestState {
   return {
