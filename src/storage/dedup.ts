@@ -21,10 +21,16 @@ export interface IdDedup {
   readonly size: number
 }
 
-const COMMITTED = true as const
+/** One per commit, shared by all its ids: settling a commit touches one object, not every id. */
+interface Entry {
+  commit: Promise<void> | undefined
+  state: 'pending' | 'committed' | 'failed'
+}
+
+const COMMITTED: Entry = { commit: undefined, state: 'committed' }
 
 export function createIdDedup(maxIds: number): IdDedup {
-  const seen = new LRUCache<string, Promise<void> | typeof COMMITTED>({ max: Math.max(1, maxIds) })
+  const seen = new LRUCache<string, Entry>({ max: Math.max(1, maxIds) })
   const enabled = maxIds > 0
   return {
     plan(items, idOf) {
@@ -40,22 +46,20 @@ export function createIdDedup(maxIds: number): IdDedup {
         }
         inThisBatch.add(id)
         const prior = enabled ? seen.get(id) : undefined
-        if (prior === COMMITTED) duplicates++
-        else if (prior) waitFor.add(prior)
-        else fresh.push(item)
+        if (prior?.state === 'committed') duplicates++
+        else if (prior?.state === 'pending') waitFor.add(prior.commit!)
+        else fresh.push(item) // new, or its commit failed: write it (again)
       }
       return { fresh, waitFor: [...waitFor], duplicates }
     },
     track(ids, commit) {
-      if (!enabled) return
-      for (const id of ids) seen.set(id, commit)
+      if (!enabled || ids.length === 0) return
+      // A later commit of the same id replaces the entry, so an earlier failure cannot undo it.
+      const entry: Entry = { commit, state: 'pending' }
+      for (const id of ids) seen.set(id, entry)
       commit.then(
-        () => {
-          for (const id of ids) if (seen.get(id) === commit) seen.set(id, COMMITTED)
-        },
-        () => {
-          for (const id of ids) if (seen.get(id) === commit) seen.delete(id)
-        },
+        () => (entry.state = 'committed'),
+        () => (entry.state = 'failed'),
       )
     },
     remember(ids) {
