@@ -40,9 +40,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const EMAIL = /^[^@\s]+@[^@\s]+$/
 const HEXISH = /^[0-9a-f]{16,}$/i
 const DIGITS = /\d/
+const DIGIT_OR_AT = /[\d@]/
+const QUERY_OR_FRAGMENT = /[?#]/
 
 /** A path segment that identifies a record or a person rather than a page. */
 function isIdLike(segment: string): boolean {
+  // Every shape below needs a digit or an @, or is at least 16 characters long.
+  if (segment.length < 16 && !DIGIT_OR_AT.test(segment)) return false
   if (/^\d+$/.test(segment)) return true
   if (UUID.test(segment) || EMAIL.test(segment) || HEXISH.test(segment)) return true
   // Long mixed tokens (e.g. base64 ids, order numbers like AB-2024-000123).
@@ -55,18 +59,30 @@ function isIdLike(segment: string): boolean {
  */
 export function normalisePath(input: string): string {
   let path = input.trim()
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(path)
+  const scheme = path.startsWith('/') ? null : /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(path)
   if (scheme) path = path.slice(scheme[0].length)
-  path = path.split(/[?#]/, 1)[0] ?? ''
+  const end = QUERY_OR_FRAGMENT.exec(path)?.index
+  if (end !== undefined) path = path.slice(0, end)
   if (!path.startsWith('/')) path = '/' + path
-  let decoded: string
-  try {
-    decoded = decodeURIComponent(path)
-  } catch {
-    decoded = path
+  let decoded = path
+  if (path.includes('%')) {
+    try {
+      decoded = decodeURIComponent(path)
+    } catch {
+      // a stray % that starts no escape: the path as it is
+    }
   }
-  const segments = decoded.split('/').map((s) => (s && isIdLike(s) ? ':id' : s))
-  return scrubText(segments.join('/'))
+  const segments = decoded.split('/')
+  // Scrub only where a kept segment could start a match: the ":id" placeholders cannot (their
+  // colon follows a slash and precedes "id"), and most page paths are then left with none.
+  let mayMatch = false
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i]!
+    if (s && isIdLike(s)) segments[i] = ':id'
+    else if (!mayMatch && MAY_MATCH.test(s)) mayMatch = true
+  }
+  const normalised = segments.join('/')
+  return mayMatch ? scrubText(normalised) : normalised
 }
 
 /**

@@ -127,6 +127,15 @@ describe('normalisePath', () => {
     expect(normalisePath('https://app.example.com')).toBe('/')
   })
 
+  it('scrubs personal data in kept segments beside :id placeholders', () => {
+    expect(normalisePath('/orders/48213/call 089 1234567')).toBe('/orders/:id/call [phone]')
+    expect(normalisePath('/orders/48213/to%20anna@example.com%20now')).toBe('/orders/:id/to [email] now')
+  })
+
+  it('keeps a path with a stray % as it is', () => {
+    expect(normalisePath('/discount/50%/items')).toBe('/discount/50%/items')
+  })
+
   it('keeps ordinary words and short versioned segments', () => {
     expect(normalisePath('/settings/profile')).toBe('/settings/profile')
     expect(normalisePath('/api/v2/reports/monthly_alarms')).toBe('/api/v2/reports/monthly_alarms')
