@@ -36,7 +36,15 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
 
   // Browsers post text/plain from any origin (no preflight); JSON clients get a preflight answer.
-  app.use(
+  // Every answer of the POST, errors too, carries the headers a page needs to read it. They are
+  // set before the answer exists: hono/cors would set them on a response of its own and merge
+  // that into the handler's, which builds a full web Response for every request.
+  app.use('/v1/batch', async (c, next) => {
+    c.header('Access-Control-Allow-Origin', '*')
+    c.header('Access-Control-Expose-Headers', 'Retry-After')
+    await next()
+  })
+  app.options(
     '/v1/batch',
     cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization', 'Content-Encoding'], exposeHeaders: ['Retry-After'], maxAge: 86400 }),
   )

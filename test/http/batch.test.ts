@@ -256,6 +256,18 @@ describe('other routes', () => {
     const res = await send({ method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' } })
     expect(res.status).toBe(204)
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('access-control-allow-methods')).toBe('POST,OPTIONS')
+    expect(res.headers.get('access-control-allow-headers')).toMatch(/Content-Type/)
+  })
+
+  it('lets a page read every answer of the batch route, errors too', async () => {
+    const accepted = await send(post(batch(s.writeKey, [event()])))
+    const refused = await send(post(batch('wk_unknownkey', [event()])))
+    expect([accepted.status, refused.status]).toEqual([202, 401])
+    for (const res of [accepted, refused]) {
+      expect(res.headers.get('access-control-allow-origin')).toBe('*')
+      expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After')
+    }
   })
 
   it('reports liveness, readiness and metrics', async () => {
