@@ -1,4 +1,4 @@
-// `npm run bench [-- --mode spool|direct --duration 5 --connections 50 --only a,b --soak [--soak-minutes 10] --cpu-prof]`
+// `npm run bench [-- --mode spool|direct --server dist|tsx --duration 5 --connections 50 --only a,b --soak [--soak-minutes 10] --cpu-prof]`
 // Load benchmark of the hot path (issue 5): the real server and a bare node:http ceiling, each a
 // child process, the same payloads against both; prints a table, writes bench/results/latest.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -23,6 +23,11 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     /** The server's WRITE_MODE (src/config.ts); the spool is what reaches the figures in README. */
     mode: { type: 'string', default: process.env.WRITE_MODE ?? 'spool' },
+    /**
+     * dist: the production bundle the Docker image runs (`npm run build`, node dist/main.js);
+     * tsx: the sources as `npm start` runs them (profiles name the source files).
+     */
+    server: { type: 'string', default: 'dist' },
   },
 })
 const seconds = Number(args.duration)
@@ -82,11 +87,12 @@ function sampleRss(child: Child, every: number, out: { t: number; rss: number }[
 
 async function main(): Promise<void> {
   const load0 = loadavg()
-  log(`machine: ${cpus().length} cores, load ${load0.map((l) => l.toFixed(2)).join(' ')}; storage ${chUrl ? chUrl : 'embedded chDB'}; WRITE_MODE=${args.mode}`)
+  log(`machine: ${cpus().length} cores, load ${load0.map((l) => l.toFixed(2)).join(' ')}; storage ${chUrl ? chUrl : 'embedded chDB'}; WRITE_MODE=${args.mode}; server ${args.server}`)
   const profDir = join(RESULTS, 'profiles')
   if (args['cpu-prof']) mkdirSync(profDir, { recursive: true })
   const ceiling = await startCeiling()
-  const veil = await startVeilChild(veilEnv, args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])
+  if (args.server !== 'dist' && args.server !== 'tsx') throw new Error('--server is dist or tsx')
+  const veil = await startVeilChild(veilEnv, args.server, args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])
   const results: ScenarioResult[] = []
   const byName = new Map<string, { ceiling?: LoadResult; veil: LoadResult }>()
   let stopInfo = { ms: 0, code: null as number | null }

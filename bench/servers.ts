@@ -1,7 +1,7 @@
-// Child processes under test: the real Veil server (`node --import tsx src/main.ts`, as
-// `npm start`) and the bare ceiling server. Children, so that autocannon does not share their
+// Child processes under test: the real Veil server (the production bundle, or the sources as
+// `npm start` runs them) and the bare ceiling server. Children, so that autocannon does not share their
 // event loop and their memory can be read from /proc/<pid>/status.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -96,7 +96,13 @@ export function startCeiling(): Promise<Child> {
   return startChild(['--import', 'tsx', 'bench/ceiling-server.ts'], {}, '/')
 }
 
-/** The real Veil server with the given environment (DATA_DIR, APPS_FILE, ...). */
-export function startVeilChild(env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
-  return startChild([...nodeArgs, '--import', 'tsx', 'src/main.ts'], env, '/healthz')
+/**
+ * The real Veil server with the given environment (DATA_DIR, APPS_FILE, ...): the production
+ * bundle, built first (`npm run build`, as in the Docker image), or the sources through tsx.
+ */
+export function startVeilChild(env: Record<string, string>, server: 'dist' | 'tsx', nodeArgs: string[] = []): Promise<Child> {
+  if (server === 'tsx') return startChild([...nodeArgs, '--import', 'tsx', 'src/main.ts'], env, '/healthz')
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'ignore' })
+  execFileSync(process.execPath, ['sdk/build.mjs'], { cwd: ROOT, stdio: 'ignore' })
+  return startChild([...nodeArgs, 'dist/main.js'], env, '/healthz')
 }

@@ -1,0 +1,97 @@
+// What the embedded ClickHouse costs per stored event: CPU of this process (all the engine's
+// threads, background merges included) while batches of rows go into the events table with its
+// materialized views, in the formats chDB's raw insert accepts. Together with bench/handler.ts
+// this splits an event's cost between the server's own work and the engine's.
+//
+//   npx tsx bench/insert-cost.ts [--rows 20000] [--inserts 10]
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import { EVENT_COLUMNS, type EventRow } from '../src/pipeline/types.ts'
+import { openStorage } from '../src/storage/client.ts'
+import { migrate } from '../src/storage/migrate.ts'
+import { encodeRows, ROWS_FORMAT } from '../src/storage/rows-format.ts'
+
+const { values: args } = parseArgs({
+  options: { rows: { type: 'string', default: '20000' }, inserts: { type: 'string', default: '10' } },
+})
+const perInsert = Number(args.rows)
+const inserts = Number(args.inserts)
+
+/** Rows as the server makes them for the benchmark's batch50 payloads (bench/payloads.ts). */
+function makeRows(n: number, now: number): EventRow[] {
+  return Array.from({ length: n }, (_, i): EventRow => {
+    const kind = i % 3
+    return [
+      'bench', randomUUID(), kind === 0 ? 'page_view' : kind === 1 ? 'report_query' : 'login', now - i, now,
+      (i % 200).toString(16).padStart(16, '0'), (i % 200).toString(16).padStart(16, 'a'), 'ffeeddccbbaa9988', 20412,
+      kind === 0 ? { path: '/reports/:id/view', referrer_path: '/dashboard' } : kind === 1 ? { report: 'monthly_alarms', status: 'ok' } : { method: 'sso' },
+      kind === 1 ? { duration_ms: 1840 + i, rows: 312 } : {},
+      'DE', 'Munich', 'Chrome', '120', 'Windows', '10', 'desktop', 'de-DE', 1920, 1080, '4.2.1', 'cloud',
+    ]
+  })
+}
+
+/** TabSeparated, for comparison only: escapes \ tab newline and ', maps as ClickHouse literals. */
+const TSV_SPECIAL = /[\\\t\n\r']/g
+const tsv = (s: string) => s.replace(TSV_SPECIAL, (c) => (c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\${c}`))
+const tsvMap = (m: Record<string, string | number>) =>
+  `{${Object.entries(m).map(([k, v]) => `'${tsv(k)}':${typeof v === 'number' ? v : `'${tsv(v)}'`}`).join(',')}}`
+function encodeTsv(rows: readonly EventRow[]): Buffer {
+  let text = ''
+  for (const r of rows) {
+    const cells = r.map((v, i) =>
+      i === 3 || i === 4 ? String((v as number) / 1000) : typeof v === 'object' ? tsvMap(v) : typeof v === 'string' ? tsv(v) : String(v),
+    )
+    text += cells.join('\t') + '\n'
+  }
+  return Buffer.from(text, 'utf8')
+}
+
+const FORMATS = { [ROWS_FORMAT]: encodeRows, TabSeparated: encodeTsv } as const
+
+const dir = mkdtempSync(join(tmpdir(), 'veil-insert-cost-'))
+const storage = await openStorage({ DATA_DIR: dir, CLICKHOUSE_DATABASE: 'veil', CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: '' })
+try {
+  await migrate(storage.client, { retentionMonths: 24 })
+  const insert = (format: string, body: Buffer) =>
+    storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: format as typeof ROWS_FORMAT, body, settings: {} })
+  // Both formats must store the same thing, or the comparison means nothing.
+  const probe = makeRows(3, Date.now())
+  await insert(ROWS_FORMAT, encodeRows(probe))
+  await insert('TabSeparated', encodeTsv(probe.map((r) => ['probe_tsv', ...r.slice(1)] as EventRow)))
+  const rs = await storage.client.query({
+    query: "SELECT app_id, groupArray(toString(tuple(* EXCEPT app_id))) AS rows FROM (SELECT * FROM events WHERE app_id IN ('bench', 'probe_tsv') ORDER BY event_id) GROUP BY app_id",
+    format: 'JSONEachRow',
+  })
+  const stored = await rs.json<{ app_id: string; rows: string[] }>()
+  if (stored.length !== 2 || JSON.stringify(stored[0]!.rows) !== JSON.stringify(stored[1]!.rows)) throw new Error('the formats store different rows')
+
+  console.log(`${inserts} inserts of ${perInsert} rows into events and its materialized views, per format (2 rounds)`)
+  for (const round of [1, 2]) {
+    for (const [format, encode] of Object.entries(FORMATS)) {
+      const bodies = Array.from({ length: inserts }, () => encode(makeRows(perInsert, Date.now())))
+      // Encoding runs on the JS thread alone: its wall time is its CPU time.
+      const sample = makeRows(perInsert, Date.now())
+      const e0 = performance.now()
+      encode(sample)
+      const encodeUs = (performance.now() - e0) * 1000
+      const cpu0 = process.cpuUsage()
+      const t0 = performance.now()
+      for (const body of bodies) await insert(format, body)
+      const wallMs = performance.now() - t0
+      const cpu = process.cpuUsage(cpu0)
+      const rows = inserts * perInsert
+      console.log(
+        `round ${round}  ${format.padEnd(18)}  engine CPU ${((cpu.user + cpu.system) / rows).toFixed(1).padStart(5)} us/row` +
+          `  wall ${((wallMs * 1000) / rows).toFixed(1).padStart(5)} us/row  ${((wallMs / inserts)).toFixed(0).padStart(4)} ms/insert` +
+          `  encoding in JS ${(encodeUs / perInsert).toFixed(1)} us/row`,
+      )
+    }
+  }
+} finally {
+  await storage.close()
+  rmSync(dir, { recursive: true, force: true })
+}
