@@ -3,7 +3,7 @@
 // materialized views, in the formats chDB's raw insert accepts. Together with bench/handler.ts
 // this splits an event's cost between the server's own work and the engine's.
 //
-//   npx tsx bench/insert-cost.ts [--rows 20000] [--inserts 10]
+//   npx tsx bench/insert-cost.ts [--rows 20000] [--inserts 10] [--without-views]
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,7 +15,12 @@ import { migrate } from '../src/storage/migrate.ts'
 import { encodeRows, ROWS_FORMAT } from '../src/storage/rows-format.ts'
 
 const { values: args } = parseArgs({
-  options: { rows: { type: 'string', default: '20000' }, inserts: { type: 'string', default: '10' } },
+  options: {
+    rows: { type: 'string', default: '20000' },
+    inserts: { type: 'string', default: '10' },
+    /** Drops the materialized views first: the cost of the events table alone. */
+    'without-views': { type: 'boolean', default: false },
+  },
 })
 const perInsert = Number(args.rows)
 const inserts = Number(args.inserts)
@@ -56,6 +61,12 @@ const dir = mkdtempSync(join(tmpdir(), 'veil-insert-cost-'))
 const storage = await openStorage({ DATA_DIR: dir, CLICKHOUSE_DATABASE: 'veil', CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: '' })
 try {
   await migrate(storage.client, { retentionMonths: 24 })
+  const views = await storage.client.query({
+    query: "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'",
+    format: 'JSONEachRow',
+  })
+  const viewNames = (await views.json<{ name: string }>()).map((v) => v.name)
+  if (args['without-views']) for (const name of viewNames) await storage.client.command({ query: `DROP VIEW ${name}` })
   const insert = (format: string, body: Buffer) =>
     storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: format as typeof ROWS_FORMAT, body, settings: {} })
   // Both formats must store the same thing, or the comparison means nothing.
@@ -69,7 +80,8 @@ try {
   const stored = await rs.json<{ app_id: string; rows: string[] }>()
   if (stored.length !== 2 || JSON.stringify(stored[0]!.rows) !== JSON.stringify(stored[1]!.rows)) throw new Error('the formats store different rows')
 
-  console.log(`${inserts} inserts of ${perInsert} rows into events and its materialized views, per format (2 rounds)`)
+  const into = args['without-views'] ? 'events alone' : `events and its ${viewNames.length} materialized views`
+  console.log(`${inserts} inserts of ${perInsert} rows into ${into}, per format (2 rounds)`)
   for (const round of [1, 2]) {
     for (const [format, encode] of Object.entries(FORMATS)) {
       const bodies = Array.from({ length: inserts }, () => encode(makeRows(perInsert, Date.now())))
