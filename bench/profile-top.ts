@@ -1,4 +1,4 @@
-// `npx tsx bench/profile-top.ts <file.cpuprofile> [n]`: the functions with the most self time
+// `npx tsx bench/profile-top.ts <file.cpuprofile> [n] [from-s to-s]` (or `<file> --timeline`): the functions with the most self time
 // in a V8 CPU profile (node --cpu-prof), and the same summed per source file, so a profile
 // of the server can be read without DevTools.
 import { readFileSync } from 'node:fs'
@@ -14,12 +14,32 @@ interface Profile {
   timeDeltas: number[]
 }
 
-const [file, n = '30'] = process.argv.slice(2)
-if (!file) throw new Error('usage: bench/profile-top.ts <file.cpuprofile> [n]')
+const [file, n = '30', from, to] = process.argv.slice(2)
+if (!file) throw new Error('usage: bench/profile-top.ts <file.cpuprofile> [n] [from-s to-s]')
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile
 const byId = new Map(p.nodes.map((node) => [node.id, node]))
+// A window in seconds from the profile's start leaves out start-up, warm-up and idle stretches;
+// `--timeline` prints the share of idle and GC per second to find it.
+const fromUs = from === undefined ? -Infinity : Number(from) * 1e6
+const toUs = to === undefined ? Infinity : Number(to) * 1e6
 const self = new Map<number, number>()
-p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)))
+const perSecond: { idle: number; gc: number; all: number }[] = []
+let at = 0
+p.samples.forEach((id, i) => {
+  const us = p.timeDeltas[i] ?? 0
+  at += us
+  const second = (perSecond[Math.floor(at / 1e6)] ??= { idle: 0, gc: 0, all: 0 })
+  const name = byId.get(id)!.callFrame.functionName
+  second.all += us
+  if (name === '(idle)') second.idle += us
+  if (name === '(garbage collector)') second.gc += us
+  if (at >= fromUs && at <= toUs) self.set(id, (self.get(id) ?? 0) + us)
+})
+if (process.argv.includes('--timeline')) {
+  const pct = (x: number, all: number) => `${Math.round((100 * x) / all)}%`.padStart(4)
+  perSecond.forEach((s, i) => s && process.stdout.write(`${String(i).padStart(4)} s  idle ${pct(s.idle, s.all)}  gc ${pct(s.gc, s.all)}\n`))
+  process.exit(0)
+}
 const total = [...self.values()].reduce((a, b) => a + b, 0)
 const fn = new Map<string, number>()
 const files = new Map<string, number>()
@@ -50,4 +70,5 @@ for (const [id, us] of self) {
 }
 const show = (m: Map<string, number>) =>
   [...m].sort((a, b) => b[1] - a[1]).slice(0, Number(n)).map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n')
-process.stdout.write(`total ${(total / 1e6).toFixed(1)} s sampled\n\nself:\n${show(fn)}\n\ninclusive:\n${show(inclusive)}\n\nby file:\n${show(files)}\n`)
+const window = from === undefined ? '' : ` from ${from} s to ${to ?? 'the end'}`
+process.stdout.write(`total ${(total / 1e6).toFixed(1)} s sampled${window}\n\nself:\n${show(fn)}\n\ninclusive:\n${show(inclusive)}\n\nby file:\n${show(files)}\n`)
