@@ -115,7 +115,7 @@ export type EventParse = { ok: true; event: z.infer<typeof eventSchema> } | { ok
 export function parseEvent(raw: unknown): EventParse {
   const props = (raw as { props?: unknown } | null)?.props
   if (typeof props === 'object' && props !== null && Object.prototype.hasOwnProperty.call(props, '__proto__')) {
-    return { ok: false, reason: 'prop key "__proto__" is not allowed; prop keys must match ^[a-z][a-z0-9_]{0,39}$' }
+    return { ok: false, reason: `prop key "__proto__" is not allowed; ${PROP_KEY_MESSAGE}` }
   }
   const r = eventSchema.safeParse(raw)
   return r.success ? { ok: true, event: r.data } : { ok: false, reason: describeIssues(r.error) }
