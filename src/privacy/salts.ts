@@ -57,7 +57,11 @@ export function createSaltStore(client: ClickHouseClient, now: () => number = Da
         values: [[appId, period, randomBytes(32).toString('hex'), now(), toDateTime((period + 1) * periodMs)]],
         format: 'JSONCompactEachRow',
       })
-      salt = (await readSalt(appId, period))!
+      salt = await readSalt(appId, period)
+      // The table's TTL runs on the storage's wall clock: a salt whose grace already ended there
+      // is deleted as it is written. That happens only when this node's clock is days behind
+      // the storage's; say so instead of hashing with nothing.
+      if (!salt) throw new Error(`the salt of period ${period} of app "${appId}" was deleted as soon as it was written: this node's clock is more than 48 hours behind the storage's`)
     }
     return { appId, period, salt: Buffer.from(salt, 'hex'), generation: ++generation, retiresAt: (period + 1) * periodMs }
   }
@@ -116,6 +120,9 @@ export function createSaltStore(client: ClickHouseClient, now: () => number = Da
       return org
     },
 
+    // Two clocks decide a salt's deletion: this purge runs on the node's clock (`now`), the
+    // table's TTL on the storage's wall clock. In production both are the wall clock and
+    // whichever runs first deletes it; a node whose clock lags cannot keep a salt longer.
     async purgeExpired() {
       const cutoff = toDateTime(now() - SALT_GRACE_MS)
       const rs = await client.query({
