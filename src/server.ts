@@ -150,12 +150,15 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   metrics.gauge('writer_rows_written_total', () => writer.stats().rowsWritten)
   metrics.gauge('writer_failed_inserts_total', () => writer.stats().failedInserts)
 
-  // Remember the ids stored in the last hour, so a retry across a restart is stored once.
+  // Remember the ids stored in the last hour, so a retry across a restart is stored once. The
+  // hour is measured on the clock that stamped received_at (this process's `now`), not the
+  // engine's now64(): in production both are the wall clock, but an injected clock must agree
+  // with the rows it stamped.
   const dedup = createIdDedup(config.DEDUP_WINDOW_IDS)
   if (config.DEDUP_WINDOW_IDS > 0) {
     const rs = await client.query({
-      query: 'SELECT toString(event_id) AS id FROM events WHERE received_at > now64(3) - INTERVAL 1 HOUR ORDER BY received_at DESC LIMIT {n:UInt32}',
-      query_params: { n: config.DEDUP_WINDOW_IDS },
+      query: 'SELECT toString(event_id) AS id FROM events WHERE received_at > fromUnixTimestamp64Milli({since:Int64}) ORDER BY received_at DESC LIMIT {n:UInt32}',
+      query_params: { n: config.DEDUP_WINDOW_IDS, since: now() - 3600_000 },
       format: 'JSONCompactEachRow',
     })
     dedup.remember((await rs.json<[string]>()).map((r) => r[0]))
