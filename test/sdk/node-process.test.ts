@@ -145,8 +145,9 @@ describe('Node SDK across process deaths', () => {
     const online = createVeil({ endpoint: server.url, key: server.writeKey, queueDir: env.VEIL_QUEUE_DIR, captureCrashes: false, captureExit: false, env: {} })
     await online.flush()
     await online.shutdown()
+    // Both times come from the process clock; the engine's now64() would be the wall clock.
     const rows = await server.query<{ age_h: number }>(
-      `SELECT dateDiff('hour', ts, now64()) AS age_h FROM events WHERE name = 'cm_data_import' AND props['run'] = 'days'`,
+      `SELECT dateDiff('hour', ts, received_at) AS age_h FROM events WHERE name = 'cm_data_import' AND props['run'] = 'days'`,
     )
     expect(rows).toHaveLength(3)
     for (const r of rows) expect(Number(r.age_h)).toBeGreaterThanOrEqual(71)
