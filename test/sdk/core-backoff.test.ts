@@ -20,6 +20,7 @@ describe('backoffDelay', () => {
 })
 
 describe('parseRetryAfter', () => {
+  // fixed date: parseRetryAfter is a pure function of its input; no clock judges this date
   const now = Date.parse('2025-11-22T10:00:00Z')
 
   it('reads delay-seconds', () => {
