@@ -50,7 +50,6 @@
     }
   }
 
-  const CARDS = ['activity', 'names', 'pages', 'sessions', 'imports', 'reports', 'changes', 'crashes', 'fingerprints', 'feedback', 'breakdown']
   const target = (id) => { const c = $(`c-${id}`); return c.querySelector(':scope > .chart') || c.querySelector(':scope > .body') }
 
   /** Runs one card's request and renders it, unless a newer load has started meanwhile. */
@@ -93,7 +92,6 @@
     const [e, s, c, i, q] = await Promise.all([events, sessions, crashes, imports, queries])
     if (gen !== generation) return
     if (e && s && c && i && q) R.kpis($('kpis'), { events: e, sessions: s, crashes: c, imports: i, queries: q })
-    for (const id of CARDS) $(`c-${id}`).classList.remove('loading')
   }
 
   function loadBreakdown(gen = generation) {
