@@ -7,6 +7,8 @@ import type { Props } from '../../sdk/core/catalog.ts'
 export interface RawClient {
   ip: string | undefined
   userAgent: string | undefined
+  /** The request carried Sec-Fetch-* or Origin: a browser sent it (bot filtering applies). */
+  browserHeaders?: boolean
 }
 
 /** Coarse facts derived from the client; all that is kept of it (EVENTS.md "Derived"). */
