@@ -9,6 +9,8 @@ import { scrubText as scrubShared } from '../core/scrub.ts'
 export interface LocalNames {
   user?: string
   host?: string
+  /** The home directory (os.homedir()): it often holds the user's real name. */
+  home?: string
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -28,6 +30,8 @@ const LOCAL_RULES: [RegExp, string][] = [
 export function scrubText(text: string, names: LocalNames = {}, maxLength: number = LIMITS.maxPropStringLength): string {
   // Bounded first (only maxLength characters leave), cut before a word the cut may have split.
   let s = text.length > maxLength * 2 ? text.slice(0, maxLength * 2).replace(/\S*$/, '') : text
+  // The home directory first, wherever it is (also under roots the rules below do not know).
+  if (names.home) s = s.split(names.home).join('[path]')
   for (const [re, to] of LOCAL_RULES) s = s.replace(re, to)
   s = scrubShared(s)
   // As whole words only, so that a short name does not erase parts of ordinary words.
