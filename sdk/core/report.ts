@@ -23,7 +23,7 @@ export interface VeilError {
   message: string
   /** How many events it concerns. */
   count: number
-  /** The HTTP status, for answers of the server. */
+  /** The HTTP status, for a refused request. */
   status?: number
   /** For `rejected` and `dropped`: the event's name and the server's reason. */
   event?: string
@@ -77,6 +77,6 @@ export function reportsOf(status: number, body: unknown, names: string[]): VeilE
   }
   const a = (body || {}) as Answer
   const list = (type: 'rejected' | 'dropped', xs: Answer['dropped']): VeilError[] =>
-    (Array.isArray(xs) ? xs : []).map((x) => ({ type, status, count: 1, event: names[x.index], reason: x.reason, message: `${type} ${names[x.index]}: ${x.message || x.reason}` }))
+    (xs || []).map((x) => ({ type, count: 1, event: names[x.index], reason: x.reason, message: x.message || x.reason }))
   return list('rejected', a.rejected).concat(list('dropped', a.dropped))
 }
