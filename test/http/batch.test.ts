@@ -295,4 +295,14 @@ describe('browser SDK script', () => {
     const { readFileSync } = await import('node:fs')
     expect(await res.text()).toBe(readFileSync(new URL('../../sdk/browser/dist/veil.min.js', import.meta.url), 'utf8'))
   })
+
+  it('serves the ES module at /veil.mjs, with its exports', async () => {
+    const res = await send({}, '/veil.mjs')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/javascript/)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    const text = await res.text()
+    expect(text).toMatch(/export\s*\{[^}]*\binit\b[^}]*\}/)
+    expect(text).toMatch(/\bflush\b/)
+  })
 })
