@@ -22,6 +22,7 @@ import type { FlushResult, Stats, VeilError } from '../core/report.ts'
 
 export type { CatalogName, CatalogProps, Props } from '../core/catalog.ts'
 export type { CatalogArgs, Track } from '../core/track-types.ts'
+export type { LocalNames } from './scrub.ts'
 export type { DropCounts, FlushResult, Stats, VeilError, VeilErrorType } from '../core/report.ts'
 
 /** Where the SDK logs: console (the default), pino and most loggers fit. */
@@ -67,6 +68,11 @@ export interface VeilNodeOptions {
   debug?: boolean
   /** Where a wrong key is logged (always, once) and, in debug mode, every report (default console). */
   logger?: VeilLogger
+  /**
+   * The names of this machine to keep in it, in place of what os.userInfo(), os.hostname() and
+   * os.homedir() say: for tests, and for a service that runs under an account of another name.
+   */
+  machine?: LocalNames
   backoff?: BackoffOptions
   now?: () => number
   random?: () => number
@@ -98,7 +104,7 @@ export function createVeil(options: VeilNodeOptions): Veil {
   const started = now()
   mkdirSync(o.queueDir, { recursive: true })
   const hash = createIdHasher(loadLocalSalt(o.queueDir))
-  const names = localNames()
+  const names = { ...localNames(), ...o.machine }
   const scrubName = createNameScrubber(names)
   const scrubPath = createPathScrubber(names)
   const logger: VeilLogger = o.logger ?? console
