@@ -10,6 +10,7 @@ import { classifyStatus } from '../core/outcome.ts'
 import { cleanPath } from '../core/path.ts'
 import { createUuid } from '../core/uuid.ts'
 import { newDropCounts, reportsOf, type Answer, type FlushResult, type VeilError } from '../core/report.ts'
+import { hash, hashed, known, wire } from './hashed-ids.ts'
 import type { Consent, Feedback, Stats, Track, VeilOptions } from './types.ts'
 
 export type * from './types.ts'
@@ -50,21 +51,14 @@ let delivered = 0
 /** Consent was still pending when the page went; reported once. */
 let toldPending: boolean | undefined
 const dropped = newDropCounts()
-/**
- * SHA-256 of each raw id (and each stored hash to itself): events keep raw ids in memory only,
- * and are written to localStorage and sent with the hash. Web Crypto is asynchronous, so `ready`
- * settles once every id seen so far is hashed; without it (plain http) ids are left out.
- */
-const H: Record<string, string> = {}
-let ready: Promise<unknown> = Promise.resolve()
 
 export function init(options: VeilOptions): void {
   if (o) return
   o = { batchSize: 10, flushIntervalMs: 5000, maxQueue: 1000, ...options }
   const n = navigator
   off = o.honorPrivacySignals !== false && (n.globalPrivacyControl || n.doNotTrack == '1')
-  hash((userId = o.userId))
-  hash(o.orgId)
+  hash((userId = o.userId), save)
+  hash(o.orgId, save)
   consent(o.consent || 'pending')
   addEventListener('pagehide', unload)
   addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && unload())
@@ -99,7 +93,7 @@ export function page(path = location.pathname, route?: string): void {
 }
 
 export function login(id: string, props?: { method?: string } & Props): void {
-  hash((userId = id))
+  hash((userId = id), save)
   track('login', props)
 }
 
@@ -134,7 +128,7 @@ export function consent(c: Consent): void {
           if (c == 'granted')
             for (const e of JSON.parse(stored) as WireEvent[]) {
               // Stored ids are hashes already: they stand for themselves.
-              for (const h of [e.user_id, e.org_id]) if (h) H[h] = h
+              known(e)
               queue.push(e)
             }
         }
@@ -153,7 +147,7 @@ export function flush(): Promise<FlushResult> {
   clearTimeout(timer)
   timer = undefined
   notBefore = Math.min(notBefore, asked)
-  return Promise.all([busy, ready])
+  return Promise.all([busy, hashed()])
     .then(() => send(true))
     .then(() => ({ delivered: delivered - before, queued: queue.length + inflight.length }))
 }
@@ -168,25 +162,6 @@ function report(e: VeilError): void {
   try {
     o.onError && o.onError(e)
   } catch {}
-}
-
-function hash(id?: string): void {
-  const c = crypto.subtle
-  if (id && !(id in H) && c) {
-    H[id] = ''
-    ready = Promise.all([
-      ready,
-      c.digest('SHA-256', new TextEncoder().encode(id)).then((b) => {
-        H[id] = Array.from(new Uint8Array(b), (x) => (x + 256).toString(16).slice(1)).join('')
-        save()
-      }),
-    ])
-  }
-}
-
-/** An event as it may leave memory: ids replaced by their hashes (absent until hashed). */
-function wire(e: WireEvent): WireEvent {
-  return { ...e, user_id: (e.user_id && H[e.user_id]) || undefined, org_id: (e.org_id && H[e.org_id]) || undefined }
 }
 
 function autoPage(): void {
@@ -221,7 +196,7 @@ function schedule(): void {
 
 function send(all: boolean): Promise<void> {
   if (state != 'granted' || off || busy || !queue.length || Date.now() < notBefore) return Promise.resolve()
-  return (busy = ready.then(() => post(false)).then(() => {
+  return (busy = hashed().then(() => post(false)).then(() => {
     busy = undefined
     if (all && !attempt) return send(all)
     schedule()
