@@ -78,10 +78,8 @@ export interface VeilNodeOptions {
   random?: () => number
 }
 
-/** The same shape as the browser SDK's, plus the bytes the disk queue holds. */
-export interface VeilStats extends Stats {
-  queuedBytes: number
-}
+/** The same shape as the browser SDK's (sdk/core/report.ts). */
+export type VeilStats = Stats
 
 export interface Veil {
   track: Track<Ids>
@@ -226,7 +224,7 @@ export function createVeil(options: VeilNodeOptions): Veil {
       })()
       return shutdownPromise
     },
-    stats: () => ({ queued: queue.count, delivered: sender.delivered, queuedBytes: queue.bytes, dropped: { ...queue.drops, ...sender.drops } }),
+    stats: () => ({ queued: queue.count, delivered: sender.delivered, dropped: { ...queue.drops, ...sender.drops } }),
   }
 
   record('app_start', o.appVersion ? { version: o.appVersion } : undefined)

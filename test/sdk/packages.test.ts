@@ -108,7 +108,8 @@ describe('SDK packages', () => {
     const { result, stats } = JSON.parse(out.trim().split('\n').pop()!) as { result: { delivered: number; queued: number }; stats: Record<string, unknown> }
     expect(result).toEqual({ delivered: 2, queued: 0 }) // app_start and rule_add
     expect(await storedRuns('pkg-node')).toEqual(['rule_add'])
-    expect(Object.keys(stats).sort()).toEqual(['delivered', 'dropped', 'queued', 'queuedBytes'])
+    expect(Object.keys(stats).sort()).toEqual(['delivered', 'dropped', 'queued'])
+    expect(Object.keys(stats.dropped as object).sort()).toEqual(['client_error', 'corrupt', 'dropped', 'queue_overflow', 'rejected', 'too_large'])
   })
 
   it('send an event through @veil/browser bundled from node_modules, with the same stats() shape', async () => {
