@@ -11,8 +11,8 @@ import { join } from 'node:path'
 import { build } from 'esbuild'
 import { chromium, type Browser } from 'playwright-core'
 import { startTestServer, type TestServer } from '../support/server.ts'
-import { ROOT } from './support/build-browser.ts'
-import { startStaticServer, type StaticServer } from './support/static-server.ts'
+import { ROOT } from '../sdk/support/build-browser.ts'
+import { startStaticServer, type StaticServer } from '../sdk/support/static-server.ts'
 
 const run = promisify(execFile)
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36'
@@ -103,7 +103,7 @@ describe('SDK packages', () => {
     const { stdout: out } = await run(process.execPath, ['app.mjs'], {
       cwd: appDir,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH, VEIL_ENDPOINT: server.url, VEIL_KEY: server.writeKey, VEIL_QUEUE_DIR: join(work, 'queue') },
+      env: { ...process.env, VEIL_ENDPOINT: server.url, VEIL_KEY: server.writeKey, VEIL_QUEUE_DIR: join(work, 'queue') },
     })
     const { result, stats } = JSON.parse(out.trim().split('\n').pop()!) as { result: { delivered: number; queued: number }; stats: Record<string, unknown> }
     expect(result).toEqual({ delivered: 2, queued: 0 }) // app_start and rule_add
