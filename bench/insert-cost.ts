@@ -34,7 +34,7 @@ function makeRows(n: number, now: number): EventRow[] {
       (i % 200).toString(16).padStart(16, '0'), (i % 200).toString(16).padStart(16, 'a'), 'ffeeddccbbaa9988', 20412,
       kind === 0 ? { path: '/reports/:id/view', referrer_path: '/dashboard' } : kind === 1 ? { report: 'monthly_alarms', status: 'ok' } : { method: 'sso' },
       kind === 1 ? { duration_ms: 1840 + i, rows: 312 } : {},
-      'DE', 'Munich', 'Chrome', '120', 'Windows', '10', 'desktop', 'de-DE', 1920, 1080, '4.2.1', 'cloud',
+      'DE', 'Munich', 'Chrome', '120', 'Windows', '10', 'desktop', 'de-DE', 1920, 1080, '4.2.1', 'cloud', 'user',
     ]
   })
 }

@@ -1,17 +1,29 @@
 // Builds the SDKs (`npm run build:sdk`): the browser script (IIFE, window.veil), its ESM module
-// and type declarations, and the Node SDK's ESM bundle. `--out DIR` puts the browser files in DIR
-// (tests build their own copy); `--no-types` skips the declarations.
+// and type declarations, and the Node SDK's ESM bundle and declarations, each into the dist/ of its
+// package (sdk/browser = @veil/browser, sdk/node = @veil/node). `--out DIR` puts only the browser
+// files in DIR (tests build their own copy); `--packages DIR` builds both packages, package.json
+// included, into DIR/browser and DIR/node (ready for `npm pack`); `--no-types` skips declarations.
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2)
-const outIndex = args.indexOf('--out')
-const browserOut = outIndex >= 0 ? resolve(args[outIndex + 1]) : join(here, 'browser/dist')
+const option = (name) => (args.indexOf(name) >= 0 ? resolve(args[args.indexOf(name) + 1]) : undefined)
+const browserOnly = option('--out')
+const packages = option('--packages')
+const browserOut = browserOnly ?? (packages ? join(packages, 'browser/dist') : join(here, 'browser/dist'))
+const nodeOut = packages ? join(packages, 'node/dist') : join(here, 'node/dist')
 const withTypes = !args.includes('--no-types')
+
+if (packages) {
+  for (const pkg of ['browser', 'node']) {
+    mkdirSync(join(packages, pkg), { recursive: true })
+    copyFileSync(join(here, pkg, 'package.json'), join(packages, pkg, 'package.json'))
+  }
+}
 
 // es2019 keeps the script working on the browsers still in use at plants (no ??, ||= at runtime).
 const browser = { absWorkingDir: join(here, '..'), bundle: true, target: 'es2019', platform: 'browser', legalComments: 'none', metafile: true }
@@ -27,15 +39,20 @@ await build({ ...browser, entryPoints: [join(here, 'browser/index.ts')], outfile
 // Which source files the script is made of: the drift test reads it to prove the limits come from catalog.ts.
 writeFileSync(join(browserOut, 'veil.min.meta.json'), JSON.stringify(iife.metafile))
 
-if (outIndex < 0) {
+if (!browserOnly) {
+  // One file with its dependency (https-proxy-agent) inside: @veil/node installs without a
+  // registry, as plants often must, and the file works when copied on its own. Node's builtins
+  // stay imports; the bundled CommonJS reaches them through a real require.
   await build({
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    packages: 'external',
+    external: ['node:*'],
+    banner: { js: "import { createRequire as __veilRequire } from 'node:module'; const require = __veilRequire(import.meta.url);" },
+    legalComments: 'inline',
     entryPoints: [join(here, 'node/index.ts')],
-    outfile: join(here, 'node/dist/index.mjs'),
+    outfile: join(nodeOut, 'index.mjs'),
   })
 }
 
@@ -48,10 +65,10 @@ if (withTypes) {
     '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--rootDir', here]
   execFileSync(tsc, [...common, '--lib', 'es2022,dom', '--types', '', '--outDir', typesDir, join(here, 'browser/index.ts')], { stdio: 'inherit' })
   writeFileSync(join(browserOut, 'veil.d.mts'), "export * from './types/browser/index.js'\n")
-  if (outIndex < 0) {
-    const nodeTypes = join(here, 'node/dist/types')
+  if (!browserOnly) {
+    const nodeTypes = join(nodeOut, 'types')
     rmSync(nodeTypes, { recursive: true, force: true })
     execFileSync(tsc, [...common, '--lib', 'es2022', '--types', 'node', '--outDir', nodeTypes, join(here, 'node/index.ts')], { stdio: 'inherit' })
-    writeFileSync(join(here, 'node/dist/index.d.mts'), "export * from './types/node/index.js'\n")
+    writeFileSync(join(nodeOut, 'index.d.mts'), "export * from './types/node/index.js'\n")
   }
 }

@@ -13,6 +13,12 @@ const appSchema = z.object({
   salt_rotation_hours: z.number().int().min(1).max(24 * 7).default(24),
   /** Honour Sec-GPC: 1 (PRIVACY.md 9); switch off only for a documented legal basis. */
   honor_gpc: z.boolean().default(true),
+  /**
+   * `browser` (default): drop requests that look like a browser's and carry a bot User-Agent.
+   * Server-side and on-prem senders are never dropped for their HTTP library. `off`: keep all.
+   * Optional rather than defaulted so that AppConfig literals elsewhere need not name it.
+   */
+  bot_filter: z.enum(['browser', 'off']).optional(),
   /** Cells counting fewer distinct users are suppressed in reports (PRIVACY.md 8). */
   k_anonymity: z.number().int().min(2).max(1000).default(5),
   /** Overrides RATE_LIMIT_RPS for this app's write keys. */

@@ -99,6 +99,9 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   // or "committed" would mean "queued on one node".
   const insertSettings = (token: string) => ({
     insert_deduplication_token: token,
+    // Spool frames written before a column was added (sql/0009) hold fewer values per row; they
+    // take the column's default instead of being dead-lettered on replay.
+    input_format_json_compact_allow_variable_number_of_columns: 1,
     ...(config.CLICKHOUSE_CLUSTER ? { distributed_foreground_insert: 1 } : {}),
   })
   // Rows are encoded once, by JSON.stringify, and handed over as bytes (rows-format.ts).

@@ -19,4 +19,5 @@ if (d && d.key)
     consent: d.consent as Consent | undefined,
     appVersion: d.appVersion,
     autoPageViews: d.autoPageViews != 'false',
+    debug: d.debug != null,
   })

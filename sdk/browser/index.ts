@@ -1,13 +1,17 @@
 // The browser SDK (issue 3): batches events to `${endpoint}/v1/batch`, keeps unsent ones in
-// localStorage and sends them on unload or on the next page load. The IIFE build of this file
-// must stay within 3,072 bytes gzipped, so it is written for the minifier: few names, no classes.
-import { LIMITS, type Props, type WireEvent } from '../core/catalog.ts'
+// localStorage and sends them on unload or on the next page load. Ids are stored and sent only
+// as SHA-256 hashes (PRIVACY.md 16); every loss reaches `onError` once (issue 11). The IIFE build
+// of this file must stay within 3,072 bytes gzipped, so it is written for the minifier: few
+// names, no classes.
+import { SDK_LIMITS as LIMITS, type Props, type WireEvent } from '../core/catalog.ts'
 import { parseRetryAfter, retryDelay } from '../core/backoff.ts'
 import { byteLength, fitBatch } from '../core/batch.ts'
 import { classifyStatus } from '../core/outcome.ts'
 import { cleanPath } from '../core/path.ts'
 import { createUuid } from '../core/uuid.ts'
-import type { Consent, DropCounts, Feedback, Stats, Track, VeilOptions } from './types.ts'
+import { newDropCounts, reportsOf, type Answer, type FlushResult, type VeilError } from '../core/report.ts'
+import { hash, hashed, known, wire } from './hashed-ids.ts'
+import type { Consent, Feedback, Stats, Track, VeilOptions } from './types.ts'
 
 export type * from './types.ts'
 
@@ -37,18 +41,24 @@ let busy: Promise<void> | undefined
 let timer: ReturnType<typeof setTimeout> | undefined
 let attempt = 0
 let notBefore = 0
+/** Until when the server asked for a pause (Retry-After), which even flush() honours. */
+let asked = 0
 let loaded = false
 let userId: string | undefined
 let lastPath: string | undefined
 let sessionId = createUuid()
-const dropped: DropCounts = { queue_overflow: 0, client_error: 0, rejected: 0, too_large: 0 }
+let delivered = 0
+/** Consent was still pending when the page went; reported once. */
+let toldPending: boolean | undefined
+const dropped = newDropCounts()
 
 export function init(options: VeilOptions): void {
   if (o) return
   o = { batchSize: 10, flushIntervalMs: 5000, maxQueue: 1000, ...options }
   const n = navigator
   off = o.honorPrivacySignals !== false && (n.globalPrivacyControl || n.doNotTrack == '1')
-  userId = o.userId
+  hash((userId = o.userId), save)
+  hash(o.orgId, save)
   consent(o.consent || 'pending')
   addEventListener('pagehide', unload)
   addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && unload())
@@ -72,15 +82,18 @@ export const track: Track = (name: string, props?: Props): void => {
   schedule()
 }
 
-/** A page view of `path` (default: the current one), always without query string and fragment. */
-export function page(path = location.pathname): void {
+/**
+ * A page view of `path` (default: the current one), always without query string and fragment,
+ * with the router's template (`/orders/:id`) as `route` when given here or by the `route` option.
+ */
+export function page(path = location.pathname, route?: string): void {
   path = cleanPath(path)
-  track('page_view', { path, referrer_path: lastPath! })
+  track('page_view', { path, referrer_path: lastPath!, route: (route || (o.route && o.route(path)))! })
   lastPath = path
 }
 
 export function login(id: string, props?: { method?: string } & Props): void {
-  userId = id
+  hash((userId = id), save)
   track('login', props)
 }
 
@@ -101,7 +114,10 @@ export function consent(c: Consent): void {
     try {
       if (c == 'granted') {
         loaded = true
-        sessionId = sessionStorage.veil_s ||= sessionId
+        // One visitor per tab session: what waited for consent joins the tab's stored session.
+        const s = sessionId
+        sessionId = sessionStorage.veil_s ||= s
+        for (const e of queue) if (e.session_id == s) e.session_id = sessionId
       }
       for (const k of Object.keys(localStorage))
         if (!k.indexOf(STORE)) {
@@ -109,7 +125,12 @@ export function consent(c: Consent): void {
           // page's queue, including these events, is what the store holds.
           const stored = localStorage[k]
           localStorage.removeItem(k)
-          if (c == 'granted') queue = queue.concat(JSON.parse(stored))
+          if (c == 'granted')
+            for (const e of JSON.parse(stored) as WireEvent[]) {
+              // Stored ids are hashes already: they stand for themselves.
+              known(e)
+              queue.push(e)
+            }
         }
     } catch {}
   queue.sort((a, b) => a.ts - b.ts)
@@ -117,15 +138,30 @@ export function consent(c: Consent): void {
   schedule()
 }
 
-/** Sends everything queued now, in as many requests as the limits need. */
-export function flush(): Promise<void> {
+/**
+ * Sends everything queued now, in as many requests as the limits need, even during a backoff
+ * pause (never before a Retry-After); resolves with what it delivered and what still waits.
+ */
+export function flush(): Promise<FlushResult> {
+  const before = delivered
   clearTimeout(timer)
   timer = undefined
-  return (busy || Promise.resolve()).then(() => send(true))
+  notBefore = Math.min(notBefore, asked)
+  return Promise.all([busy, hashed()])
+    .then(() => send(true))
+    .then(() => ({ delivered: delivered - before, queued: queue.length + inflight.length }))
 }
 
 export function stats(): Stats {
-  return { queued: queue.length + inflight.length, dropped: { ...dropped } }
+  return { queued: queue.length + inflight.length, delivered, dropped: { ...dropped } }
+}
+
+/** Every loss reaches onError once, and the console in debug mode. */
+function report(e: VeilError): void {
+  if (o.debug) console.warn('[veil]', e)
+  try {
+    o.onError && o.onError(e)
+  } catch {}
 }
 
 function autoPage(): void {
@@ -135,11 +171,14 @@ function autoPage(): void {
 /** Persists unsent and unanswered events, dropping the oldest beyond `maxQueue`. */
 function save(): void {
   const over = queue.length + inflight.length - o.maxQueue
-  if (over > 0) dropped.queue_overflow += queue.splice(0, over).length
+  if (over > 0) {
+    dropped.queue_overflow += queue.splice(0, over).length
+    report({ type: 'queue_overflow', count: over, message: 'queue full' })
+  }
   const all = inflight.concat(queue)
   if (state == 'granted')
     try {
-      all.length ? localStorage.setItem(storeKey, JSON.stringify(all)) : localStorage.removeItem(storeKey)
+      all.length ? localStorage.setItem(storeKey, JSON.stringify(all.map(wire))) : localStorage.removeItem(storeKey)
     } catch {}
 }
 
@@ -157,7 +196,7 @@ function schedule(): void {
 
 function send(all: boolean): Promise<void> {
   if (state != 'granted' || off || busy || !queue.length || Date.now() < notBefore) return Promise.resolve()
-  return (busy = post(false)!.then(() => {
+  return (busy = hashed().then(() => post(false)).then(() => {
     busy = undefined
     if (all && !attempt) return send(all)
     schedule()
@@ -166,6 +205,10 @@ function send(all: boolean): Promise<void> {
 
 /** On pagehide or a hidden tab this may be the last chance: send all of it at once. */
 function unload(): void {
+  if (state == 'pending' && queue.length && !toldPending) {
+    toldPending = true
+    report({ type: 'consent_pending', count: queue.length, message: 'lost without consent' })
+  }
   if (state != 'granted' || off) return
   clearTimeout(timer)
   timer = undefined
@@ -177,15 +220,16 @@ function unload(): void {
  * when a beacon could not be queued, so that the unload loop stops; the events stay stored.
  */
 function post(unloading: boolean): Promise<void> | undefined {
-  const envelope = { key: o.key, sent_at: Date.now(), context: context(), events: queue.slice(0, LIMITS.sdkMaxEventsPerRequest) }
+  const envelope = { key: o.key, sent_at: Date.now(), context: context(), events: queue.slice(0, LIMITS.sdkMaxEventsPerRequest).map(wire) }
   const sizes = envelope.events.map((e) => byteLength(JSON.stringify(e)))
   const n = fitBatch(sizes, byteLength(JSON.stringify({ ...envelope, events: [] })), LIMITS.sdkMaxEventsPerRequest, LIMITS.sdkMaxRequestBytes)
   if (!n) {
-    queue.shift()
     dropped.too_large++
+    report({ type: 'too_large', count: 1, event: queue.shift()!.name, message: 'too large' })
     return Promise.resolve()
   }
-  const events = (envelope.events = queue.splice(0, n))
+  const events = queue.splice(0, n)
+  envelope.events.length = n
   inflight = inflight.concat(events)
   const body = JSON.stringify(envelope)
   const bytes = byteLength(body)
@@ -212,15 +256,22 @@ function fetchBatch(url: string, body: string, events: WireEvent[], done: () => 
   return fetch(url, { method: 'POST', body, keepalive, credentials: 'omit' })
     .then(
       (r) => {
-        const verdict = classifyStatus(r.status)
+        const s = r.status
+        const verdict = classifyStatus(s)
         if (verdict == 'retry') return retry(parseRetryAfter(r.headers.get('retry-after'), Date.now()))
         attempt = 0
         if (verdict == 'drop') dropped.client_error += events.length
-        else
-          return r.json().then(
-            (b: { rejected?: unknown[] }) => void (dropped.rejected += b.rejected ? b.rejected.length : 0),
-            () => {},
-          )
+        return r.json().then(
+          (b: Answer) => {
+            if (verdict == 'sent') {
+              dropped.rejected += b.rejected ? b.rejected.length : 0
+              dropped.dropped += b.dropped ? b.dropped.length : 0
+              delivered += b.accepted || 0
+            }
+            reportsOf(s, b, events.map((e) => e.name)).forEach(report)
+          },
+          () => {},
+        )
       },
       () => retry(),
     )
@@ -233,6 +284,7 @@ function fetchBatch(url: string, body: string, events: WireEvent[], done: () => 
     // Back to the head of the queue, ahead of newer events, to be sent after the pause.
     queue.unshift(...events)
     notBefore = Date.now() + retryDelay(attempt++, retryAfterMs, Math.random)
+    asked = retryAfterMs ? Date.now() + retryAfterMs : 0
   }
 }
 

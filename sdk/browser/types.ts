@@ -2,8 +2,10 @@
 // of truth the server's schemas are built from too.
 import type { CatalogName, CatalogProps, Props } from '../core/catalog.ts'
 import type { CatalogArgs, Track } from '../core/track-types.ts'
+import type { DropCounts, FlushResult, Stats, VeilError, VeilErrorType } from '../core/report.ts'
 
 export type { CatalogArgs, CatalogName, CatalogProps, Props, Track }
+export type { DropCounts, FlushResult, Stats, VeilError, VeilErrorType }
 
 /** PRIVACY.md 9: nothing is sent while consent is `pending` or `denied`. */
 export type Consent = 'granted' | 'pending' | 'denied'
@@ -21,7 +23,10 @@ export interface VeilOptions {
   autoPageViews?: boolean
   appVersion?: string
   deployment?: string
-  /** Raw ids; the server hashes them on receipt (PRIVACY.md 4). */
+  /**
+   * Ids of the user and the customer organisation. Hashed with SHA-256 in the page before they
+   * are stored or sent (PRIVACY.md 16); the server then hashes the hash under its salt.
+   */
   userId?: string
   orgId?: string
   /** Send when this many events are queued (default 10). */
@@ -30,27 +35,19 @@ export interface VeilOptions {
   flushIntervalMs?: number
   /** Events kept unsent in memory and localStorage; the oldest are dropped first and counted (default 1000). */
   maxQueue?: number
+  /**
+   * The router's template of a path (`/orders/4711` -> `/orders/:id`), sent as `route` with each
+   * page_view; the server prefers it to its own normalisation of `path`.
+   */
+  route?: (path: string) => string | undefined
+  /** Hears of every event given up (a wrong key, a rejection, a policy drop, ...), once each. */
+  onError?: (error: VeilError) => void
+  /** Write every such report to the console as well (default false). */
+  debug?: boolean
 }
 
 export interface Feedback {
   rating?: number
   text?: string
   topic?: string
-}
-
-/** Why events were given up; each counted in `stats()`. */
-export interface DropCounts {
-  /** The queue was full; the oldest events went. */
-  queue_overflow: number
-  /** The server answered a 4xx other than 408/429: the request can never succeed. */
-  client_error: number
-  /** The server accepted the batch but rejected these events as invalid. */
-  rejected: number
-  /** An event alone exceeds the request size limit. */
-  too_large: number
-}
-
-export interface Stats {
-  queued: number
-  dropped: DropCounts
 }

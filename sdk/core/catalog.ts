@@ -6,14 +6,22 @@
 // object whose initialiser reads a property, so the catalog would ship in the browser script.
 const maxFeedbackTextLength = 2000
 
+/**
+ * What the SDKs need of the limits, apart, so that the browser script carries these two numbers
+ * and not the whole of LIMITS (the same values; LIMITS is built from them).
+ */
+/** Events the SDKs put in one request (a smaller batch retries cheaper). */
+const sdkMaxEventsPerRequest = 25
+/** Bytes the SDKs put in one request body; keepalive bodies are limited to 64 KiB in flight. */
+const sdkMaxRequestBytes = 60 * 1024
+export const SDK_LIMITS = { sdkMaxEventsPerRequest, sdkMaxRequestBytes } as const
+
 /** Limits of the wire format (EVENTS.md, "Request"). */
 export const LIMITS = {
   /** Events one request may carry; the server rejects a longer batch with 400. */
   maxEventsPerBatch: 100,
-  /** Events the SDKs put in one request (a smaller batch retries cheaper). */
-  sdkMaxEventsPerRequest: 25,
-  /** Bytes the SDKs put in one request body; keepalive bodies are limited to 64 KiB in flight. */
-  sdkMaxRequestBytes: 60 * 1024,
+  sdkMaxEventsPerRequest,
+  sdkMaxRequestBytes,
   maxPropsPerEvent: 25,
   maxPropStringLength: 500,
   maxFeedbackTextLength,

@@ -45,6 +45,8 @@ export interface DiskQueue {
   ack(peeked: Peeked): void
   /** Bytes on disk not yet acknowledged. */
   readonly bytes: number
+  /** Events on disk not yet acknowledged (damaged lines included until they are passed over). */
+  readonly count: number
   readonly drops: QueueDrops
   /** Removes every queued event (consent denied). */
   clear(): void
@@ -66,6 +68,9 @@ export function createDiskQueue(o: DiskQueueOptions): DiskQueue {
     if (m) sizes.set(Number(m[1]), statSync(join(dir, f)).size)
   }
   let cursor = readCursor()
+  // Counted once at open (the queue is bounded by maxBytes), then kept up to date.
+  let count = 0
+  for (const n of segments()) if (n >= cursor.segment) count += lines(n, n === cursor.segment ? cursor.offset : 0).filter((l) => l !== '').length
   // Never append to a segment of an earlier run: its last line may be torn, and a new line after
   // it would be damaged with it.
   let current = Math.max(cursor.segment, ...sizes.keys(), 0) + 1
@@ -114,7 +119,9 @@ export function createDiskQueue(o: DiskQueueOptions): DiskQueue {
     const oldest = segments().find((n) => n !== current)
     if (oldest === undefined) return false
     const from = oldest === cursor.segment ? cursor.offset : 0
-    drops.queue_overflow += lines(oldest, from).filter((l) => l !== '').length
+    const lost = lines(oldest, from).filter((l) => l !== '').length
+    drops.queue_overflow += lost
+    count = Math.max(0, count - lost)
     remove(oldest)
     if (cursor.segment <= oldest) saveCursor({ segment: oldest + 1, offset: 0 })
     return true
@@ -142,6 +149,7 @@ export function createDiskQueue(o: DiskQueueOptions): DiskQueue {
       }
       writeSync(fd, line)
       sizes.set(current, sizes.get(current)! + line.length)
+      count++
     },
 
     peek(fits) {
@@ -168,6 +176,7 @@ export function createDiskQueue(o: DiskQueueOptions): DiskQueue {
 
     ack(peeked) {
       drops.corrupt += peeked.corrupt
+      count = Math.max(0, count - peeked.events.length - peeked.corrupt)
       saveCursor(peeked.next)
     },
 
@@ -175,11 +184,16 @@ export function createDiskQueue(o: DiskQueueOptions): DiskQueue {
       return bytes()
     },
 
+    get count() {
+      return count
+    },
+
     drops,
 
     clear() {
       for (const n of segments()) if (n !== current) remove(n)
       saveCursor({ segment: current, offset: sizes.get(current)! })
+      count = 0
     },
 
     close() {

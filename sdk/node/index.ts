@@ -1,7 +1,7 @@
 // The on-prem Node SDK (issue 3): `createVeil` anonymises events inside the application
 // (PRIVACY.md 11), appends them to a disk queue under `queueDir` and drains it to
 // `${endpoint}/v1/batch`. app_start on init, app_stop on orderly exit, app_crash on crashes.
-import { hostname, platform, release, userInfo } from 'node:os'
+import { platform, release } from 'node:os'
 import { mkdirSync } from 'node:fs'
 import { LIMITS, type CatalogProps, type Props, type WireEvent } from '../core/catalog.ts'
 import { DEFAULT_BACKOFF, type BackoffOptions } from '../core/backoff.ts'
@@ -11,15 +11,24 @@ import { createUuid } from '../core/uuid.ts'
 import { crashProps } from './crash-event.ts'
 import { createDiskQueue, type QueueDrops } from './disk-queue.ts'
 import { installLifecycle } from './lifecycle.ts'
-import { createIdHasher, loadLocalSalt } from './local-salt.ts'
+import { createIdHasher, loadInstallationId, loadLocalSalt } from './local-salt.ts'
+import { createNameScrubber, createPathScrubber, localNames } from './local-names.ts'
 import { osInfo } from './os-context.ts'
 import type { ProxyEnv } from './proxy.ts'
 import { scrubText, type LocalNames } from './scrub.ts'
-import { createSender, type SendDrops } from './sender.ts'
+import { createSender } from './sender.ts'
 import { createTransport } from './transport.ts'
+import type { FlushResult, Stats, VeilError } from '../core/report.ts'
 
 export type { CatalogName, CatalogProps, Props } from '../core/catalog.ts'
 export type { CatalogArgs, Track } from '../core/track-types.ts'
+export type { LocalNames } from './scrub.ts'
+export type { DropCounts, FlushResult, Stats, VeilError, VeilErrorType } from '../core/report.ts'
+
+/** Where the SDK logs: console (the default), pino and most loggers fit. */
+export interface VeilLogger {
+  warn(message: string): void
+}
 
 export type Consent = 'granted' | 'pending' | 'denied'
 
@@ -53,15 +62,24 @@ export interface VeilNodeOptions {
   timeoutMs?: number
   /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read (default process.env). */
   env?: ProxyEnv
+  /** Hears of every event given up (a wrong key, a rejection, a policy drop, ...), once each. */
+  onError?: (error: VeilError) => void
+  /** Log every such report through `logger` as well (default false). */
+  debug?: boolean
+  /** Where a wrong key is logged (always, once) and, in debug mode, every report (default console). */
+  logger?: VeilLogger
+  /**
+   * The names of this machine to keep in it, in place of what os.userInfo(), os.hostname() and
+   * os.homedir() say: for tests, and for a service that runs under an account of another name.
+   */
+  machine?: LocalNames
   backoff?: BackoffOptions
   now?: () => number
   random?: () => number
 }
 
-export interface VeilStats {
-  queuedBytes: number
-  dropped: QueueDrops & SendDrops
-}
+/** The same shape as the browser SDK's (sdk/core/report.ts). */
+export type VeilStats = Stats
 
 export interface Veil {
   track: Track<Ids>
@@ -71,7 +89,8 @@ export interface Veil {
   logout(props?: CatalogProps<'logout'>, ids?: Ids): void
   feedback(f: CatalogProps<'feedback'>, ids?: Ids): void
   consent(c: Consent): void
-  flush(): Promise<void>
+  /** Sends now (even during a backoff pause, never before a Retry-After); resolves with what it delivered and what still waits. */
+  flush(): Promise<FlushResult>
   /** Records app_stop, sends what it can within `timeoutMs`, releases the queue. Idempotent. */
   shutdown(timeoutMs?: number): Promise<void>
   stats(): VeilStats
@@ -83,13 +102,28 @@ export function createVeil(options: VeilNodeOptions): Veil {
   const started = now()
   mkdirSync(o.queueDir, { recursive: true })
   const hash = createIdHasher(loadLocalSalt(o.queueDir))
-  const names = localNames()
+  const names = { ...localNames(), ...o.machine }
+  const scrubName = createNameScrubber(names)
+  const scrubPath = createPathScrubber(names)
+  const logger: VeilLogger = o.logger ?? console
+  let keyLogged = false
+  /** Every loss reaches onError once, and the log in debug mode; a wrong key is logged anyway. */
+  const report = (e: VeilError) => {
+    if (e.type === 'unauthorized' && !keyLogged) {
+      keyLogged = true
+      logger.warn(`[veil] the server refused the write key (${e.message}); events are not stored until the key is fixed`)
+    } else if (o.debug) logger.warn(`[veil] ${e.type}: ${e.message} (${e.count} event${e.count === 1 ? '' : 's'})`)
+    try {
+      o.onError?.(e)
+    } catch {}
+  }
   const queue = createDiskQueue({ dir: o.queueDir, maxBytes: o.maxQueueBytes, segmentBytes: Math.min(256 * 1024, Math.floor(o.maxQueueBytes / 4)) })
   let consent = o.consent
   let stopped = false
   let crashed = false
   let stopRecorded = false
-  let current: Ids = { sessionId: createUuid() }
+  // No login: the installation is the user of record (issue 11), counted per server salt period.
+  let current: Ids = { sessionId: loadInstallationId(o.queueDir) }
   let recorded = 0
 
   const sender = createSender({
@@ -101,6 +135,7 @@ export function createVeil(options: VeilNodeOptions): Veil {
     now,
     random: o.random ?? Math.random,
     canSend: () => consent === 'granted' && !stopped,
+    report,
   })
   const interval = setInterval(() => void sender.drain(), o.flushIntervalMs).unref()
 
@@ -108,13 +143,24 @@ export function createVeil(options: VeilNodeOptions): Veil {
   function record(name: string, props?: Props, ids?: Ids): void {
     if (stopped || consent === 'denied') return
     const who = { ...current, ...ids }
-    const event: WireEvent = { id: createUuid(), name, ts: now() }
+    const event: WireEvent = { id: createUuid(), name: scrubName(name), ts: now() }
     if (who.userId) event.user_id = hash('user', who.userId)
     if (who.sessionId) event.session_id = hash('session', who.sessionId)
     if (who.orgId) event.org_id = hash('org', who.orgId)
-    if (props) event.props = scrubProps(props, names)
+    if (props) event.props = scrubProps(props, names, scrubName, scrubPath)
+    const lost = queue.drops.queue_overflow
     queue.append(event)
+    const over = queue.drops.queue_overflow - lost
+    if (over) report({ type: 'queue_overflow', count: over, message: `the disk queue is full (${o.maxQueueBytes} bytes); the oldest events went` })
     if (++recorded % o.batchSize === 0) void sender.drain()
+  }
+
+  /** Events that wait for consent when the process ends are kept on disk; the app hears of them once. */
+  let pendingReported = false
+  function reportPending(): void {
+    if (consent !== 'pending' || pendingReported || !queue.count) return
+    pendingReported = true
+    report({ type: 'consent_pending', count: queue.count, message: `${queue.count} events wait on disk for consent; they are sent once consent is granted` })
   }
 
   function recordStop(): void {
@@ -133,6 +179,7 @@ export function createVeil(options: VeilNodeOptions): Veil {
       },
       exitSync() {
         if (!stopRecorded && !crashed) recordStop()
+        reportPending()
         stopped = true
       },
       shutdown: () => veil.shutdown(),
@@ -157,7 +204,11 @@ export function createVeil(options: VeilNodeOptions): Veil {
       if (c === 'denied') queue.clear()
       else void sender.drain()
     },
-    flush: () => sender.drain(),
+    async flush() {
+      const before = sender.delivered
+      await sender.drain(true)
+      return { delivered: sender.delivered - before, queued: queue.count }
+    },
     shutdown(timeoutMs = 5000) {
       shutdownPromise ??= (async () => {
         if (!stopRecorded) recordStop()
@@ -165,6 +216,7 @@ export function createVeil(options: VeilNodeOptions): Veil {
         let timer: NodeJS.Timeout | undefined
         await Promise.race([sender.drain(), new Promise((r) => (timer = setTimeout(r, timeoutMs).unref()))])
         clearTimeout(timer)
+        reportPending()
         stopped = true
         sender.stop()
         uninstall()
@@ -172,7 +224,7 @@ export function createVeil(options: VeilNodeOptions): Veil {
       })()
       return shutdownPromise
     },
-    stats: () => ({ queuedBytes: queue.bytes, dropped: { ...queue.drops, ...sender.drops } }),
+    stats: () => ({ queued: queue.count, delivered: sender.delivered, dropped: { ...queue.drops, ...sender.drops } }),
   }
 
   record('app_start', o.appVersion ? { version: o.appVersion } : undefined)
@@ -180,21 +232,13 @@ export function createVeil(options: VeilNodeOptions): Veil {
   return veil
 }
 
-/** The user and host names of this machine, scrubbed from every string that leaves. */
-function localNames(): LocalNames {
-  let user: string | undefined
-  try {
-    user = userInfo().username
-  } catch {}
-  return { user, host: hostname() }
-}
-
-function scrubProps(props: Props, names: LocalNames): Props {
+function scrubProps(props: Props, names: LocalNames, scrubName: (s: string) => string, scrubPath: (s: string) => string): Props {
   const out: Props = {}
   for (const [k, v] of Object.entries(props)) {
     if (v === undefined) continue
-    // Route paths are paths of the app, not of the file system; they only lose query and fragment.
-    out[k] = typeof v !== 'string' ? v : k === 'path' || k === 'referrer_path' ? cleanPath(v) : scrubText(v, names, k === 'text' ? LIMITS.maxFeedbackTextLength : undefined)
+    // Route paths are paths of the app, not of the file system: they lose query and fragment,
+    // and segments that hold this machine's names.
+    out[scrubName(k)] = typeof v !== 'string' ? v : k === 'path' || k === 'referrer_path' ? scrubPath(cleanPath(v)) : scrubText(v, names, k === 'text' ? LIMITS.maxFeedbackTextLength : undefined)
   }
   return out
 }

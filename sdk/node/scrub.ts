@@ -9,11 +9,21 @@ import { scrubText as scrubShared } from '../core/scrub.ts'
 export interface LocalNames {
   user?: string
   host?: string
+  /** The home directory (os.homedir()): it often holds the user's real name. */
+  home?: string
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
-const wholeWord = (name: string) => new RegExp(`(?<![\\p{L}\\p{N}_])${escape(name)}(?![\\p{L}\\p{N}_])`, 'giu')
+/**
+ * A name as a whole word, its separators written any way (`jane.roe` also as `jane_roe`,
+ * `jane-roe`, `jane roe`, `janeroe`).
+ */
+const wholeWord = (name: string) => {
+  const words = name.split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(escape)
+  const body = words.length > 1 ? words.join('[._\\-\\s]?') : escape(name)
+  return new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, 'giu')
+}
 
 /** What only an installation has: file paths. The shared rules do the rest. */
 const LOCAL_RULES: [RegExp, string][] = [
@@ -28,11 +38,17 @@ const LOCAL_RULES: [RegExp, string][] = [
 export function scrubText(text: string, names: LocalNames = {}, maxLength: number = LIMITS.maxPropStringLength): string {
   // Bounded first (only maxLength characters leave), cut before a word the cut may have split.
   let s = text.length > maxLength * 2 ? text.slice(0, maxLength * 2).replace(/\S*$/, '') : text
+  // The home directory first, with the rest of its path, wherever it is (also under roots the
+  // rules below do not know).
+  if (names.home) s = s.replace(new RegExp(`${escape(names.home)}[^\\s"'<>|]*`, 'gi'), '[path]')
   for (const [re, to] of LOCAL_RULES) s = s.replace(re, to)
   s = scrubShared(s)
-  // As whole words only, so that a short name does not erase parts of ordinary words.
+  // As whole words only, so that a short name does not erase parts of ordinary words; the host
+  // name before its short form (plant-ws-17.corp.example, then plant-ws-17).
   if (names.user) s = s.replace(wholeWord(names.user), '[user]')
   if (names.host) s = s.replace(wholeWord(names.host), '[host]')
+  const short = names.host?.split('.')[0]
+  if (short && short !== names.host) s = s.replace(wholeWord(short), '[host]')
   return s.slice(0, maxLength)
 }
 

@@ -1,10 +1,11 @@
 // Drains the disk queue to the server, one request at a time within LIMITS, oldest first. A
 // retryable answer (408, 429, 5xx, no answer) pauses the drain per core/backoff.ts; a final 4xx
-// gives the batch up and counts it (EVENTS.md "Response").
+// gives the batch up and counts it (EVENTS.md "Response"). Every loss is also reported, once.
 import { LIMITS, type BatchContext } from '../core/catalog.ts'
 import { parseRetryAfter, retryDelay, type BackoffOptions } from '../core/backoff.ts'
 import { byteLength, fitBatch } from '../core/batch.ts'
 import { classifyStatus } from '../core/outcome.ts'
+import { reportsOf, type Answer, type DropCounts, type VeilError } from '../core/report.ts'
 import type { DiskQueue } from './disk-queue.ts'
 import type { PostBatch } from './transport.ts'
 
@@ -18,27 +19,33 @@ export interface SenderOptions {
   random: () => number
   /** False while consent is not granted or the SDK is shut down. */
   canSend: () => boolean
+  /** Hears of every event given up (and why), once. */
+  report: (e: VeilError) => void
 }
 
-export interface SendDrops {
-  client_error: number
-  rejected: number
-  too_large: number
-}
+export type SendDrops = Pick<DropCounts, 'client_error' | 'rejected' | 'dropped' | 'too_large'>
 
 export interface Sender {
-  /** Sends until the queue is empty or a retry pause begins; one drain at a time. */
-  drain(): Promise<void>
+  /**
+   * Sends until the queue is empty or a retry pause begins; one drain at a time. `now`: try at
+   * once even during a backoff pause (an explicit flush), though never before a Retry-After.
+   */
+  drain(now?: boolean): Promise<void>
   readonly drops: SendDrops
+  /** Events the server accepted since start. */
+  readonly delivered: number
   /** Consecutive failed attempts (0 after a success). */
   readonly attempt: number
   stop(): void
 }
 
 export function createSender(o: SenderOptions): Sender {
-  const drops: SendDrops = { client_error: 0, rejected: 0, too_large: 0 }
+  const drops: SendDrops = { client_error: 0, rejected: 0, dropped: 0, too_large: 0 }
+  let delivered = 0
   let attempt = 0
   let notBefore = 0
+  /** The part of the pause the server asked for (Retry-After), which even a flush honours. */
+  let askedUntil = 0
   let running: Promise<void> = Promise.resolve()
   // Set and cleared synchronously: a settled `running` may not have run its callbacks yet.
   let looping = false
@@ -75,25 +82,35 @@ export function createSender(o: SenderOptions): Sender {
         if (fitBatch(sizes, envelope, LIMITS.sdkMaxEventsPerRequest, LIMITS.sdkMaxRequestBytes) === 0) {
           drops.too_large++
           o.queue.ack(peeked)
+          o.report({ type: 'too_large', count: 1, event: peeked.events[0]!.name, message: `${peeked.events[0]!.name} is larger than a request may be (${LIMITS.sdkMaxRequestBytes} bytes)` })
           continue
         }
         const result = await o.post(JSON.stringify({ key: o.key, sent_at: o.now(), context: o.context, events: peeked.events }))
         const verdict = classifyStatus(result.status)
         if (verdict === 'retry') {
-          notBefore = o.now() + retryDelay(attempt++, parseRetryAfter(result.retryAfter, o.now()), o.random, o.backoff)
+          const asked = parseRetryAfter(result.retryAfter, o.now())
+          notBefore = o.now() + retryDelay(attempt++, asked, o.random, o.backoff)
+          askedUntil = asked === undefined ? 0 : o.now() + asked
           continue
         }
         attempt = 0
+        const body = result.body as Answer | undefined
         if (verdict === 'drop') drops.client_error += peeked.events.length
-        else drops.rejected += rejectedCount(result.body)
+        else {
+          drops.rejected += body?.rejected?.length ?? 0
+          drops.dropped += body?.dropped?.length ?? 0
+          delivered += typeof body?.accepted === 'number' ? body.accepted : peeked.events.length
+        }
         o.queue.ack(peeked)
+        for (const e of reportsOf(result.status, body, peeked.events.map((x) => x.name))) o.report(e)
       }
     } finally {
       looping = false
     }
   }
 
-  function drain(): Promise<void> {
+  function drain(now = false): Promise<void> {
+    if (now && !looping) notBefore = Math.min(notBefore, askedUntil)
     if (!looping) {
       looping = true
       running = loop()
@@ -104,6 +121,9 @@ export function createSender(o: SenderOptions): Sender {
   return {
     drain,
     drops,
+    get delivered() {
+      return delivered
+    },
     get attempt() {
       return attempt
     },
@@ -111,9 +131,4 @@ export function createSender(o: SenderOptions): Sender {
       clearTimeout(retryTimer)
     },
   }
-}
-
-function rejectedCount(body: unknown): number {
-  const rejected = (body as { rejected?: unknown } | undefined)?.rejected
-  return Array.isArray(rejected) ? rejected.length : 0
 }

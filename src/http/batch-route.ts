@@ -82,6 +82,11 @@ function peerAddress(c: Context): string | undefined {
   return incomingOf(c)?.socket?.remoteAddress
 }
 
+/** Browsers set Fetch metadata and Origin themselves on fetch and sendBeacon; HTTP libraries do not. */
+function sentByBrowser(c: Context): boolean {
+  return c.req.header('sec-fetch-mode') !== undefined || c.req.header('sec-fetch-site') !== undefined || c.req.header('origin') !== undefined
+}
+
 export function createBatchHandler(deps: BatchDeps) {
   const { config, metrics } = deps
   const envelopeSchema = createEnvelopeSchema(config.MAX_EVENTS_PER_BATCH)
@@ -114,12 +119,15 @@ export function createBatchHandler(deps: BatchDeps) {
         // The on-prem SDK reports its OS in the body instead; the User-Agent of its HTTP
         // library ("node", "undici") says nothing about the user and is no bot signal.
         userAgent: envelope.context?.os ? undefined : c.req.header('user-agent'),
+        browserHeaders: sentByBrowser(c),
       },
       facts: { ...EMPTY_FACTS },
     })
     if (isDrop(req)) {
       metrics.inc('dropped_events_total', { reason: req.drop }, events.length)
-      return c.json({ accepted: 0, rejected: events.map((_, index) => ({ index, reason: req.message })) }, 202)
+      // Valid but not recorded by policy: listed in `dropped`, never as rejections (EVENTS.md).
+      const dropped = events.map((_, index) => ({ index, reason: req.drop, message: req.message }))
+      return c.json({ accepted: 0, rejected: [], dropped }, 202)
     }
 
     let keys
@@ -176,6 +184,6 @@ export function createBatchHandler(deps: BatchDeps) {
     }
     metrics.inc('accepted_events_total', undefined, rows.length)
     if (plan.duplicates > 0) metrics.inc('duplicate_events_total', undefined, plan.duplicates)
-    return c.json({ accepted: rows.length, rejected }, 202)
+    return c.json({ accepted: rows.length, rejected, dropped: [] }, 202)
   }
 }

@@ -65,7 +65,9 @@ export function createPipeline(
       return state
     },
     event(e, ctx) {
-      const timed = clampTime(normalisePath(scrubStrings(hashIds(e, ctx.keys))), ctx)
+      // The on-prem SDK names its OS in the context; its session stands for the installation.
+      const anonymous = ctx.batch.os || ctx.batch.deployment === 'onprem' ? 'installation' : 'visitor'
+      const timed = clampTime(normalisePath(scrubStrings(hashIds(e, ctx.keys, anonymous))), ctx)
       if (isDrop(timed)) return timed
       return toRow(timed, { appId: ctx.appId, receivedAt: ctx.receivedAt, client: ctx.req.facts, batch: ctx.batch })
     },

@@ -7,6 +7,8 @@ import type { Props } from '../../sdk/core/catalog.ts'
 export interface RawClient {
   ip: string | undefined
   userAgent: string | undefined
+  /** The request carried Sec-Fetch-* or Origin: a browser sent it (bot filtering applies). */
+  browserHeaders?: boolean
 }
 
 /** Coarse facts derived from the client; all that is kept of it (EVENTS.md "Derived"). */
@@ -41,12 +43,19 @@ export interface ParsedEvent {
   props: Props
 }
 
+/**
+ * Who `user_hash` stands for (sql/0009_events_user_kind.sql): the app's own user id, else the
+ * browser tab session (a visitor) or the on-prem installation; '' when the event had no id.
+ */
+export type UserKind = 'user' | 'visitor' | 'installation' | ''
+
 /** After hashing: no raw identifier left. */
 export interface HashedEvent {
   id: string
   name: string
   ts: number
   user_hash: string
+  user_kind: UserKind
   session_hash: string
   org_hash: string
   salt_period: number
@@ -88,12 +97,14 @@ export type EventRow = [
   screen_h: number,
   app_version: string,
   deployment: string,
+  user_kind: UserKind,
 ]
 
 export const EVENT_COLUMNS = [
   'app_id', 'event_id', 'name', 'ts', 'received_at', 'user_hash', 'session_hash', 'org_hash',
   'salt_period', 'props', 'metrics', 'country', 'city', 'browser', 'browser_version', 'os',
   'os_version', 'device_type', 'lang', 'screen_w', 'screen_h', 'app_version', 'deployment',
+  'user_kind',
 ] as const
 
 /** Why a request's events are not stored although they were valid (counted, STYLE.md 2). */

@@ -33,7 +33,7 @@ describe('accepted batches', () => {
     const events = [event(), event({ name: 'page_view', props: { path: '/orders/123?x=1' } })]
     const res = await send(post(batch(s.writeKey, events)))
     expect(res.status).toBe(202)
-    expect(await res.json()).toEqual({ accepted: 2, rejected: [] })
+    expect(await res.json()).toEqual({ accepted: 2, rejected: [], dropped: [] })
     expect(await count(events.map((e) => e.id))).toBe(2)
   })
 
@@ -225,20 +225,21 @@ describe('on-prem batches', () => {
     const e = event({ name: 'app_start' })
     const body = batch(s.writeKey, [e], { context: { deployment: 'onprem', app_version: '7.1.0', os: { name: 'Windows', version: '10.0.19045' } } })
     const res = await send(post(body, { 'User-Agent': 'node' }))
-    expect(await res.json()).toEqual({ accepted: 1, rejected: [] })
+    expect(await res.json()).toEqual({ accepted: 1, rejected: [], dropped: [] })
     const [row] = await s.query<Record<string, string>>('SELECT os, os_version, browser, deployment FROM events WHERE event_id = {id:UUID}', { id: e.id })
     expect(row).toEqual({ os: 'Windows', os_version: '10', browser: '', deployment: 'onprem' })
   })
 })
 
 describe('policy drops', () => {
-  it('stores nothing from a bot and says so', async () => {
+  it('stores nothing from a browser bot and lists its events as dropped, not rejected', async () => {
     const e = event()
     const res = await send(post(batch(s.writeKey, [e]), { 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }))
     expect(res.status).toBe(202)
-    const body = (await res.json()) as { accepted: number; rejected: { reason: string }[] }
+    const body = (await res.json()) as { accepted: number; rejected: unknown[]; dropped: { index: number; reason: string; message: string }[] }
     expect(body.accepted).toBe(0)
-    expect(body.rejected[0]!.reason).toMatch(/bots/)
+    expect(body.rejected).toEqual([])
+    expect(body.dropped).toEqual([{ index: 0, reason: 'bot', message: expect.stringMatching(/bot/) }])
     expect(await count([e.id])).toBe(0)
     expect(s.veil.metrics.get('dropped_events_total', { reason: 'bot' })).toBeGreaterThanOrEqual(1)
   })
@@ -246,7 +247,9 @@ describe('policy drops', () => {
   it('stores nothing when the browser sends Sec-GPC: 1', async () => {
     const e = event()
     const res = await send(post(batch(s.writeKey, [e]), { 'Sec-GPC': '1' }))
-    expect(((await res.json()) as { accepted: number }).accepted).toBe(0)
+    const body = (await res.json()) as { accepted: number; dropped: { reason: string }[] }
+    expect(body.accepted).toBe(0)
+    expect(body.dropped.map((d) => d.reason)).toEqual(['gpc'])
     expect(await count([e.id])).toBe(0)
   })
 })
@@ -291,5 +294,15 @@ describe('browser SDK script', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
     const { readFileSync } = await import('node:fs')
     expect(await res.text()).toBe(readFileSync(new URL('../../sdk/browser/dist/veil.min.js', import.meta.url), 'utf8'))
+  })
+
+  it('serves the ES module at /veil.mjs, with its exports', async () => {
+    const res = await send({}, '/veil.mjs')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/javascript/)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    const text = await res.text()
+    expect(text).toMatch(/export\s*\{[^}]*\binit\b[^}]*\}/)
+    expect(text).toMatch(/\bflush\b/)
   })
 })

@@ -2,7 +2,9 @@
 // embedded ClickHouse creates a demo app and prints its key, takes a batch, stops on SIGTERM with
 // exit code 0, and the CLI then finds the events with their derived fields. While the server
 // runs, the CLI refuses with a clear message instead of fighting over the data directory.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { promisify } from 'node:util'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../support/server.ts'
@@ -67,6 +69,17 @@ describe('fresh start', () => {
     expect(res.status).toBe(202)
   })
 
+  it('answers the README\'s quickstart curl, run as written, with accepted: 1', async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const block = /```sh\n(KEY=wk_[\s\S]*?)```/.exec(readme)?.[1]
+    expect(block).toMatch(/curl/)
+    // Only the key and the address change: the key is the printed one, the port is this test's.
+    const command = block!.replace(/^KEY=wk_\S*/m, `KEY=${key}`).replaceAll('http://localhost:8080', url)
+    const { stdout } = await promisify(execFile)('bash', ['-c', command], { env })
+    expect(stdout).toMatch(/^HTTP\/1\.1 202/)
+    expect(JSON.parse(stdout.slice(stdout.indexOf('{')))).toEqual({ accepted: 1, rejected: [], dropped: [] })
+  })
+
   it('has the CLI refuse, with a clear message, while the server holds the data directory', async () => {
     const r = await run('veil', ['sql', 'SELECT count() FROM events'])
     expect(r.code).toBe(3)
@@ -83,7 +96,8 @@ describe('fresh start', () => {
   })
 
   it('lets the CLI find the events with country, city, browser, OS and hashed ids', async () => {
-    const r = await run('veil', ['sql', 'SELECT name, country, city, browser, os, user_hash, session_hash, props FROM events ORDER BY name'])
+    // The events sent above through a proxy from a London address (the curl one has no location).
+    const r = await run('veil', ['sql', "SELECT name, country, city, browser, os, user_hash, session_hash, props FROM events WHERE country = 'GB' ORDER BY name"])
     expect(r.code).toBe(0)
     const rows = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(rows).toHaveLength(2)

@@ -34,7 +34,7 @@ describe('retries', () => {
     const first = await send(body)
     const second = await send(body)
     expect([first.status, second.status]).toEqual([202, 202])
-    expect(await second.json()).toEqual({ accepted: 3, rejected: [] })
+    expect(await second.json()).toEqual({ accepted: 3, rejected: [], dropped: [] })
     expect(await countIds(events.map((e) => e.id))).toBe(3)
   })
 

@@ -39,7 +39,7 @@ function rows(count: number): EventRow[] {
   const now = Date.now()
   return Array.from({ length: count }, () => {
     const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`
-    return ['spool-test', id, 'login', now, now, 'u', 's', '', 1, {}, {}, '', '', '', '', '', '', 'desktop', '', 0, 0, '', ''] as EventRow
+    return ['spool-test', id, 'login', now, now, 'u', 's', '', 1, {}, {}, '', '', '', '', '', '', 'desktop', '', 0, 0, '', '', 'user'] as EventRow
   })
 }
 

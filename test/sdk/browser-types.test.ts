@@ -26,13 +26,17 @@ function typecheck(source: string): string {
 describe('veil.mjs declarations', () => {
   it('type an app that uses the API correctly', () => {
     expect(
-      typecheck(`import { init, track, page, login, consent, flush, type VeilOptions } from './veil.mjs'
-        const o: VeilOptions = { endpoint: 'https://veil.example.com', key: 'wk_1', consent: 'pending' }
+      typecheck(`import { init, track, page, login, consent, flush, stats, type VeilOptions, type VeilError, type Stats } from './veil.mjs'
+        const o: VeilOptions = {
+          endpoint: 'https://veil.example.com', key: 'wk_1', consent: 'pending', debug: true,
+          onError: (e: VeilError) => console.log(e.type, e.count, e.reason), route: (p: string) => p.replace(/\\d+/g, ':id'),
+        }
         init(o)
         track('report_query', { report: 'monthly_alarms', duration_ms: 12, status: 'ok' })
         track('my_feature.used', { n: 1 })
-        page('/reports'); login('u-1', { method: 'sso' }); consent('granted')
-        const done: Promise<void> = flush()`),
+        page('/reports'); page('/orders/7', '/orders/:id'); login('u-1', { method: 'sso' }); consent('granted')
+        const done: Promise<{ delivered: number; queued: number }> = flush()
+        const s: Stats = stats(); const lost: number = s.dropped.rejected + s.dropped.dropped + s.delivered`),
     ).toBe('')
   })
 

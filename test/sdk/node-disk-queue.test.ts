@@ -43,6 +43,19 @@ describe('disk queue', () => {
     expect(ids(q.peek(upTo(3)).events)).toEqual([0, 1, 2])
   })
 
+  it('counts the events it holds: appended, acknowledged, after a reopen and after clear', () => {
+    const dir = newDir()
+    const q = openQueue(dir)
+    for (let i = 0; i < 5; i++) q.append(ev(i))
+    expect(q.count).toBe(5)
+    q.ack(q.peek((events) => events.length < 2))
+    expect(q.count).toBe(3)
+    const again = reopen(q, dir)
+    expect(again.count).toBe(3)
+    again.clear()
+    expect(again.count).toBe(0)
+  })
+
   it('never gives back acknowledged events, also after a reopen', () => {
     const dir = newDir()
     let q = openQueue(dir)
@@ -117,6 +130,7 @@ describe('disk queue', () => {
     expect(left.at(-1)).toBe(199)
     expect(left).toEqual(Array.from({ length: left.length }, (_, i) => 200 - left.length + i))
     expect(q.drops.queue_overflow).toBe(200 - left.length)
+    expect(q.count).toBe(left.length)
   })
 
   it('forgets everything on clear', () => {

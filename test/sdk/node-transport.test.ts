@@ -128,6 +128,6 @@ describe('Node SDK on the wire', () => {
     veil.consent('granted')
     await veil.flush()
     expect(c.received).toEqual([])
-    expect(veil.stats().queuedBytes).toBe(0)
+    expect(veil.stats().queued).toBe(0)
   })
 })

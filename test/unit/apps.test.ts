@@ -57,6 +57,12 @@ describe('parseApps', () => {
     expect(() => parseApps({ apps: [] })).toThrow(/invalid apps file/)
   })
 
+  it('takes a bot filter of browser or off, and refuses anything else with a message naming it', () => {
+    const [a] = parseApps({ apps: [{ id: 's', write_keys: ['wk_12345678'], bot_filter: 'off' }] })
+    expect(a!.bot_filter).toBe('off')
+    expect(() => parseApps({ apps: [{ id: 's', write_keys: ['wk_12345678'], bot_filter: 'all' }] })).toThrow(/apps\.0\.bot_filter/)
+  })
+
   it('refuses a k below 2 and a rotation longer than a week', () => {
     expect(() => parseApps({ apps: [{ id: 's', write_keys: ['wk_12345678'], k_anonymity: 1 }] })).toThrow(/k_anonymity/)
     expect(() => parseApps({ apps: [{ id: 's', write_keys: ['wk_12345678'], salt_rotation_hours: 169 }] })).toThrow(/salt_rotation_hours/)

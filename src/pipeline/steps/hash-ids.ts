@@ -1,8 +1,10 @@
 // hash_ids: user_id and session_id become HMAC-SHA256 under the app's current rotating salt,
-// org_id under the installation's stable org key (PRIVACY.md 4). The raw ids end here.
+// org_id under the installation's stable org key (PRIVACY.md 4). The raw ids end here. Without a
+// user_id, the user of record is the session's hash (issue 11): a browser tab session (visitor)
+// or an on-prem installation, marked as such in user_kind.
 import { createHmac } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import type { HashedEvent, ParsedEvent } from '../types.ts'
+import type { HashedEvent, ParsedEvent, UserKind } from '../types.ts'
 
 /** 64 bits of the HMAC, hex: plenty to count distinct users, short to store. */
 export function hmacHex(key: Buffer, value: string): string {
@@ -46,8 +48,14 @@ export function createIdHasher(cacheSize: number) {
 }
 
 export function createHashIdsStep(hashId: ReturnType<typeof createIdHasher>) {
-  return function hashIds(event: ParsedEvent, keys: SaltedKeys): HashedEvent {
+  /** `anonymous`: what a session stands for when there is no user_id (the sender decides it). */
+  return function hashIds(event: ParsedEvent, keys: SaltedKeys, anonymous: 'visitor' | 'installation' = 'visitor'): HashedEvent {
     const scope = `${keys.appId}:${keys.period}:${keys.generation}`
+    const sessionHash = hashId('s', keys.salt, scope, event.session_id)
+    const userHash = hashId('u', keys.salt, scope, event.user_id)
+    // The session hash under the period's salt: the same tab or installation counts once per
+    // salt period and can never be linked to the next one (PRIVACY.md 4).
+    const kind: UserKind = userHash ? 'user' : sessionHash ? anonymous : ''
     // Built field by field: nothing of the parsed event but these reaches the next step, and
     // V8 allocates a literal far faster than it copies an object rest.
     return {
@@ -55,8 +63,9 @@ export function createHashIdsStep(hashId: ReturnType<typeof createIdHasher>) {
       name: event.name,
       ts: event.ts,
       props: event.props,
-      user_hash: hashId('u', keys.salt, scope, event.user_id),
-      session_hash: hashId('s', keys.salt, scope, event.session_id),
+      user_hash: userHash || sessionHash,
+      user_kind: kind,
+      session_hash: sessionHash,
       // One org key for the installation, stable across periods: pseudonymous by design.
       org_hash: hashId('o', keys.orgKey, 'org', event.org_id),
       salt_period: keys.period,

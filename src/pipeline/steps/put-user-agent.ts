@@ -1,6 +1,8 @@
 // put_user_agent: the User-Agent reduced to browser and OS family + major version and a device
 // type (PRIVACY.md 3), then the raw string is dropped. Parsing costs ~24 us, so results are
-// cached per User-Agent string (DESIGN.md "Measured facts").
+// cached per User-Agent string (DESIGN.md "Measured facts"). Bots are dropped only when the
+// request looks like a browser's (EVENTS.md "Response"): curl, python-requests, Go, Java, Node
+// and desktop applications name their HTTP library, which says nothing about who sent it.
 import { UAParser } from 'ua-parser-js'
 import { isbot } from 'isbot'
 import { LRUCache } from 'lru-cache'
@@ -8,6 +10,8 @@ import type { Drop, RequestState } from '../types.ts'
 
 export interface UserAgentFacts {
   bot: boolean
+  /** The string is a browser's (every browser, and every bot that poses as one, opens with Mozilla/). */
+  browserLike: boolean
   browser: string
   browser_version: string
   os: string
@@ -31,12 +35,21 @@ export function parseUserAgent(ua: string): UserAgentFacts {
   const r = new UAParser(ua).getResult()
   return {
     bot: isbot(ua),
+    browserLike: /^Mozilla\//.test(ua),
     browser: r.browser.name ?? '',
     browser_version: major(r.browser.version),
     os: r.os.name ?? '',
     os_version: major(r.os.version),
     device_type: deviceType(r.device.type),
   }
+}
+
+/**
+ * A browser's request: it carries Fetch metadata (Sec-Fetch-*) or Origin, which browsers set
+ * themselves on every cross-origin fetch and beacon, or a browser's User-Agent.
+ */
+export function looksLikeBrowser(req: RequestState, facts: UserAgentFacts | undefined): boolean {
+  return req.client.browserHeaders === true || facts?.browserLike === true
 }
 
 export function createPutUserAgentStep(cacheSize: number) {
@@ -50,9 +63,11 @@ export function createPutUserAgentStep(cacheSize: number) {
         facts = parseUserAgent(ua)
         cache.set(ua, facts)
       }
-      if (facts.bot) return { drop: 'bot', message: 'dropped: requests from bots are not recorded' }
+      if (facts.bot && req.app.bot_filter !== 'off' && looksLikeBrowser(req, facts)) {
+        return { drop: 'bot', message: 'dropped: a browser request with a bot User-Agent is not recorded' }
+      }
     }
-    const { bot: _bot, ...coarse } = facts ?? { bot: false, ...EMPTY_UA }
+    const { bot: _bot, browserLike: _browserLike, ...coarse } = facts ?? { bot: false, browserLike: false, ...EMPTY_UA }
     // The raw string goes here; only the coarse facts travel on.
     return { ...req, client: { ...req.client, userAgent: undefined }, facts: { ...req.facts, ...coarse } }
   }

@@ -22,7 +22,7 @@ export function createToRowStep() {
       ctx.appId, event.id, event.name, event.ts, ctx.receivedAt, event.user_hash, event.session_hash,
       event.org_hash, event.salt_period, props, metrics, client.country, client.city, client.browser,
       client.browser_version, os, osVersion, client.device_type, batch.lang, batch.screen_w,
-      batch.screen_h, batch.app_version, batch.deployment,
+      batch.screen_h, batch.app_version, batch.deployment, event.user_kind,
     ]
   }
 }

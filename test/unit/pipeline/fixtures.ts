@@ -47,6 +47,7 @@ export function hashedEvent(overrides: Partial<HashedEvent> = {}): HashedEvent {
     name: 'login',
     ts: 1_763_798_399_000,
     user_hash: 'aaaaaaaaaaaaaaaa',
+    user_kind: 'user',
     session_hash: 'bbbbbbbbbbbbbbbb',
     org_hash: '',
     salt_period: 20_415,

@@ -30,9 +30,10 @@ describe('pipeline request steps', () => {
     expect(json).not.toContain('AppleWebKit')
   })
 
-  it('drops a request from a bot', () => {
-    const out = pipeline.request(requestState({ client: { ip: '8.8.8.8', userAgent: 'curl/8.4.0' } }))
+  it('drops a browser request from a bot, and keeps curl called from a server', () => {
+    const out = pipeline.request(requestState({ client: { ip: '8.8.8.8', userAgent: 'curl/8.4.0', browserHeaders: true } }))
     expect(isDrop(out) && out.drop).toBe('bot')
+    expect(isDrop(pipeline.request(requestState({ client: { ip: '8.8.8.8', userAgent: 'curl/8.4.0' } })))).toBe(false)
   })
 
   it('drops a GPC request before anything is derived, even from a bot', () => {
@@ -74,6 +75,15 @@ describe('pipeline event steps', () => {
     expect([r.country, r.city, r.browser]).toEqual(['GB', 'London', 'Chrome'])
     const json = JSON.stringify(row)
     for (const raw of ['anna@example.com', 'sess-1', 'customer-77', 'token', '1234567']) expect(json).not.toContain(raw)
+  })
+
+  it('counts a session without a login as a visitor in the browser and as an installation on-prem', () => {
+    const anon = parsedEvent({ session_id: 'sess-2' })
+    const browser = pipeline.event(anon, ctx)
+    const onprem = pipeline.event(anon, { ...ctx, batch: batchFacts({ deployment: 'onprem', os: { name: 'Windows', version: '10' } }) })
+    if (isDrop(browser) || isDrop(onprem)) throw new Error('unexpected drop')
+    expect([named(browser).user_kind, named(onprem).user_kind]).toEqual(['visitor', 'installation'])
+    expect(named(browser).user_hash).toBe(named(browser).session_hash)
   })
 
   it('rejects an event far in the future', () => {

@@ -92,6 +92,34 @@ describe('hash_ids step', () => {
     expect([empty.user_hash, empty.session_hash, empty.org_hash]).toEqual(['', '', ''])
   })
 
+  it('marks a user_id as the user of record', () => {
+    expect(newStep()(parsedEvent(RAW), saltedKeys()).user_kind).toBe('user')
+  })
+
+  it('counts a browser session without a user_id as a visitor: the session hash is the user hash', () => {
+    const out = newStep()(parsedEvent({ session_id: 'tab-4711' }), saltedKeys())
+    expect(out.user_hash).toMatch(/^[0-9a-f]{16}$/)
+    expect(out.user_hash).toBe(out.session_hash)
+    expect(out.user_kind).toBe('visitor')
+    expect(JSON.stringify(out)).not.toContain('tab-4711')
+  })
+
+  it('counts an on-prem session without a user_id as an installation', () => {
+    const out = newStep()(parsedEvent({ session_id: 'install-hash' }), saltedKeys(), 'installation')
+    expect([out.user_hash === out.session_hash, out.user_kind]).toEqual([true, 'installation'])
+  })
+
+  it('gives a visitor another user hash in the next salt period, so it cannot be followed across periods', () => {
+    const step = newStep()
+    const today = step(parsedEvent({ session_id: 'tab-4711' }), saltedKeys({ period: 100, salt: Buffer.alloc(32, 1) }))
+    const tomorrow = step(parsedEvent({ session_id: 'tab-4711' }), saltedKeys({ period: 101, salt: Buffer.alloc(32, 2) }))
+    expect(tomorrow.user_hash).not.toBe(today.user_hash)
+  })
+
+  it('has no user of record without any id', () => {
+    expect(newStep()(parsedEvent({ org_id: 'customer-77' }), saltedKeys()).user_kind).toBe('')
+  })
+
   it('keeps id, name, ts and props of the event', () => {
     const e = parsedEvent({ ...RAW, name: 'report_query', props: { report: 'x', rows: 3 } })
     const out = newStep()(e, saltedKeys())

@@ -1,9 +1,10 @@
 // put_user_agent (PRIVACY.md 3): the User-Agent becomes browser and OS family + major version
-// and a device type; bots are dropped; the raw string never travels on.
+// and a device type; bots are dropped when the request looks like a browser's and the app filters
+// them; server-side clients never are; the raw string never travels on.
 import { describe, expect, it } from 'vitest'
 import { createPutUserAgentStep, parseUserAgent } from '../../../../src/pipeline/steps/put-user-agent.ts'
 import { isDrop, type RequestState } from '../../../../src/pipeline/types.ts'
-import { CHROME_WINDOWS, requestState } from '../fixtures.ts'
+import { CHROME_WINDOWS, app, requestState } from '../fixtures.ts'
 
 const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0'
 const SAFARI_IPHONE =
@@ -19,7 +20,7 @@ const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.co
 describe('parseUserAgent', () => {
   it('reads Chrome on Windows as a desktop with major versions only', () => {
     expect(parseUserAgent(CHROME_WINDOWS)).toEqual({
-      bot: false, browser: 'Chrome', browser_version: '120', os: 'Windows', os_version: '10', device_type: 'desktop',
+      bot: false, browserLike: true, browser: 'Chrome', browser_version: '120', os: 'Windows', os_version: '10', device_type: 'desktop',
     })
   })
 
@@ -71,9 +72,27 @@ describe('put_user_agent step', () => {
     expect(isDrop(out) && out.drop).toBe('bot')
   })
 
-  it('drops a request from curl', () => {
-    const out = createPutUserAgentStep(10)(withUa('curl/8.4.0'))
+  it.each([
+    ['curl/8.4.0'],
+    ['python-requests/2.31.0'],
+    ['Go-http-client/1.1'],
+    ['Java/17.0.9'],
+    ['okhttp/4.12.0'],
+    ['node'],
+    ['AcmeDesktop/4.2.0 (Windows NT 10.0; x64)'],
+  ])('keeps a server-side or desktop request from %s (its HTTP library is no bot signal)', (ua) => {
+    const out = createPutUserAgentStep(10)(withUa(ua))
+    expect(isDrop(out)).toBe(false)
+  })
+
+  it('drops a bot User-Agent when the request carries browser headers (Sec-Fetch-*, Origin)', () => {
+    const out = createPutUserAgentStep(10)(requestState({ client: { userAgent: 'curl/8.4.0', browserHeaders: true } }))
     expect(isDrop(out) && out.drop).toBe('bot')
+  })
+
+  it('keeps a browser bot when the app switched bot filtering off', () => {
+    const out = createPutUserAgentStep(10)(requestState({ app: app({ bot_filter: 'off' }), client: { userAgent: GOOGLEBOT, browserHeaders: true } }))
+    expect(isDrop(out)).toBe(false)
   })
 
   it('keeps a request without a User-Agent (the on-prem SDK has none) with empty facts', () => {

@@ -33,8 +33,13 @@ describe('to_row step', () => {
       app_id: 'app-a', event_id: e.id, name: 'login', ts: 1000, received_at: 2000, user_hash: 'u1', session_hash: 's1',
       org_hash: 'o1', salt_period: 7, props: {}, metrics: {}, country: 'DE', city: 'Berlin', browser: 'Chrome',
       browser_version: '120', os: 'Windows', os_version: '10', device_type: 'desktop', lang: 'de-DE', screen_w: 1920,
-      screen_h: 1080, app_version: '4.2.1', deployment: 'cloud',
+      screen_h: 1080, app_version: '4.2.1', deployment: 'cloud', user_kind: 'user',
     })
+  })
+
+  it('stores who the user of record is', () => {
+    const e = hashedEvent({ user_hash: 's1', session_hash: 's1', user_kind: 'visitor' })
+    expect(named(step(e, { appId: 'a', receivedAt: 1, client: CLIENT, batch: batchFacts() })).user_kind).toBe('visitor')
   })
 
   it('takes OS family and major version from the on-prem context when there was no User-Agent', () => {
