@@ -51,6 +51,9 @@ export interface HashedEvent {
   org_hash: string
   salt_period: number
   props: Props
+  /** Keys the tracking plan declares `text` and `path` (set by apply_plan). */
+  text?: readonly string[]
+  paths?: readonly string[]
 }
 
 /** Batch-wide facts from the body's context, already bounded by the schema. */
@@ -100,7 +103,7 @@ export const EVENT_COLUMNS = [
 export type DropReason = 'bot' | 'gpc'
 
 /** Why one event was rejected (listed in the 202, quarantined). */
-export type RejectReason = 'invalid' | 'too_old' | 'too_far_in_future'
+export type RejectReason = 'invalid' | 'not_in_plan' | 'invalid_prop' | 'too_old' | 'too_far_in_future'
 
 export interface Drop<R extends string = DropReason> {
   drop: R
