@@ -5,6 +5,7 @@
 import { decodeHTML } from 'entities'
 import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js/min'
 import { replaceCards, replaceIbans } from './checksums.ts'
+import { ISO_3166_1 } from './iso-codes.ts'
 
 const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g
 const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g
@@ -41,7 +42,8 @@ const EMAIL = new RegExp(String.raw`(?<![\p{L}\p{N}._%+'-])${LOCAL}${AT}[\p{L}\p
 // A bare @ with something on both sides (`jane@intranet`), whatever follows.
 const AT_WORD = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}._-]+/gu
 
-const TLDS = 'com|net|org|edu|gov|mil|int|io|info|biz|app|dev|ai|co|me|eu|xyz|cloud|online|site|tech|shop|store|local|lan|internal|corp|home|example|test|invalid|localhost|[a-z]{2}'
+// Generic TLDs, the names of private networks, and every country code (`Node.js` is no host).
+const TLDS = `com|net|org|edu|gov|mil|int|io|info|biz|app|dev|ai|co|me|eu|uk|xyz|cloud|online|site|tech|shop|store|local|lan|internal|intranet|corp|home|example|test|invalid|localhost|${ISO_3166_1.toLowerCase().replace(/ /g, '|')}`
 const URL_WITH_SCHEME = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s<>"']+/gi
 const HOST = new RegExp(String.raw`\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:${TLDS})\b(?::\d{1,5})?(?:/[^\s<>"']*)?`, 'gi')
 const WWW = /\bwww\.[^\s<>"']+/gi
@@ -79,12 +81,20 @@ function countDigits(s: string): number {
   return s.match(DIGIT)?.length ?? 0
 }
 
+// Dates and dotted versions are not phone numbers: ISO dates, 30.11.2026, 4.2.1.12 (a group of
+// one digit after the first is a version; phone groups have two or more).
+const NOT_A_PHONE = /^(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,4}(?:\.\d{1,6})*\.\d(?:\.\d{1,6})*)$/
+
+function isPhoneLike(m: string): boolean {
+  return countDigits(m) >= 7 && !NOT_A_PHONE.test(m.trim())
+}
+
 function scrubPhones(text: string): string {
-  if (countDigits(text) < 6) return text
+  if (countDigits(text) < 7) return text
   const spans: [number, number][] = []
   for (const country of [undefined, ...PHONE_COUNTRIES]) {
     for (const found of findPhoneNumbersInText(text, country ? { defaultCountry: country } : undefined)) {
-      spans.push([found.startsAt, found.endsAt])
+      if (isPhoneLike(text.slice(found.startsAt, found.endsAt))) spans.push([found.startsAt, found.endsAt])
     }
   }
   if (spans.length === 0) return text
@@ -116,7 +126,9 @@ export function scrubFreeText(input: string): string {
   s = s.replace(TAX_IDS, '[taxid]')
   s = replaceIf(s, LONG_RUN, (m) => /[A-Za-z]/.test(m) && /\d/.test(m), '[secret]')
   s = replaceIf(s, HEX_RUN, (m) => /\d/.test(m), '[secret]')
+  // The generic shape first: libphonenumber-js reads `+1 (555) 123-4567` (a fictional range)
+  // as `(555) 123-4567` alone and would leave the +1; then it finds what the shape misses.
+  s = replaceIf(s, PHONE_SHAPE, isPhoneLike, '[phone]')
   s = scrubPhones(s)
-  s = replaceIf(s, PHONE_SHAPE, (m) => countDigits(m) >= 7, '[phone]')
   return s.replace(DIGIT_RUN, '[number]')
 }
