@@ -25,7 +25,7 @@ export function isIdSegment(segment: string, previous: string | undefined): bool
 }
 
 function stripOrigin(path: string): string {
-  if (path.startsWith('/')) return path
+  if (path.startsWith('/') && !path.startsWith('//')) return path
   const origin = /^(?:[a-z][a-z0-9+.-]*:)?\/\/[^/?#]*/i.exec(path)
   return origin ? path.slice(origin[0].length) : path
 }

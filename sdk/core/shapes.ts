@@ -92,7 +92,7 @@ export function safeLang(tag: string): string {
 
 /** `4.2.1+jane.roe`, `v4.2.1-rc.1` -> `4.2.1`: numeric, dot-separated, at most 4 parts; else ''. */
 export function safeAppVersion(v: string): string {
-  const m = /^v?(\d{1,4}(?:\.\d{1,4}){0,3})(?![\d.]*\d{5})/.exec(v.trim())
+  const m = /^v?(\d{1,4}(?:\.\d{1,4}){0,3})(?!\d)/.exec(v.trim())
   return m ? m[1]! : ''
 }
 
