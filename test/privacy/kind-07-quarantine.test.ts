@@ -14,7 +14,7 @@ definePlantedKind('kind 7: quarantine', {
       { ...event(), ts: 'gestern bei Rolf Menke' },
       { ...event(), name: 'Kündigung von Ilse Brandt' },
       event({ name: 'report_query', props: { status: 'ok', duration_ms: 5, comment: 'für Udo Pohl' } }),
-      event({ name: 'feedback', props: { text: { mail: 'gerd.mahler' } } }),
+      event({ name: 'feedback', props: { text: { mail: 'gerd.mahler' } as unknown as string } }),
       event({ name: 'login', ts: Date.now() - 400 * 86_400_000, user_id: 'maren.kolb', props: { method: 'sso' } }),
       'Beschwerde von Lutz Engel',
       event({ name: 'report_query', props: { report: 'export for sabine.ruf', duration_ms: 5, status: 'ok' } }),
