@@ -12,16 +12,28 @@ const PERSON_COLLECTIONS = new Set(['u', 'user', 'users', 'profile', 'profiles',
 // What may follow such a collection and still be a page of the application.
 const PAGE_WORDS = new Set(['new', 'edit', 'list', 'search', 'settings', 'me', 'self', 'invite', 'invites', 'create', 'index', 'all', 'overview', 'import', 'export', 'login', 'logout', 'signup', 'register', 'admin', 'roles', 'groups', 'permissions', 'preferences', 'security', 'password', 'reset'])
 
+// Page segments repeat on every page view: a segment found to be a plain page word is
+// remembered (bounded); such a word names no person by the rules below.
+const PAGE_SEGMENTS = new Set<string>()
+const MAX_PAGE_SEGMENTS = 10_000
+
 /** True when a decoded segment could identify a record or a person rather than a page. */
 export function isIdSegment(segment: string, previous: string | undefined): boolean {
+  if (previous !== undefined && PERSON_COLLECTIONS.has(previous.toLowerCase()) && !PAGE_WORDS.has(segment.toLowerCase())) return true
+  if (PAGE_SEGMENTS.has(segment)) return false
+  if (looksLikeId(segment)) return true
+  if (PAGE_SEGMENTS.size >= MAX_PAGE_SEGMENTS) PAGE_SEGMENTS.clear()
+  PAGE_SEGMENTS.add(segment)
+  return false
+}
+
+function looksLikeId(segment: string): boolean {
   if (segment.length > MAX_SEGMENT) return true
   if (/[^\x20-\x7e]|[;=@~+,$!'()*:%]/.test(segment)) return true // non-ASCII, matrix params, e-mails, ~user
   if (/\d/.test(segment)) return true // numbers and anything mixing letters and digits
   if (segment.includes('.')) return true // file names, domains, first.last
   if (JWT_OR_BASE64.test(segment) && !/^[a-z_-]+$/.test(segment)) return true
-  if (!PLAIN_WORD.test(segment)) return true
-  if (previous !== undefined && PERSON_COLLECTIONS.has(previous.toLowerCase()) && !PAGE_WORDS.has(segment.toLowerCase())) return true
-  return false
+  return !PLAIN_WORD.test(segment)
 }
 
 function stripOrigin(path: string): string {
@@ -30,6 +42,7 @@ function stripOrigin(path: string): string {
   return origin ? path.slice(origin[0].length) : path
 }
 
+const PLAIN_ASCII = /^[\x21-\x24\x27-\x7e]*$/ // printable ASCII without % and &
 const cutQuery = (p: string) => p.replace(/[?#].*$/s, '')
 
 /**
@@ -38,8 +51,9 @@ const cutQuery = (p: string) => p.replace(/[?#].*$/s, '')
  */
 export function normalisePath(input: string): string {
   let path = cutQuery(stripOrigin(input.trim()))
-  // Decoding may reveal a new ?, # or origin (`%3F`, `%252F`): cut again after each round.
-  for (let round = 0; round < 4; round++) {
+  // Decoding may reveal a new ?, # or origin (`%3F`, `%252F`): cut again after each round. Plain
+  // ASCII without escapes or entities (most paths) has nothing to decode.
+  for (let round = 0; round < 4 && !PLAIN_ASCII.test(path); round++) {
     const next = cutQuery(stripOrigin(normaliseText(path)))
     if (next === path) break
     path = next

@@ -13,24 +13,51 @@ const MAIL_PROVIDERS = new Set(['gmail', 'googlemail', 'yahoo', 'hotmail', 'outl
 const COUNTRY_TLDS = new Set(ISO_3166_1.toLowerCase().split(' ').concat(['uk']))
 
 const DIGIT_RUN = /\d{4,}/
-const DIGITS = /\d/g
-const LABEL_SPLIT = /[._:/-]+/
+const LABEL_SPLIT = /[._:/_-]+/
+const UPPER = /[A-Z]/
+
+function digitCount(s: string): number {
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 48 && c <= 57) n++
+  }
+  return n
+}
+
+function shapeOf(s: string): string | undefined {
+  if (DIGIT_RUN.test(s)) return 'holds a run of 4 or more digits'
+  if (digitCount(s) >= 7) return 'holds as many digits as a phone number'
+  if (s.includes('@') || s.includes('＠')) return 'looks like an e-mail address'
+  const labels = (UPPER.test(s) ? s.toLowerCase() : s).split(LABEL_SPLIT)
+  let count = 0
+  let last = ''
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] === '') continue
+    count++
+    last = labels[i]!
+    if (MAIL_PROVIDERS.has(last)) return 'names a mail provider (an e-mail address in disguise)'
+    if (count > 1 && GENERIC_TLDS.has(last)) return 'looks like a domain or e-mail address'
+    if (last === 'dot' && count > 1 && i < labels.length - 1) return 'looks like a domain ("dot")'
+  }
+  if (count >= 4 && COUNTRY_TLDS.has(last)) return 'looks like a domain or e-mail address'
+  return undefined
+}
+
+// Names, keys and tokens repeat from event to event: a safe verdict is remembered (a safe string
+// carries no person by definition; an unsafe one is never kept), in a bounded map.
+const SAFE = new Set<string>()
+const MAX_SAFE = 10_000
 
 /** Why a name, key or token is refused; undefined when its shape is safe. */
 export function unsafeShape(s: string): string | undefined {
-  if (DIGIT_RUN.test(s)) return 'holds a run of 4 or more digits'
-  if ((s.match(DIGITS)?.length ?? 0) >= 7) return 'holds as many digits as a phone number'
-  if (s.includes('@') || s.includes('＠')) return 'looks like an e-mail address'
-  const labels = s.toLowerCase().split(LABEL_SPLIT).flatMap((l) => l.split('_')).filter(Boolean)
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i]!
-    if (MAIL_PROVIDERS.has(l)) return 'names a mail provider (an e-mail address in disguise)'
-    if (i > 0 && GENERIC_TLDS.has(l)) return 'looks like a domain or e-mail address'
-    if (l === 'dot' && i > 0 && i < labels.length - 1) return 'looks like a domain ("dot")'
+  if (SAFE.has(s)) return undefined
+  const why = shapeOf(s)
+  if (why === undefined) {
+    if (SAFE.size >= MAX_SAFE) SAFE.clear()
+    SAFE.add(s)
   }
-  const last = labels[labels.length - 1]
-  if (labels.length >= 4 && last && COUNTRY_TLDS.has(last) && /[._-]/.test(s)) return 'looks like a domain or e-mail address'
-  return undefined
+  return why
 }
 
 /** Event names: the wire pattern plus the strict shape. */
@@ -64,8 +91,20 @@ const HEXISH = /^[0-9a-f]{8,}$/i
 const MIXED_LONG = /^(?=.*[a-z])(?=.*\d)[a-z0-9]{8,}$/i
 const TOKEN_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/
 
+const SAFE_TOKENS = new Set<string>()
+
 /** Why a `token` value is refused; undefined when it is a short identifier-free word. */
 export function unsafeToken(v: string): string | undefined {
+  if (SAFE_TOKENS.has(v)) return undefined
+  const why = tokenProblem(v)
+  if (why === undefined) {
+    if (SAFE_TOKENS.size >= MAX_SAFE) SAFE_TOKENS.clear()
+    SAFE_TOKENS.add(v)
+  }
+  return why
+}
+
+function tokenProblem(v: string): string | undefined {
   if (!TOKEN_PATTERN.test(v)) return 'is not a token (letters, digits, _ . : -; at most 64)'
   const shape = unsafeShape(v)
   if (shape) return shape

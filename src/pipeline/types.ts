@@ -56,6 +56,18 @@ export interface HashedEvent {
   paths?: readonly string[]
 }
 
+/**
+ * The event with other props (and, from apply_plan on, the plan's text and path keys), built as
+ * one literal: V8 allocates a literal of one shape far faster than it spreads an object, and the
+ * steps after stay monomorphic (an object spread cost more than the whole plan check).
+ */
+export function withProps(e: HashedEvent, props: Props, text = e.text, paths = e.paths): HashedEvent {
+  return {
+    id: e.id, name: e.name, ts: e.ts, user_hash: e.user_hash, session_hash: e.session_hash, org_hash: e.org_hash,
+    salt_period: e.salt_period, props, text, paths,
+  }
+}
+
 /** Batch-wide facts from the body's context, already bounded by the schema. */
 export interface BatchFacts {
   lang: string

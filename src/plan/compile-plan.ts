@@ -15,10 +15,10 @@ export interface DroppedProp {
 
 export interface PlannedProps {
   props: Props
-  dropped: DroppedProp[]
+  dropped: readonly DroppedProp[]
   /** Keys declared `text` (scrubbed) and `path` (normalised) among the kept props. */
-  text: string[]
-  paths: string[]
+  text: readonly string[]
+  paths: readonly string[]
 }
 
 export type PlanRejection = { reject: 'not_in_plan' | 'invalid_prop'; message: string }
@@ -114,29 +114,48 @@ export function compilePlan(plan: TrackingPlan): CompiledPlan {
       for (const key of event.required) {
         if (props[key] === undefined) return { reject: 'invalid_prop', message: `props.${key} is required by the tracking plan` }
       }
-      const out: PlannedProps = { props: {}, dropped: [], text: [], paths: [] }
+      // Objects and arrays only when needed: most events drop nothing, so their props object is
+      // kept as it is, and most have no text or path.
+      let kept: Props | undefined
+      let dropped: DroppedProp[] | undefined
+      let text: string[] | undefined
+      let paths: string[] | undefined
       for (const key in props) {
         const v = props[key]
         const spec = event.props.get(key)
         if (!spec) {
           const why = open ? checkOpen(key, v) : 'undeclared'
-          if (why) out.dropped.push({ key, reason: why })
-          else out.props[key] = v!
+          if (why) {
+            ;(dropped ??= []).push({ key, reason: why })
+            kept ??= copyBefore(props, key)
+          } else if (kept) kept[key] = v!
           continue
         }
         const problem = spec.check(v)
         if (problem) {
           if (spec.required) return { reject: 'invalid_prop', message: `props.${key} ${problem}` }
-          out.dropped.push({ key, reason: 'invalid_value' })
+          ;(dropped ??= []).push({ key, reason: 'invalid_value' })
+          kept ??= copyBefore(props, key)
           continue
         }
-        out.props[key] = v!
-        if (spec.kind === 'text') out.text.push(key)
-        else if (spec.kind === 'path') out.paths.push(key)
+        if (kept) kept[key] = v!
+        if (spec.kind === 'text') (text ??= []).push(key)
+        else if (spec.kind === 'path') (paths ??= []).push(key)
       }
-      return out
+      return { props: kept ?? props, dropped: dropped ?? NONE, text: text ?? NONE, paths: paths ?? NONE }
     },
   }
 }
 
+const NONE: never[] = []
+
+/** The props before `key`, in order: the start of a copy once a prop is dropped. */
+function copyBefore(props: Props, key: string): Props {
+  const out: Props = {}
+  for (const k in props) {
+    if (k === key) break
+    out[k] = props[k]!
+  }
+  return out
+}
 const quoted = (name: string) => (isSafeName(name) ? `"${name}"` : showName(name))

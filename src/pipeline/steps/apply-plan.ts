@@ -4,13 +4,14 @@
 import { planOf } from '../../plan/plans.ts'
 import type { DroppedProp } from '../../plan/compile-plan.ts'
 import type { AppConfig } from '../../apps.ts'
-import type { Drop, HashedEvent, RejectReason } from '../types.ts'
+import { withProps, type Drop, type HashedEvent, type RejectReason } from '../types.ts'
 
 export function createApplyPlanStep() {
   return function applyPlan(event: HashedEvent, ctx: { app: AppConfig; droppedProps: DroppedProp[] }): HashedEvent | Drop<RejectReason> {
     const planned = planOf(ctx.app).apply(event.name, event.props)
     if ('reject' in planned) return { drop: planned.reject, message: planned.message }
     for (const d of planned.dropped) ctx.droppedProps.push(d)
-    return { ...event, props: planned.props, text: planned.text, paths: planned.paths }
+    if (planned.props === event.props && planned.text.length === 0 && planned.paths.length === 0) return event
+    return withProps(event, planned.props, planned.text, planned.paths)
   }
 }

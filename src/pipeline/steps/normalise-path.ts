@@ -2,7 +2,7 @@
 // parameters, and id-like segments become :id (PRIVACY.md 5, 13). A page_view's `route` (the
 // router's template, `/orders/:id`) is preferred to its path when it is a valid template.
 import { normalisePath, routeTemplate } from '../../privacy/scrub.ts'
-import type { HashedEvent } from '../types.ts'
+import { withProps, type HashedEvent } from '../types.ts'
 
 export function createNormalisePathStep() {
   return function normalisePathStep(event: HashedEvent): HashedEvent {
@@ -16,6 +16,6 @@ export function createNormalisePathStep() {
       if (typeof v !== 'string') continue
       props[key] = key === 'path' && route ? route : normalisePath(v)
     }
-    return { ...event, props }
+    return withProps(event, props)
   }
 }

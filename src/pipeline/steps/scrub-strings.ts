@@ -2,7 +2,7 @@
 // e-mail addresses, phone numbers, IPs, IBANs, cards, tax ids, secrets, URLs and digit runs
 // (PRIVACY.md 5). Other strings were held to strict shapes by apply_plan and are not scanned.
 import { scrubText } from '../../privacy/scrub.ts'
-import type { HashedEvent } from '../types.ts'
+import { withProps, type HashedEvent } from '../types.ts'
 
 export function createScrubStringsStep() {
   return function scrubStrings(event: HashedEvent): HashedEvent {
@@ -12,6 +12,6 @@ export function createScrubStringsStep() {
       const v = props[key]
       if (typeof v === 'string') props[key] = scrubText(v)
     }
-    return { ...event, props }
+    return withProps(event, props)
   }
 }
