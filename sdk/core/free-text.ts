@@ -45,6 +45,8 @@ const MAY_BE_EMAIL = /[@]|[\[({<]\s*(?:at|ät)\s*[\])}>]|[-_]at[-_]|\s(?:at|ät)
 const MAY_BE_HOST = /[a-z0-9]\.[a-z]/i
 // A bare @ with something on both sides (`jane@intranet`), whatever follows.
 const AT_WORD = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}._-]+/gu
+// A handle (`@jroe`) names a person as well as an address does.
+const HANDLE = /(?<![\p{L}\p{N}._%+-])@[\p{L}\p{N}_.-]{2,}/gu
 
 // Generic TLDs, the names of private networks, and every country code (`Node.js` is no host).
 const TLDS = `com|net|org|edu|gov|mil|int|io|info|biz|app|dev|ai|co|me|eu|uk|xyz|cloud|online|site|tech|shop|store|local|lan|internal|intranet|corp|home|example|test|invalid|localhost|${ISO_3166_1.toLowerCase().replace(/ /g, '|')}`
@@ -137,7 +139,7 @@ export function scrubFreeText(input: string): string {
   let s = normaliseText(input)
   s = s.replace(PRIVATE_KEY, '[secret]')
   s = s.replace(URL_WITH_SCHEME, '[url]')
-  if (MAY_BE_EMAIL.test(s)) s = s.replace(EMAIL, '[email]').replace(AT_WORD, '[email]')
+  if (MAY_BE_EMAIL.test(s)) s = s.replace(EMAIL, '[email]').replace(AT_WORD, '[email]').replace(HANDLE, '[handle]')
   s = s.replace(JWT, '[token]').replace(KEY_PREFIXES, '[secret]')
   if (MAY_BE_HOST.test(s)) s = s.replace(WWW, '[url]').replace(HOST, '[url]')
   s = s.replace(IPV4, '[ip]').replace(IPV6, '[ip]')

@@ -7,8 +7,9 @@ const MAX_SEGMENT = 40
 const PARAM = /^(?::[A-Za-z_][A-Za-z0-9_]*[?*+]?|\[{1,2}(?:\.\.\.)?[A-Za-z_][A-Za-z0-9_]*\]{1,2}|\{[A-Za-z_][A-Za-z0-9_]*\}|\*{1,2}|<[a-z]+:?[A-Za-z_][A-Za-z0-9_]*>)$/
 const PLAIN_WORD = /^[A-Za-z_-]+$/
 const JWT_OR_BASE64 = /^(?:eyJ|[A-Za-z0-9+/_-]{16,}={0,2}$)/
-// Collections whose next segment is a person (`/users/jane.roe`, `/u/jroe`, `/profile/anna`).
-const PERSON_COLLECTIONS = new Set(['u', 'user', 'users', 'profile', 'profiles', 'people', 'person', 'persons', 'member', 'members', 'customer', 'customers', 'account', 'accounts', 'employee', 'employees', 'author', 'authors', 'team', 'staff', 'contact', 'contacts', 'owner', 'owners', 'mitarbeiter', 'kunden', 'benutzer', 'nutzer'])
+// Collections whose next segment is a person (`/users/jane.roe`, `/u/jroe`, `/profile/anna`) or
+// what someone typed (`/search/jane`, `/tag/roe`).
+const PERSON_COLLECTIONS = new Set(['u', 'user', 'users', 'profile', 'profiles', 'people', 'person', 'persons', 'member', 'members', 'customer', 'customers', 'client', 'clients', 'account', 'accounts', 'employee', 'employees', 'author', 'authors', 'team', 'staff', 'contact', 'contacts', 'owner', 'owners', 'patient', 'patients', 'by', 'mitarbeiter', 'kunden', 'kunde', 'benutzer', 'nutzer', 'search', 'suche', 'q', 'query', 'find', 'lookup', 'tag', 'tags', 'name', 'email', 'mail', 'handle', 'invite', 'verify', 'confirm', 'unsubscribe', 'share', 'shared'])
 // What may follow such a collection and still be a page of the application.
 const PAGE_WORDS = new Set(['new', 'edit', 'list', 'search', 'settings', 'me', 'self', 'invite', 'invites', 'create', 'index', 'all', 'overview', 'import', 'export', 'login', 'logout', 'signup', 'register', 'admin', 'roles', 'groups', 'permissions', 'preferences', 'security', 'password', 'reset'])
 

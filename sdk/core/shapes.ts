@@ -77,13 +77,18 @@ export function showName(s: string): string {
 
 // Keys whose value names or identifies a person or a record (issue 10, kind 3). Matched on the
 // key's labels and on the key without underscores, so `user_name`, `username`, `fullName`.
-const ID_LABELS = new Set(['id', 'ids', 'uuid', 'guid', 'uid', 'name', 'names', 'username', 'fullname', 'firstname', 'lastname', 'surname', 'nickname', 'displayname', 'email', 'mail', 'emails', 'phone', 'mobile', 'tel', 'telephone', 'fax', 'ssn', 'iban', 'bic', 'ip', 'ipaddress', 'address', 'addr', 'street', 'zip', 'zipcode', 'postcode', 'postal', 'birthday', 'birthdate', 'dob', 'passport', 'password', 'passwd', 'secret', 'apikey', 'jwt', 'bearer', 'cookie', 'imei', 'mac', 'vin', 'taxid', 'vat', 'hostname', 'host', 'owner', 'author', 'assignee', 'customer', 'employee', 'contact', 'person', 'login', 'account'])
+const ID_LABELS = new Set(['id', 'ids', 'uuid', 'guid', 'uid', 'name', 'names', 'username', 'fullname', 'firstname', 'lastname', 'surname', 'nickname', 'displayname', 'email', 'mail', 'emails', 'phone', 'mobile', 'tel', 'telephone', 'fax', 'ssn', 'iban', 'bic', 'ip', 'ipaddress', 'address', 'addr', 'street', 'zip', 'zipcode', 'postcode', 'postal', 'birthday', 'birthdate', 'dob', 'passport', 'password', 'passwd', 'secret', 'apikey', 'jwt', 'bearer', 'cookie', 'imei', 'mac', 'vin', 'taxid', 'vat', 'hostname', 'host', 'owner', 'author', 'assignee', 'login', 'handle', 'signature', 'initials'])
+// Words that are a person when they are the whole key or end it (`user`, `created_by`), but not
+// when they qualify a count or a type (`user_count`, `customer_type`).
+const PERSON_WORDS = new Set(['user', 'users', 'customer', 'client', 'member', 'employee', 'contact', 'person', 'people', 'patient', 'recipient', 'sender', 'account', 'who', 'by', 'to', 'from', 'cc', 'assigned', 'reviewer', 'approver', 'requester', 'creator', 'editor', 'actor', 'visitor', 'buyer', 'seller'])
 const ID_JOINED = /(user|customer|client|member|account|employee|person|contact)(id|uuid|guid|name|mail|email|number|no|nr)|(full|first|last|given|family|sur|nick|display|user|real|middle)name|e?mail(address)?|phone(number)?|ipaddress|accesstoken|authtoken|refreshtoken|apikey|secretkey|sessionid|deviceid|uuid|guid/
 
 /** A prop key that says its value is a person or a record id: never stored as free value. */
 export function isIdentifierKey(key: string): boolean {
   const k = key.toLowerCase()
-  for (const label of k.split('_')) if (ID_LABELS.has(label)) return true
+  const labels = k.split('_')
+  for (const label of labels) if (ID_LABELS.has(label)) return true
+  if (PERSON_WORDS.has(labels[labels.length - 1]!)) return true
   return ID_JOINED.test(k.replace(/_/g, ''))
 }
 

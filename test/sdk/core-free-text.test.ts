@@ -23,7 +23,7 @@ describe('scrubFreeText', () => {
     ['percent-encoded at', 'ute.lenz%40firma.com', '[email]'],
     ['HTML entity', 'ute.lenz&#x40;firma.com', '[email]'],
     ['zero-width inside', 'ute\u200D.lenz@fir\u200Cma.com', '[email]'],
-    ['bare @ without domain', 'ping @ute on ute@intranet', 'ping @ute on [email]'],
+    ['bare @ without domain, and a handle', 'ping @ute_lenz on ute@intranet', 'ping [handle] on [email]'],
     ['German mobile', 'Tel. 0160 98765432', 'Tel. [phone]'],
     ['French national', 'appelez le 01 42 68 53 00', 'appelez le [phone]'],
     ['UK national', 'ring 020 7946 0018', 'ring [phone]'],

@@ -9,6 +9,7 @@ describe('normalisePath', () => {
     ['/u/ulenz', '/u/:id'],
     ['/profile/ute-lenz/edit', '/profile/:id/edit'],
     ['/users/settings', '/users/settings'],
+    ['/search/janeroe', '/search/:id'],
     ['/~ulenz/files', '/:id/files'],
     ['/orders/A7X9K2/items', '/orders/:id/items'],
     ['/t/eyJhbGciOiJub25lIn0.eyJ1IjoidWxlbnoifQ.', '/t/:id'],

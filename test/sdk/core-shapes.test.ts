@@ -24,11 +24,11 @@ describe('names and keys', () => {
     }
   })
 
-  it.each(['username', 'user_name', 'full_name', 'customer_uuid', 'email', 'e_mail', 'phone_number', 'first_name', 'last_name', 'surname', 'customer_id', 'ip_address', 'street', 'login', 'displayname', 'owner'])(
+  it.each(['username', 'user_name', 'full_name', 'customer_uuid', 'email', 'e_mail', 'phone_number', 'first_name', 'last_name', 'surname', 'customer_id', 'ip_address', 'street', 'login', 'displayname', 'owner', 'user', 'customer', 'created_by', 'assigned_to'])(
     'takes %s for an identifier key', (key) => expect(isIdentifierKey(key)).toBe(true),
   )
 
-  it.each(['method', 'status', 'report', 'duration_ms', 'rule_type', 'theme', 'file_format', 'rows', 'fatal', 'error_type', 'fingerprint', 'topic'])(
+  it.each(['method', 'status', 'report', 'duration_ms', 'rule_type', 'theme', 'file_format', 'rows', 'fatal', 'error_type', 'fingerprint', 'topic', 'user_count', 'customer_type', 'account_tier'])(
     'does not take %s for an identifier key', (key) => expect(isIdentifierKey(key)).toBe(false),
   )
 })
