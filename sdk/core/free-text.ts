@@ -60,7 +60,9 @@ const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z 
 // A long run of letters and digits mixed (a key, a hash, a session id): at least 20 characters
 // of [A-Za-z0-9_+/=-] holding both letters and digits; words and numbers alone are left.
 const LONG_RUN = /(?<![A-Za-z0-9_+/=-])[A-Za-z0-9_+/=-]{20,}/g
-const HEX_RUN = /\b[0-9a-f]{16,}\b/gi
+// Hex of 17+ (session ids, digests); 16 is Veil's own crash fingerprint, which the on-prem SDK
+// sends through these rules as a prop.
+const HEX_RUN = /\b[0-9a-f]{17,}\b/gi
 
 const IPV4 = /\b(?:\d{1,3}[.-]){3}\d{1,3}\b/g
 const IPV6 = /\b(?:(?:[0-9a-f]{1,4}:){5,7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}(?::[0-9a-f]{1,4}){1,7}|(?:[0-9a-f]{1,4}:){1,7}:)(?:\/\d{1,3})?/gi
@@ -150,7 +152,8 @@ export function scrubFreeText(input: string): string {
   s = replaceIf(s, HEX_RUN, (m) => /\d/.test(m), '[secret]')
   // A generic shape first (seven or more digits in phone punctuation: any country, fictional and
   // new ranges too), then libphonenumber-js for the shorter national numbers it leaves.
-  s = replaceIf(s, PHONE_SHAPE, (m) => isPhoneLike(m), '[phone]')
+  // A bare run of digits without a trunk 0 is left to the digit-run rule: `[number]` either way.
+  s = replaceIf(s, PHONE_SHAPE, (m) => isPhoneLike(m) && !/^[1-9]\d*$/.test(m), '[phone]')
   s = scrubPhones(s)
   return s.replace(DIGIT_RUN, '[number]')
 }

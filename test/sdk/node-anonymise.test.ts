@@ -14,7 +14,7 @@ const names = { user: 'jdoe', host: 'plant-ws-17' }
 describe('scrubText', () => {
   it('replaces e-mail addresses, IP addresses and long digit runs', () => {
     expect(scrubText('mail anna.m@example.com from 10.1.2.3 or fe80::1:2 order 123456789', names)).toBe(
-      'mail [email] from [ip] or [ip] order [phone]', // nine digits: a phone number in some country (sdk/core/free-text.ts)
+      'mail [email] from [ip] or [ip] order [number]',
     )
   })
 
