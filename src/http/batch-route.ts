@@ -58,7 +58,13 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch (e) {
-    throw badRequest(`the body is not valid JSON (${(e as Error).message})`)
+    // V8's message quotes the body ("Unexpected token 'j', "{"key":jane.roe@e"... is not valid
+    // JSON"): the answer names the problem without echoing what was sent.
+    const m = (e as Error).message
+    const token = /^Unexpected token '(.)'/.exec(m)?.[1]
+    const what = m.startsWith('Unexpected end') ? 'it ends too early' : token && /[{}[\],:"]/.test(token) ? `unexpected '${token}'` : 'unexpected input'
+    const at = /position (\d+)/.exec(m)?.[1]
+    throw badRequest(`the body is not valid JSON (${what}${at ? ` at position ${at}` : ''})`)
   }
 }
 

@@ -130,7 +130,10 @@ describe('limits and bad input', () => {
   })
 
   it('refuses invalid JSON with 400 naming the problem', async () => {
-    await expectError(await send(post('{"key": "wk_x", "events": [')), 400, /not valid JSON/)
+    await expectError(await send(post('{"key": "wk_x", "events": [')), 400, /not valid JSON \(it ends too early\)/)
+    const res = await send(post('{"key": jane.roe@example.com}'))
+    expect(res.status).toBe(400)
+    expect(await res.text()).not.toContain('jane')
   })
 
   it('refuses a body that is not an object, however deeply nested', async () => {

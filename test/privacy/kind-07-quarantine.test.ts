@@ -25,10 +25,13 @@ definePlantedKind('kind 7: quarantine', {
     expect(res.status).toBe(202)
     expect(res.body.accepted).toBe(1)
     expect((res.body.rejected as unknown[]).length).toBe(rejected.length)
+    // A body that is not JSON at all is answered without being quoted back.
+    const broken = await post(`{"key":"${key}","events":[{"name": Hilde Brandt}]}`)
+    expect(broken.status).toBe(400)
   },
   planted: {
     undeclaredProp: 'Hanna Vogt', phone: '2345 6789', badTs: 'Rolf Menke', badName: 'Ilse Brandt', undeclaredOnRequired: 'Udo Pohl',
-    nestedObject: 'gerd.mahler', tooOldUser: 'maren.kolb', notAnObject: 'Lutz Engel', badToken: 'sabine.ruf', badId: 'Birte-Lange', org: 'Konrad Zuse',
+    nestedObject: 'gerd.mahler', brokenJson: 'Hilde', tooOldUser: 'maren.kolb', notAnObject: 'Lutz Engel', badToken: 'sabine.ruf', badId: 'Birte-Lange', org: 'Konrad Zuse',
   },
   control: CONTROL,
   apiControl: CONTROL,
