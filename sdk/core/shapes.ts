@@ -4,11 +4,11 @@
 // and the on-prem SDK; plain code, no dependencies.
 import { ISO_3166_1, ISO_639_1 } from './iso-codes.ts'
 
-/** Top-level domains that make `jane_roe_example_com` an address rather than a name. */
-// Only TLDs that are not also ordinary words of event names (`app`, `dev`, `mail` are kept out).
-const GENERIC_TLDS = new Set(['com', 'net', 'org', 'edu', 'gov', 'mil', 'io', 'info', 'biz', 'eu', 'xyz', 'example', 'invalid', 'localhost', 'onion'])
+// Top-level domains that make `jane_roe_example_com` an address rather than a name: only those
+// that are not also ordinary words of event names (`app`, `dev`, `mail`, `invalid` are left out).
+const GENERIC_TLDS = new Set(['com', 'net', 'org', 'edu', 'gov', 'mil', 'io', 'info', 'biz', 'eu', 'xyz', 'localhost', 'onion'])
 /** Mail providers: a label naming one is an address with its parts renamed. */
-const MAIL_PROVIDERS = new Set(['gmail', 'googlemail', 'yahoo', 'hotmail', 'outlook', 'gmx', 'icloud', 'proton', 'protonmail', 'aol', 'msn', 'yandex', 'mailbox', 'posteo', 'tutanota', 'web_de', 'tonline', 'freenet'])
+const MAIL_PROVIDERS = new Set(['gmail', 'googlemail', 'yahoo', 'hotmail', 'outlook', 'gmx', 'icloud', 'proton', 'protonmail', 'aol', 'msn', 'yandex', 'mailbox', 'posteo', 'tutanota', 'tonline', 'freenet', 'mailru', 'qq', 'naver'])
 /** Country TLDs count as a domain shape when they end a name of four or more labels. */
 const COUNTRY_TLDS = new Set(ISO_3166_1.toLowerCase().split(' ').concat(['uk']))
 
