@@ -2,7 +2,9 @@
 // app with random keys is written so that `npm start` needs no set-up.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
+import { dirname, resolve } from 'node:path'
 import { z } from 'zod'
+import { DEMO_PLAN, planSchema } from './plan/plan-schema.ts'
 
 const appSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'app ids are lowercase letters, digits, - and _'),
@@ -23,6 +25,13 @@ const appSchema = z.object({
   k_anonymity: z.number().int().min(2).max(1000).default(5),
   /** Overrides RATE_LIMIT_RPS for this app's write keys. */
   rate_limit_rps: z.number().int().min(1).optional(),
+  /**
+   * The app's tracking plan (README "Tracking plan"): its own events besides the catalog. An app
+   * without one stores the catalog events only (strict). `plan_file` names a JSON file holding
+   * the plan instead, relative to the apps file.
+   */
+  plan: planSchema.optional(),
+  plan_file: z.string().min(1).optional(),
 })
 
 export const appsFileSchema = z.object({ apps: z.array(appSchema).min(1) })
@@ -70,6 +79,26 @@ export function parseApps(json: unknown): AppConfig[] {
   return result.data.apps
 }
 
+/** Puts the plan of each app's `plan_file` (relative to the apps file) in its `plan`. */
+function readPlanFiles(json: unknown, appsPath: string): unknown {
+  const apps = (json as { apps?: unknown } | null)?.apps
+  if (!Array.isArray(apps)) return json
+  return {
+    ...(json as object),
+    apps: apps.map((app: unknown) => {
+      const file = (app as { plan_file?: unknown } | null)?.plan_file
+      if (typeof file !== 'string') return app
+      if ((app as { plan?: unknown }).plan !== undefined) throw new Error(`apps file ${appsPath}: an app has both plan and plan_file; keep one`)
+      const planPath = resolve(dirname(appsPath), file)
+      try {
+        return { ...(app as object), plan: JSON.parse(readFileSync(planPath, 'utf8')) as unknown }
+      } catch (cause) {
+        throw new Error(`plan file ${planPath} cannot be read as JSON: ${(cause as Error).message}`, { cause })
+      }
+    }),
+  }
+}
+
 export function randomKey(prefix: 'wk' | 'rk'): string {
   return `${prefix}_${randomBytes(18).toString('base64url')}`
 }
@@ -86,10 +115,10 @@ export function loadAppsFile(path: string): { apps: AppConfig[]; created: boolea
     } catch (cause) {
       throw new Error(`apps file ${path} is not valid JSON`, { cause })
     }
-    return { apps: parseApps(json), created: false }
+    return { apps: parseApps(readPlanFiles(json, path)), created: false }
   }
   const demo = {
-    apps: [{ id: 'demo', name: 'Demo app', write_keys: [randomKey('wk')], read_keys: [randomKey('rk')] }],
+    apps: [{ id: 'demo', name: 'Demo app', write_keys: [randomKey('wk')], read_keys: [randomKey('rk')], plan: DEMO_PLAN }],
   }
   writeFileSync(path, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 })
   return { apps: parseApps(demo), created: true }

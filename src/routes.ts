@@ -1,10 +1,11 @@
 // Route modules mounted beside ingestion: the product managers' reports API and dashboard, and
-// the browser SDK's script.
+// the browser SDK's script, the apps' tracking plans.
 import type { Hono } from 'hono'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { AppRegistry } from './apps.ts'
 import { createStatsRoutes } from './query/routes.ts'
 import { createSdkScriptRoutes } from './http/sdk-script.ts'
+import { createPlanRoutes } from './http/plan-route.ts'
 
 export interface RouteDeps {
   client: ClickHouseClient
@@ -13,5 +14,5 @@ export interface RouteDeps {
 }
 
 export function createRouteModules(deps: RouteDeps): Hono[] {
-  return [createStatsRoutes(deps), createSdkScriptRoutes()]
+  return [createStatsRoutes(deps), createSdkScriptRoutes(), createPlanRoutes(deps)]
 }

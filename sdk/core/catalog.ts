@@ -33,8 +33,18 @@ export const LIMITS = {
 
 export type PropType = 'string' | 'number' | 'integer' | 'boolean'
 
+/**
+ * What a stored value may be (PRIVACY.md 12): `enum` listed values, `token` a short
+ * identifier-free word, `path` a page path, `text` free text (scrubbed); numbers and booleans.
+ */
+export type PropKind = 'enum' | 'token' | 'number' | 'integer' | 'boolean' | 'path' | 'text'
+
 export interface PropSpec {
   readonly type: PropType
+  /** The tracking-plan kind; strings without one are `token`s (sdk/core/plan.ts). */
+  readonly kind?: PropKind
+  /** For `token`s: a pattern replacing the default token shape (the crash fingerprint's hex). */
+  readonly pattern?: string
   readonly required?: boolean
   readonly values?: readonly string[]
   readonly min?: number
@@ -42,33 +52,36 @@ export interface PropSpec {
   readonly maxLength?: number
 }
 
-const str = { type: 'string' } as const
-const reqStr = { type: 'string', required: true } as const
+const str = { type: 'string', kind: 'token' } as const
+const reqStr = { type: 'string', kind: 'token', required: true } as const
+const text = { type: 'string', kind: 'text' } as const
+const path = { type: 'string', kind: 'path' } as const
 const count = { type: 'integer', min: 0 } as const
 const reqDuration = { type: 'number', required: true, min: 0 } as const
 
-/** The catalog (EVENTS.md, "Catalog"): name -> props it knows. Other props are allowed. */
+/** The catalog (EVENTS.md, "Catalog"): name -> props it knows. Other props follow the app's plan. */
 export const CATALOG = {
   app_start: { version: str },
   app_stop: { uptime_ms: reqDuration },
   app_crash: {
     error_type: reqStr,
-    message: str,
-    fingerprint: str,
+    message: text,
+    fingerprint: { type: 'string', kind: 'token', pattern: '^[0-9a-f]{8,64}$' },
     fatal: { type: 'boolean', required: true },
   },
   login: { method: str },
   logout: { reason: str },
-  page_view: { path: { type: 'string', required: true, maxLength: 500 }, referrer_path: str },
+  // `route` is the router's template (`/orders/:id`); when valid it is stored as the path.
+  page_view: { path: { type: 'string', kind: 'path', required: true, maxLength: 500 }, referrer_path: path, route: path },
   feedback: {
     rating: { type: 'integer', min: 1, max: 5 },
-    text: { type: 'string', maxLength: maxFeedbackTextLength },
+    text: { type: 'string', kind: 'text', maxLength: maxFeedbackTextLength },
     topic: str,
   },
   cm_data_import: {
     records: count,
     duration_ms: { type: 'number', min: 0 },
-    status: { type: 'string', required: true, values: ['ok', 'failed'] },
+    status: { type: 'string', kind: 'enum', required: true, values: ['ok', 'failed'] },
   },
   report_query: { report: reqStr, duration_ms: reqDuration, rows: count, status: reqStr },
   rule_add: { rule_type: str },

@@ -11,3 +11,13 @@ export interface Track<X = never> {
   <N extends CatalogName>(name: N, ...args: CatalogArgs<N, X>): void
   <N extends string>(name: N extends CatalogName ? never : N, props?: Props, extra?: X): void
 }
+
+/**
+ * `track` typed by an app's tracking plan: `E` is the `VeilPlanEvents` interface that
+ * `npm run veil -- plan-types <app>` writes. Use it by typing the SDK's track with it, e.g.
+ * `const track: PlanTrack<VeilPlanEvents> = veil.track`.
+ */
+export type PlanTrack<E, X = never> = <N extends keyof E & string>(
+  name: N,
+  ...args: {} extends E[N] ? [props?: E[N], extra?: X] : [props: E[N], extra?: X]
+) => void

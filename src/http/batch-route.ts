@@ -9,9 +9,9 @@ import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Pipeline } from '../pipeline/index.ts'
 import { EMPTY_FACTS } from '../pipeline/index.ts'
-import { isDrop, type BatchFacts, type EventRow, type ParsedEvent } from '../pipeline/types.ts'
+import { isDrop, type EventRow, type ParsedEvent } from '../pipeline/types.ts'
 import type { SaltStore } from '../privacy/salts.ts'
-import { scrubText } from '../privacy/scrub.ts'
+import type { DroppedProp } from '../plan/compile-plan.ts'
 import type { IdDedup } from '../storage/dedup.ts'
 import { StorageUnavailableError, withDeadline, type Writer } from '../storage/writer.ts'
 import { createEnvelopeSchema, describeIssues, parseEvent, type Envelope } from './batch-schema.ts'
@@ -19,7 +19,8 @@ import { clientIp } from './client-ip.ts'
 import { HttpError, badRequest } from './errors.ts'
 import { checkContentType, readBody } from './read-body.ts'
 import type { RateLimiter } from './rate-limit.ts'
-import { sanitizeRejected, scrubClip, type QuarantineRow } from './quarantine.ts'
+import { shapeOfRejected, type QuarantineRow } from './quarantine.ts'
+import { countDroppedProps } from './dropped-props.ts'
 
 export interface BatchDeps {
   config: Config
@@ -53,23 +54,17 @@ function findApp(deps: BatchDeps, c: Context, envelope: Envelope): { app: AppCon
   return { app, key }
 }
 
-function batchFacts(envelope: Envelope): BatchFacts {
-  const ctx = envelope.context ?? {}
-  return {
-    lang: ctx.lang ?? '',
-    screen_w: ctx.screen?.w ?? 0,
-    screen_h: ctx.screen?.h ?? 0,
-    app_version: ctx.app_version ? scrubText(ctx.app_version) : '',
-    deployment: ctx.deployment ? scrubText(ctx.deployment) : '',
-    os: ctx.os && { name: scrubText(ctx.os.name), version: ctx.os.version && scrubText(ctx.os.version) },
-  }
-}
-
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch (e) {
-    throw badRequest(`the body is not valid JSON (${(e as Error).message})`)
+    // V8's message quotes the body ("Unexpected token 'j', "{"key":jane.roe@e"... is not valid
+    // JSON"): the answer names the problem without echoing what was sent.
+    const m = (e as Error).message
+    const token = /^Unexpected token '(.)'/.exec(m)?.[1]
+    const what = m.startsWith('Unexpected end') ? 'it ends too early' : token && /[{}[\],:"]/.test(token) ? `unexpected '${token}'` : 'unexpected input'
+    const at = /position (\d+)/.exec(m)?.[1]
+    throw badRequest(`the body is not valid JSON (${what}${at ? ` at position ${at}` : ''})`)
   }
 }
 
@@ -138,11 +133,12 @@ export function createBatchHandler(deps: BatchDeps) {
       throw new StorageUnavailableError('cannot read the salts from storage', 'failed', { cause })
     }
 
-    const batch = batchFacts(envelope)
+    const batch = deps.pipeline.context(envelope.context)
     const rows: EventRow[] = []
     const rejected: Rejection[] = []
     const quarantined: QuarantineRow[] = []
-    const ctx = { appId: app.id, keys, req, batch, receivedAt, sentAt: envelope.sent_at, maxAgeMs: config.MAX_EVENT_AGE_HOURS * 3600_000, maxFutureMs: config.MAX_FUTURE_SKEW_MINUTES * 60_000 }
+    const droppedProps: DroppedProp[] = []
+    const ctx = { appId: app.id, keys, req, batch, droppedProps, receivedAt, sentAt: envelope.sent_at, maxAgeMs: config.MAX_EVENT_AGE_HOURS * 3600_000, maxFutureMs: config.MAX_FUTURE_SKEW_MINUTES * 60_000 }
     for (let index = 0; index < events.length; index++) {
       const raw = events[index]
       const valid = parseEvent(raw)
@@ -162,7 +158,7 @@ export function createBatchHandler(deps: BatchDeps) {
       }
       rejected.push({ index, reason })
       metrics.inc('rejected_events_total', { reason: kind })
-      quarantined.push([app.id, receivedAt, index, scrubClip(reason, 300), ...sanitizeRejected(raw)])
+      quarantined.push([app.id, receivedAt, index, reason.slice(0, 300), ...shapeOfRejected(raw)])
     }
 
     if (quarantined.length > 0) {
@@ -184,6 +180,9 @@ export function createBatchHandler(deps: BatchDeps) {
     }
     metrics.inc('accepted_events_total', undefined, rows.length)
     if (plan.duplicates > 0) metrics.inc('duplicate_events_total', undefined, plan.duplicates)
-    return c.json({ accepted: rows.length, rejected, dropped: [] }, 202)
+    // Policy drops (bot, GPC) answer for the whole batch above; here `dropped` is always empty.
+    const answer = { accepted: rows.length, rejected, dropped: [] }
+    if (droppedProps.length === 0) return c.json(answer, 202)
+    return c.json({ ...answer, dropped_props: countDroppedProps(droppedProps, metrics) }, 202)
   }
 }

@@ -3,6 +3,10 @@
 // event is rejected without taking its batch down.
 import { z } from 'zod'
 import { CATALOG, LIMITS, isCatalogName, type PropSpec } from '../../sdk/core/catalog.ts'
+import { isSafeKey } from '../../sdk/core/shapes.ts'
+
+/** A prop key as a message may show it: a key shaped like an address is not echoed (issue 10). */
+const showKey = (key: string) => (isSafeKey(key) ? key : '[key]')
 
 const shortString = z.string().max(LIMITS.maxContextStringLength)
 
@@ -13,7 +17,8 @@ export const contextSchema = z
     screen: z
       .object({ w: z.number().int().min(0).max(65535), h: z.number().int().min(0).max(65535) })
       .optional(),
-    lang: z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'lang must be a language tag such as de-DE').optional(),
+    // Checked against ISO lists by put_context, which drops a tag that is not one (PRIVACY.md 13).
+    lang: shortString.optional(),
     os: z.object({ name: shortString, version: shortString.optional() }).optional(),
   })
   .optional()
@@ -91,12 +96,13 @@ export const eventSchema = z
     }
     for (const key of keys) {
       const v: unknown = e.props[key]
+      const shown = showKey(key)
       if (!LIMITS.propKeyPattern.test(key)) {
-        ctx.addIssue({ code: 'custom', path: ['props', key], message: PROP_KEY_MESSAGE })
+        ctx.addIssue({ code: 'custom', path: ['props', shown], message: PROP_KEY_MESSAGE })
       } else if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) {
-        ctx.addIssue({ code: 'custom', path: ['props', key], message: PROP_VALUE_MESSAGE })
+        ctx.addIssue({ code: 'custom', path: ['props', shown], message: PROP_VALUE_MESSAGE })
       } else if (typeof v === 'string' && v.length > maxLengthOf(e.name, key)) {
-        ctx.addIssue({ code: 'custom', path: ['props', key], message: `props.${key} is longer than ${maxLengthOf(e.name, key)} characters` })
+        ctx.addIssue({ code: 'custom', path: ['props', shown], message: `props.${shown} is longer than ${maxLengthOf(e.name, key)} characters` })
       }
     }
     if (!isCatalogName(e.name)) return
@@ -125,7 +131,7 @@ export function parseEvent(raw: unknown): EventParse {
 export function describeIssues(error: z.ZodError): string {
   const issue = error.issues[0]
   if (!issue) return 'invalid'
-  const where = issue.path.join('.')
+  const where = issue.path.map((p) => (typeof p === 'string' ? showKey(p) : String(p))).join('.')
   if (issue.message.startsWith('props.') || issue.message.includes(where) || !where) return issue.message
   return `${where}: ${issue.message}`
 }

@@ -8,10 +8,14 @@ import { createDropIpStep } from './steps/drop-ip.ts'
 import { createPutUserAgentStep } from './steps/put-user-agent.ts'
 import { createDropGpcStep } from './steps/drop-gpc.ts'
 import { createHashIdsStep, createIdHasher, type SaltedKeys } from './steps/hash-ids.ts'
+import { createApplyPlanStep } from './steps/apply-plan.ts'
+import { createPutContextStep } from './steps/put-context.ts'
 import { createScrubStringsStep } from './steps/scrub-strings.ts'
 import { createNormalisePathStep } from './steps/normalise-path.ts'
 import { createClampTimeStep, type TimeWindow } from './steps/clamp-time.ts'
 import { createToRowStep } from './steps/to-row.ts'
+import type { BatchContext } from '../../sdk/core/catalog.ts'
+import type { DroppedProp } from '../plan/compile-plan.ts'
 import {
   isDrop,
   type BatchFacts,
@@ -26,6 +30,8 @@ import {
 export interface Pipeline {
   /** Request steps: from the raw client to coarse facts, or a drop of the whole batch. */
   request(req: RequestState): RequestState | Drop<DropReason>
+  /** Batch step: the body's context as coarse, closed-list facts shared by its events. */
+  context(c: BatchContext | undefined): BatchFacts
   /** Event steps: from a validated event to a row, or a rejection of this event. */
   event(e: ParsedEvent, ctx: EventContext): EventRow | Drop<RejectReason>
 }
@@ -35,6 +41,8 @@ export interface EventContext extends TimeWindow {
   keys: SaltedKeys
   req: RequestState
   batch: BatchFacts
+  /** Props the plan dropped, collected for the answer and the per-key counters. */
+  droppedProps: DroppedProp[]
 }
 
 export function createPipeline(
@@ -48,9 +56,11 @@ export function createPipeline(
     createDropIpStep(), //                           nothing of the address is kept
     createPutUserAgentStep(config.UA_CACHE_SIZE), // families + majors; drops bots and the raw UA
   ]
+  const putContext = createPutContextStep() // closed lists and buckets, once per batch
   const hashIds = createHashIdsStep(createIdHasher(config.HASH_CACHE_SIZE)) // raw ids end here
-  const scrubStrings = createScrubStringsStep()
-  const normalisePath = createNormalisePathStep() // path props: after scrub, which skips them
+  const applyPlan = createApplyPlanStep() // declared, not guessed: before any value is kept
+  const scrubStrings = createScrubStringsStep() // `text` props only (after apply_plan)
+  const normalisePath = createNormalisePathStep() // `path` props only (after apply_plan)
   const clampTime = createClampTimeStep()
   const toRow = createToRowStep() // the row type has no field for raw data
 
@@ -64,10 +74,13 @@ export function createPipeline(
       }
       return state
     },
+    context: putContext,
     event(e, ctx) {
       // The on-prem SDK names its OS in the context; its session stands for the installation.
       const anonymous = ctx.batch.os || ctx.batch.deployment === 'onprem' ? 'installation' : 'visitor'
-      const timed = clampTime(normalisePath(scrubStrings(hashIds(e, ctx.keys, anonymous))), ctx)
+      const planned = applyPlan(hashIds(e, ctx.keys, anonymous), { app: ctx.req.app, droppedProps: ctx.droppedProps })
+      if (isDrop(planned)) return planned
+      const timed = clampTime(normalisePath(scrubStrings(planned)), ctx)
       if (isDrop(timed)) return timed
       return toRow(timed, { appId: ctx.appId, receivedAt: ctx.receivedAt, client: ctx.req.facts, batch: ctx.batch })
     },

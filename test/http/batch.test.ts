@@ -77,18 +77,20 @@ describe('accepted batches', () => {
     expect(await count(good.map((e) => e.id))).toBe(2)
   })
 
-  it('quarantines rejected events with their reason, without identifiers', async () => {
+  it('quarantines rejected events with their reason and shape, without identifiers or values', async () => {
     await send(post(batch(s.writeKey, [{ ...event(), name: 'Quarantine Me', user_id: 'quarantined-user-7' }])))
     await s.veil.writer.flush()
     // The quarantine writer is not part of the acknowledgement; wait for its own flush.
     let rows: { reason: string; event: string }[] = []
     for (let i = 0; i < 50 && rows.length === 0; i++) {
-      rows = await s.query("SELECT reason, event FROM quarantine WHERE event LIKE '%Quarantine Me%'")
+      rows = await s.query("SELECT reason, event FROM quarantine WHERE name = '[unsafe name: 13 chars]'")
       if (rows.length === 0) await new Promise((r) => setTimeout(r, 100))
     }
     expect(rows).toHaveLength(1)
     expect(rows[0]!.reason).toMatch(/name must match/)
     expect(rows[0]!.event).not.toContain('quarantined-user-7')
+    expect(rows[0]!.event).not.toContain('Quarantine Me')
+    expect(JSON.parse(rows[0]!.event)).toMatchObject({ name: 'string(13)', user_id: 'string(18)' })
   })
 })
 
@@ -128,7 +130,10 @@ describe('limits and bad input', () => {
   })
 
   it('refuses invalid JSON with 400 naming the problem', async () => {
-    await expectError(await send(post('{"key": "wk_x", "events": [')), 400, /not valid JSON/)
+    await expectError(await send(post('{"key": "wk_x", "events": [')), 400, /not valid JSON \(it ends too early\)/)
+    const res = await send(post('{"key": jane.roe@example.com}'))
+    expect(res.status).toBe(400)
+    expect(await res.text()).not.toContain('jane')
   })
 
   it('refuses a body that is not an object, however deeply nested', async () => {

@@ -67,6 +67,14 @@ describe('fresh start', () => {
       body: JSON.stringify(batch(key, events)),
     })
     expect(res.status).toBe(202)
+    // The demo app's tracking plan covers the catalog (README quickstart) and its custom event.
+    expect(await res.json()).toEqual({ accepted: 2, rejected: [], dropped: [] })
+    const custom = await fetch(`${url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain', 'User-Agent': CHROME_UA, 'X-Forwarded-For': '81.2.69.160' },
+      body: JSON.stringify(batch(key, [event({ name: 'report_export', props: { format: 'csv', rows: 12 } })])),
+    })
+    expect(await custom.json()).toEqual({ accepted: 1, rejected: [], dropped: [] })
   })
 
   it('answers the README\'s quickstart curl, run as written, with accepted: 1', async () => {
@@ -100,7 +108,8 @@ describe('fresh start', () => {
     const r = await run('veil', ['sql', "SELECT name, country, city, browser, os, user_hash, session_hash, props FROM events WHERE country = 'GB' ORDER BY name"])
     expect(r.code).toBe(0)
     const rows = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
-    expect(rows).toHaveLength(2)
+    expect(rows).toHaveLength(3)
+    expect(rows[2]).toMatchObject({ name: 'report_export', props: { format: 'csv' } })
     expect(rows[0]).toMatchObject({ name: 'login', country: 'GB', city: 'London', browser: 'Chrome', os: 'Windows' })
     expect(rows[0]!.user_hash).toMatch(/^[0-9a-f]{16}$/)
     expect(rows[0]!.session_hash).toMatch(/^[0-9a-f]{16}$/)

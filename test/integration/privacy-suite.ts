@@ -64,7 +64,8 @@ export function definePrivacySuite(env: Record<string, string>): void {
       body: JSON.stringify(batch(s.writeKey, events)),
     })
     expect(res.status).toBe(202)
-    expect(((await res.json()) as { accepted: number }).accepted).toBe(4)
+    // report_query's required `report` holds an e-mail address: not a token, so the event is rejected.
+    expect(((await res.json()) as { accepted: number }).accepted).toBe(3)
     // A request that fails validation entirely is logged nowhere with its content either.
     await fetch(`${s.url}/v1/batch`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: `{"key":"${PLANTED.userEmail}","events":[` })
     await s.veil.writer.flush()
@@ -95,7 +96,8 @@ export function definePrivacySuite(env: Record<string, string>): void {
       expect(row).toMatchObject({ country: 'GB', city: 'London', browser: 'Safari', os: 'Mac OS', device_type: 'desktop' })
       expect(row!.user_hash).toMatch(/^[0-9a-f]{16}$/)
       expect(row!.org_hash).toMatch(/^[0-9a-f]{16}$/)
-      expect(tables.quarantine).toContain('Not A Valid Name')
+      // Quarantine keeps the shape of a rejected event; an unsafe name only as its length.
+      expect(tables.quarantine).toContain('[unsafe name: 16 chars]')
     })
 
     it.each(Object.entries(PLANTED))('reaches no table: %s', (_what, value) => {

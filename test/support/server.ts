@@ -31,7 +31,10 @@ export function tempDir(prefix = 'veil-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
-/** One app with fresh keys, the defaults of APPS_FILE. */
+/**
+ * One app with fresh keys, the defaults of APPS_FILE, and an open tracking plan (any safe name
+ * and key), so tests of other parts may send their own events; the privacy tests set plans.
+ */
 export function testApp(id = 'test-app', overrides: Partial<AppConfig> = {}): AppConfig {
   return {
     id,
@@ -40,6 +43,7 @@ export function testApp(id = 'test-app', overrides: Partial<AppConfig> = {}): Ap
     salt_rotation_hours: 24,
     honor_gpc: true,
     k_anonymity: 5,
+    plan: { mode: 'open', events: {} },
     ...overrides,
   }
 }

@@ -98,7 +98,27 @@ describe('loadAppsFile', () => {
     const again = loadAppsFile(path)
     expect(again.created).toBe(false)
     expect(again.apps[0]!.write_keys).toEqual(apps[0]!.write_keys)
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ apps: [{ id: 'demo' }] })
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ apps: [{ id: 'demo', plan: { mode: 'strict', events: { report_export: {} } } }] })
+  })
+
+  it('reads a plan from the file an app names, relative to the apps file', () => {
+    const d = tmp()
+    writeFileSync(join(d, 'shop-plan.json'), JSON.stringify({ events: { cart_opened: { props: { items: { kind: 'integer' } } } } }))
+    writeFileSync(join(d, 'apps.json'), JSON.stringify({ apps: [{ id: 'shop', write_keys: ['wk_12345678'], plan_file: 'shop-plan.json' }] }))
+    const { apps } = loadAppsFile(join(d, 'apps.json'))
+    expect(apps[0]!.plan).toEqual({ mode: 'strict', events: { cart_opened: { props: { items: { kind: 'integer' } } } } })
+  })
+
+  it('refuses a plan file that is missing or invalid, and an app with both plan and plan_file', () => {
+    const d = tmp()
+    const apps = (app: object) => writeFileSync(join(d, 'apps.json'), JSON.stringify({ apps: [{ id: 'shop', write_keys: ['wk_12345678'], ...app }] }))
+    apps({ plan_file: 'nope.json' })
+    expect(() => loadAppsFile(join(d, 'apps.json'))).toThrow(/plan file .*nope\.json cannot be read as JSON/)
+    writeFileSync(join(d, 'bad.json'), JSON.stringify({ events: { e: { props: { full_name: { kind: 'text' } } } } }))
+    apps({ plan_file: 'bad.json' })
+    expect(() => loadAppsFile(join(d, 'apps.json'))).toThrow(/apps\.0\.plan\.events\.e\.props\.full_name: "full_name" names a person/)
+    apps({ plan_file: 'bad.json', plan: {} })
+    expect(() => loadAppsFile(join(d, 'apps.json'))).toThrow(/both plan and plan_file/)
   })
 
   it('reads an existing file', () => {

@@ -69,6 +69,9 @@ export function createHashIdsStep(hashId: ReturnType<typeof createIdHasher>) {
       // One org key for the installation, stable across periods: pseudonymous by design.
       org_hash: hashId('o', keys.orgKey, 'org', event.org_id),
       salt_period: keys.period,
+      // Set by apply_plan; present from here so every event has one shape (withProps).
+      text: undefined,
+      paths: undefined,
     }
   }
 }

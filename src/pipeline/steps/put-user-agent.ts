@@ -6,6 +6,7 @@
 import { UAParser } from 'ua-parser-js'
 import { isbot } from 'isbot'
 import { LRUCache } from 'lru-cache'
+import { safeBrowser, safeOsName, safeOsVersion } from '../../../sdk/core/shapes.ts'
 import type { Drop, RequestState } from '../types.ts'
 
 export interface UserAgentFacts {
@@ -19,9 +20,10 @@ export interface UserAgentFacts {
   device_type: string
 }
 
+/** The major version as digits only: `Edg/<anything>.1` leaves nothing rather than `<anything>`. */
 function major(version: string | undefined): string {
   if (!version) return ''
-  return version.split('.')[0] ?? ''
+  return /^\d{1,4}(?:\.|$)/.test(version) ? safeOsVersion(version, 1) : ''
 }
 
 /** desktop, mobile, tablet or other (EVENTS.md "Derived"); ua-parser-js leaves desktops blank. */
@@ -36,9 +38,10 @@ export function parseUserAgent(ua: string): UserAgentFacts {
   return {
     bot: isbot(ua),
     browserLike: /^Mozilla\//.test(ua),
-    browser: r.browser.name ?? '',
+    // Families from closed lists (PRIVACY.md 13): anything else is `other`.
+    browser: safeBrowser(r.browser.name),
     browser_version: major(r.browser.version),
-    os: r.os.name ?? '',
+    os: r.os.name ? safeOsName(r.os.name) : '',
     os_version: major(r.os.version),
     device_type: deviceType(r.device.type),
   }

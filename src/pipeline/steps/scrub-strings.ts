@@ -1,23 +1,17 @@
-// scrub_strings: every string prop, the feedback text among them, loses e-mail addresses,
-// phone numbers, IPs, IBANs, card numbers, long digit runs and URL query strings (PRIVACY.md 5).
+// scrub_strings: free text (props the plan declares `text`: feedback, crash messages) loses
+// e-mail addresses, phone numbers, IPs, IBANs, cards, tax ids, secrets, URLs and digit runs
+// (PRIVACY.md 5). Other strings were held to strict shapes by apply_plan and are not scanned.
 import { scrubText } from '../../privacy/scrub.ts'
-import type { HashedEvent } from '../types.ts'
-
-/** Props that are paths: normalise_path handles them instead. */
-const PATH_PROPS = new Set(['path', 'referrer_path'])
+import { withProps, type HashedEvent } from '../types.ts'
 
 export function createScrubStringsStep() {
   return function scrubStrings(event: HashedEvent): HashedEvent {
-    let props = event.props
-    for (const key in event.props) {
-      const v = event.props[key]
-      if (typeof v !== 'string' || PATH_PROPS.has(key)) continue
-      const clean = scrubText(v)
-      if (clean !== v) {
-        if (props === event.props) props = { ...event.props }
-        props[key] = clean
-      }
+    if (!event.text || event.text.length === 0) return event
+    const props = { ...event.props }
+    for (const key of event.text) {
+      const v = props[key]
+      if (typeof v === 'string') props[key] = scrubText(v)
     }
-    return props === event.props ? event : { ...event, props }
+    return withProps(event, props)
   }
 }

@@ -56,21 +56,23 @@ describe('pipeline request steps', () => {
 describe('pipeline event steps', () => {
   const req = pipeline.request(requestState())
   if (isDrop(req)) throw new Error('unexpected drop')
-  const ctx = {
-    appId: 'app-a', keys: saltedKeys(), req, batch: batchFacts(),
+  const ctx = () => ({
+    appId: 'app-a', keys: saltedKeys(), req, batch: batchFacts(), droppedProps: [],
     receivedAt: RECEIVED, sentAt: RECEIVED, maxAgeMs: 24 * 3_600_000, maxFutureMs: 3_600_000,
-  }
+  })
 
-  it('turns a raw event into a row with hashed ids, scrubbed strings, a normalised path and the client facts', () => {
+  it('turns a raw event into a row with hashed ids, a normalised path, the client facts, and undeclared props dropped', () => {
     const raw = parsedEvent({
       name: 'page_view', ts: RECEIVED - 1000, user_id: 'anna@example.com', session_id: 'sess-1', org_id: 'customer-77',
       props: { path: '/users/anna@example.com/orders/4711?token=abc', note: 'call +49 170 1234567', n: 3 },
     })
-    const row = pipeline.event(raw, ctx)
+    const c = ctx()
+    const row = pipeline.event(raw, c)
     if (isDrop(row)) throw new Error(`unexpected drop: ${row.message}`)
     const r = named(row)
-    expect(r.props).toEqual({ path: '/users/:id/orders/:id', note: 'call [phone]' })
-    expect(r.metrics).toEqual({ n: 3 })
+    expect(r.props).toEqual({ path: '/users/:id/orders/:id' })
+    expect(r.metrics).toEqual({})
+    expect(c.droppedProps).toEqual([{ key: 'note', reason: 'undeclared' }, { key: 'n', reason: 'undeclared' }])
     expect(r.user_hash).toMatch(/^[0-9a-f]{16}$/)
     expect([r.country, r.city, r.browser]).toEqual(['GB', 'London', 'Chrome'])
     const json = JSON.stringify(row)
@@ -79,15 +81,27 @@ describe('pipeline event steps', () => {
 
   it('counts a session without a login as a visitor in the browser and as an installation on-prem', () => {
     const anon = parsedEvent({ session_id: 'sess-2' })
-    const browser = pipeline.event(anon, ctx)
-    const onprem = pipeline.event(anon, { ...ctx, batch: batchFacts({ deployment: 'onprem', os: { name: 'Windows', version: '10' } }) })
+    const browser = pipeline.event(anon, ctx())
+    const onprem = pipeline.event(anon, { ...ctx(), batch: batchFacts({ deployment: 'onprem', os: { name: 'Windows', version: '10' } }) })
     if (isDrop(browser) || isDrop(onprem)) throw new Error('unexpected drop')
     expect([named(browser).user_kind, named(onprem).user_kind]).toEqual(['visitor', 'installation'])
     expect(named(browser).user_hash).toBe(named(browser).session_hash)
   })
 
+  it('scrubs the free text of a prop the plan declares text', () => {
+    const row = pipeline.event(parsedEvent({ name: 'feedback', ts: RECEIVED - 1000, props: { text: 'call +49 170 1234567', rating: 2 } }), ctx())
+    if (isDrop(row)) throw new Error(`unexpected drop: ${row.message}`)
+    expect(named(row).props).toEqual({ text: 'call [phone]' })
+    expect(named(row).metrics).toEqual({ rating: 2 })
+  })
+
+  it('rejects an event the plan does not declare', () => {
+    const out = pipeline.event(parsedEvent({ name: 'export.csv_download', ts: RECEIVED - 1000 }), ctx())
+    expect(isDrop(out) && out.drop).toBe('not_in_plan')
+  })
+
   it('rejects an event far in the future', () => {
-    const out = pipeline.event(parsedEvent({ ts: RECEIVED + 24 * 3_600_000 }), ctx)
+    const out = pipeline.event(parsedEvent({ ts: RECEIVED + 24 * 3_600_000 }), ctx())
     expect(isDrop(out) && out.drop).toBe('too_far_in_future')
   })
 })

@@ -50,6 +50,21 @@ describe('parseUserAgent', () => {
     expect(JSON.stringify(f)).not.toContain('6099')
   })
 
+  it.each([
+    ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/jroe.1', 'Edge'],
+    ['Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/anna77.0', 'Firefox'],
+    ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/x1.0.0.0 Safari/537.36', 'Chrome'],
+  ])('stores no browser version that is not digits: %s', (ua, browser) => {
+    const f = parseUserAgent(ua)
+    expect(f).toMatchObject({ browser, browser_version: '' })
+  })
+
+  it('stores families outside the closed lists as other', () => {
+    expect(parseUserAgent("JaneRoeBrowser/3.1 (Jane Roe's Laptop; Windows NT 10.0)").browser).toMatch(/^(other|)$/)
+    expect(parseUserAgent('Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 OPR/106.0.0.0').browser).toBe('Opera')
+    expect(parseUserAgent('Mozilla/5.0 (PlayStation; PlayStation 5/2.26) AppleWebKit/605.1.15 (KHTML, like Gecko)').os).toMatch(/^(other|)$/)
+  })
+
   it.each([[GOOGLEBOT], ['curl/8.4.0'], ['python-requests/2.31.0'], ['Wget/1.21']])('marks %s as a bot', (ua) => {
     expect(parseUserAgent(ua).bot).toBe(true)
   })

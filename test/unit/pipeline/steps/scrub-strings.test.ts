@@ -1,5 +1,5 @@
-// scrub_strings (PRIVACY.md 5): every string prop, feedback text among them, is scrubbed;
-// numbers, booleans and path props (normalise_path's job) are left to others.
+// scrub_strings (PRIVACY.md 5, 12): the props apply_plan marked `text` are scrubbed; every other
+// string was held to a strict shape by the plan and is not scanned (nor paid for).
 import { describe, expect, it } from 'vitest'
 import { createScrubStringsStep } from '../../../../src/pipeline/steps/scrub-strings.ts'
 import { hashedEvent } from '../fixtures.ts'
@@ -7,32 +7,23 @@ import { hashedEvent } from '../fixtures.ts'
 describe('scrub_strings step', () => {
   const step = createScrubStringsStep()
 
-  it('scrubs feedback text and other string props', () => {
+  it('scrubs the props declared text', () => {
     const out = step(hashedEvent({
       name: 'feedback',
-      props: { text: 'Call me: +49 170 1234567 or anna@example.com', topic: 'billing for 12345678' },
+      props: { text: 'Call me: +49 170 1234567 or anna@example.com', topic: 'billing' },
+      text: ['text'],
     }))
-    expect(out.props).toEqual({ text: 'Call me: [phone] or [email]', topic: 'billing for [number]' })
+    expect(out.props).toEqual({ text: 'Call me: [phone] or [email]', topic: 'billing' })
   })
 
-  it('leaves numbers and booleans alone', () => {
-    const out = step(hashedEvent({ props: { rows: 12345678, fatal: true } }))
-    expect(out.props).toEqual({ rows: 12345678, fatal: true })
-  })
-
-  it('leaves path props to normalise_path', () => {
-    const out = step(hashedEvent({ name: 'page_view', props: { path: '/u/anna@example.com', referrer_path: '/x?a=b' } }))
-    expect(out.props).toEqual({ path: '/u/anna@example.com', referrer_path: '/x?a=b' })
-  })
-
-  it('returns the same event when there is nothing to scrub', () => {
-    const e = hashedEvent({ props: { report: 'monthly_alarms', status: 'ok' } })
+  it('leaves props that are not declared text to the shapes of the plan', () => {
+    const e = hashedEvent({ props: { rows: 12345678, fatal: true, path: '/u/anna' }, paths: ['path'] })
     expect(step(e)).toBe(e)
   })
 
   it('does not change the event it was given', () => {
-    const e = hashedEvent({ props: { text: 'anna@example.com' } })
-    step(e)
+    const e = hashedEvent({ props: { text: 'anna@example.com' }, text: ['text'] })
+    expect(step(e).props.text).toBe('[email]')
     expect(e.props.text).toBe('anna@example.com')
   })
 })

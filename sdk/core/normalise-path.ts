@@ -1,0 +1,92 @@
+// Page paths reduced to their page (PRIVACY.md 5, 13): decoded until stable, no query string,
+// fragment or matrix parameters, and every segment that could name a record or a person is
+// `:id`. An application's router template (`/orders/:id`) is preferred when it sends one.
+import { normaliseText } from './free-text.ts'
+
+const MAX_SEGMENT = 40
+const PARAM = /^(?::[A-Za-z_][A-Za-z0-9_]*[?*+]?|\[{1,2}(?:\.\.\.)?[A-Za-z_][A-Za-z0-9_]*\]{1,2}|\{[A-Za-z_][A-Za-z0-9_]*\}|\*{1,2}|<[a-z]+:?[A-Za-z_][A-Za-z0-9_]*>)$/
+const PLAIN_WORD = /^[A-Za-z_-]+$/
+const JWT_OR_BASE64 = /^(?:eyJ|[A-Za-z0-9+/_-]{16,}={0,2}$)/
+// Collections whose next segment is a person (`/users/jane.roe`, `/u/jroe`, `/profile/anna`) or
+// what someone typed (`/search/jane`, `/tag/roe`).
+const PERSON_COLLECTIONS = new Set(['u', 'user', 'users', 'profile', 'profiles', 'people', 'person', 'persons', 'member', 'members', 'customer', 'customers', 'client', 'clients', 'account', 'accounts', 'employee', 'employees', 'author', 'authors', 'team', 'staff', 'contact', 'contacts', 'owner', 'owners', 'patient', 'patients', 'by', 'mitarbeiter', 'kunden', 'kunde', 'benutzer', 'nutzer', 'search', 'suche', 'q', 'query', 'find', 'lookup', 'tag', 'tags', 'name', 'email', 'mail', 'handle', 'invite', 'verify', 'confirm', 'unsubscribe', 'share', 'shared'])
+// What may follow such a collection and still be a page of the application.
+const PAGE_WORDS = new Set(['new', 'edit', 'list', 'search', 'settings', 'me', 'self', 'invite', 'invites', 'create', 'index', 'all', 'overview', 'import', 'export', 'login', 'logout', 'signup', 'register', 'admin', 'roles', 'groups', 'permissions', 'preferences', 'security', 'password', 'reset'])
+
+// Page segments repeat on every page view: a segment found to be a plain page word is
+// remembered (bounded); such a word names no person by the rules below.
+const PAGE_SEGMENTS = new Set<string>()
+const MAX_PAGE_SEGMENTS = 10_000
+
+/** True when a decoded segment could identify a record or a person rather than a page. */
+export function isIdSegment(segment: string, previous: string | undefined): boolean {
+  if (previous !== undefined && PERSON_COLLECTIONS.has(previous.toLowerCase()) && !PAGE_WORDS.has(segment.toLowerCase())) return true
+  if (PAGE_SEGMENTS.has(segment)) return false
+  if (looksLikeId(segment)) return true
+  if (PAGE_SEGMENTS.size >= MAX_PAGE_SEGMENTS) PAGE_SEGMENTS.clear()
+  PAGE_SEGMENTS.add(segment)
+  return false
+}
+
+function looksLikeId(segment: string): boolean {
+  if (segment.length > MAX_SEGMENT) return true
+  if (/[^\x20-\x7e]|[;=@~+,$!'()*:%]/.test(segment)) return true // non-ASCII, matrix params, e-mails, ~user
+  if (/\d/.test(segment)) return true // numbers and anything mixing letters and digits
+  if (segment.includes('.')) return true // file names, domains, first.last
+  if (JWT_OR_BASE64.test(segment) && !/^[a-z_-]+$/.test(segment)) return true
+  return !PLAIN_WORD.test(segment)
+}
+
+function stripOrigin(path: string): string {
+  if (path.startsWith('/') && !path.startsWith('//')) return path
+  const origin = /^(?:[a-z][a-z0-9+.-]*:)?\/\/[^/?#]*/i.exec(path)
+  return origin ? path.slice(origin[0].length) : path
+}
+
+const PLAIN_ASCII = /^[\x21-\x24\x27-\x7e]*$/ // printable ASCII without % and &
+const cutQuery = (p: string) => p.replace(/[?#].*$/s, '')
+
+/**
+ * A path without origin, query string, fragment and matrix parameters (`;jsessionid=`), decoded
+ * until stable, with id-like segments as `:id`. Accepts full URLs too and keeps only their path.
+ */
+export function normalisePath(input: string): string {
+  let path = cutQuery(stripOrigin(input.trim()))
+  // Decoding may reveal a new ?, # or origin (`%3F`, `%252F`): cut again after each round. Plain
+  // ASCII without escapes or entities (most paths) has nothing to decode.
+  for (let round = 0; round < 4 && !PLAIN_ASCII.test(path); round++) {
+    const next = cutQuery(stripOrigin(normaliseText(path)))
+    if (next === path) break
+    path = next
+  }
+  path = path.replace(/;jsessionid=[^/]*/gi, '').replace(/\\/g, '/')
+  const segments = path.split('/')
+  let previous: string | undefined
+  const out: string[] = []
+  for (const raw of segments) {
+    const segment = raw.trim()
+    if (segment === '' || segment === '.' || segment === '..') continue
+    out.push(isIdSegment(segment, previous) ? ':id' : segment)
+    previous = segment
+  }
+  return '/' + out.join('/')
+}
+
+/**
+ * A router template (`/orders/:orderId`, `/orders/[id]`, `/files/{name}`, `/docs/*`) as a path
+ * whose parameters are `:id`, or undefined if it is not one: a static segment that would itself
+ * become `:id` means the "template" holds a value, and the page's own path is used instead.
+ */
+export function routeTemplate(input: string): string | undefined {
+  if (!input.startsWith('/') || input.length > 300 || /[?#%\s]/.test(input)) return undefined
+  const out: string[] = []
+  let previous: string | undefined
+  for (const segment of input.split('/')) {
+    if (segment === '') continue
+    if (PARAM.test(segment)) out.push(':id')
+    else if (isIdSegment(segment, previous)) return undefined
+    else out.push(segment)
+    previous = segment
+  }
+  return '/' + out.join('/')
+}

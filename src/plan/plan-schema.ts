@@ -1,0 +1,116 @@
+// The tracking plan as it is written in the apps file (PRIVACY.md 12), checked at start: every
+// name and key has a safe shape, identifier-looking keys are not declared as free values, enum
+// values are tokens, patterns compile. A bad plan stops the start with a message per problem.
+import { z } from 'zod'
+import { LIMITS, isCatalogName } from '../../sdk/core/catalog.ts'
+import { catalogEvents, type PlanEvent, type TrackingPlan } from '../../sdk/core/plan.ts'
+import { isIdentifierKey, unsafeShape, unsafeToken } from '../../sdk/core/shapes.ts'
+
+const propSchema = z
+  .object({
+    kind: z.enum(['enum', 'token', 'number', 'integer', 'boolean', 'path', 'text']),
+    required: z.boolean().optional(),
+    values: z.array(z.string()).min(1).max(200).optional(),
+    min: z.number().finite().optional(),
+    max: z.number().finite().optional(),
+    max_length: z.number().int().min(1).max(LIMITS.maxFeedbackTextLength).optional(),
+    pattern: z.string().max(200).optional(),
+    description: z.string().max(500).optional(),
+  })
+  .strict()
+
+const eventSchema = z
+  .object({
+    description: z.string().max(500).optional(),
+    props: z.record(z.string(), propSchema).default({}),
+  })
+  .strict()
+
+export const planSchema = z
+  .object({
+    mode: z.enum(['strict', 'open']).default('strict'),
+    events: z.record(z.string(), eventSchema).default({}),
+  })
+  .strict()
+  .superRefine((plan, ctx) => {
+    for (const [name, event] of Object.entries(plan.events)) {
+      const at = (...p: string[]) => ['events', name, ...p]
+      if (isCatalogName(name)) {
+        ctx.addIssue({ code: 'custom', path: at(), message: `"${name}" is a catalog event; its props are declared by Veil (EVENTS.md)` })
+        continue
+      }
+      if (!LIMITS.customNamePattern.test(name)) {
+        ctx.addIssue({ code: 'custom', path: at(), message: 'event names must match ^[a-z][a-z0-9_.]{0,63}$' })
+        continue
+      }
+      const nameShape = unsafeShape(name)
+      if (nameShape) ctx.addIssue({ code: 'custom', path: at(), message: `event name ${nameShape}` })
+      const keys = Object.keys(event.props)
+      if (keys.length > LIMITS.maxPropsPerEvent) ctx.addIssue({ code: 'custom', path: at('props'), message: `an event has at most ${LIMITS.maxPropsPerEvent} props` })
+      for (const [key, prop] of Object.entries(event.props)) {
+        for (const message of propProblems(key, prop)) ctx.addIssue({ code: 'custom', path: at('props', key), message })
+      }
+    }
+  })
+
+export type PlanInput = z.input<typeof planSchema>
+
+function propProblems(key: string, prop: z.infer<typeof propSchema>): string[] {
+  const problems: string[] = []
+  if (!LIMITS.propKeyPattern.test(key)) return ['prop keys must match ^[a-z][a-z0-9_]{0,39}$']
+  const shape = unsafeShape(key)
+  if (shape) problems.push(`prop key ${shape}`)
+  // An identifier stored as a value is what the plan is there to prevent (issue 10, kind 3).
+  if (isIdentifierKey(key) && prop.kind !== 'enum' && prop.kind !== 'boolean') {
+    problems.push(`"${key}" names a person or a record id; it can only be declared as enum or boolean`)
+  }
+  if (prop.kind === 'enum') {
+    if (!prop.values) problems.push('an enum lists its values')
+    for (const v of prop.values ?? []) {
+      const why = unsafeToken(v)
+      if (why) problems.push(`enum value "${v}" ${why}`)
+    }
+  } else if (prop.values) problems.push('values are for enum props only')
+  if (prop.pattern !== undefined) {
+    if (prop.kind !== 'token') problems.push('pattern is for token props only')
+    else if (!prop.pattern.startsWith('^') || !prop.pattern.endsWith('$')) problems.push('a pattern is anchored: ^...$')
+    else {
+      try {
+        new RegExp(prop.pattern)
+      } catch (e) {
+        problems.push(`pattern does not compile: ${(e as Error).message}`)
+      }
+    }
+  }
+  if ((prop.min !== undefined || prop.max !== undefined) && prop.kind !== 'number' && prop.kind !== 'integer') {
+    problems.push('min and max are for number and integer props')
+  }
+  if (prop.min !== undefined && prop.max !== undefined && prop.min > prop.max) problems.push('min is above max')
+  return problems
+}
+
+/** The app's plan with the catalog events added; an app without a plan gets the catalog only. */
+export function resolvePlan(input: z.infer<typeof planSchema> | undefined): TrackingPlan {
+  const events: Record<string, PlanEvent> = { ...catalogEvents() }
+  for (const [name, event] of Object.entries(input?.events ?? {})) events[name] = event as PlanEvent
+  return { mode: input?.mode ?? 'strict', events }
+}
+
+/** The plan the demo app ships with: the catalog and one custom event (README quickstart). */
+export const DEMO_PLAN: PlanInput = {
+  mode: 'strict',
+  events: {
+    report_export: {
+      description: 'A report was exported',
+      props: {
+        format: { kind: 'enum', values: ['csv', 'pdf', 'xlsx'], required: true },
+        rows: { kind: 'integer', min: 0 },
+        report: { kind: 'token' },
+      },
+    },
+  },
+}
+
+/** An open plan for development and tests: any safe name and key, values by the strict shapes. */
+export const OPEN_PLAN: PlanInput = { mode: 'open', events: {} }
+
