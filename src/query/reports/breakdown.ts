@@ -11,8 +11,8 @@ export async function breakdownReport(ctx: ReportContext, dimension: Dimension, 
   const partsOf = (value: string) => (event ? cellId(value, event) : rowId(value))
   const rows = m.rows
     .map((value) => ({ value, ...show(m, partsOf(value)) }))
-    // A suppressed value is left out, not listed: its name alone (a small country, a rare
-    // screen) can single people out. It is counted in `other`.
+    // A value without a shown cell is left out, not listed: its name alone (a small country,
+    // a rare screen) can single people out. What it holds within shown slices is in `other`.
     .filter((r) => !r.suppressed && (r.events ?? 0) > 0)
     .sort((a, b) => (b.users ?? 0) - (a.users ?? 0) || a.value.localeCompare(b.value))
   return {
@@ -21,6 +21,6 @@ export async function breakdownReport(ctx: ReportContext, dimension: Dimension, 
     event: event ?? null,
     total: show(m, total),
     rows,
-    other: otherOf(m, total, m.rows.map(partsOf)),
+    other: otherOf(m, total),
   }
 }
