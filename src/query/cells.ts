@@ -16,15 +16,18 @@
  */
 export function decideSubCells(inner: string, partition: readonly string[]): string {
   const by = ['period', 'day', ...partition].join(', ')
+  // A GROUP BY per slice joined back, not window functions: a window finalises the merged
+  // state of its slice once per row, which made a 90-day breakdown several times slower.
   return `
     SELECT *, su >= {k:UInt32} AS slice_ok,
            su >= {k:UInt32} AND cu >= {k:UInt32} AND NOT (hn > 0 AND hu < {k:UInt32} AND key = victim) AS ok
-    FROM (
-      SELECT *, uniqCombinedMerge(12)(st) OVER w AS su, uniqCombinedMergeIf(12)(st, cu < {k:UInt32}) OVER w AS hu,
-             countIf(cu < {k:UInt32}) OVER w AS hn, argMinIf(key, (cu, key), cu >= {k:UInt32}) OVER w AS victim
+    FROM (${inner}) AS cells
+    INNER JOIN (
+      SELECT ${by}, uniqCombinedMerge(12)(st) AS su, uniqCombinedMergeIf(12)(st, cu < {k:UInt32}) AS hu,
+             countIf(cu < {k:UInt32}) AS hn, argMinIf(key, (cu, key), cu >= {k:UInt32}) AS victim
       FROM (${inner})
-      WINDOW w AS (PARTITION BY ${by})
-    )`
+      GROUP BY ${by}
+    ) AS slices USING (${by})`
 }
 
 /** Slices alone (one row per period, day and name): shown when they have k users. */
