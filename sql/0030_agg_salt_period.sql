@@ -3,6 +3,9 @@
 -- is one hash within a period, but a new hash in every other period) and builds ranges from
 -- (period, day) cells. The tables are rebuilt with `period` in their key and refilled from the
 -- events table, which holds every event within retention (the views fill them from then on).
+-- users_upto counts distinct hashes exactly up to 32 in a small state, cheap to merge and read:
+-- reports decide k with it per cell (src/query/cells.ts), and show users from the
+-- uniqCombined states only for cells already decided.
 
 DROP VIEW IF EXISTS agg_events_daily_mv;
 DROP TABLE IF EXISTS agg_events_daily;
@@ -13,6 +16,7 @@ CREATE TABLE agg_events_daily
     period UInt32,
     name   LowCardinality(String),
     users  AggregateFunction(uniqCombined(12), String),
+    users_upto AggregateFunction(uniqUpTo(32), String),
     events SimpleAggregateFunction(sum, UInt64)
 )
 ENGINE = AggregatingMergeTree
@@ -23,12 +27,14 @@ SETTINGS ttl_only_drop_parts = 1;
 CREATE MATERIALIZED VIEW agg_events_daily_mv TO agg_events_daily AS
 SELECT app_id, toDate(ts) AS day, salt_period AS period, name,
        uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+       uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
        toUInt64(count()) AS events
 FROM events
 GROUP BY app_id, day, period, name;
 INSERT INTO agg_events_daily
 SELECT app_id, toDate(ts) AS day, salt_period AS period, name,
        uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+       uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
        toUInt64(count()) AS events
 FROM events
 GROUP BY app_id, day, period, name;
@@ -44,6 +50,7 @@ CREATE TABLE agg_breakdowns_daily
     name      LowCardinality(String),
     value     LowCardinality(String),
     users     AggregateFunction(uniqCombined(12), String),
+    users_upto AggregateFunction(uniqUpTo(32), String),
     events    SimpleAggregateFunction(sum, UInt64)
 )
 ENGINE = AggregatingMergeTree
@@ -54,6 +61,7 @@ SETTINGS ttl_only_drop_parts = 1;
 CREATE MATERIALIZED VIEW agg_breakdowns_daily_mv TO agg_breakdowns_daily AS
 SELECT app_id, dim.1 AS dimension, toDate(ts) AS day, salt_period AS period, name, dim.2 AS value,
        uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+       uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
        toUInt64(count()) AS events
 FROM events
 ARRAY JOIN [
@@ -69,6 +77,7 @@ GROUP BY app_id, dimension, day, period, name, value;
 INSERT INTO agg_breakdowns_daily
 SELECT app_id, dim.1 AS dimension, toDate(ts) AS day, salt_period AS period, name, dim.2 AS value,
        uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+       uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
        toUInt64(count()) AS events
 FROM events
 ARRAY JOIN [
@@ -91,6 +100,7 @@ CREATE TABLE agg_pages_daily
     period UInt32,
     path   String,
     users  AggregateFunction(uniqCombined(12), String),
+    users_upto AggregateFunction(uniqUpTo(32), String),
     views  SimpleAggregateFunction(sum, UInt64)
 )
 ENGINE = AggregatingMergeTree
@@ -101,6 +111,7 @@ SETTINGS ttl_only_drop_parts = 1;
 CREATE MATERIALIZED VIEW agg_pages_daily_mv TO agg_pages_daily AS
 SELECT app_id, toDate(ts) AS day, salt_period AS period, props['path'] AS path,
        uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+       uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
        toUInt64(count()) AS views
 FROM events
 WHERE name = 'page_view'
@@ -108,6 +119,7 @@ GROUP BY app_id, day, period, path;
 INSERT INTO agg_pages_daily
 SELECT app_id, toDate(ts) AS day, salt_period AS period, props['path'] AS path,
        uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+       uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
        toUInt64(count()) AS views
 FROM events
 WHERE name = 'page_view'
@@ -123,6 +135,7 @@ CREATE TABLE agg_crashes_daily
     fingerprint String,
     error_type  LowCardinality(String),
     users       AggregateFunction(uniqCombined(12), String),
+    users_upto AggregateFunction(uniqUpTo(32), String),
     crashes     SimpleAggregateFunction(sum, UInt64),
     fatal       SimpleAggregateFunction(sum, UInt64)
 )
@@ -134,6 +147,7 @@ SETTINGS ttl_only_drop_parts = 1;
 CREATE MATERIALIZED VIEW agg_crashes_daily_mv TO agg_crashes_daily AS
 SELECT app_id, toDate(ts) AS day, salt_period AS period, props['fingerprint'] AS fingerprint, props['error_type'] AS error_type,
        uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+       uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
        toUInt64(count()) AS crashes,
        toUInt64(countIf(props['fatal'] = 'true')) AS fatal
 FROM events
@@ -142,6 +156,7 @@ GROUP BY app_id, day, period, fingerprint, error_type;
 INSERT INTO agg_crashes_daily
 SELECT app_id, toDate(ts) AS day, salt_period AS period, props['fingerprint'] AS fingerprint, props['error_type'] AS error_type,
        uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+       uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
        toUInt64(count()) AS crashes,
        toUInt64(countIf(props['fatal'] = 'true')) AS fatal
 FROM events
@@ -190,6 +205,7 @@ CREATE TABLE agg_report_queries_daily
     period      UInt32,
     report      String,
     users       AggregateFunction(uniqCombined(12), String),
+    users_upto AggregateFunction(uniqUpTo(32), String),
     queries     SimpleAggregateFunction(sum, UInt64),
     failed      SimpleAggregateFunction(sum, UInt64),
     rows        SimpleAggregateFunction(sum, Float64),
@@ -204,6 +220,7 @@ SETTINGS ttl_only_drop_parts = 1;
 CREATE MATERIALIZED VIEW agg_report_queries_daily_mv TO agg_report_queries_daily AS
 SELECT app_id, toDate(ts) AS day, salt_period AS period, props['report'] AS report,
        uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+       uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
        toUInt64(count()) AS queries,
        toUInt64(countIf(props['status'] != 'ok')) AS failed,
        sum(metrics['rows']) AS rows,
@@ -215,6 +232,7 @@ GROUP BY app_id, day, period, report;
 INSERT INTO agg_report_queries_daily
 SELECT app_id, toDate(ts) AS day, salt_period AS period, props['report'] AS report,
        uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+       uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
        toUInt64(count()) AS queries,
        toUInt64(countIf(props['status'] != 'ok')) AS failed,
        sum(metrics['rows']) AS rows,
@@ -266,6 +284,7 @@ CREATE TABLE agg_feedback_daily
     period UInt32,
     rating UInt8,
     users  AggregateFunction(uniqCombined(12), String),
+    users_upto AggregateFunction(uniqUpTo(32), String),
     count  SimpleAggregateFunction(sum, UInt64)
 )
 ENGINE = AggregatingMergeTree
@@ -277,6 +296,7 @@ CREATE MATERIALIZED VIEW agg_feedback_daily_mv TO agg_feedback_daily AS
 SELECT app_id, toDate(ts) AS day, salt_period AS period,
        toUInt8(least(greatest(round(metrics['rating']), 0), 5)) AS rating,
        uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+       uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
        toUInt64(count()) AS count
 FROM events
 WHERE name = 'feedback'
@@ -285,6 +305,7 @@ INSERT INTO agg_feedback_daily
 SELECT app_id, toDate(ts) AS day, salt_period AS period,
        toUInt8(least(greatest(round(metrics['rating']), 0), 5)) AS rating,
        uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+       uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
        toUInt64(count()) AS count
 FROM events
 WHERE name = 'feedback'

@@ -5,7 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { num, select, str } from './db.ts'
 import type { Dimension, Range } from './params.ts'
-import { decideSlices, decideSubCells, FIGURES } from './cells.ts'
+import { compact, counting, decideSlices, FIGURES, foldSubCells } from './cells.ts'
 
 export interface Cell {
   users: number
@@ -30,30 +30,37 @@ export const rowId = (row: string) => `r\u001f${row}`
 export const colId = (col: string) => `k\u001f${col}`
 export const GRAND = 'g'
 
-const matrixSql = (decided: string) => `
+const matrixSql = (by: 'time' | Dimension, k: number) => `
   SELECT row, col, grouping(row, col) AS g, ${FIGURES}
-  FROM (${decided})
+  FROM (${by === 'time' ? timeCells(k) : dimensionCells(k)})
   GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
 
-const INNER = {
-  // Slices are the cells: one name, one salt period, one day. The bucket (day or Monday) is
-  // chosen by a typed parameter, not by text.
-  time: decideSlices(`
-    SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col,
-           uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(events) AS e
-    FROM agg_events_daily
-    WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-    GROUP BY period, day, name`),
-  // Sub-cells of a slice: one value of the dimension within one name, period and day.
-  dimension: decideSubCells(
-    `SELECT period, day, toString(name) AS col, toString(value) AS key, key AS row,
-            uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(events) AS e
-     FROM agg_breakdowns_daily
-     WHERE app_id = {app:String} AND dimension = {dimension:String} AND day BETWEEN {from:Date} AND {to:Date}
-     GROUP BY period, day, name, value`,
-    ['col'],
-  ),
-} as const
+// Slices are the cells: one name, one salt period, one day. The bucket (day or Monday) is
+// chosen by a typed parameter, not by text.
+const timeCells = (k: number) =>
+  compact(
+    decideSlices(`
+      SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col,
+             uniqCombinedMergeState(12)(users) AS st, ${counting(k).cell}, sum(events) AS e
+      FROM agg_events_daily
+      WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+      GROUP BY period, day, name`),
+    ['row', 'col'],
+  )
+
+// Sub-cells of a slice: one value of the dimension within one name, period and day.
+const dimensionCells = (k: number) => `
+  SELECT toString(key) AS row, toString(name) AS col, ok, slice_ok, st, e, n
+  FROM (${foldSubCells(
+    {
+      table: 'agg_breakdowns_daily',
+      where: 'app_id = {app:String} AND dimension = {dimension:String} AND day BETWEEN {from:Date} AND {to:Date}',
+      partition: ['name'],
+      key: 'value',
+      e: 'sum(events)',
+    },
+    k,
+  )})`
 
 export interface MatrixQuery {
   app: string
@@ -65,7 +72,7 @@ export interface MatrixQuery {
 
 export async function loadMatrix(client: ClickHouseClient, q: MatrixQuery): Promise<Matrix> {
   const params = { app: q.app, k: q.k, from: q.range.from, to: q.range.to, week: q.range.week, dimension: q.by }
-  const result = await select(client, matrixSql(q.by === 'time' ? INNER.time : INNER.dimension), params)
+  const result = await select(client, matrixSql(q.by, q.k), params)
   const cells = new Map<string, Cell>()
   const rows = new Set<string>()
   const cols = new Set<string>()

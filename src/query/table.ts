@@ -1,18 +1,18 @@
 // One-way tables (paths, reports, ratings, crash fingerprints): the sub-cells of one event
 // name's slices (cells.ts), summed over the range. Rows are their shown sub-cells; the total is
 // the name's shown slices, the same number the events report shows for that name.
-import { decideSubCells, FIGURES } from './cells.ts'
+import { FIGURES, foldSubCells, type SubCells } from './cells.ts'
 import { num, type Row } from './db.ts'
 import { hide } from './meta.ts'
 
 /**
- * `inner` returns one row per (period, day, key) with st, cu, e (the measure "other" sums)
- * and the raw measures; `measures(cond, suffix)` aggregates them over the rows where `cond`
- * holds, named with `suffix`: once over shown sub-cells (rows), once over shown slices (total).
+ * The cells of one table of sub-cells (cells.ts) by key, and their total. `measures(cond,
+ * suffix)` aggregates the folded measures over the rows where `cond` holds, named with
+ * `suffix`: once over shown sub-cells (rows), once over shown slices (total, `_all`).
  */
-export function oneWaySql(inner: string, measures: (cond: string, suffix: string) => readonly string[]): string {
+export function oneWaySql(c: SubCells, k: number, measures: (cond: string, suffix: string) => readonly string[]): string {
   return `SELECT key, grouping(key) AS g, ${FIGURES}, ${[...measures('ok', ''), ...measures('slice_ok', '_all')].join(', ')}
-    FROM (${decideSubCells(inner, [])}) GROUP BY GROUPING SETS ((key), ())`
+    FROM (${foldSubCells(c, k)}) GROUP BY GROUPING SETS ((key), ())`
 }
 
 export interface OneWay<T> {

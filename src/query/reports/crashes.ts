@@ -36,11 +36,8 @@ async function fingerprints(ctx: ReportContext, limit: number) {
   const rows = await select(
     ctx.client,
     oneWaySql(
-      `SELECT period, day, (fingerprint, toString(error_type)) AS key, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu,
-              sum(crashes) AS e, sum(fatal) AS f
-       FROM agg_crashes_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-       GROUP BY period, day, fingerprint, error_type`,
+      { table: 'agg_crashes_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'tuple(fingerprint, toString(error_type))', e: 'sum(crashes)', fold: ['sum(fatal) AS f'] },
+      ctx.app.k_anonymity,
       (cond, sfx) => [`sumIf(e, ${cond}) AS crashes${sfx}`, `sumIf(f, ${cond}) AS fatal${sfx}`],
     ),
     { ...baseParams(ctx), k: ctx.app.k_anonymity },

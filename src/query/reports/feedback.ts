@@ -14,10 +14,8 @@ export async function feedbackReport(ctx: ReportContext) {
   const rows = await select(
     ctx.client,
     oneWaySql(
-      `SELECT period, day, rating AS key, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(count) AS e
-       FROM agg_feedback_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-       GROUP BY period, day, rating`,
+      { table: 'agg_feedback_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'rating', e: 'sum(count)' },
+      ctx.app.k_anonymity,
       (cond, sfx) => [`sumIf(e, ${cond}) AS count${sfx}`],
     ),
     { ...baseParams(ctx), k: ctx.app.k_anonymity },

@@ -4,7 +4,7 @@
 import { num, round, select, str } from '../db.ts'
 import { bucketsOf } from '../params.ts'
 import { cellId, colId, loadMatrix, show } from '../matrix.ts'
-import { SHOWN_SLICES } from '../cells.ts'
+import { shownSlices } from '../cells.ts'
 import { hide, metaOf } from '../meta.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
@@ -16,7 +16,7 @@ export async function importsReport(ctx: ReportContext) {
       `SELECT toString(if({week:Bool}, toMonday(day), day)) AS bucket, grouping(bucket) AS g,
               sum(imports) AS imports, sum(failed) AS failed, sum(records) AS records
        FROM agg_imports_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date} AND ${SHOWN_SLICES}
+       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date} AND ${shownSlices(ctx.app.k_anonymity)}
        GROUP BY GROUPING SETS ((bucket), ())`,
       { ...baseParams(ctx), k: ctx.app.k_anonymity, slice: 'cm_data_import' },
     ),

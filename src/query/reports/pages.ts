@@ -10,10 +10,8 @@ export async function pagesReport(ctx: ReportContext, limit: number) {
   const rows = await select(
     ctx.client,
     oneWaySql(
-      `SELECT period, day, path AS key, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(views) AS e
-       FROM agg_pages_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-       GROUP BY period, day, path`,
+      { table: 'agg_pages_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'path', e: 'sum(views)' },
+      ctx.app.k_anonymity,
       (cond, sfx) => [`sumIf(e, ${cond}) AS views${sfx}`],
     ),
     { ...baseParams(ctx), k: ctx.app.k_anonymity },

@@ -10,11 +10,11 @@ export async function reportQueriesReport(ctx: ReportContext, limit: number) {
   const rows = await select(
     ctx.client,
     oneWaySql(
-      `SELECT period, day, report AS key, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(queries) AS e,
-              sum(failed) AS f, sum(rows) AS r, sum(duration_ms) AS d, quantilesMergeState(0.5, 0.95)(quantiles) AS qs
-       FROM agg_report_queries_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-       GROUP BY period, day, report`,
+      {
+        table: 'agg_report_queries_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'report', e: 'sum(queries)',
+        fold: ['sum(failed) AS f', 'sum(rows) AS r', 'sum(duration_ms) AS d', 'quantilesMergeState(0.5, 0.95)(quantiles) AS qs'],
+      },
+      ctx.app.k_anonymity,
       (cond, sfx) => [
         `sumIf(e, ${cond}) AS queries${sfx}`, `sumIf(f, ${cond}) AS failed${sfx}`, `sumIf(r, ${cond}) AS rows${sfx}`,
         `sumIf(d, ${cond}) AS duration${sfx}`, `quantilesMergeIf(0.5, 0.95)(qs, ${cond}) AS q${sfx}`,
