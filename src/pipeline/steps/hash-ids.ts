@@ -1,7 +1,7 @@
 // hash_ids: user_id and session_id become HMAC-SHA256 under the app's current rotating salt,
 // org_id under the installation's stable org key (PRIVACY.md 4). The raw ids end here.
 import { createHmac } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
+import { createKeyedCache, type KeyedCache } from '../../privacy/keyed-cache.ts'
 import type { HashedEvent, ParsedEvent } from '../types.ts'
 
 /** 64 bits of the HMAC, hex: plenty to count distinct users, short to store. */
@@ -18,36 +18,58 @@ export interface SaltedKeys {
   orgKey: Buffer
 }
 
+type Kind = 'u' | 's' | 'o'
+type Memo = Record<Kind, { id: string; h: string }>
+
 /**
- * HMAC costs ~4 us; the same user sends many events, so results are cached per salt period
- * and id. The cache lives in memory only, like the request that carried the id.
+ * HMAC costs ~4 us; the same user sends many events, so results are cached per app, keyed by
+ * a keyed digest of the id (never the id itself, PRIVACY.md 15), and the cache of an app is
+ * emptied, digest key included, when its salt period changes; `onRotate` is told then. A
+ * batch carries one user and one session: the last answer per kind is kept for the request
+ * only (in a WeakMap on its keys object), which saves the digest for all but its first event.
  */
-export function createIdHasher(cacheSize: number) {
-  const cache = new LRUCache<string, string>({ max: Math.max(1, cacheSize) })
-  // A batch from an SDK carries one user and one session: the last answer per kind saves the
-  // key concatenation and the LRU bookkeeping for all but its first event.
-  const last = { u: { scope: '', id: '', h: '' }, s: { scope: '', id: '', h: '' }, o: { scope: '', id: '', h: '' } }
-  /** `scope` names the key (app and period) so that apps never share cache entries. */
-  return function hashId(kind: 'u' | 's' | 'o', key: Buffer, scope: string, id: string | undefined): string {
-    if (id === undefined || id === '') return ''
-    const memo = last[kind]
-    if (memo.id === id && memo.scope === scope) return memo.h
-    const k = `${scope}\u0000${kind}\u0000${id}`
-    let h = cache.get(k)
-    if (h === undefined) {
-      h = hmacHex(key, `${kind}\u0000${id}`)
-      cache.set(k, h)
+export function createIdHasher(cacheSize: number, onRotate: () => void = () => {}) {
+  const byApp = new Map<string, { period: number; generation: number; cache: KeyedCache<string> }>()
+  const memos = new WeakMap<SaltedKeys, Memo>()
+
+  function cacheFor(keys: SaltedKeys): KeyedCache<string> | undefined {
+    const s = byApp.get(keys.appId)
+    if (!s) {
+      const cache = createKeyedCache<string>(`hash-ids:${keys.appId}`, cacheSize)
+      byApp.set(keys.appId, { period: keys.period, generation: keys.generation, cache })
+      return cache
     }
-    memo.scope = scope
-    memo.id = id
-    memo.h = h
+    if (s.period === keys.period && s.generation === keys.generation) return s.cache
+    // A request still holding the salt before this one: hashed, not cached.
+    if (keys.period < s.period || (keys.period === s.period && keys.generation < s.generation)) return undefined
+    s.cache.clear()
+    s.period = keys.period
+    s.generation = keys.generation
+    onRotate()
+    return s.cache
+  }
+
+  return function hashId(kind: Kind, keys: SaltedKeys, id: string | undefined): string {
+    if (id === undefined || id === '') return ''
+    let memo = memos.get(keys)
+    if (!memo) memos.set(keys, (memo = { u: { id: '', h: '' }, s: { id: '', h: '' }, o: { id: '', h: '' } }))
+    const last = memo[kind]
+    if (last.id === id) return last.h
+    const cache = cacheFor(keys)
+    const raw = `${kind}\u0000${id}`
+    let h = cache?.get(raw)
+    if (h === undefined) {
+      h = hmacHex(kind === 'o' ? keys.orgKey : keys.salt, raw)
+      cache?.set(raw, h)
+    }
+    last.id = id
+    last.h = h
     return h
   }
 }
 
 export function createHashIdsStep(hashId: ReturnType<typeof createIdHasher>) {
   return function hashIds(event: ParsedEvent, keys: SaltedKeys): HashedEvent {
-    const scope = `${keys.appId}:${keys.period}:${keys.generation}`
     // Built field by field: nothing of the parsed event but these reaches the next step, and
     // V8 allocates a literal far faster than it copies an object rest.
     return {
@@ -55,10 +77,10 @@ export function createHashIdsStep(hashId: ReturnType<typeof createIdHasher>) {
       name: event.name,
       ts: event.ts,
       props: event.props,
-      user_hash: hashId('u', keys.salt, scope, event.user_id),
-      session_hash: hashId('s', keys.salt, scope, event.session_id),
+      user_hash: hashId('u', keys, event.user_id),
+      session_hash: hashId('s', keys, event.session_id),
       // One org key for the installation, stable across periods: pseudonymous by design.
-      org_hash: hashId('o', keys.orgKey, 'org', event.org_id),
+      org_hash: hashId('o', keys, event.org_id),
       salt_period: keys.period,
     }
   }

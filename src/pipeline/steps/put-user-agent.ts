@@ -1,9 +1,9 @@
 // put_user_agent: the User-Agent reduced to browser and OS family + major version and a device
 // type (PRIVACY.md 3), then the raw string is dropped. Parsing costs ~24 us, so results are
-// cached per User-Agent string (DESIGN.md "Measured facts").
+// cached per User-Agent, keyed by a keyed digest of it, never the string (PRIVACY.md 15).
 import { UAParser } from 'ua-parser-js'
 import { isbot } from 'isbot'
-import { LRUCache } from 'lru-cache'
+import { createKeyedCache } from '../../privacy/keyed-cache.ts'
 import type { Drop, RequestState } from '../types.ts'
 
 export interface UserAgentFacts {
@@ -39,9 +39,10 @@ export function parseUserAgent(ua: string): UserAgentFacts {
   }
 }
 
+/** The step, and `forget()`, which empties its cache (the pipeline calls it when a salt period changes). */
 export function createPutUserAgentStep(cacheSize: number) {
-  const cache = new LRUCache<string, UserAgentFacts>({ max: Math.max(1, cacheSize) })
-  return function putUserAgent(req: RequestState): RequestState | Drop {
+  const cache = createKeyedCache<UserAgentFacts>('user-agents', cacheSize)
+  return Object.assign(function putUserAgent(req: RequestState): RequestState | Drop {
     const ua = req.client.userAgent
     let facts: UserAgentFacts | undefined
     if (ua) {
@@ -55,7 +56,7 @@ export function createPutUserAgentStep(cacheSize: number) {
     const { bot: _bot, ...coarse } = facts ?? { bot: false, ...EMPTY_UA }
     // The raw string goes here; only the coarse facts travel on.
     return { ...req, client: { ...req.client, userAgent: undefined }, facts: { ...req.facts, ...coarse } }
-  }
+  }, { forget: () => cache.clear() })
 }
 
 const EMPTY_UA = { browser: '', browser_version: '', os: '', os_version: '', device_type: '' }

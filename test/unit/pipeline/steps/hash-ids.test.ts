@@ -98,3 +98,26 @@ describe('hash_ids step', () => {
     expect(out).toMatchObject({ id: e.id, name: 'report_query', ts: e.ts, props: { report: 'x', rows: 3 } })
   })
 })
+
+describe('hash cache across salt periods (PRIVACY.md 15)', () => {
+  it('keeps no raw id as a key and empties the app\'s cache when its period changes', async () => {
+    const { inspectCaches } = await import('../../../../src/privacy/keyed-cache.ts')
+    let rotations = 0
+    const step = createHashIdsStep(createIdHasher(100, () => rotations++))
+    const appId = 'unit-rotation-app'
+    const cacheOf = () => inspectCaches().find((c) => c.name === `hash-ids:${appId}`)!
+    step(parsedEvent(RAW), saltedKeys({ appId, period: 100, generation: 1 }))
+    const first = [...cacheOf().keys]
+    expect(first).toHaveLength(3)
+    expect(JSON.stringify(cacheOf())).not.toContain(RAW.user_id)
+    step(parsedEvent({ ...RAW, user_id: 'next@example.com' }), saltedKeys({ appId, period: 101, generation: 2, salt: Buffer.alloc(32, 4) }))
+    expect(rotations).toBe(1)
+    expect(cacheOf().keys.filter((k) => first.includes(k))).toEqual([])
+    // A request still holding the older salt is hashed right, and neither cached nor rotating.
+    const late = step(parsedEvent(RAW), saltedKeys({ appId, period: 100, generation: 1 }))
+    expect(late.user_hash).toBe(hmacHex(saltedKeys().salt, `u\u0000${RAW.user_id}`))
+    expect(rotations).toBe(1)
+    expect(cacheOf().keys).toHaveLength(3)
+  })
+})
+
