@@ -86,19 +86,24 @@
     const imports = card('imports', api('/v1/stats/imports', base), (el, r) => R.imports(el, r, week), gen)
     const queries = card('reports', api('/v1/stats/report-queries', base), R.reports, gen)
     const crashes = card('crashes', api('/v1/stats/crashes', base), (el, r) => { R.crashes(el, r); R.fingerprints(target('fingerprints'), r) }, gen)
-    card('pages', api('/v1/stats/pages', base), R.pages, gen)
-    card('changes', api('/v1/stats/changes', base), (el, r) => R.changes(el, r, week), gen)
-    card('feedback', api('/v1/stats/feedback', base), R.feedback, gen)
-    loadBreakdown(gen)
+    const others = [
+      card('pages', api('/v1/stats/pages', base), R.pages, gen),
+      card('changes', api('/v1/stats/changes', base), (el, r) => R.changes(el, r, week), gen),
+      card('feedback', api('/v1/stats/feedback', base), R.feedback, gen),
+      loadBreakdown(gen),
+    ]
     const [e, s, c, i, q] = await Promise.all([events, sessions, crashes, imports, queries])
     if (gen !== generation) return
     if (e && s && c && i && q) R.kpis($('kpis'), { events: e, sessions: s, crashes: c, imports: i, queries: q })
+    // Every card, including those outside the KPIs, is drawn before the board stops loading.
+    await Promise.all(others)
+    if (gen !== generation) return
     for (const id of CARDS) $(`c-${id}`).classList.remove('loading')
   }
 
   function loadBreakdown(gen = generation) {
     const { from, to } = range()
-    card('breakdown', api('/v1/stats/breakdown', { app: state.app, from, to, dimension: state.dimension, event: state.event }), R.breakdown, gen)
+    return card('breakdown', api('/v1/stats/breakdown', { app: state.app, from, to, dimension: state.dimension, event: state.event }), R.breakdown, gen)
   }
 
   function privacy(meta) {
