@@ -6,7 +6,7 @@ import { metaOf } from '../meta.ts'
 import type { ReportContext } from './context.ts'
 
 export async function breakdownReport(ctx: ReportContext, dimension: Dimension, event?: string) {
-  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: dimension })
+  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: dimension, ...(event ? { names: [event] } : {}) })
   const total = event ? colId(event) : GRAND
   const partsOf = (value: string) => (event ? cellId(value, event) : rowId(value))
   const rows = m.rows

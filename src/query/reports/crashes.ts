@@ -11,7 +11,7 @@ const rate = (crashes: number | null, starts: number | null) => (crashes !== nul
 
 export async function crashesReport(ctx: ReportContext, limit: number) {
   const k = ctx.app.k_anonymity
-  const [m, fp] = await Promise.all([loadMatrix(ctx.client, { app: ctx.app.id, k, range: ctx.range, by: 'app_version' }), fingerprints(ctx, limit)])
+  const [m, fp] = await Promise.all([loadMatrix(ctx.client, { app: ctx.app.id, k, range: ctx.range, by: 'app_version', names: ['app_start', 'app_crash'] }), fingerprints(ctx, limit)])
   const starts = show(m, colId('app_start'))
   const crashes = show(m, colId('app_crash'))
   const versions = m.rows
