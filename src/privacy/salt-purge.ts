@@ -32,12 +32,19 @@ export async function purgeSaltsFromDisk(client: ClickHouseClient, cutoff: numbe
   })
   const until = Date.now() + (opts.cleanupWaitMs ?? 2_000)
   while ((await count(client, INACTIVE)) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, opts.pollMs ?? 200))
-  if ((await count(client, INACTIVE)) > 0) await rebuild(client, params)
+  if ((await count(client, INACTIVE)) > 0 && (await isPlainMergeTree(client))) await rebuild(client, params)
   const [inactive, left] = await Promise.all([
     count(client, INACTIVE),
     count(client, 'SELECT count() AS n FROM salts WHERE retired_at <= toDateTime({cutoff:UInt32})', params),
   ])
   if (inactive > 0 || left > 0) throw new SaltPurgeError(`expired salts may still be on disk: ${left} rows, ${inactive} inactive parts of the salts table`)
+}
+
+// A replicated salts table (cluster schema) is not rebuilt: a copy would share its replication
+// path. There the engine's cleanup does the work, and the purge is reported once it has.
+async function isPlainMergeTree(client: ClickHouseClient): Promise<boolean> {
+  const rs = await client.query({ query: "SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = 'salts'", format: 'JSONEachRow' })
+  return (await rs.json<{ engine: string }>())[0]?.engine === 'MergeTree'
 }
 
 async function rebuild(client: ClickHouseClient, params: { cutoff: number }): Promise<void> {

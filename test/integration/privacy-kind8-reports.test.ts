@@ -115,6 +115,17 @@ describe('one person active on many days', () => {
     const feedback = (await get(q('feedback', days[0]!, days[DAYS - 1]!))) as { texts: unknown[]; ratings: { rating: number; suppressed: boolean }[] }
     expect(feedback.texts).toEqual([])
   })
+
+  it('asked for by name, answers as for a name never used: no series, a suppressed total', async () => {
+    for (const name of [SOLO.name, 'rule_remove']) {
+      const events = (await get(q(`events?event=${name}`, days[0]!, days[DAYS - 1]!))) as { series: unknown[] }
+      expect(events.series).toEqual([])
+      const breakdown = (await get(q(`breakdown?dimension=country&event=${name}`, days[0]!, days[DAYS - 1]!))) as Record<string, unknown>
+      expect({ total: breakdown.total, rows: breakdown.rows, other: breakdown.other }).toEqual({ total: { users: null, events: null, suppressed: true }, rows: [], other: null })
+    }
+    const control = (await get(q(`events?event=${CONTROL.name}`, days[0]!, days[DAYS - 1]!))) as { series: { name: string }[] }
+    expect(control.series.map((x) => x.name)).toEqual([CONTROL.name])
+  })
 })
 
 describe('differencing', () => {

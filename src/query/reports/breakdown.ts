@@ -7,6 +7,9 @@ import type { ReportContext } from './context.ts'
 
 export async function breakdownReport(ctx: ReportContext, dimension: Dimension, event?: string) {
   const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: dimension, ...(event ? { names: [event] } : {}) })
+  // A name without a shown slice in the range answers as suppressed whether it was used or
+  // not, so that the answer does not tell which names exist.
+  const unlisted = event !== undefined && !m.cols.includes(event)
   const total = event ? colId(event) : GRAND
   const partsOf = (value: string) => (event ? cellId(value, event) : rowId(value))
   const rows = m.rows
@@ -19,8 +22,8 @@ export async function breakdownReport(ctx: ReportContext, dimension: Dimension, 
     meta: metaOf(ctx.app, ctx.range),
     dimension,
     event: event ?? null,
-    total: show(m, total),
-    rows,
-    other: otherOf(m, total),
+    total: unlisted ? { users: null, events: null, suppressed: true } : show(m, total),
+    rows: unlisted ? [] : rows,
+    other: unlisted ? null : otherOf(m, total),
   }
 }

@@ -17,9 +17,9 @@ export async function eventsReport(ctx: ReportContext, event?: string) {
     buckets,
     total: show(m, GRAND),
     all: { name: '(all events)', total: show(m, GRAND), points: buckets.map((b) => ({ bucket: b, ...show(m, rowId(b)) })) },
-    // Asked for by name, a name is answered whether listed or not: an unlisted one shows its
-    // hidden buckets as suppressed and nothing else, as any listed name does.
-    series: (event ? [event] : m.cols).map((name) => seriesOf(m, buckets, name)),
+    // A name asked for but not listed (no shown slice in the range) gets no series, the same
+    // answer as a name never used: neither its existence nor its days are given away.
+    series: (event ? m.cols.filter((name) => name === event) : m.cols).map((name) => seriesOf(m, buckets, name)),
     names,
   }
 }
