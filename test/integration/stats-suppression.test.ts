@@ -70,4 +70,19 @@ describe('reports against the raw events', () => {
     expect(r.meta.k).toBe(3)
     expect(r.series[0]!.points.map((p) => p.users)).toEqual([10, 8, 3, 0, 0, 0, 0])
   })
+
+  it('decides a k above 33 on the uniqCombined states (users_upto counts only to 32)', async () => {
+    const { ENDPOINTS } = await import('../../src/query/endpoints.ts')
+    const app = { ...s.shop, k_anonymity: 40 }
+    const range = { from: s.days[0]!, to: s.days[6]!, week: false }
+    // No slice of the seed has 40 users: every report answers, and lists nothing.
+    for (const e of ENDPOINTS) {
+      const text = JSON.stringify(await e.run({ client: s.storage.client, app, range }, { interval: 'day', dimension: 'country', limit: 50 } as never))
+      for (const name of ['login', 'page_view', '/home', 'monthly_alarms', 'fp-a', 'DE']) expect({ path: e.path, name, found: text.includes(`"${name}"`) }).toMatchObject({ found: false })
+    }
+    // With k = 10 (decided on users_upto), login of day 0 (10 users) is shown: both paths see.
+    const ten = (await ENDPOINTS[0]!.run({ client: s.storage.client, app: { ...s.shop, k_anonymity: 10 }, range }, { interval: 'day' } as never)) as { names: { name: string }[] }
+    expect(ten.names.map((n) => n.name)).toContain('login')
+  })
 })
+
