@@ -43,8 +43,9 @@ export interface SubCells {
  * shown when it has at least k users. Its sub-cells (a breakdown value, a path, a report, a
  * crash fingerprint, a rating) are shown when they have k users and when the slice's hidden
  * sub-cells together still cover k users; if they do not, the shown sub-cell with the fewest
- * users (ties: smallest key) is hidden too, so "slice minus shown sub-cells" always holds k
- * people or none (secondary suppression, done per slice, never across periods).
+ * users (ties, e.g. where users_upto stops counting: fewest events, then smallest key) is
+ * hidden too, so "slice minus shown sub-cells" always holds k people or none (secondary
+ * suppression, done per slice, never across periods).
  *
  * Returns one row per (partition, key, ok, slice_ok) with st (the uniqCombined users of those
  * sub-cells), e, n (how many sub-cells) and the folded measures, ready for FIGURES.
@@ -53,7 +54,7 @@ export function foldSubCells(c: SubCells, k: number): string {
   const part = c.partition.map((p) => `${p}, `).join('')
   const by = `period, day, ${part}`.replace(/, $/, '')
   const { cell, merge, mergeIf } = counting(k)
-  const cells = `SELECT period, day, ${part}${c.key} AS key, ${cell} FROM ${c.table} WHERE ${c.where} GROUP BY period, day, ${part}key`
+  const cells = `SELECT period, day, ${part}${c.key} AS key, ${cell}, ${c.e} AS e FROM ${c.table} WHERE ${c.where} GROUP BY period, day, ${part}key`
   // The decision reads only the small users_upto states; a GROUP BY per slice joined back,
   // not window functions, which finalise a slice's merged state once per row.
   const decided = `
@@ -62,7 +63,7 @@ export function foldSubCells(c: SubCells, k: number): string {
     FROM (${cells}) AS cells
     INNER JOIN (
       SELECT ${by}, ${merge}(ut) AS su, ${mergeIf}(ut, cu < {k:UInt32}) AS hu,
-             countIf(cu < {k:UInt32}) AS hn, argMinIf(key, (cu, key), cu >= {k:UInt32}) AS victim
+             countIf(cu < {k:UInt32}) AS hn, argMinIf(key, (cu, e, key), cu >= {k:UInt32}) AS victim
       FROM (${cells})
       GROUP BY ${by}
     ) AS slices USING (${by})`
