@@ -19,6 +19,8 @@ export interface SaltedKeys {
 }
 
 type Kind = 'u' | 's' | 'o'
+const IDLE_MS = 3600_000
+const SWEEP_MS = 60_000
 type Memo = Record<Kind, { id: string; h: string }>
 
 /**
@@ -28,17 +30,24 @@ type Memo = Record<Kind, { id: string; h: string }>
  * batch carries one user and one session: the last answer per kind is kept for the request
  * only (in a WeakMap on its keys object), which saves the digest for all but its first event.
  */
-export function createIdHasher(cacheSize: number, onRotate: () => void = () => {}) {
-  const byApp = new Map<string, { period: number; generation: number; cache: KeyedCache<string> }>()
+export function createIdHasher(cacheSize: number, onRotate: () => void = () => {}, now: () => number = Date.now) {
+  const byApp = new Map<string, { period: number; generation: number; usedAt: number; cache: KeyedCache<string> }>()
   const memos = new WeakMap<SaltedKeys, Memo>()
+  // An app that sends nothing would keep its cache past its period until its next batch: a
+  // cache idle for the shortest salt period (1 hour) is emptied as well.
+  const sweep = setInterval(() => {
+    for (const [appId, s] of byApp) if (now() - s.usedAt >= IDLE_MS) s.cache.clear(), byApp.delete(appId)
+  }, SWEEP_MS)
+  sweep.unref()
 
   function cacheFor(keys: SaltedKeys): KeyedCache<string> | undefined {
     const s = byApp.get(keys.appId)
     if (!s) {
       const cache = createKeyedCache<string>(`hash-ids:${keys.appId}`, cacheSize)
-      byApp.set(keys.appId, { period: keys.period, generation: keys.generation, cache })
+      byApp.set(keys.appId, { period: keys.period, generation: keys.generation, usedAt: now(), cache })
       return cache
     }
+    s.usedAt = now()
     if (s.period === keys.period && s.generation === keys.generation) return s.cache
     // A request still holding the salt before this one: hashed, not cached.
     if (keys.period < s.period || (keys.period === s.period && keys.generation < s.generation)) return undefined

@@ -119,5 +119,28 @@ describe('hash cache across salt periods (PRIVACY.md 15)', () => {
     expect(rotations).toBe(1)
     expect(cacheOf().keys).toHaveLength(3)
   })
+
+  it('empties the cache of an app that stays idle for an hour, the shortest salt period', async () => {
+    const { inspectCaches } = await import('../../../../src/privacy/keyed-cache.ts')
+    const { vi } = await import('vitest')
+    vi.useFakeTimers()
+    try {
+      let clock = 1_000_000
+      const step = createHashIdsStep(createIdHasher(100, () => {}, () => clock))
+      const appId = 'unit-idle-app'
+      step(parsedEvent(RAW), saltedKeys({ appId }))
+      // Emptied, or already collected once the hasher let go of it: either way, nothing left.
+      const keysOf = () => inspectCaches().find((c) => c.name === `hash-ids:${appId}`)?.keys ?? []
+      expect(keysOf()).toHaveLength(3)
+      clock += 59 * 60_000
+      vi.advanceTimersByTime(60_000)
+      expect(keysOf()).toHaveLength(3)
+      clock += 60_000
+      vi.advanceTimersByTime(60_000)
+      expect(keysOf()).toEqual([])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
 })
 
