@@ -34,9 +34,16 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
   const byApp = new Map<string, { period: number; generation: number; usedAt: number; cache: KeyedCache<string> }>()
   const memos = new WeakMap<SaltedKeys, Memo>()
   // An app that sends nothing would keep its cache past its period until its next batch: a
-  // cache idle for the shortest salt period (1 hour) is emptied as well.
+  // cache idle for the shortest salt period (1 hour) is emptied as well, and onRotate told.
   const sweep = setInterval(() => {
-    for (const [appId, s] of byApp) if (now() - s.usedAt >= IDLE_MS) s.cache.clear(), byApp.delete(appId)
+    let cleared = false
+    for (const [appId, s] of byApp) {
+      if (now() - s.usedAt < IDLE_MS) continue
+      s.cache.clear()
+      byApp.delete(appId)
+      cleared = true
+    }
+    if (cleared) onRotate()
   }, SWEEP_MS)
   sweep.unref()
 
