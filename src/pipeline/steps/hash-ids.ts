@@ -18,21 +18,29 @@ export interface SaltedKeys {
   orgKey: Buffer
 }
 
-type Kind = 'u' | 's' | 'o'
 const IDLE_MS = 3600_000
 const SWEEP_MS = 60_000
-type Memo = Record<Kind, { id: string; h: string }>
+
+/** The three hashes of one event's ids ('' for an id not sent). */
+export interface IdHashes {
+  user: string
+  session: string
+  org: string
+}
+
+const one = (key: Buffer, kind: string, id: string | undefined) => (id === undefined || id === '' ? '' : hmacHex(key, `${kind}\u0000${id}`))
 
 /**
- * HMAC costs ~4 us; the same user sends many events, so results are cached per app, keyed by
- * a keyed digest of the id (never the id itself, PRIVACY.md 15), and the cache of an app is
- * emptied, digest key included, when its salt period changes; `onRotate` is told then. A
- * batch carries one user and one session: the last answer per kind is kept for the request
+ * HMAC costs ~4 us an id; the same user sends many events, so the hashes of an event's ids
+ * (user, session, org together: one digest and one lookup per event) are cached per app,
+ * keyed by a keyed digest of the ids (never the ids themselves, PRIVACY.md 15), and the cache
+ * of an app is emptied, digest key included, when its salt period changes; `onRotate` is told
+ * then. A batch carries one user and one session: the last answer is kept for the request
  * only (in a WeakMap on its keys object), which saves the digest for all but its first event.
  */
 export function createIdHasher(cacheSize: number, onRotate: () => void = () => {}, now: () => number = Date.now) {
-  const byApp = new Map<string, { period: number; generation: number; usedAt: number; cache: KeyedCache<string> }>()
-  const memos = new WeakMap<SaltedKeys, Memo>()
+  const byApp = new Map<string, { period: number; generation: number; usedAt: number; cache: KeyedCache<IdHashes> }>()
+  const memos = new WeakMap<SaltedKeys, { u?: string; s?: string; o?: string; h: IdHashes }>()
   // An app that sends nothing would keep its cache past its period until its next batch: a
   // cache idle for the shortest salt period (1 hour) is emptied as well, and onRotate told.
   const sweep = setInterval(() => {
@@ -47,10 +55,10 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
   }, SWEEP_MS)
   sweep.unref()
 
-  function cacheFor(keys: SaltedKeys): KeyedCache<string> | undefined {
+  function cacheFor(keys: SaltedKeys): KeyedCache<IdHashes> | undefined {
     const s = byApp.get(keys.appId)
     if (!s) {
-      const cache = createKeyedCache<string>(`hash-ids:${keys.appId}`, cacheSize)
+      const cache = createKeyedCache<IdHashes>(`hash-ids:${keys.appId}`, cacheSize)
       byApp.set(keys.appId, { period: keys.period, generation: keys.generation, usedAt: now(), cache })
       return cache
     }
@@ -65,27 +73,26 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
     return s.cache
   }
 
-  return function hashId(kind: Kind, keys: SaltedKeys, id: string | undefined): string {
-    if (id === undefined || id === '') return ''
-    let memo = memos.get(keys)
-    if (!memo) memos.set(keys, (memo = { u: { id: '', h: '' }, s: { id: '', h: '' }, o: { id: '', h: '' } }))
-    const last = memo[kind]
-    if (last.id === id) return last.h
+  return function hashIds(keys: SaltedKeys, u: string | undefined, s: string | undefined, o: string | undefined): IdHashes {
+    const memo = memos.get(keys)
+    if (memo && memo.u === u && memo.s === s && memo.o === o) return memo.h
     const cache = cacheFor(keys)
-    const raw = `${kind}\u0000${id}`
+    // Lengths first, so that no two triples of ids give the same input.
+    const raw = `${u?.length ?? -1},${s?.length ?? -1},${o?.length ?? -1}|${u ?? ''}${s ?? ''}${o ?? ''}`
     let h = cache?.get(raw)
     if (h === undefined) {
-      h = hmacHex(kind === 'o' ? keys.orgKey : keys.salt, raw)
+      // One org key for the installation, stable across periods: pseudonymous by design.
+      h = { user: one(keys.salt, 'u', u), session: one(keys.salt, 's', s), org: one(keys.orgKey, 'o', o) }
       cache?.set(raw, h)
     }
-    last.id = id
-    last.h = h
+    memos.set(keys, { u, s, o, h })
     return h
   }
 }
 
 export function createHashIdsStep(hashId: ReturnType<typeof createIdHasher>) {
   return function hashIds(event: ParsedEvent, keys: SaltedKeys): HashedEvent {
+    const h = hashId(keys, event.user_id, event.session_id, event.org_id)
     // Built field by field: nothing of the parsed event but these reaches the next step, and
     // V8 allocates a literal far faster than it copies an object rest.
     return {
@@ -93,10 +100,9 @@ export function createHashIdsStep(hashId: ReturnType<typeof createIdHasher>) {
       name: event.name,
       ts: event.ts,
       props: event.props,
-      user_hash: hashId('u', keys, event.user_id),
-      session_hash: hashId('s', keys, event.session_id),
-      // One org key for the installation, stable across periods: pseudonymous by design.
-      org_hash: hashId('o', keys, event.org_id),
+      user_hash: h.user,
+      session_hash: h.session,
+      org_hash: h.org,
       salt_period: keys.period,
     }
   }
