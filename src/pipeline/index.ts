@@ -49,15 +49,17 @@ export function createPipeline(
   config: Pick<Config, 'IP_TRUNCATION' | 'UA_CACHE_SIZE' | 'HASH_CACHE_SIZE' | 'GEO_CACHE_SIZE' | 'GEOIP_CITY_DB'>,
   geo: GeoLookup = createGeoLookup({ file: config.GEOIP_CITY_DB, cacheSize: config.GEO_CACHE_SIZE }),
 ): Pipeline {
+  const putUserAgent = createPutUserAgentStep(config.UA_CACHE_SIZE)
   const requestSteps = [
     createTruncateIpStep(config.IP_TRUNCATION), //   first thing of all (PRIVACY.md 2)
     createDropGpcStep(), //                          before anything is derived from the client
     createPutGeoStep(geo), //                        from the truncated address only
     createDropIpStep(), //                           nothing of the address is kept
-    createPutUserAgentStep(config.UA_CACHE_SIZE), // families + majors; drops bots and the raw UA
+    putUserAgent, //                                 families + majors; drops bots and the raw UA
   ]
   const putContext = createPutContextStep() // closed lists and buckets, once per batch
-  const hashIds = createHashIdsStep(createIdHasher(config.HASH_CACHE_SIZE)) // raw ids end here
+  // Raw ids end here. When a salt period changes, both caches are emptied (PRIVACY.md 15).
+  const hashIds = createHashIdsStep(createIdHasher(config.HASH_CACHE_SIZE, putUserAgent.forget))
   const applyPlan = createApplyPlanStep() // declared, not guessed: before any value is kept
   const scrubStrings = createScrubStringsStep() // `text` props only (after apply_plan)
   const normalisePath = createNormalisePathStep() // `path` props only (after apply_plan)

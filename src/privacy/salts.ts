@@ -3,6 +3,7 @@
 // it is deleted 48 hours after its period ends, after which its hashes can no longer be linked.
 import { randomBytes } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
+import { purgeSaltsFromDisk } from './salt-purge.ts'
 
 export const SALT_GRACE_MS = 48 * 3600_000
 
@@ -21,7 +22,7 @@ export interface SaltStore {
   current(appId: string, rotationHours: number): Promise<CurrentSalt>
   /** The stable key for org_id hashing (pseudonymous by design). */
   orgKey(): Promise<Buffer>
-  /** Deletes every salt retired more than 48 hours ago; returns how many were deleted. */
+  /** Deletes every salt retired more than 48 hours ago, from disk too; returns how many. */
   purgeExpired(): Promise<number>
 }
 
@@ -131,14 +132,9 @@ export function createSaltStore(client: ClickHouseClient, now: () => number = Da
         format: 'JSONEachRow',
       })
       const n = Number((await rs.json<{ n: string }>())[0]?.n ?? 0)
-      if (n > 0) {
-        // The table's TTL deletes them too; this makes deletion prompt and checkable.
-        await client.command({
-          query: 'ALTER TABLE salts DELETE WHERE retired_at <= toDateTime({cutoff:UInt32})',
-          query_params: { cutoff },
-          clickhouse_settings: { mutations_sync: '1' },
-        })
-      }
+      // The table's TTL deletes them too; this makes deletion prompt and checkable, and it is
+      // reported only once no part on disk holds them (salt-purge.ts).
+      if (n > 0) await purgeSaltsFromDisk(client, cutoff)
       return n
     },
   }

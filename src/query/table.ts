@@ -1,45 +1,43 @@
-// One-way tables (paths, reports, ratings, crash fingerprints): cells that are the parts of one
-// shown total, usually a per-name total from names.ts whose suppression is already decided.
-import { suppressCells } from './suppress.ts'
+// One-way tables (paths, reports, ratings, crash fingerprints): the sub-cells of one event
+// name's slices (cells.ts), summed over the range. Rows are their shown sub-cells; the total is
+// the name's shown slices, the same number the events report shows for that name.
+import { FIGURES, foldSubCells, type SubCells } from './cells.ts'
 import { num, type Row } from './db.ts'
-import type { Total } from './names.ts'
+import { hide } from './meta.ts'
 
 /**
- * Wraps a query with one row per cell (columns key, st = uniq state, cu = users, and sums)
- * so that it also returns a total row (g = 1) whose `hidden` merges the users of the cells
- * under k.
+ * The cells of one table of sub-cells (cells.ts) by key, and their total. `measures(cond,
+ * suffix)` aggregates the folded measures over the rows where `cond` holds, named with
+ * `suffix`: once over shown sub-cells (rows), once over shown slices (total, `_all`).
  */
-export function oneWaySql(inner: string, key: string, outer: readonly string[]): string {
-  return `SELECT ${key}, grouping(${key}) AS g, uniqCombinedMerge(12)(st) AS users, uniqCombinedMergeIf(12)(st, cu < {k:UInt32}) AS hidden, ${outer.join(', ')}
-    FROM (${inner}) GROUP BY GROUPING SETS ((${key}), ())`
+export function oneWaySql(c: SubCells, k: number, measures: (cond: string, suffix: string) => readonly string[]): string {
+  return `SELECT key, grouping(key) AS g, ${FIGURES}, ${[...measures('ok', ''), ...measures('slice_ok', '_all')].join(', ')}
+    FROM (${foldSubCells(c, k)}) GROUP BY GROUPING SETS ((key), ())`
 }
 
-const TOTAL = '\u0000total'
-
-/** hiddenUsers: users of the cells under k merged in ClickHouse (see suppress.ts). */
-export function suppressOneWay(cellUsers: ReadonlyMap<string, number>, total: Total, k: number, hiddenUsers = 0): Set<string> {
-  const users = new Map(cellUsers)
-  users.set(TOTAL, total.users)
-  const hidden = suppressCells(users, [{ total: TOTAL, parts: [...cellUsers.keys()], hiddenUsers }], k, total.suppressed ? [TOTAL] : [])
-  hidden.delete(TOTAL)
-  return hidden
+export interface OneWay<T> {
+  /** Keys with at least one shown sub-cell, and their shown numbers. Nothing else is listed. */
+  cells: Map<string, T>
+  /** The total row (measures with the `_all` suffix), or undefined when there is no data. */
+  total: Row | undefined
+  /** The total is suppressed: data, but no shown slice. */
+  suppressed: boolean
+  /** Hidden sub-cells of shown slices: their summed measure and count; null when none. */
+  other: { value: number; cells: number } | null
 }
 
-/** Sum of a measure over the hidden cells of a shown total; null when nothing is hidden. */
-export function otherSum<T>(cells: ReadonlyMap<string, T>, hidden: ReadonlySet<string>, total: Total, measure: (c: T) => number): { value: number; cells: number } | null {
-  if (total.suppressed || hidden.size === 0) return null
-  let value = 0
-  for (const id of hidden) value += measure(cells.get(id)!)
-  return { value, cells: hidden.size }
+export function oneWayCells<T>(rows: readonly Row[], toCell: (r: Row) => [string, T]): OneWay<T> {
+  const cells = new Map(rows.filter((r) => num(r.g) === 0 && num(r.shown) > 0).map(toCell))
+  const total = rows.find((r) => num(r.g) === 1)
+  const suppressed = total !== undefined && num(total.slices_shown) === 0 && num(total.hidden) > 0
+  const other = total && !suppressed && num(total.other_cells) > 0 ? { value: num(total.other_events), cells: num(total.other_cells) } : null
+  return { cells, total, suppressed, other }
 }
 
-/**
- * The rows of an oneWaySql query as cells by id, and the ids to hide (under k, and those that
- * would let a hidden one be worked out from the total).
- */
-export function oneWayCells<T extends { users: number }>(rows: readonly Row[], total: Total, k: number, toCell: (r: Row) => [string, T]) {
-  const cells = new Map(rows.filter((r) => num(r.g) === 0).map(toCell))
-  const hiddenUsers = num(rows.find((r) => num(r.g) === 1)?.hidden)
-  const hidden = suppressOneWay(new Map([...cells].map(([id, c]) => [id, c.users])), total, k, hiddenUsers)
-  return { cells, hidden }
+/** The `_all` measures of a total row under their plain names, users from the shown slices. */
+export function totalOf<T extends Record<string, number | null>>(t: OneWay<unknown>, measures: (r: Row) => T): T & { suppressed: boolean } {
+  const r = t.total ?? {}
+  const plain: Row = { users: num(r.slice_users) }
+  for (const [key, v] of Object.entries(r)) if (key.endsWith('_all')) plain[key.slice(0, -4)] = v
+  return hide(t.suppressed, measures(plain))
 }

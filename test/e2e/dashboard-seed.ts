@@ -48,6 +48,15 @@ export async function seedMonth(client: ClickHouseClient, appId: string, now: nu
       }
     }
   }
+  // Rule editors and label editors, a quarter of the users each, change something every day
+  // they log in: enough people per day for the changes chart, as k is decided per salt period
+  // and day. Added after the loop so the random habits above stay as they were.
+  for (const login of values.filter((v) => v.name === 'login')) {
+    const i = Number(String(login.user_hash).slice('hash-user-'.length))
+    if (i % 4 < 2) values.push({ ...login, event_id: randomUUID(), name: i % 4 === 0 ? 'rule_change' : 'label_add', props: { rule_type: 'threshold' } })
+    // And one crash that a fifth of the users hit every day they work: a fingerprint with k people.
+    if (i % 5 === 0) values.push({ ...login, event_id: randomUUID(), name: 'app_crash', props: { error_type: 'TypeError', fingerprint: 'f3a9c1', fatal: 'true' } })
+  }
   // One rare page, viewed by two people: the dashboard may show it only inside "other".
   for (const u of users.slice(0, 2)) values.push({ ...values.find((v) => v.user_hash === u.id && v.name === 'page_view')!, event_id: randomUUID(), props: { path: '/admin/audit' } })
   await client.insert({ table: 'events', values, format: 'JSONEachRow' })

@@ -55,28 +55,27 @@ describe('materialized views', () => {
 })
 
 describe('events report', () => {
-  it('counts users and events per name and day, suppressing days under k and one more to protect them', async () => {
+  it('counts users and events per name and day from (salt period, day) slices with k users', async () => {
     const r = await report<Answer<typeof eventsReport>>('events')
-    expect(r.total).toEqual({ users: 19, events: 172, suppressed: false })
+    // Hidden slices: login D2 (3 users), cm_data_import D1 (2), export.pdf and label_remove (1 each).
+    expect(r.total).toEqual({ users: 18, events: 165, suppressed: false })
     const login = r.series.find((x) => x.name === 'login')
-    expect(login!.total).toEqual({ users: 10, events: 21, suppressed: false })
-    expect(login!.points.map((p) => p.users)).toEqual([10, null, null, 0, 0, 0, 0])
-    // Day 2 has 3 login users (under k); day 1 (8 users) is hidden too, else 21 - 10 - 8 = 3.
-    expect(login!.points[1].suppressed).toBe(true)
-    expect(login!.other).toEqual({ events: 11, cells: 2 })
-    expect(r.all.points.map((p) => p.users)).toEqual([10, 8, 9, 18, 17, 15, 12])
+    // D0 (10 users) and D1 (8) are shown; D2 (3 users) is left out of every figure.
+    expect(login!.total).toEqual({ users: 10, events: 18, suppressed: false })
+    expect(login!.points.map((p) => p.users)).toEqual([10, 8, null, 0, 0, 0, 0])
+    expect(login!.points[2].suppressed).toBe(true)
+    expect(r.all.points.map((p) => p.events)).toEqual([10 + 28 - 9 + 6, 8, 9, 22 + 13 + 10, 18, 7 + 26, 12 + 5])
   })
 
-  it('lists per-name totals of the range with the suppressed names summed in other', async () => {
+  it('lists only names with a shown slice, with totals built from those slices', async () => {
     const r = await report<Answer<typeof eventsReport>>('events')
     const byName = Object.fromEntries(r.names.map((n) => [n.name, [n.users, n.events]]))
     expect(byName).toEqual({
-      page_view: [9, 28], feedback: [15, 26], app_start: [18, 22], login: [10, 21], report_query: [16, 18],
-      cm_data_import: [7, 15], app_crash: [12, 13], rule_add: [12, 12], app_stop: [10, 10],
-      // one user each, and logout (5 users) so that the two cannot be told apart from the total
-      'export.pdf': [null, null], label_remove: [null, null], logout: [null, null],
+      page_view: [9, 28], feedback: [15, 26], app_start: [18, 22], login: [10, 18], report_query: [16, 18],
+      cm_data_import: [7, 13], app_crash: [12, 13], rule_add: [12, 12], app_stop: [10, 10], logout: [5, 5],
     })
-    expect(r.other).toEqual({ events: 7, cells: 3 })
+    // export.pdf and label_remove (one user each) are named nowhere in the answer.
+    expect(JSON.stringify(r)).not.toMatch(/export\.pdf|label_remove/)
   })
 
   it('returns only the requested event series and buckets weeks from Monday', async () => {
@@ -99,11 +98,14 @@ describe('reports', () => {
   it('crash rate per version is crashes per start, and top fingerprints count crashes', async () => {
     const r = await report<Answer<typeof crashesReport>>('crashes')
     expect(r.total).toEqual({ starts: 22, crashes: 13, crash_rate: 0.5909, suppressed: false })
+    // Crashes of D3: 2.0 six users, 2.1 five, 1.9 one; 2.1 is hidden with 1.9 so that the
+    // slice minus what is shown always holds k people.
     expect(r.versions.map((v) => [v.version, v.starts, v.crashes, v.crash_rate])).toEqual([
       ['2.1', 6, null, null],
       ['2.0', 10, 6, 0.6],
+      ['1.9', 6, null, null],
     ])
-    expect(r.other).toEqual({ starts: { events: 6, cells: 1 }, crashes: { events: 7, cells: 2 } })
+    expect(r.other).toEqual({ starts: null, crashes: { events: 7, cells: 2 } })
     expect(r.fingerprints.rows).toEqual([{ fingerprint: 'fp-a', error_type: 'TypeError', users: 6, crashes: 6, fatal: 6, suppressed: false }])
     expect(r.fingerprints.other).toEqual({ value: 7, cells: 2 })
   })
@@ -124,10 +126,11 @@ describe('reports', () => {
     expect(r.other).toEqual({ value: 8, cells: 2 })
   })
 
-  it('CM imports give counts, failure rate and records per day', async () => {
+  it('CM imports give counts, failure rate and records per day, of shown slices only', async () => {
     const r = await report<Answer<typeof importsReport>>('imports')
-    expect(r.total).toEqual({ users: 7, imports: 15, failed: 2, failure_rate: 0.1333, records: 670, suppressed: false })
-    expect(r.points.map((p) => p.imports)).toEqual([null, null, 0, 0, 0, 7, 0])
+    // D1 (two users) counts nowhere: 6 + 7 imports, 400 + 70 records.
+    expect(r.total).toEqual({ users: 7, imports: 13, failed: 2, failure_rate: 0.1538, records: 470, suppressed: false })
+    expect(r.points.map((p) => p.imports)).toEqual([6, null, 0, 0, 0, 7, 0])
   })
 
   it('rule and label changes are series per action', async () => {
@@ -148,13 +151,13 @@ describe('reports', () => {
 
   it('breaks down users and events by country, for all events or one event', async () => {
     const all = await report<Answer<typeof breakdownReport>>('breakdown', '&dimension=country')
-    expect(all.total).toEqual({ users: 19, events: 172, suppressed: false })
-    // CH (3 users) and LI (2) are under k, but together hold 5 people: AT can stay.
-    expect(all.rows).toEqual([
-      { value: 'DE', users: 8, events: 124, suppressed: false },
-      { value: 'AT', users: 6, events: 35, suppressed: false },
-    ])
-    expect(all.other).toEqual({ events: 13, cells: 2 })
+    expect(all.total).toEqual({ users: 18, events: 165, suppressed: false })
+    // Decided per (name, period, day) slice: AT never has k users in one slice, and DE is hidden
+    // wherever it is a slice's only shown country next to fewer than k others (login D0,
+    // page_view D2, app_stop, rule_add). The rest of every shown slice is in other.
+    expect(all.rows).toEqual([{ value: 'DE', users: 8, events: 8 + 19 + 8 + 6 + 10 + 6 + 7 + 17 + 5, suppressed: false }])
+    expect(all.other).toEqual({ events: 10 + 9 + 14 + 7 + 10 + 8 + 9 + 12, cells: 17 })
+    expect(all.total.events).toBe(all.rows[0]!.events! + all.other!.events)
     const screen = await report<Answer<typeof breakdownReport>>('breakdown', '&dimension=screen&event=page_view')
     expect(screen.rows).toEqual([{ value: '1920x1080', users: 9, events: 28, suppressed: false }])
     expect(screen.other).toBeNull()

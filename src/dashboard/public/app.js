@@ -96,13 +96,13 @@
 
   function loadBreakdown(gen = generation) {
     const { from, to } = range()
-    card('breakdown', api('/v1/stats/breakdown', { app: state.app, from, to, dimension: state.dimension, event: state.event }), R.breakdown, gen)
+    return card('breakdown', api('/v1/stats/breakdown', { app: state.app, from, to, dimension: state.dimension, event: state.event }), R.breakdown, gen)
   }
 
   function privacy(meta) {
     $('privacy').replaceChildren(
       R.h('span', { class: 'legend-sup' }),
-      `Groups of fewer than ${meta.k} people are suppressed, and so is any cell that would let one be worked out from a total. ${meta.from} to ${meta.to}, UTC.`,
+      `Counted per salt period and day: groups of fewer than ${meta.k} people are suppressed and left out of every total, and so is any cell that would let one be worked out. ${meta.from} to ${meta.to}, UTC.`,
     )
     $('notes').replaceChildren(...Object.values(meta.notes).map((n) => R.h('div', { text: n })))
   }

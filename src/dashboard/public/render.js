@@ -19,7 +19,7 @@
   }
 
   let k = 5
-  const sup = () => h('span', { class: 'sup', title: `Hidden: fewer than ${k} people, or hidden so that another small group cannot be worked out from a total`, text: 'suppressed' })
+  const sup = () => h('span', { class: 'sup', title: `Hidden: fewer than ${k} people in one salt period and day, or hidden so that another small group cannot be worked out`, text: 'suppressed' })
   const cell = (v, unit) => (v === null ? sup() : fmt(v, unit))
   const empty = (text) => h('div', { class: 'empty', text })
 

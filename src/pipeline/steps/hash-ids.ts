@@ -3,7 +3,7 @@
 // user_id, the user of record is the session's hash (issue 11): a browser tab session (visitor)
 // or an on-prem installation, marked as such in user_kind.
 import { createHmac } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
+import { createKeyedCache, type KeyedCache } from '../../privacy/keyed-cache.ts'
 import type { HashedEvent, ParsedEvent, UserKind } from '../types.ts'
 
 /** 64 bits of the HMAC, hex: plenty to count distinct users, short to store. */
@@ -20,29 +20,74 @@ export interface SaltedKeys {
   orgKey: Buffer
 }
 
+const IDLE_MS = 3600_000
+const SWEEP_MS = 60_000
+
+/** The three hashes of one event's ids ('' for an id not sent). */
+export interface IdHashes {
+  user: string
+  session: string
+  org: string
+}
+
+const one = (key: Buffer, kind: string, id: string | undefined) => (id === undefined || id === '' ? '' : hmacHex(key, `${kind}\u0000${id}`))
+
 /**
- * HMAC costs ~4 us; the same user sends many events, so results are cached per salt period
- * and id. The cache lives in memory only, like the request that carried the id.
+ * HMAC costs ~4 us an id; the same user sends many events, so the hashes of an event's ids
+ * (user, session, org together: one digest and one lookup per event) are cached per app,
+ * keyed by a keyed digest of the ids (never the ids themselves, PRIVACY.md 15), and the cache
+ * of an app is emptied, digest key included, when its salt period changes; `onRotate` is told
+ * then. A batch carries one user and one session: the last answer is kept for the request
+ * only (in a WeakMap on its keys object), which saves the digest for all but its first event.
  */
-export function createIdHasher(cacheSize: number) {
-  const cache = new LRUCache<string, string>({ max: Math.max(1, cacheSize) })
-  // A batch from an SDK carries one user and one session: the last answer per kind saves the
-  // key concatenation and the LRU bookkeeping for all but its first event.
-  const last = { u: { scope: '', id: '', h: '' }, s: { scope: '', id: '', h: '' }, o: { scope: '', id: '', h: '' } }
-  /** `scope` names the key (app and period) so that apps never share cache entries. */
-  return function hashId(kind: 'u' | 's' | 'o', key: Buffer, scope: string, id: string | undefined): string {
-    if (id === undefined || id === '') return ''
-    const memo = last[kind]
-    if (memo.id === id && memo.scope === scope) return memo.h
-    const k = `${scope}\u0000${kind}\u0000${id}`
-    let h = cache.get(k)
-    if (h === undefined) {
-      h = hmacHex(key, `${kind}\u0000${id}`)
-      cache.set(k, h)
+export function createIdHasher(cacheSize: number, onRotate: () => void = () => {}, now: () => number = Date.now) {
+  const byApp = new Map<string, { period: number; generation: number; usedAt: number; cache: KeyedCache<IdHashes> }>()
+  const memos = new WeakMap<SaltedKeys, { u?: string; s?: string; o?: string; h: IdHashes }>()
+  // An app that sends nothing would keep its cache past its period until its next batch: a
+  // cache idle for the shortest salt period (1 hour) is emptied as well, and onRotate told.
+  const sweep = setInterval(() => {
+    let cleared = false
+    for (const [appId, s] of byApp) {
+      if (now() - s.usedAt < IDLE_MS) continue
+      s.cache.clear()
+      byApp.delete(appId)
+      cleared = true
     }
-    memo.scope = scope
-    memo.id = id
-    memo.h = h
+    if (cleared) onRotate()
+  }, SWEEP_MS)
+  sweep.unref()
+
+  function cacheFor(keys: SaltedKeys): KeyedCache<IdHashes> | undefined {
+    const s = byApp.get(keys.appId)
+    if (!s) {
+      const cache = createKeyedCache<IdHashes>(`hash-ids:${keys.appId}`, cacheSize)
+      byApp.set(keys.appId, { period: keys.period, generation: keys.generation, usedAt: now(), cache })
+      return cache
+    }
+    s.usedAt = now()
+    if (s.period === keys.period && s.generation === keys.generation) return s.cache
+    // A request still holding the salt before this one: hashed, not cached.
+    if (keys.period < s.period || (keys.period === s.period && keys.generation < s.generation)) return undefined
+    s.cache.clear()
+    s.period = keys.period
+    s.generation = keys.generation
+    onRotate()
+    return s.cache
+  }
+
+  return function hashIds(keys: SaltedKeys, u: string | undefined, s: string | undefined, o: string | undefined): IdHashes {
+    const memo = memos.get(keys)
+    if (memo && memo.u === u && memo.s === s && memo.o === o) return memo.h
+    const cache = cacheFor(keys)
+    // Lengths first, so that no two triples of ids give the same input.
+    const raw = `${u?.length ?? -1},${s?.length ?? -1},${o?.length ?? -1}|${u ?? ''}${s ?? ''}${o ?? ''}`
+    let h = cache?.get(raw)
+    if (h === undefined) {
+      // One org key for the installation, stable across periods: pseudonymous by design.
+      h = { user: one(keys.salt, 'u', u), session: one(keys.salt, 's', s), org: one(keys.orgKey, 'o', o) }
+      cache?.set(raw, h)
+    }
+    memos.set(keys, { u, s, o, h })
     return h
   }
 }
@@ -50,12 +95,10 @@ export function createIdHasher(cacheSize: number) {
 export function createHashIdsStep(hashId: ReturnType<typeof createIdHasher>) {
   /** `anonymous`: what a session stands for when there is no user_id (the sender decides it). */
   return function hashIds(event: ParsedEvent, keys: SaltedKeys, anonymous: 'visitor' | 'installation' = 'visitor'): HashedEvent {
-    const scope = `${keys.appId}:${keys.period}:${keys.generation}`
-    const sessionHash = hashId('s', keys.salt, scope, event.session_id)
-    const userHash = hashId('u', keys.salt, scope, event.user_id)
+    const h = hashId(keys, event.user_id, event.session_id, event.org_id)
     // The session hash under the period's salt: the same tab or installation counts once per
     // salt period and can never be linked to the next one (PRIVACY.md 4).
-    const kind: UserKind = userHash ? 'user' : sessionHash ? anonymous : ''
+    const kind: UserKind = h.user ? 'user' : h.session ? anonymous : ''
     // Built field by field: nothing of the parsed event but these reaches the next step, and
     // V8 allocates a literal far faster than it copies an object rest.
     return {
@@ -63,11 +106,10 @@ export function createHashIdsStep(hashId: ReturnType<typeof createIdHasher>) {
       name: event.name,
       ts: event.ts,
       props: event.props,
-      user_hash: userHash || sessionHash,
+      user_hash: h.user || h.session,
       user_kind: kind,
-      session_hash: sessionHash,
-      // One org key for the installation, stable across periods: pseudonymous by design.
-      org_hash: hashId('o', keys.orgKey, 'org', event.org_id),
+      session_hash: h.session,
+      org_hash: h.org,
       salt_period: keys.period,
       // Set by apply_plan; present from here so every event has one shape (withProps).
       text: undefined,

@@ -1,11 +1,12 @@
 // put_user_agent: the User-Agent reduced to browser and OS family + major version and a device
 // type (PRIVACY.md 3), then the raw string is dropped. Parsing costs ~24 us, so results are
-// cached per User-Agent string (DESIGN.md "Measured facts"). Bots are dropped only when the
-// request looks like a browser's (EVENTS.md "Response"): curl, python-requests, Go, Java, Node
-// and desktop applications name their HTTP library, which says nothing about who sent it.
+// cached per User-Agent, keyed by a keyed digest of it, never the string (PRIVACY.md 15). Bots
+// are dropped only when the request looks like a browser's (EVENTS.md "Response"): curl,
+// python-requests, Go, Java, Node and desktop applications name their HTTP library, which says
+// nothing about who sent it.
 import { UAParser } from 'ua-parser-js'
 import { isbot } from 'isbot'
-import { LRUCache } from 'lru-cache'
+import { createKeyedCache } from '../../privacy/keyed-cache.ts'
 import { safeBrowser, safeOsName, safeOsVersion } from '../../../sdk/core/shapes.ts'
 import type { Drop, RequestState } from '../types.ts'
 
@@ -55,9 +56,10 @@ export function looksLikeBrowser(req: RequestState, facts: UserAgentFacts | unde
   return req.client.browserHeaders === true || facts?.browserLike === true
 }
 
+/** The step, and `forget()`, which empties its cache (the pipeline calls it when a salt period changes). */
 export function createPutUserAgentStep(cacheSize: number) {
-  const cache = new LRUCache<string, UserAgentFacts>({ max: Math.max(1, cacheSize) })
-  return function putUserAgent(req: RequestState): RequestState | Drop {
+  const cache = createKeyedCache<UserAgentFacts>('user-agents', cacheSize)
+  return Object.assign(function putUserAgent(req: RequestState): RequestState | Drop {
     const ua = req.client.userAgent
     let facts: UserAgentFacts | undefined
     if (ua) {
@@ -73,7 +75,7 @@ export function createPutUserAgentStep(cacheSize: number) {
     const { bot: _bot, browserLike: _browserLike, ...coarse } = facts ?? { bot: false, browserLike: false, ...EMPTY_UA }
     // The raw string goes here; only the coarse facts travel on.
     return { ...req, client: { ...req.client, userAgent: undefined }, facts: { ...req.facts, ...coarse } }
-  }
+  }, { forget: () => cache.clear() })
 }
 
 const EMPTY_UA = { browser: '', browser_version: '', os: '', os_version: '', device_type: '' }

@@ -6,21 +6,24 @@ import { metaOf } from '../meta.ts'
 import type { ReportContext } from './context.ts'
 
 export async function breakdownReport(ctx: ReportContext, dimension: Dimension, event?: string) {
-  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: dimension })
+  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: dimension, ...(event ? { names: [event] } : {}) })
+  // A name without a shown slice in the range answers as suppressed whether it was used or
+  // not, so that the answer does not tell which names exist.
+  const unlisted = event !== undefined && !m.cols.includes(event)
   const total = event ? colId(event) : GRAND
   const partsOf = (value: string) => (event ? cellId(value, event) : rowId(value))
   const rows = m.rows
     .map((value) => ({ value, ...show(m, partsOf(value)) }))
-    // A suppressed value is left out, not listed: its name alone (a small country, a rare
-    // screen) can single people out. It is counted in `other`.
+    // A value without a shown cell is left out, not listed: its name alone (a small country,
+    // a rare screen) can single people out. What it holds within shown slices is in `other`.
     .filter((r) => !r.suppressed && (r.events ?? 0) > 0)
     .sort((a, b) => (b.users ?? 0) - (a.users ?? 0) || a.value.localeCompare(b.value))
   return {
     meta: metaOf(ctx.app, ctx.range),
     dimension,
     event: event ?? null,
-    total: show(m, total),
-    rows,
-    other: otherOf(m, total, m.rows.map(partsOf)),
+    total: unlisted ? { users: null, events: null, suppressed: true } : show(m, total),
+    rows: unlisted ? [] : rows,
+    other: unlisted ? null : otherOf(m, total),
   }
 }

@@ -1,5 +1,5 @@
 // Rule and label changes over time (issue 4): add, change and remove counts, one series per
-// event name, taken from the suppressed events table so they match the events report.
+// event name, taken from the events table of slices so they match the events report.
 import { bucketsOf } from '../params.ts'
 import { loadMatrix } from '../matrix.ts'
 import { metaOf } from '../meta.ts'

@@ -1,18 +1,17 @@
 // Crash rate per app version (crashes per app start) and the top crash fingerprints (issue 4).
 // Starts and crashes per version are cells of the app-version breakdown, so this report hides
-// exactly what the breakdown hides.
+// exactly what the breakdown hides; fingerprints are sub-cells of the app_crash slices.
 import { num, round, select, str } from '../db.ts'
 import { cellId, colId, loadMatrix, otherOf, show } from '../matrix.ts'
 import { hide, metaOf } from '../meta.ts'
-import type { Total } from '../names.ts'
-import { oneWayCells, oneWaySql, otherSum } from '../table.ts'
+import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
 const rate = (crashes: number | null, starts: number | null) => (crashes !== null && starts ? round(crashes / starts) : null)
 
 export async function crashesReport(ctx: ReportContext, limit: number) {
   const k = ctx.app.k_anonymity
-  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k, range: ctx.range, by: 'app_version' })
+  const [m, fp] = await Promise.all([loadMatrix(ctx.client, { app: ctx.app.id, k, range: ctx.range, by: 'app_version', names: ['app_start', 'app_crash'] }), fingerprints(ctx, limit)])
   const starts = show(m, colId('app_start'))
   const crashes = show(m, colId('app_crash'))
   const versions = m.rows
@@ -21,42 +20,35 @@ export async function crashesReport(ctx: ReportContext, limit: number) {
       const c = show(m, cellId(version, 'app_crash'))
       return { version, starts: s.events, start_users: s.users, crashes: c.events, crash_users: c.users, crash_rate: rate(c.events, s.events), starts_suppressed: s.suppressed, crashes_suppressed: c.suppressed }
     })
-    .filter((v) => !(v.starts_suppressed && v.crashes_suppressed) && ((v.starts ?? 0) > 0 || (v.crashes ?? 0) > 0))
+    // A version is listed only for a figure of it that is shown.
+    .filter((v) => (!v.starts_suppressed && (v.starts ?? 0) > 0) || (!v.crashes_suppressed && (v.crashes ?? 0) > 0))
     .sort((a, b) => b.version.localeCompare(a.version, 'en', { numeric: true }))
-  const crashTotal: Total = { users: crashes.users ?? 0, events: crashes.events ?? 0, suppressed: crashes.suppressed }
   return {
     meta: metaOf(ctx.app, ctx.range),
     total: { starts: starts.events, crashes: crashes.events, crash_rate: rate(crashes.events, starts.events), suppressed: starts.suppressed || crashes.suppressed },
     versions,
-    other: {
-      starts: otherOf(m, colId('app_start'), m.rows.map((v) => cellId(v, 'app_start'))),
-      crashes: otherOf(m, colId('app_crash'), m.rows.map((v) => cellId(v, 'app_crash'))),
-    },
-    fingerprints: await fingerprints(ctx, crashTotal, limit),
+    other: { starts: otherOf(m, colId('app_start')), crashes: otherOf(m, colId('app_crash')) },
+    fingerprints: fp,
   }
 }
 
-async function fingerprints(ctx: ReportContext, total: Total, limit: number) {
+async function fingerprints(ctx: ReportContext, limit: number) {
   const rows = await select(
     ctx.client,
     oneWaySql(
-      `SELECT (fingerprint, toString(error_type)) AS id, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(crashes) AS c, sum(fatal) AS f
-       FROM agg_crashes_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-       GROUP BY id`,
-      'id',
-      ['sum(c) AS crashes', 'sum(f) AS fatal'],
+      { table: 'agg_crashes_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'tuple(fingerprint, toString(error_type))', e: 'sum(crashes)', fold: ['sum(fatal) AS f'] },
+      ctx.app.k_anonymity,
+      (cond, sfx) => [`sumIf(e, ${cond}) AS crashes${sfx}`, `sumIf(f, ${cond}) AS fatal${sfx}`],
     ),
     { ...baseParams(ctx), k: ctx.app.k_anonymity },
   )
-  const { cells, hidden } = oneWayCells(rows, total, ctx.app.k_anonymity, (r) => {
-    const [fingerprint, errorType] = Array.isArray(r.id) ? r.id.map(str) : ['', '']
+  const t = oneWayCells(rows, (r) => {
+    const [fingerprint, errorType] = Array.isArray(r.key) ? r.key.map(str) : ['', '']
     return [`${fingerprint}\u001f${errorType}`, { fingerprint: fingerprint!, error_type: errorType!, users: num(r.users), crashes: num(r.crashes), fatal: num(r.fatal) }]
   })
-  const top = [...cells]
-    .filter(([id]) => !hidden.has(id))
-    .map(([, c]) => ({ fingerprint: c.fingerprint, error_type: c.error_type, ...hide(false, { users: c.users, crashes: c.crashes, fatal: c.fatal }) }))
+  const top = [...t.cells.values()]
+    .map((c) => ({ fingerprint: c.fingerprint, error_type: c.error_type, ...hide(false, { users: c.users, crashes: c.crashes, fatal: c.fatal }) }))
     .sort((a, b) => (b.crashes ?? 0) - (a.crashes ?? 0) || a.fingerprint.localeCompare(b.fingerprint))
     .slice(0, limit)
-  return { total: hide(total.suppressed, { crashes: total.events }), rows: top, other: otherSum(cells, hidden, total, (c) => c.crashes) }
+  return { total: totalOf(t, (r) => ({ crashes: num(r.crashes) })), rows: top, other: t.other }
 }

@@ -1,7 +1,8 @@
 // Active users and events per event name over time (issue 4): a series per name and one for
-// all events, a names table for the range, all from one suppressed two-way table.
+// all events, a names table for the range, all from one two-way table of (salt period, day)
+// slices (matrix.ts). A name with no shown slice in the range is never listed.
 import { bucketsOf } from '../params.ts'
-import { cellId, colId, GRAND, loadMatrix, otherOf, rowId, show, type Matrix } from '../matrix.ts'
+import { cellId, colId, GRAND, loadMatrix, rowId, show, type Matrix } from '../matrix.ts'
 import { metaOf } from '../meta.ts'
 import type { ReportContext } from './context.ts'
 
@@ -10,15 +11,16 @@ export async function eventsReport(ctx: ReportContext, event?: string) {
   const buckets = bucketsOf(ctx.range)
   const names = m.cols
     .map((name) => ({ name, ...show(m, colId(name)) }))
-    .sort((a, b) => Number(a.suppressed) - Number(b.suppressed) || (b.events ?? 0) - (a.events ?? 0) || a.name.localeCompare(b.name))
+    .sort((a, b) => (b.events ?? 0) - (a.events ?? 0) || a.name.localeCompare(b.name))
   return {
     meta: metaOf(ctx.app, ctx.range),
     buckets,
     total: show(m, GRAND),
     all: { name: '(all events)', total: show(m, GRAND), points: buckets.map((b) => ({ bucket: b, ...show(m, rowId(b)) })) },
-    series: (event ? [event] : m.cols).map((name) => seriesOf(m, buckets, name)),
+    // A name asked for but not listed (no shown slice in the range) gets no series, the same
+    // answer as a name never used: neither its existence nor its days are given away.
+    series: (event ? m.cols.filter((name) => name === event) : m.cols).map((name) => seriesOf(m, buckets, name)),
     names,
-    other: otherOf(m, GRAND, m.cols.map(colId)),
   }
 }
 
@@ -27,6 +29,5 @@ export function seriesOf(m: Matrix, buckets: string[], name: string) {
     name,
     total: show(m, colId(name)),
     points: buckets.map((bucket) => ({ bucket, ...show(m, cellId(bucket, name)) })),
-    other: otherOf(m, colId(name), m.rows.map((row) => cellId(row, name))),
   }
 }

@@ -1,39 +1,36 @@
-// Feedback (issue 4): the rating distribution, and recent scrubbed texts. Texts are read from
-// the events table (so only within retention) and only for rating cells that are shown and
-// whose texts come from at least k distinct users: a text is never shown for a cell under k.
+// Feedback (issue 4): the rating distribution, and recent scrubbed texts. Ratings are sub-cells
+// of the feedback slices (cells.ts). Texts are read from the events table (so only within
+// retention), only for ratings shown in the range, and only from (salt period, day, rating)
+// groups where at least k distinct users of that one period wrote a text.
 import { num, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
-import { oneWayCells, otherSum } from '../table.ts'
+import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
-import { loadOneWay } from './one-way.ts'
 
 /** Texts returned per rating; rating 0 means none was given. */
 export const TEXTS_PER_RATING = 20
 
 export async function feedbackReport(ctx: ReportContext) {
-  const k = ctx.app.k_anonymity
-  const { total, rows } = await loadOneWay(
-    ctx,
-    'feedback',
-    `SELECT rating, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(count) AS n
-     FROM agg_feedback_daily
-     WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-     GROUP BY rating`,
-    'rating',
-    ['sum(n) AS count'],
+  const rows = await select(
+    ctx.client,
+    oneWaySql(
+      { table: 'agg_feedback_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'rating', e: 'sum(count)' },
+      ctx.app.k_anonymity,
+      (cond, sfx) => [`sumIf(e, ${cond}) AS count${sfx}`],
+    ),
+    { ...baseParams(ctx), k: ctx.app.k_anonymity },
   )
-  const { cells, hidden } = oneWayCells(rows, total, k, (r) => [String(num(r.rating)), { users: num(r.users), count: num(r.count) }])
-  const ratings = [0, 1, 2, 3, 4, 5].map((rating) => {
-    const c = cells.get(String(rating)) ?? { users: 0, count: 0 }
-    return { rating, ...hide(hidden.has(String(rating)), c) }
-  })
+  const t = oneWayCells(rows, (r) => [String(num(r.key)), { users: num(r.users), count: num(r.count) }])
+  // The six ratings are a fixed list, not names: one with data but no shown cell says so.
+  const hidden = new Set(rows.filter((r) => num(r.g) === 0 && num(r.shown) === 0 && num(r.hidden) > 0).map((r) => num(r.key)))
+  const ratings = [0, 1, 2, 3, 4, 5].map((rating) => ({ rating, ...hide(hidden.has(rating), t.cells.get(String(rating)) ?? { users: 0, count: 0 }) }))
   const shown = ratings.filter((r) => !r.suppressed && (r.count ?? 0) > 0).map((r) => r.rating)
   return {
     meta: metaOf(ctx.app, ctx.range),
-    total: hide(total.suppressed, { users: total.users, count: total.events }),
+    total: totalOf(t, (r) => ({ users: num(r.users), count: num(r.count) })),
     ratings,
-    other: otherSum(cells, hidden, total, (c) => c.count),
-    texts: shown.length && !total.suppressed ? await texts(ctx, shown) : [],
+    other: t.other,
+    texts: shown.length && !t.suppressed ? await texts(ctx, shown) : [],
   }
 }
 
@@ -41,11 +38,13 @@ async function texts(ctx: ReportContext, ratings: number[]) {
   const rows = await select(
     ctx.client,
     `SELECT rating, text FROM (
-       SELECT toUInt8(least(greatest(round(metrics['rating']), 0), 5)) AS rating, props['text'] AS text, ts,
-              uniqExact(user_hash) OVER (PARTITION BY rating) AS authors
-       FROM events
-       WHERE app_id = {app:String} AND name = 'feedback' AND toDate(ts) BETWEEN {from:Date} AND {to:Date}
-         AND props['text'] != '' AND user_hash != ''
+       SELECT rating, text, ts, uniqExact(user_hash) OVER (PARTITION BY salt_period, toDate(ts), rating) AS authors
+       FROM (
+         SELECT toUInt8(least(greatest(round(metrics['rating']), 0), 5)) AS rating, props['text'] AS text, ts, salt_period, user_hash
+         FROM events
+         WHERE app_id = {app:String} AND name = 'feedback' AND toDate(ts) BETWEEN {from:Date} AND {to:Date}
+           AND props['text'] != '' AND user_hash != ''
+       )
      )
      WHERE authors >= {k:UInt32} AND has({ratings:Array(UInt8)}, rating)
      ORDER BY ts DESC

@@ -1,8 +1,10 @@
 // CM data imports over time (issue 4): count, failures and failure rate, records imported.
-// A bucket is shown when the cm_data_import cell of the events table is (matrix.ts).
+// Only (salt period, day) slices of cm_data_import with k users count (cells.ts); a bucket
+// with data but none of them is suppressed, as in the events report.
 import { num, round, select, str } from '../db.ts'
 import { bucketsOf } from '../params.ts'
 import { cellId, colId, loadMatrix, show } from '../matrix.ts'
+import { shownSlices } from '../cells.ts'
 import { hide, metaOf } from '../meta.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
@@ -14,9 +16,9 @@ export async function importsReport(ctx: ReportContext) {
       `SELECT toString(if({week:Bool}, toMonday(day), day)) AS bucket, grouping(bucket) AS g,
               sum(imports) AS imports, sum(failed) AS failed, sum(records) AS records
        FROM agg_imports_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date} AND ${shownSlices(ctx.app.k_anonymity)}
        GROUP BY GROUPING SETS ((bucket), ())`,
-      baseParams(ctx),
+      { ...baseParams(ctx), k: ctx.app.k_anonymity, slice: 'cm_data_import' },
     ),
   ])
   const byBucket = new Map(rows.map((r) => [num(r.g) === 1 ? '' : str(r.bucket), { imports: num(r.imports), failed: num(r.failed), records: num(r.records) }]))

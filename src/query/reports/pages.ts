@@ -1,33 +1,30 @@
 // Page views per normalised path (issue 4); paths were normalised at ingestion (ids -> :id).
-import { num, str } from '../db.ts'
+// Paths are sub-cells of the page_view slices (cells.ts): a path is listed only for the
+// (salt period, day) cells where it had k viewers, and never named otherwise.
+import { num, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
-import { oneWayCells, otherSum } from '../table.ts'
-import type { ReportContext } from './context.ts'
-import { loadOneWay } from './one-way.ts'
+import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
+import { baseParams, type ReportContext } from './context.ts'
 
 export async function pagesReport(ctx: ReportContext, limit: number) {
-  const k = ctx.app.k_anonymity
-  const { total, rows } = await loadOneWay(
-    ctx,
-    'page_view',
-    `SELECT path, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(views) AS v
-     FROM agg_pages_daily
-     WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-     GROUP BY path`,
-    'path',
-    ['sum(v) AS views'],
+  const rows = await select(
+    ctx.client,
+    oneWaySql(
+      { table: 'agg_pages_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'path', e: 'sum(views)' },
+      ctx.app.k_anonymity,
+      (cond, sfx) => [`sumIf(e, ${cond}) AS views${sfx}`],
+    ),
+    { ...baseParams(ctx), k: ctx.app.k_anonymity },
   )
-  const { cells, hidden } = oneWayCells(rows, total, k, (r) => [str(r.path), { users: num(r.users), views: num(r.views) }])
-  // Suppressed paths are left out, not listed: a rare path alone can point at a person.
-  const paths = [...cells]
-    .filter(([path]) => !hidden.has(path))
+  const t = oneWayCells(rows, (r) => [str(r.key), { users: num(r.users), views: num(r.views) }])
+  const paths = [...t.cells]
     .map(([path, c]) => ({ path, ...hide(false, c) }))
     .sort((a, b) => (b.views ?? 0) - (a.views ?? 0) || a.path.localeCompare(b.path))
     .slice(0, limit)
   return {
     meta: metaOf(ctx.app, ctx.range),
-    total: hide(total.suppressed, { users: total.users, views: total.events }),
+    total: totalOf(t, (r) => ({ users: num(r.users), views: num(r.views) })),
     paths,
-    other: otherSum(cells, hidden, total, (c) => c.views),
+    other: t.other,
   }
 }

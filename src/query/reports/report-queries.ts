@@ -1,25 +1,28 @@
 // Report-statistics queries per report (issue 4): how often, by how many users, how long
-// (p50 and p95 of duration_ms from quantile states) and how often they fail.
-import { num, round, select, str } from '../db.ts'
+// (p50 and p95 of duration_ms from quantile states) and how often they fail. Reports are
+// sub-cells of the report_query slices (cells.ts).
+import { num, round, select, str, type Row } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
-import { oneWayCells, otherSum } from '../table.ts'
-import type { ReportContext } from './context.ts'
-import { loadOneWay } from './one-way.ts'
+import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
+import { baseParams, type ReportContext } from './context.ts'
 
 export async function reportQueriesReport(ctx: ReportContext, limit: number) {
-  const k = ctx.app.k_anonymity
-  const { total, rows } = await loadOneWay(
-    ctx,
-    'report_query',
-    `SELECT report, uniqCombinedMergeState(12)(users) AS st, uniqCombinedMerge(12)(users) AS cu, sum(queries) AS n, sum(failed) AS f,
-            sum(rows) AS r, sum(duration_ms) AS d, quantilesMergeState(0.5, 0.95)(quantiles) AS qs
-     FROM agg_report_queries_daily
-     WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-     GROUP BY report`,
-    'report',
-    ['sum(n) AS queries', 'sum(f) AS failed', 'sum(r) AS rows', 'sum(d) AS duration', 'quantilesMerge(0.5, 0.95)(qs) AS q'],
+  const rows = await select(
+    ctx.client,
+    oneWaySql(
+      {
+        table: 'agg_report_queries_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'report', e: 'sum(queries)',
+        fold: ['sum(failed) AS f', 'sum(rows) AS r', 'sum(duration_ms) AS d', 'quantilesMergeState(0.5, 0.95)(quantiles) AS qs'],
+      },
+      ctx.app.k_anonymity,
+      (cond, sfx) => [
+        `sumIf(e, ${cond}) AS queries${sfx}`, `sumIf(f, ${cond}) AS failed${sfx}`, `sumIf(r, ${cond}) AS rows${sfx}`,
+        `sumIf(d, ${cond}) AS duration${sfx}`, `quantilesMergeIf(0.5, 0.95)(qs, ${cond}) AS q${sfx}`,
+      ],
+    ),
+    { ...baseParams(ctx), k: ctx.app.k_anonymity },
   )
-  const measures = (r: Record<string, unknown>) => {
+  const measures = (r: Row) => {
     const q = Array.isArray(r.q) ? r.q.map(num) : [0, 0]
     const queries = num(r.queries)
     return {
@@ -28,17 +31,15 @@ export async function reportQueriesReport(ctx: ReportContext, limit: number) {
       p50_ms: round(q[0] ?? 0, 1), p95_ms: round(q[1] ?? 0, 1),
     }
   }
-  const { cells, hidden } = oneWayCells(rows, total, k, (r) => [str(r.report), measures(r)])
-  const all = rows.find((r) => num(r.g) === 1)
-  const reports = [...cells]
-    .filter(([report]) => !hidden.has(report))
+  const t = oneWayCells(rows, (r) => [str(r.key), measures(r)])
+  const reports = [...t.cells]
     .map(([report, c]) => ({ report, ...hide(false, c) }))
     .sort((a, b) => (b.queries ?? 0) - (a.queries ?? 0) || a.report.localeCompare(b.report))
     .slice(0, limit)
   return {
     meta: metaOf(ctx.app, ctx.range),
-    total: hide(total.suppressed, all ? measures(all) : measures({})),
+    total: totalOf(t, measures),
     reports,
-    other: otherSum(cells, hidden, total, (c) => c.queries),
+    other: t.other,
   }
 }

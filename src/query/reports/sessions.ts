@@ -1,9 +1,10 @@
-// Session length over time (issue 4): app_stop carries uptime_ms since its app_start. A bucket
-// is shown when the app_stop cell of the events table is (matrix.ts), so the count shown here
-// never reveals what the events report hides.
+// Session length over time (issue 4): app_stop carries uptime_ms since its app_start. Only
+// (salt period, day) slices of app_stop with k users count (cells.ts), the slices the events
+// report shows, so the figures here never reveal what it hides.
 import { num, round, select, str } from '../db.ts'
 import { bucketsOf } from '../params.ts'
 import { cellId, colId, loadMatrix, show, type Matrix } from '../matrix.ts'
+import { shownSlices } from '../cells.ts'
 import { hide, metaOf } from '../meta.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
@@ -22,9 +23,9 @@ export async function sessionsReport(ctx: ReportContext) {
       `SELECT toString(if({week:Bool}, toMonday(day), day)) AS bucket, grouping(bucket) AS g,
               sum(sessions) AS sessions, sum(uptime_ms) AS uptime, quantilesMerge(0.5, 0.95)(quantiles) AS q
        FROM agg_sessions_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date} AND ${shownSlices(ctx.app.k_anonymity)}
        GROUP BY GROUPING SETS ((bucket), ())`,
-      baseParams(ctx),
+      { ...baseParams(ctx), k: ctx.app.k_anonymity, slice: 'app_stop' },
     ),
   ])
   const lengths = new Map<string, Lengths>()

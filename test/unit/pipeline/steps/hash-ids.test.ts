@@ -126,3 +126,50 @@ describe('hash_ids step', () => {
     expect(out).toMatchObject({ id: e.id, name: 'report_query', ts: e.ts, props: { report: 'x', rows: 3 } })
   })
 })
+
+describe('hash cache across salt periods (PRIVACY.md 15)', () => {
+  it('keeps no raw id as a key and empties the app\'s cache when its period changes', async () => {
+    const { inspectCaches } = await import('../../../../src/privacy/keyed-cache.ts')
+    let rotations = 0
+    const step = createHashIdsStep(createIdHasher(100, () => rotations++))
+    const appId = 'unit-rotation-app'
+    const cacheOf = () => inspectCaches().find((c) => c.name === `hash-ids:${appId}`)!
+    step(parsedEvent(RAW), saltedKeys({ appId, period: 100, generation: 1 }))
+    const first = [...cacheOf().keys]
+    // One entry per event's ids (user, session and org together).
+    expect(first).toHaveLength(1)
+    expect(JSON.stringify(cacheOf())).not.toContain(RAW.user_id)
+    step(parsedEvent({ ...RAW, user_id: 'next@example.com' }), saltedKeys({ appId, period: 101, generation: 2, salt: Buffer.alloc(32, 4) }))
+    expect(rotations).toBe(1)
+    expect(cacheOf().keys.filter((k) => first.includes(k))).toEqual([])
+    // A request still holding the older salt is hashed right, and neither cached nor rotating.
+    const late = step(parsedEvent(RAW), saltedKeys({ appId, period: 100, generation: 1 }))
+    expect(late.user_hash).toBe(hmacHex(saltedKeys().salt, `u\u0000${RAW.user_id}`))
+    expect(rotations).toBe(1)
+    expect(cacheOf().keys).toHaveLength(1)
+  })
+
+  it('empties the cache of an app that stays idle for an hour, the shortest salt period', async () => {
+    const { inspectCaches } = await import('../../../../src/privacy/keyed-cache.ts')
+    const { vi } = await import('vitest')
+    vi.useFakeTimers()
+    try {
+      let clock = 1_000_000
+      const step = createHashIdsStep(createIdHasher(100, () => {}, () => clock))
+      const appId = 'unit-idle-app'
+      step(parsedEvent(RAW), saltedKeys({ appId }))
+      // Emptied, or already collected once the hasher let go of it: either way, nothing left.
+      const keysOf = () => inspectCaches().find((c) => c.name === `hash-ids:${appId}`)?.keys ?? []
+      expect(keysOf()).toHaveLength(1)
+      clock += 59 * 60_000
+      vi.advanceTimersByTime(60_000)
+      expect(keysOf()).toHaveLength(1)
+      clock += 60_000
+      vi.advanceTimersByTime(60_000)
+      expect(keysOf()).toEqual([])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+

@@ -142,3 +142,18 @@ describe('put_user_agent step', () => {
     expect(isDrop(again) && again.drop).toBe('bot')
   })
 })
+
+describe('User-Agent cache (PRIVACY.md 15)', () => {
+  it('keeps no raw User-Agent and is emptied by forget()', async () => {
+    const { inspectCaches } = await import('../../../../src/privacy/keyed-cache.ts')
+    const step = createPutUserAgentStep(10)
+    step(requestState({ client: { userAgent: FIREFOX_LINUX } }))
+    // The newest user-agents cache is this step's (caches are registered as they are made).
+    const mine = () => inspectCaches().filter((c) => c.name === 'user-agents').at(-1)!
+    expect(mine().keys).toHaveLength(1)
+    expect(JSON.stringify(mine())).not.toContain('Firefox/')
+    step.forget()
+    expect(mine().keys).toEqual([])
+  })
+})
+

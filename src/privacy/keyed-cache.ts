@@ -1,0 +1,58 @@
+// Hot-path caches that never hold a raw value (PRIVACY.md 15): entries are keyed by a keyed
+// digest of the raw id or User-Agent, under a random key that is replaced, with every entry,
+// when the cache is cleared (at each salt period change). inspectCaches() shows what they hold.
+import { hash, randomBytes } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+
+export interface KeyedCache<V extends object | string> {
+  readonly name: string
+  get(raw: string): V | undefined
+  set(raw: string, value: V): void
+  /** Drops every entry and draws a new digest key: old digests can no longer be matched. */
+  clear(): void
+}
+
+export interface CacheContents {
+  name: string
+  keys: string[]
+  values: unknown[]
+}
+
+const LRU = Symbol('lru')
+type Live = KeyedCache<object | string> & { [LRU]: LRUCache<string, object | string> }
+// Weak, so that caches of stopped pipelines (tests start many) can be collected.
+const live = new Set<WeakRef<Live>>()
+
+/** What every live keyed cache holds now: digests and values, never a raw input. */
+export function inspectCaches(): CacheContents[] {
+  const out: CacheContents[] = []
+  for (const ref of live) {
+    const c = ref.deref()
+    if (!c) {
+      live.delete(ref)
+      continue
+    }
+    out.push({ name: c.name, keys: [...c[LRU].keys()], values: [...c[LRU].values()] })
+  }
+  return out
+}
+
+export function createKeyedCache<V extends object | string>(name: string, max: number): KeyedCache<V> {
+  const lru = new LRUCache<string, V>({ max: Math.max(1, max) })
+  let key = randomBytes(32).toString('base64')
+  // SHA-256 over a fixed-length random key and the value (a secret-prefix MAC): as a cache key
+  // it needs no resistance to length extension, and one-shot hash() costs about half an HMAC.
+  const digest = (raw: string) => hash('sha256', key + raw, 'base64')
+  const cache = {
+    name,
+    [LRU]: lru,
+    get: (raw: string) => lru.get(digest(raw)),
+    set: (raw: string, value: V) => void lru.set(digest(raw), value),
+    clear() {
+      lru.clear()
+      key = randomBytes(32).toString('base64')
+    },
+  }
+  live.add(new WeakRef(cache as unknown as Live))
+  return cache
+}

@@ -1,0 +1,111 @@
+// k-anonymity per salt period (PRIVACY.md 8 and 14, docs/reports.md): every number a report
+// returns is built in ClickHouse from (salt period, day) cells, each decided on its own, so that
+// no combination of answers (ranges, buckets, filters, breakdowns) can single out a hidden one.
+
+/** users_upto of the aggregate tables counts exactly up to this many distinct hashes (sql/0030). */
+export const UPTO = 32
+
+/**
+ * How cells are counted for the k decision. For k up to UPTO + 1 the small uniqUpTo states
+ * decide (reading a uniqCombined state costs far more, and a report reads one per cell and
+ * period); above that the uniqCombined states, exact for small groups, decide.
+ * `cell` names the columns ut (a state) and cu (its count); `merge` merges ut states.
+ */
+export function counting(k: number): { cell: string; count: string; merge: string; mergeIf: string } {
+  const [fn, column] = k <= UPTO + 1 ? [`uniqUpTo`, `(${UPTO})(users_upto)`] : ['uniqCombined', '(12)(users)']
+  const params = column.slice(0, column.indexOf(')') + 1)
+  return {
+    cell: `${fn}MergeState${column} AS ut, ${fn}Merge${column} AS cu`,
+    count: `${fn}Merge${column}`,
+    merge: `${fn}Merge${params}`,
+    mergeIf: `${fn}MergeIf${params}`,
+  }
+}
+
+/** Sub-cells of one aggregate table (see foldSubCells). */
+export interface SubCells {
+  /** The aggregate table and the filter of its rows, e.g. agg_pages_daily and app and range. */
+  table: string
+  where: string
+  /** Columns that, with period and day, name a slice (e.g. name); kept in the output. */
+  partition: readonly string[]
+  /** The sub-cell's key within its slice, from the table's columns. */
+  key: string
+  /** The measure "other" sums, from the table's columns (e.g. sum(views)). */
+  e: string
+  /** More measures folded per output row (e.g. sum(failed) AS f). */
+  fold?: readonly string[]
+}
+
+/**
+ * A slice is one event name in one salt period and one day: the unit whose users are counted
+ * (hashes of one period are people; across periods one person is many hashes). A slice is
+ * shown when it has at least k users. Its sub-cells (a breakdown value, a path, a report, a
+ * crash fingerprint, a rating) are shown when they have k users and when the slice's hidden
+ * sub-cells together still cover k users; if they do not, the shown sub-cell with the fewest
+ * users (ties, e.g. where users_upto stops counting: fewest events, then smallest key) is
+ * hidden too, so "slice minus shown sub-cells" always holds k people or none (secondary
+ * suppression, done per slice, never across periods).
+ *
+ * Returns one row per (partition, key, ok, slice_ok) with st (the uniqCombined users of those
+ * sub-cells), e, n (how many sub-cells) and the folded measures, ready for FIGURES.
+ */
+export function foldSubCells(c: SubCells, k: number): string {
+  const part = c.partition.map((p) => `${p}, `).join('')
+  const by = `period, day, ${part}`.replace(/, $/, '')
+  const { cell, merge, mergeIf } = counting(k)
+  const cells = `SELECT period, day, ${part}${c.key} AS key, ${cell}, ${c.e} AS e FROM ${c.table} WHERE ${c.where} GROUP BY period, day, ${part}key`
+  // The decision reads only the small users_upto states; a GROUP BY per slice joined back,
+  // not window functions, which finalise a slice's merged state once per row.
+  const decided = `
+    SELECT period, day, ${part}key, su >= {k:UInt32} AS slice_ok,
+           su >= {k:UInt32} AND cu >= {k:UInt32} AND NOT (hn > 0 AND hu < {k:UInt32} AND key = victim) AS ok
+    FROM (${cells}) AS cells
+    INNER JOIN (
+      SELECT ${by}, ${merge}(ut) AS su, ${mergeIf}(ut, cu < {k:UInt32}) AS hu,
+             countIf(cu < {k:UInt32}) AS hn, argMinIf(key, (cu, e, key), cu >= {k:UInt32}) AS victim
+      FROM (${cells})
+      GROUP BY ${by}
+    ) AS slices USING (${by})`
+  // Then the large uniqCombined states are merged once, folded by decision.
+  return `
+    SELECT ${part}key, ok, slice_ok, uniqCombinedMergeState(12)(users) AS st, ${c.e} AS e, uniqExact(period, day) AS n${(c.fold ?? []).map((f) => `, ${f}`).join('')}
+    FROM (SELECT *, ${c.key} AS key FROM ${c.table} WHERE ${c.where}) AS raw
+    INNER JOIN (${decided}) AS decided USING (period, day, ${part}key)
+    GROUP BY ${part}key, ok, slice_ok`
+}
+
+/** Slices alone (one row per period, day and name): shown when they have k users. */
+export function decideSlices(inner: string): string {
+  return `SELECT *, cu >= {k:UInt32} AS slice_ok, slice_ok AS ok FROM (${inner})`
+}
+
+/**
+ * Folds decided cells into one row per (keys, ok, slice_ok) before the totals are taken, so
+ * that the GROUPING SETS above merge a few states per row instead of one per (period, day).
+ * `extra` folds further measures (e.g. `sum(f) AS f`).
+ */
+export function compact(decided: string, keys: readonly string[], extra: readonly string[] = []): string {
+  return `SELECT ${keys.join(', ')}, ok, slice_ok, uniqCombinedMergeState(12)(st) AS st, sum(e) AS e, count() AS n${extra.map((x) => `, ${x}`).join('')}
+    FROM (${decided}) GROUP BY ${keys.join(', ')}, ok, slice_ok`
+}
+
+/**
+ * The columns every shown figure is made of, over rows of compact():
+ * - users, events: of the shown cells only (the numbers of a row, a bucket, a value);
+ * - shown, hidden: how many cells were shown and hidden (hidden = has data, not shown);
+ * - slice_users, slice_events: of the shown slices (a name's total, the grand total);
+ * - other_events, other_cells: the hidden sub-cells of shown slices, which always cover at
+ *   least k users per slice; so a total is its shown rows plus other, exactly.
+ */
+export const FIGURES = `
+  uniqCombinedMergeIf(12)(st, ok) AS users, sumIf(e, ok) AS events,
+  sumIf(n, ok) AS shown, sumIf(n, NOT ok) AS hidden,
+  uniqCombinedMergeIf(12)(st, slice_ok) AS slice_users, sumIf(e, slice_ok) AS slice_events, sumIf(n, slice_ok) AS slices_shown,
+  sumIf(e, slice_ok AND NOT ok) AS other_events, sumIf(n, slice_ok AND NOT ok) AS other_cells`
+
+/** The shown (period, day) slices of the event name {slice:String}, for tables without users (sessions, imports). */
+export const shownSlices = (k: number) => `(day, period) IN (
+  SELECT day, period FROM agg_events_daily
+  WHERE app_id = {app:String} AND name = {slice:String} AND day BETWEEN {from:Date} AND {to:Date}
+  GROUP BY day, period HAVING ${counting(k).count} >= {k:UInt32})`
