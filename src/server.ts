@@ -10,6 +10,7 @@ import type { DestinationStream } from 'pino'
 import type { Config } from './config.ts'
 import { createApp } from './app.ts'
 import { createAppRegistry, loadAppsFile, type AppConfig, type AppRegistry } from './apps.ts'
+import { createReloadableRegistry, type ReloadableRegistry } from './apps-reload.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { createPipeline } from './pipeline/index.ts'
@@ -58,6 +59,10 @@ export interface Veil {
   port: number
   /** The demo app's write key, when this start created APPS_FILE. */
   createdDemoKey?: string
+  /** The demo app's read key, when this start created APPS_FILE (only its hash is stored). */
+  createdDemoReadKey?: string
+  /** Reads APPS_FILE again (SIGHUP); false when it is invalid and the previous apps stay. */
+  reloadApps(): boolean
   /** Stops accepting, flushes, closes storage; idempotent. */
   stop(): Promise<void>
 }
@@ -86,13 +91,18 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const { client } = storage
 
   let createdDemoKey: string | undefined
-  let appList = opts.apps
-  if (!appList) {
+  let createdDemoReadKey: string | undefined
+  let apps: AppRegistry
+  let fileApps: ReloadableRegistry | undefined
+  if (opts.apps) {
+    apps = createAppRegistry(opts.apps)
+  } else {
     const loaded = loadAppsFile(config.APPS_FILE)
-    appList = loaded.apps
-    if (loaded.created) createdDemoKey = appList[0]!.write_keys[0]
+    createdDemoKey = loaded.demoKeys?.write
+    createdDemoReadKey = loaded.demoKeys?.read
+    apps = fileApps = createReloadableRegistry(config.APPS_FILE, loaded.apps, logger)
+    fileApps.watch()
   }
-  const apps = createAppRegistry(appList)
   const salts = createSaltStore(client, now)
 
   // On a cluster the Distributed table must hand rows to the shards before the insert returns,
@@ -203,6 +213,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(purgeTimer)
+      fileApps?.close()
       const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve()
       server?.closeIdleConnections()
       // In-flight requests finish: their rows are flushed before storage closes.
@@ -216,5 +227,6 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       logger.info('stopped')
     })())
 
-  return { app, config, storage, apps, salts, metrics, logger, writer, spool, port, createdDemoKey, stop }
+  const reloadApps = () => fileApps?.reload() ?? false
+  return { app, config, storage, apps, salts, metrics, logger, writer, spool, port, createdDemoKey, createdDemoReadKey, reloadApps, stop }
 }
