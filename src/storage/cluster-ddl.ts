@@ -96,7 +96,7 @@ export function createClusterTranslator(cluster: string, hints: ClusterHints) {
   }
 
   function alter(sql: string, name: string): string[] {
-    const body = sql.replace(ALTER, '')
+    const body = replicatedSettings(sql.replace(ALTER, ''))
     if (!sharded.has(name)) return [`ALTER TABLE ${name} ${on}${body}`]
     const out = [`ALTER TABLE ${localOf(name)} ${on}${body}`]
     if (body.split(',').every((part) => COLUMN_ALTER.test(part))) out.push(`ALTER TABLE ${name} ${on}${body}`)
