@@ -83,6 +83,8 @@ export const configSchema = z.object({
   GEO_CACHE_SIZE: int(50_000, 0),
   HASH_CACHE_SIZE: int(200_000, 0),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 0),
+  /** When set, GET /metrics wants `Authorization: Bearer <this>`; unset, /metrics is open (firewall it). */
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 }).refine((c) => c.SPOOL_MAX_BYTES >= c.SPOOL_SEGMENT_BYTES, {
   path: ['SPOOL_MAX_BYTES'],

@@ -25,6 +25,9 @@ import { createWriter, type Writer } from './storage/writer.ts'
 import { encodeRows, ROWS_FORMAT } from './storage/rows-format.ts'
 import { openSpool, type Spool } from './storage/spool.ts'
 import { createSpoolWriter } from './storage/spool-writer.ts'
+import { registerSpoolMetrics } from './storage/spool-metrics.ts'
+import { registerServerMetrics, timedInsert } from './server-metrics.ts'
+import { errorFields } from './log-error.ts'
 import { createRouteModules } from './routes.ts'
 
 export interface StartOptions {
@@ -82,7 +85,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   try {
     const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER })
     if (applied.length) logger.info({ applied }, 'migrations applied')
-    const retimed = await applyRetention(storage.client, config.RETENTION_MONTHS)
+    const retimed = await applyRetention(storage.client, config.RETENTION_MONTHS, config.CLICKHOUSE_CLUSTER)
     if (retimed.length) logger.info({ tables: retimed, months: config.RETENTION_MONTHS }, 'retention changed')
   } catch (e) {
     await storage.close()
@@ -119,12 +122,12 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   if (config.WRITE_MODE === 'spool') {
     spool = await openSpool({
       dir: config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool'),
-      insert: opts.wrapSpoolInsert ? opts.wrapSpoolInsert(insertBody) : insertBody,
+      insert: timedInsert(metrics, 'events', opts.wrapSpoolInsert ? opts.wrapSpoolInsert(insertBody) : insertBody),
       maxBytes: config.SPOOL_MAX_BYTES,
       segmentBytes: config.SPOOL_SEGMENT_BYTES,
       insertRows: config.SPOOL_INSERT_ROWS,
       feedDelayMs: config.SPOOL_FEED_DELAY_MS,
-      onInsertError: (e) => logger.warn({ err: (e as Error).message?.split('\n')[0]?.slice(0, 200) }, 'spool insert failed; retrying'),
+      onInsertError: (e) => logger.warn({ err: errorFields(e) }, 'spool insert failed; retrying'),
     })
     const { replayedRows, corruptSegments, corruptBytes } = spool.stats()
     if (replayedRows || corruptSegments) logger.info({ replayedRows, corruptSegments, corruptBytes }, 'spool replayed')
@@ -132,14 +135,11 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     // retry of a replayed event is recognised.
     if (replayedRows) await spool.drain()
     writer = createSpoolWriter<EventRow>(spool, config.SHUTDOWN_TIMEOUT_MS)
-    const s = spool
-    metrics.gauge('spool_pending_bytes', () => s.stats().pendingBytes)
-    metrics.gauge('spool_syncs_total', () => s.stats().syncs)
-    metrics.gauge('spool_corrupt_segments_total', () => s.stats().corruptSegments)
+    registerSpoolMetrics(metrics, spool)
   } else {
     const baseInsert: InsertFn = (rows, token) => insertBody(encodeRows(rows), rows.length, token)
     writer = createWriter<EventRow>({
-      insert: opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert,
+      insert: timedInsert(metrics, 'events', opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert),
       tokenOf: tokenOfRows,
       maxRows: config.WRITER_MAX_ROWS,
       maxDelayMs: config.WRITER_MAX_DELAY_MS,
@@ -147,18 +147,15 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     })
   }
   const quarantine = createWriter<QuarantineRow>({
-    insert: async (rows) => {
+    insert: timedInsert(metrics, 'quarantine', async (rows: QuarantineRow[]) => {
       await client.insert({ table: 'quarantine', values: rows, format: 'JSONCompactEachRow' })
-    },
+    }),
     tokenOf: () => '',
     maxRows: 10_000,
     maxDelayMs: 200,
     maxPendingRows: 100_000,
   })
-  metrics.gauge('writer_pending_rows', () => writer.stats().pendingRows)
-  metrics.gauge('writer_inserts_total', () => writer.stats().inserts)
-  metrics.gauge('writer_rows_written_total', () => writer.stats().rowsWritten)
-  metrics.gauge('writer_failed_inserts_total', () => writer.stats().failedInserts)
+  registerServerMetrics(metrics, { writer, client, apps })
 
   // Remember the ids stored in the last hour, so a retry across a restart is stored once.
   const dedup = createIdDedup(config.DEDUP_WINDOW_IDS)
@@ -192,7 +189,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const purge = () =>
     salts.purgeExpired().then(
       (n) => n > 0 && logger.info({ deleted: n }, 'expired salts deleted'),
-      (e: unknown) => logger.warn({ err: (e as Error).message }, 'salt purge failed'),
+      (e: unknown) => logger.warn({ err: errorFields(e) }, 'salt purge failed'),
     )
   void purge()
   const purgeTimer = setInterval(purge, 15 * 60_000)
