@@ -32,7 +32,7 @@ async function main(config: Config): Promise<void> {
     veil.stop().then(
       () => process.exit(0),
       (e: unknown) => {
-        veil.logger.error({ err: errorFields(e) }, 'stop failed')
+        veil.logger.error({ error: errorFields(e) }, 'stop failed')
         process.exit(1)
       },
     )
@@ -46,13 +46,13 @@ let config: Config | undefined
 try {
   config = loadConfig()
 } catch (e) {
-  createLogger('info').fatal({ err: errorFields(e) }, 'cannot start: invalid configuration')
+  createLogger('info').fatal({ error: errorFields(e) }, 'cannot start: invalid configuration')
   process.exitCode = 1
 }
 if (config) {
   const logger = createLogger(config.LOG_LEVEL)
   main(config).catch((e: unknown) => {
-    logger.fatal({ err: errorFields(e) }, `cannot start: ${errorFields(e).message}`)
+    logger.fatal({ error: errorFields(e) }, `cannot start: ${errorFields(e).message}`)
     // pino writes stdout synchronously by default; exit once the line is out.
     process.exitCode = 1
     setImmediate(() => process.exit(1))

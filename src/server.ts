@@ -127,7 +127,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       segmentBytes: config.SPOOL_SEGMENT_BYTES,
       insertRows: config.SPOOL_INSERT_ROWS,
       feedDelayMs: config.SPOOL_FEED_DELAY_MS,
-      onInsertError: (e) => logger.warn({ err: errorFields(e) }, 'spool insert failed; retrying'),
+      onInsertError: (e) => logger.warn({ error: errorFields(e) }, 'spool insert failed; retrying'),
     })
     const { replayedRows, corruptSegments, corruptBytes } = spool.stats()
     if (replayedRows || corruptSegments) logger.info({ replayedRows, corruptSegments, corruptBytes }, 'spool replayed')
@@ -189,7 +189,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const purge = () =>
     salts.purgeExpired().then(
       (n) => n > 0 && logger.info({ deleted: n }, 'expired salts deleted'),
-      (e: unknown) => logger.warn({ err: errorFields(e) }, 'salt purge failed'),
+      (e: unknown) => logger.warn({ error: errorFields(e) }, 'salt purge failed'),
     )
   void purge()
   const purgeTimer = setInterval(purge, 15 * 60_000)

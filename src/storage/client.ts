@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { Config } from '../config.ts'
+import { JsonClientLogger } from './client-logger.ts'
 
 export type { ClickHouseClient }
 
@@ -78,6 +79,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
       url: config.CLICKHOUSE_URL,
       username: config.CLICKHOUSE_USER,
       password: config.CLICKHOUSE_PASSWORD,
+      log: { LoggerClass: JsonClientLogger },
     })
     try {
       await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
@@ -90,6 +92,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
       password: config.CLICKHOUSE_PASSWORD,
       database,
       request_timeout: 30_000,
+      log: { LoggerClass: JsonClientLogger },
     })
     return { client, kind: 'server', database, insertRaw: insertRawVia(client, undefined), close: () => client.close() }
   }
