@@ -43,10 +43,11 @@ export function createReloadableRegistry(path: string, first: readonly AppConfig
     watch(debounceMs = 200) {
       if (watcher) return
       // The directory, not the file: editors and `veil apps` replace the file by renaming a new
-      // one over it, which a watch on the old inode would never see.
+      // one over it, which a watch on the old inode would never see. Kubernetes updates a
+      // mounted Secret or ConfigMap by swapping its `..data` symlink, so those names count too.
       const name = basename(path)
       watcher = watch(dirname(path), (_event, file) => {
-        if (file !== null && file !== name) return
+        if (file !== null && file !== name && !file.startsWith('..data')) return
         clearTimeout(timer)
         timer = setTimeout(reload, debounceMs)
         timer.unref()
