@@ -1,6 +1,6 @@
 // `npm start`: one Veil node. Configuration from the environment (README), embedded ClickHouse
 // under DATA_DIR unless CLICKHOUSE_URL is set; SIGTERM/SIGINT stop it cleanly with exit code 0,
-// SIGHUP reloads APPS_FILE. Everything it logs is one JSON line per entry, failures included.
+// SIGHUP reloads APPS_FILE (on a terminal it means the terminal closed, and stops it too). Everything it logs is one JSON line per entry, failures included.
 import { loadConfig, type Config } from './config.ts'
 import { createLogger } from './logger.ts'
 import { startVeil } from './server.ts'
@@ -39,7 +39,16 @@ async function main(config: Config): Promise<void> {
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
-  process.on('SIGHUP', () => veil.reloadApps())
+  process.on('SIGHUP', () => {
+    if (!process.stdout.isTTY) {
+      veil.reloadApps()
+      return
+    }
+    // On a terminal, SIGHUP means it closed: stop as the shell expects. Nothing can be written
+    // to it any more (writes fail with EIO, which pino's destination retries forever), so quietly.
+    veil.logger.level = 'silent'
+    onSignal('SIGHUP')
+  })
 }
 
 let config: Config | undefined
