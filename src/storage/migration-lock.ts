@@ -2,7 +2,9 @@
 // ClickHouse has no compare-and-set, but it deduplicates inserts by insert_deduplication_token
 // (atomically in Keeper on a replicated table): of several inserts claiming lock generation g+1
 // with the token `lock-g+1`, exactly one is stored, and its owner holds the lock. A holder that
-// dies leaves a lease that expires; rows go by TTL.
+// dies leaves a lease that expires. Rows are kept (two per migration run): were old ones
+// deleted, generation numbers would start again at 1, and the deduplication memory of inserts
+// would silently drop the new claims of `lock-1`.
 import { randomUUID } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
 
@@ -15,7 +17,6 @@ export function lockTableStatement(cluster?: string): string {
   return `CREATE TABLE IF NOT EXISTS ${LOCK_TABLE}${where}
 (generation UInt64, owner String, released UInt8, expires_at DateTime64(3, 'UTC'))
 ENGINE = ${engine} ORDER BY (generation, released)
-TTL toDateTime(expires_at) + INTERVAL 7 DAY
 SETTINGS ${window} = 1000`
 }
 
