@@ -27,7 +27,8 @@ export async function runCli(argv: string[], out: Output, err: Output = out): Pr
     await err.write('veil sql: give the query as one argument, e.g. npm run veil -- sql "SELECT count() FROM events"\n')
     return 2
   }
-  const config = loadConfig()
+  const dryRun = command === 'migrate' && args.includes('--dry-run')
+  const config = loadConfig(undefined, { offline: dryRun })
   if (command === 'apps') {
     try {
       return await runApps(config.APPS_FILE, args, out)
@@ -38,7 +39,7 @@ export async function runCli(argv: string[], out: Output, err: Output = out): Pr
       return 2
     }
   }
-  if (command === 'migrate' && args.includes('--dry-run')) {
+  if (dryRun) {
     await out.write(migrationPlan({ retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER }))
     return 0
   }

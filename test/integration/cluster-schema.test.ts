@@ -103,6 +103,13 @@ describe('veil migrate --dry-run with CLICKHOUSE_CLUSTER', () => {
     }
   })
 
+  it('needs no server address to show the cluster plan', () => {
+    const env = { PATH: process.env.PATH!, CLICKHOUSE_CLUSTER: cluster, RETENTION_MONTHS: '19', APPS_FILE: join(tempDir(), 'apps.json') }
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate', '--dry-run'], { cwd: root, encoding: 'utf8', env, timeout: 30_000 })
+    expect(r.status).toBe(0)
+    expect(splitStatements(r.stdout)).toEqual(clusterPlan)
+  })
+
   it('is the plan a single node runs when no cluster is set', () => {
     expect(singlePlan.join('\n')).not.toMatch(/ON CLUSTER|Replicated|Distributed/)
     for (const name of baseObjects().keys()) expect(create(singlePlan, name), name).toBeDefined()
