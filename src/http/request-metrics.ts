@@ -2,11 +2,12 @@
 // metrics). The route is the pattern that matched (/v1/stats/:report), never the raw path, so
 // the label stays a closed set; a path no route matched is counted as "unmatched".
 import type { Context, MiddlewareHandler } from 'hono'
+import { matchedRoutes } from 'hono/route'
 import type { Metrics } from '../metrics.ts'
 
 function routeOf(c: Context): string {
   // The last concrete route matched; middleware registered for every method is not one.
-  const routes = c.req.matchedRoutes
+  const routes = matchedRoutes(c)
   for (let i = routes.length - 1; i >= 0; i--) {
     const r = routes[i]!
     if (r.method !== 'ALL') return r.path

@@ -128,13 +128,20 @@ export async function applyRetention(client: ClickHouseClient, months: number, c
     query: "SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND engine_full LIKE '%TTL %toIntervalMonth(%'",
     format: 'JSONEachRow',
   })
-  const where = cluster ? ` ON CLUSTER '${cluster}'` : ''
   const changed: string[] = []
   for (const { name, engine_full } of await rs.json<{ name: string; engine_full: string }>()) {
-    const m = /\bTTL (.+?) \+ toIntervalMonth\((\d+)\)/.exec(engine_full)
-    if (!m || Number(m[2]) === months) continue
-    await client.command({ query: `ALTER TABLE ${name}${where} MODIFY TTL ${m[1]} + INTERVAL ${months} MONTH` })
+    const query = retentionStatement(name, engine_full, months, cluster)
+    if (!query) continue
+    await client.command({ query })
     changed.push(name)
   }
   return changed
+}
+
+/** The ALTER that gives a table (by its engine_full) `months` of retention; none when it has them. */
+export function retentionStatement(table: string, engineFull: string, months: number, cluster?: string): string | undefined {
+  const m = /\bTTL (.+?) \+ toIntervalMonth\((\d+)\)/.exec(engineFull)
+  if (!m || Number(m[2]) === months) return undefined
+  const where = cluster ? ` ON CLUSTER '${cluster}'` : ''
+  return `ALTER TABLE ${table}${where} MODIFY TTL ${m[1]} + INTERVAL ${months} MONTH`
 }

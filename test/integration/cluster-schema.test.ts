@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStorage, type Storage } from '../../src/storage/client.ts'
-import { readMigrations, splitStatements } from '../../src/storage/migrate.ts'
+import { readMigrations, retentionStatement, splitStatements } from '../../src/storage/migrate.ts'
 import { tempDir } from '../support/server.ts'
 
 const root = resolve(import.meta.dirname, '../..')
@@ -101,6 +101,15 @@ describe('veil migrate --dry-run with CLICKHOUSE_CLUSTER', () => {
       const [row] = await rs.json<{ f: string }>()
       expect(row!.f.length, st.slice(0, 80)).toBeGreaterThan(10)
     }
+  })
+
+  it('changes retention on every node: ON CLUSTER, on the local table, parsed by the engine', async () => {
+    const engineFull = "ReplicatedMergeTree('/clickhouse/tables/{shard}/veil/events_local', '{replica}') PARTITION BY toYYYYMM(received_at) ORDER BY (app_id, toDate(ts), name, user_hash) TTL toDateTime(received_at) + toIntervalMonth(24) SETTINGS ttl_only_drop_parts = 1"
+    const st = retentionStatement('events_local', engineFull, 13, cluster)
+    expect(st).toBe(`ALTER TABLE events_local ON CLUSTER '${cluster}' MODIFY TTL toDateTime(received_at) + INTERVAL 13 MONTH`)
+    expect(retentionStatement('events_local', engineFull, 24, cluster)).toBeUndefined()
+    const parsed = await storage.client.query({ query: 'SELECT formatQuery({q:String}) AS f', query_params: { q: st! }, format: 'JSONEachRow' })
+    expect((await parsed.json<{ f: string }>())[0]!.f).toContain('ON CLUSTER')
   })
 
   it('needs no server address to show the cluster plan', () => {
