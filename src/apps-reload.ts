@@ -16,6 +16,11 @@ export interface ReloadableRegistry extends AppRegistry {
 
 export function createReloadableRegistry(path: string, first: readonly AppConfig[], logger: Logger): ReloadableRegistry {
   let current = createAppRegistry(first)
+  const warnClearKeys = (apps: readonly AppConfig[]) => {
+    const clear = apps.filter((a) => a.read_keys.some((k) => k.startsWith('rk_'))).map((a) => a.id)
+    if (clear.length) logger.warn({ apps: clear }, 'read keys stored in clear in the apps file; any `veil apps` command stores them as hashes')
+  }
+  warnClearKeys(first)
   let watcher: FSWatcher | undefined
   let timer: NodeJS.Timeout | undefined
 
@@ -23,6 +28,7 @@ export function createReloadableRegistry(path: string, first: readonly AppConfig
     try {
       const next = createAppRegistry(loadAppsFile(path).apps)
       current = next
+      warnClearKeys(next.apps)
       logger.info({ apps: next.apps.length }, 'apps file reloaded')
       return true
     } catch (e) {

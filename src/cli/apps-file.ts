@@ -3,7 +3,7 @@
 // (a temporary file renamed over it, mode 0600), so a running server never reads half a file.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { appSchema, createAppRegistry, parseApps } from '../apps.ts'
+import { appSchema, createAppRegistry, hashKey, parseApps } from '../apps.ts'
 
 export type RawApp = Record<string, unknown> & { id: string; write_keys: string[]; read_keys?: string[] }
 export interface RawAppsFile {
@@ -32,8 +32,14 @@ export function readAppsJson(path: string, { mayBeMissing = false } = {}): RawAp
   return json as RawAppsFile
 }
 
-/** Validates the whole file as the server will, then swaps it in. */
+/**
+ * Validates the whole file as the server will, then swaps it in. Read keys still listed in
+ * clear (files from before they were hashed) are stored as hashes on the way.
+ */
 export function writeAppsJson(path: string, file: RawAppsFile): void {
+  for (const app of file.apps) {
+    if (Array.isArray(app.read_keys)) app.read_keys = app.read_keys.map((k) => (typeof k === 'string' && k.startsWith('rk_') ? hashKey(k) : k))
+  }
   try {
     createAppRegistry(parseApps(file))
   } catch (e) {

@@ -96,6 +96,17 @@ describe('veil apps', () => {
     expect(registry().get('shop')!.rate_limit_rps).toBeUndefined()
   })
 
+  it('stores read keys left in clear by an older file as hashes at the next change, and they keep working', () => {
+    const f = file()
+    const clear = 'rk_legacy_clear_read_key'
+    f.apps[0]!.read_keys = [...(f.apps[0]!.read_keys as string[]), clear]
+    writeFileSync(env.APPS_FILE, JSON.stringify(f))
+    expect(veil('apps', 'set', 'shop', 'k_anonymity', '8').code).toBe(0)
+    expect(readFileSync(env.APPS_FILE, 'utf8')).not.toContain(clear)
+    expect(file().apps[0]!.read_keys).toContain(hashKey(clear))
+    expect(registry().byReadKey(clear).map((a) => a.id)).toEqual(['shop'])
+  })
+
   it('keeps fields of the file it does not know', () => {
     const f = file()
     f.apps[0]!.future_setting = { kept: true }
