@@ -2,32 +2,45 @@
 // one each: its default logger prints multi-line text with stack traces to the console, which
 // breaks a JSON log pipeline.
 import type { Logger as ClientLogger, LogParams } from '@clickhouse/client'
-import { createLogger } from '../logger.ts'
+import type { Config } from '../config.ts'
+import { createLogger, type Logger } from '../logger.ts'
 import { errorFields } from '../log-error.ts'
-
-const log = createLogger('warn').child({ component: 'clickhouse-client' })
 
 const fields = (p: LogParams & { err?: Error }) => ({
   module: p.module,
   ...(p.err ? { error: errorFields(p.err) } : {}),
 })
 
-export class JsonClientLogger implements ClientLogger {
+/** A logger class for @clickhouse/client's `log.LoggerClass` (it takes no arguments). */
+export function jsonClientLogger(level: Config['LOG_LEVEL'] = 'warn'): new () => ClientLogger {
+  const log = createLogger(level).child({ component: 'clickhouse-client' })
+  return class JsonClientLogger extends ClientLogLines {
+    constructor() {
+      super(log)
+    }
+  }
+}
+
+class ClientLogLines implements ClientLogger {
+  private readonly log: Logger
+  constructor(log: Logger) {
+    this.log = log
+  }
   trace(p: LogParams): void {
-    log.trace(fields(p), p.message)
+    this.log.trace(fields(p), p.message)
   }
   debug(p: LogParams): void {
-    log.debug(fields(p), p.message)
+    this.log.debug(fields(p), p.message)
   }
   info(p: LogParams): void {
-    log.info(fields(p), p.message)
+    this.log.info(fields(p), p.message)
   }
   warn(p: LogParams & { err?: Error }): void {
-    log.warn(fields(p), p.message)
+    this.log.warn(fields(p), p.message)
   }
   error(p: LogParams & { err: Error }): void {
     // Every error the client reports is also thrown to the Veil code that made the request,
     // which logs it once with its context; here it would be a second line for one failure.
-    log.debug(fields(p), p.message)
+    this.log.debug(fields(p), p.message)
   }
 }
