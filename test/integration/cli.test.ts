@@ -1,7 +1,7 @@
 // The operator's CLI as a process, the way it is run: `veil apps` against a real apps file (the
 // server's own schema must accept every result), and `veil sql` piped into a reader, which must
 // get every row however large the answer.
-import { spawn, spawnSync } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -12,9 +12,13 @@ const root = resolve(import.meta.dirname, '../..')
 const dir = tempDir('veil-cli-')
 const env = { PATH: process.env.PATH!, APPS_FILE: join(dir, 'apps.json'), DATA_DIR: join(dir, 'data') }
 
-function veil(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env, encoding: 'utf8', timeout: 30_000 })
-  return { code: r.status, out: r.stdout, err: r.stderr }
+/** Runs the CLI as a process (asynchronously: the test worker stays responsive meanwhile). */
+function veil(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env, encoding: 'utf8', timeout: 30_000 }, (e, out, err) => {
+      done({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, out, err })
+    })
+  })
 }
 const file = () => JSON.parse(readFileSync(env.APPS_FILE, 'utf8')) as { apps: Record<string, unknown>[] }
 const registry = () => createAppRegistry(loadAppsFile(env.APPS_FILE).apps)
@@ -24,8 +28,8 @@ describe('veil apps', () => {
   let write = ''
   let read = ''
 
-  it('add creates an app whose keys work, storing only the read key hash, in a 0600 file', () => {
-    const r = veil('apps', 'add', 'shop', '--name', 'Web shop')
+  it('add creates an app whose keys work, storing only the read key hash, in a 0600 file', async () => {
+    const r = await veil('apps', 'add', 'shop', '--name', 'Web shop')
     expect(r.code).toBe(0)
     ;[write] = keysIn(r.out, 'wk')
     ;[read] = keysIn(r.out, 'rk')
@@ -34,27 +38,27 @@ describe('veil apps', () => {
     expect(readFileSync(env.APPS_FILE, 'utf8')).not.toContain(read)
     expect(file().apps[0]).toMatchObject({ id: 'shop', name: 'Web shop', read_keys: [hashKey(read)] })
     expect(statSync(env.APPS_FILE).mode & 0o777).toBe(0o600)
-    expect(veil('apps', 'add', 'shop').err).toMatch(/app "shop" exists/)
+    expect((await veil('apps', 'add', 'shop')).err).toMatch(/app "shop" exists/)
   })
 
-  it('list shows write keys and read key ids, never a read key', () => {
-    const r = veil('apps', 'list', '--json')
+  it('list shows write keys and read key ids, never a read key', async () => {
+    const r = await veil('apps', 'list', '--json')
     expect(r.code).toBe(0)
     const [row] = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(row).toMatchObject({ id: 'shop', write_keys: [write], read_key_ids: [hashKey(read).slice(0, 19)] })
-    expect(veil('apps', 'list').out).toContain(`write key  ${write}`)
-    expect(r.out + veil('apps', 'list').out).not.toContain(read)
+    expect((await veil('apps', 'list')).out).toContain(`write key  ${write}`)
+    expect(r.out + (await veil('apps', 'list')).out).not.toContain(read)
   })
 
-  it('rotate-key adds new keys and keeps the old ones valid until revoke --old', () => {
-    const r = veil('apps', 'rotate-key', 'shop')
+  it('rotate-key adds new keys and keeps the old ones valid until revoke --old', async () => {
+    const r = await veil('apps', 'rotate-key', 'shop')
     expect(r.code).toBe(0)
     const [write2] = keysIn(r.out, 'wk')
     const [read2] = keysIn(r.out, 'rk')
     for (const k of [write, write2!]) expect(registry().byWriteKey(k)?.id).toBe('shop')
     for (const k of [read, read2!]) expect(registry().byReadKey(k)).toHaveLength(1)
 
-    expect(veil('apps', 'revoke', 'shop', '--old').code).toBe(0)
+    expect((await veil('apps', 'revoke', 'shop', '--old')).code).toBe(0)
     expect(registry().byWriteKey(write)).toBeUndefined()
     expect(registry().byReadKey(read)).toEqual([])
     expect(registry().byWriteKey(write2!)?.id).toBe('shop')
@@ -63,55 +67,55 @@ describe('veil apps', () => {
     read = read2!
   })
 
-  it('revoke removes one key by key or by read key id, and never the last write key', () => {
-    const r = veil('apps', 'rotate-key', 'shop', '--read')
+  it('revoke removes one key by key or by read key id, and never the last write key', async () => {
+    const r = await veil('apps', 'rotate-key', 'shop', '--read')
     const [read3] = keysIn(r.out, 'rk')
     expect(keysIn(r.out, 'wk')).toEqual([])
-    expect(veil('apps', 'revoke', 'shop', hashKey(read3!).slice(0, 19)).code).toBe(0)
+    expect((await veil('apps', 'revoke', 'shop', hashKey(read3!).slice(0, 19))).code).toBe(0)
     expect(registry().byReadKey(read3!)).toEqual([])
-    expect(veil('apps', 'revoke', 'shop', read).code).toBe(0)
+    expect((await veil('apps', 'revoke', 'shop', read)).code).toBe(0)
     expect(registry().byReadKey(read)).toEqual([])
 
-    const last = veil('apps', 'revoke', 'shop', write)
+    const last = await veil('apps', 'revoke', 'shop', write)
     expect(last.code).toBe(2)
     expect(last.err).toMatch(/last write key of app "shop"/)
     expect(registry().byWriteKey(write)?.id).toBe('shop')
-    expect(veil('apps', 'revoke', 'shop', 'wk_not_a_key_of_shop').err).toMatch(/no such key/)
+    expect((await veil('apps', 'revoke', 'shop', 'wk_not_a_key_of_shop')).err).toMatch(/no such key/)
   })
 
-  it('set changes any scalar setting of the app schema, checked by it, and --unset restores the default', () => {
-    expect(veil('apps', 'set', 'shop', 'k_anonymity', '12').code).toBe(0)
-    expect(veil('apps', 'set', 'shop', 'honor_gpc', 'false').code).toBe(0)
-    expect(veil('apps', 'set', 'shop', 'rate_limit_rps', '40').code).toBe(0)
+  it('set changes any scalar setting of the app schema, checked by it, and --unset restores the default', async () => {
+    expect((await veil('apps', 'set', 'shop', 'k_anonymity', '12')).code).toBe(0)
+    expect((await veil('apps', 'set', 'shop', 'honor_gpc', 'false')).code).toBe(0)
+    expect((await veil('apps', 'set', 'shop', 'rate_limit_rps', '40')).code).toBe(0)
     expect(registry().get('shop')).toMatchObject({ k_anonymity: 12, honor_gpc: false, rate_limit_rps: 40 })
 
-    const low = veil('apps', 'set', 'shop', 'k_anonymity', '1')
+    const low = await veil('apps', 'set', 'shop', 'k_anonymity', '1')
     expect(low.code).toBe(2)
     expect(low.err).toMatch(/k_anonymity: Too small/)
-    expect(veil('apps', 'set', 'shop', 'honor_gpc', 'maybe').err).toMatch(/not a boolean/)
-    expect(veil('apps', 'set', 'shop', 'write_keys', 'x').err).toMatch(/no setting "write_keys"; settings: .*k_anonymity/)
+    expect((await veil('apps', 'set', 'shop', 'honor_gpc', 'maybe')).err).toMatch(/not a boolean/)
+    expect((await veil('apps', 'set', 'shop', 'write_keys', 'x')).err).toMatch(/no setting "write_keys"; settings: .*k_anonymity/)
     expect(registry().get('shop')!.k_anonymity).toBe(12)
 
-    expect(veil('apps', 'set', 'shop', 'rate_limit_rps', '--unset').code).toBe(0)
+    expect((await veil('apps', 'set', 'shop', 'rate_limit_rps', '--unset')).code).toBe(0)
     expect(registry().get('shop')!.rate_limit_rps).toBeUndefined()
   })
 
-  it('stores read keys left in clear by an older file as hashes at the next change, and they keep working', () => {
+  it('stores read keys left in clear by an older file as hashes at the next change, and they keep working', async () => {
     const f = file()
     const clear = 'rk_legacy_clear_read_key'
     f.apps[0]!.read_keys = [...(f.apps[0]!.read_keys as string[]), clear]
     writeFileSync(env.APPS_FILE, JSON.stringify(f))
-    expect(veil('apps', 'set', 'shop', 'k_anonymity', '8').code).toBe(0)
+    expect((await veil('apps', 'set', 'shop', 'k_anonymity', '8')).code).toBe(0)
     expect(readFileSync(env.APPS_FILE, 'utf8')).not.toContain(clear)
     expect(file().apps[0]!.read_keys).toContain(hashKey(clear))
     expect(registry().byReadKey(clear).map((a) => a.id)).toEqual(['shop'])
   })
 
-  it('keeps fields of the file it does not know', () => {
+  it('keeps fields of the file it does not know', async () => {
     const f = file()
     f.apps[0]!.future_setting = { kept: true }
     writeFileSync(env.APPS_FILE, JSON.stringify({ ...f, comment: 'ops' }))
-    expect(veil('apps', 'set', 'shop', 'k_anonymity', '7').code).toBe(0)
+    expect((await veil('apps', 'set', 'shop', 'k_anonymity', '7')).code).toBe(0)
     expect(file()).toMatchObject({ comment: 'ops', apps: [{ future_setting: { kept: true }, k_anonymity: 7 }] })
   })
 })

@@ -3,7 +3,7 @@
 // an operator would (against an unreachable server, proving it does not connect), must create
 // every object of the single-node schema in its cluster form, and the engine's own parser
 // (formatQuery) must accept each statement.
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStorage, type Storage } from '../../src/storage/client.ts'
@@ -13,16 +13,20 @@ import { tempDir } from '../support/server.ts'
 const root = resolve(import.meta.dirname, '../..')
 const cluster = `c_${process.pid}`
 
-function dryRun(env: Record<string, string>): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate', '--dry-run'], {
-    cwd: root,
-    encoding: 'utf8',
-    // Port 9 (discard) on loopback: nothing answers, so any connection attempt would fail the run.
-    env: { PATH: process.env.PATH!, CLICKHOUSE_URL: 'http://127.0.0.1:9', APPS_FILE: join(tempDir(), 'apps.json'), ...env },
-    timeout: 30_000,
+/** `veil migrate --dry-run` as a process (asynchronously, so the test worker stays responsive). */
+function run(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate', '--dry-run'], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH!, APPS_FILE: join(tempDir(), 'apps.json'), ...env }, timeout: 30_000 }, (e, stdout, stderr) =>
+      done({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, stdout, stderr }),
+    )
   })
+}
+
+async function dryRun(env: Record<string, string>): Promise<string> {
+  // Port 9 (discard) on loopback: nothing answers, so any connection attempt would fail the run.
+  const r = await run({ CLICKHOUSE_URL: 'http://127.0.0.1:9', ...env })
   expect(r.stderr).toBe('')
-  expect(r.status).toBe(0)
+  expect(r.code).toBe(0)
   return r.stdout
 }
 
@@ -43,8 +47,8 @@ let clusterPlan: string[]
 let singlePlan: string[]
 beforeAll(async () => {
   storage = await openStorage({ DATA_DIR: join(tempDir(), 'ch'), CLICKHOUSE_DATABASE: 'veil', CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: '' })
-  clusterPlan = splitStatements(dryRun({ CLICKHOUSE_CLUSTER: cluster, RETENTION_MONTHS: '19' }))
-  singlePlan = splitStatements(dryRun({}))
+  clusterPlan = splitStatements(await dryRun({ CLICKHOUSE_CLUSTER: cluster, RETENTION_MONTHS: '19' }))
+  singlePlan = splitStatements(await dryRun({}))
 }, 60_000)
 afterAll(() => storage?.close())
 
@@ -112,10 +116,9 @@ describe('veil migrate --dry-run with CLICKHOUSE_CLUSTER', () => {
     expect((await parsed.json<{ f: string }>())[0]!.f).toContain('ON CLUSTER')
   })
 
-  it('needs no server address to show the cluster plan', () => {
-    const env = { PATH: process.env.PATH!, CLICKHOUSE_CLUSTER: cluster, RETENTION_MONTHS: '19', APPS_FILE: join(tempDir(), 'apps.json') }
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate', '--dry-run'], { cwd: root, encoding: 'utf8', env, timeout: 30_000 })
-    expect(r.status).toBe(0)
+  it('needs no server address to show the cluster plan', async () => {
+    const r = await run({ CLICKHOUSE_CLUSTER: cluster, RETENTION_MONTHS: '19' })
+    expect(r.code).toBe(0)
     expect(splitStatements(r.stdout)).toEqual(clusterPlan)
   })
 
