@@ -4,7 +4,7 @@
 import { loadConfig } from './config.ts'
 import { DataDirBusyError, openStorage } from './storage/client.ts'
 import { migrate, migrationPlan } from './storage/migrate.ts'
-import { APPS_USAGE, runApps } from './cli/apps-command.ts'
+import { runApps } from './cli/apps-command.ts'
 import { AppsFileError } from './cli/apps-file.ts'
 import { createOutput, exitWhenFlushed, ReaderGoneError, type Output } from './cli/output.ts'
 import { runSql } from './cli/sql-command.ts'
@@ -35,7 +35,6 @@ export async function runCli(argv: string[], out: Output, err: Output = out): Pr
     } catch (e) {
       if (!(e instanceof AppsFileError)) throw e
       await err.write(`veil apps: ${e.message}\n`)
-      if (args.length === 0) await err.write(APPS_USAGE)
       return 2
     }
   }
