@@ -1,6 +1,8 @@
 -- Anonymised events (PRIVACY.md 1-7). Nothing raw reaches this table: ids are salted HMACs,
 -- the location comes from a truncated IP, the client is reduced to families and majors.
 -- TTL on the receive time drops whole monthly parts after the retention period (PRIVACY.md 7).
+-- On a cluster, sharded by user so that distinct-user counts of one app stay exact per shard:
+-- cluster: events shard by cityHash64(app_id, user_hash)
 CREATE TABLE IF NOT EXISTS events
 (
     app_id          LowCardinality(String),

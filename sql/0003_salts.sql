@@ -1,6 +1,9 @@
 -- Rotating per-app salts (PRIVACY.md 4): random bytes, one per app and period, shared by every
 -- ingestion node through this table. A salt expires 48 hours after its period ends (retired_at);
 -- the TTL makes the database delete it, the salt service also deletes it eagerly.
+-- On a cluster both tables are small and read by every node, so each node holds all of them:
+-- cluster: salts everywhere
+-- cluster: secrets everywhere
 CREATE TABLE IF NOT EXISTS salts
 (
     app_id     LowCardinality(String),

@@ -9,6 +9,8 @@ import { StorageUnavailableError } from './storage/writer.ts'
 /** A short, single-line description of a cause for logs (engine errors can be long). */
 const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]!.slice(0, 200) : undefined)
 import { createBatchHandler, type BatchDeps } from './http/batch-route.ts'
+import { requestMetrics } from './http/request-metrics.ts'
+import { createMetricsHandler } from './http/metrics-route.ts'
 
 export interface AppDeps extends BatchDeps {
   client: ClickHouseClient
@@ -18,6 +20,7 @@ export interface AppDeps extends BatchDeps {
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
+  app.use(requestMetrics(deps.metrics))
 
   app.onError((err, c) => {
     if (err instanceof HttpError) {
@@ -55,7 +58,7 @@ export function createApp(deps: AppDeps): Hono {
     const ping = await deps.client.ping().catch((e: unknown) => ({ success: false as const, error: e }))
     return ping.success ? c.json({ status: 'ready' }) : c.json({ status: 'storage unreachable' }, 503)
   })
-  app.get('/metrics', (c) => c.text(deps.metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }))
+  app.get('/metrics', createMetricsHandler(deps.metrics, deps.config.METRICS_TOKEN))
 
   for (const routes of deps.routes ?? []) app.route('/', routes)
   return app

@@ -1,16 +1,17 @@
 // Apps and their keys, from the JSON file at APPS_FILE. On a first start without one, a demo
 // app with random keys is written so that `npm start` needs no set-up.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { dirname, resolve } from 'node:path'
 import { z } from 'zod'
 import { DEMO_PLAN, planSchema } from './plan/plan-schema.ts'
 
-const appSchema = z.object({
+export const appSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'app ids are lowercase letters, digits, - and _'),
   name: z.string().min(1).max(200).optional(),
   write_keys: z.array(z.string().regex(/^wk_[A-Za-z0-9_-]{8,}$/, 'write keys look like wk_...')).min(1),
-  read_keys: z.array(z.string().regex(/^rk_[A-Za-z0-9_-]{8,}$/, 'read keys look like rk_...')).default([]),
+  /** Read keys are secrets: stored as `sha256:<hex>` of the key (`veil apps`); clear `rk_...` still accepted. */
+  read_keys: z.array(z.string().regex(/^(rk_[A-Za-z0-9_-]{8,}|sha256:[0-9a-f]{64})$/, 'read keys look like rk_... or sha256:<64 hex digits>')).default([]),
   /** Hours one salt is used before it rotates (PRIVACY.md 4); daily by default. */
   salt_rotation_hours: z.number().int().min(1).max(24 * 7).default(24),
   /** Honour Sec-GPC: 1 (PRIVACY.md 9); switch off only for a documented legal basis. */
@@ -46,6 +47,14 @@ export interface AppRegistry {
   byReadKey(key: string): readonly AppConfig[]
 }
 
+/** The stored form of a read key: a digest, so the apps file holds no usable secret. */
+export function hashKey(key: string): string {
+  return `sha256:${createHash('sha256').update(key).digest('hex')}`
+}
+
+/** A read key as listed in the file (clear or hashed) -> its stored form. */
+const storedForm = (listed: string) => (listed.startsWith('sha256:') ? listed : hashKey(listed))
+
 export function createAppRegistry(apps: readonly AppConfig[]): AppRegistry {
   const byId = new Map<string, AppConfig>()
   const write = new Map<string, AppConfig>()
@@ -57,16 +66,24 @@ export function createAppRegistry(apps: readonly AppConfig[]): AppRegistry {
       if (write.has(k)) throw new Error(`write key of app "${app.id}" is also used by another app`)
       write.set(k, app)
     }
-    for (const k of app.read_keys) read.set(k, [...(read.get(k) ?? []), app])
+    for (const k of app.read_keys.map(storedForm)) read.set(k, [...(read.get(k) ?? []), app])
   }
-  for (const k of read.keys()) {
-    if (write.has(k)) throw new Error('a key cannot be both a read key and a write key')
+  for (const k of write.keys()) {
+    if (read.has(hashKey(k))) throw new Error('a key cannot be both a read key and a write key')
   }
+  const readDigests = [...read].map(([k, list]) => [Buffer.from(k), list] as const)
   return {
     apps,
     get: (id) => byId.get(id),
     byWriteKey: (key) => write.get(key),
-    byReadKey: (key) => read.get(key) ?? [],
+    byReadKey(key) {
+      // Compared digest to digest, every stored one, in constant time: neither the lookup nor
+      // its timing tells anything about a stored key.
+      const digest = Buffer.from(hashKey(key))
+      let found: readonly AppConfig[] = []
+      for (const [stored, list] of readDigests) if (timingSafeEqual(stored, digest)) found = list
+      return found
+    },
   }
 }
 
@@ -107,7 +124,7 @@ export function randomKey(prefix: 'wk' | 'rk'): string {
  * Loads APPS_FILE; without one, writes a demo app (mode 0600) and reports that it did, so the
  * caller can print the new write key.
  */
-export function loadAppsFile(path: string): { apps: AppConfig[]; created: boolean } {
+export function loadAppsFile(path: string): { apps: AppConfig[]; created: boolean; demoKeys?: { write: string; read: string } } {
   if (existsSync(path)) {
     let json: unknown
     try {
@@ -117,9 +134,10 @@ export function loadAppsFile(path: string): { apps: AppConfig[]; created: boolea
     }
     return { apps: parseApps(readPlanFiles(json, path)), created: false }
   }
+  const demoKeys = { write: randomKey('wk'), read: randomKey('rk') }
   const demo = {
-    apps: [{ id: 'demo', name: 'Demo app', write_keys: [randomKey('wk')], read_keys: [randomKey('rk')], plan: DEMO_PLAN }],
+    apps: [{ id: 'demo', name: 'Demo app', write_keys: [demoKeys.write], read_keys: [hashKey(demoKeys.read)], plan: DEMO_PLAN }],
   }
   writeFileSync(path, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 })
-  return { apps: parseApps(demo), created: true }
+  return { apps: parseApps(demo), created: true, demoKeys }
 }

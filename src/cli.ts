@@ -1,57 +1,76 @@
-// `npm run veil -- <command>`: operator commands against Veil's storage.
-//   sql "<SELECT ...>"   run a read-only query, print JSONEachRow
-//   migrate              apply pending migrations
-//   plan-types [app]     print an app's tracking plan as TypeScript types for the SDKs
-// On the embedded store the data directory must be free: a running server holds it.
+// `npm run veil -- <command>`: operator commands against Veil's storage and apps file.
+// On the embedded store the data directory must be free: a running server holds it. Output
+// waits for the reader (pipes) and the process exits only once it is all out (cli/output.ts).
 import { existsSync } from 'node:fs'
 import { loadConfig } from './config.ts'
 import { loadAppsFile } from './apps.ts'
 import { planOf } from './plan/plans.ts'
 import { planTypes } from './plan/plan-types.ts'
 import { DataDirBusyError, openStorage } from './storage/client.ts'
-import { migrate } from './storage/migrate.ts'
+import { migrate, migrationPlan } from './storage/migrate.ts'
+import { runApps } from './cli/apps-command.ts'
+import { AppsFileError } from './cli/apps-file.ts'
+import { createOutput, exitWhenFlushed, ReaderGoneError, type Output } from './cli/output.ts'
+import { runSql } from './cli/sql-command.ts'
 
 const USAGE = `usage: npm run veil -- <command>
   sql "<SELECT ...>"   run a read-only query and print one JSON object per row
   migrate              apply pending migrations from sql/
+  migrate --dry-run    print every statement a migration run would execute (with
+                       CLICKHOUSE_CLUSTER set, the cluster form), without connecting
+  apps ...             apps and keys in APPS_FILE (npm run veil -- apps help)
   plan-types [app]     print the app's tracking plan as TypeScript (VeilPlanEvents)
 `
 
 /** `plan-types`: reads APPS_FILE only, so it runs beside a running server. */
-function printPlanTypes(appId: string | undefined, out: (s: string) => void): number {
-  const config = loadConfig()
+async function printPlanTypes(appId: string | undefined, out: Output, err: Output): Promise<number> {
+  const config = loadConfig(undefined, { offline: true })
   if (!existsSync(config.APPS_FILE)) {
-    out(`veil plan-types: no apps file at ${config.APPS_FILE}\n`)
+    await err.write(`veil plan-types: no apps file at ${config.APPS_FILE}\n`)
     return 2
   }
   const { apps } = loadAppsFile(config.APPS_FILE)
   const app = appId === undefined ? (apps.length === 1 ? apps[0] : undefined) : apps.find((a) => a.id === appId)
   if (!app) {
-    out(`veil plan-types: name one app: ${apps.map((a) => a.id).join(', ')}\n`)
+    await err.write(`veil plan-types: name one app: ${apps.map((a) => a.id).join(', ')}\n`)
     return 2
   }
-  out(planTypes(app.id, planOf(app).plan))
+  await out.write(planTypes(app.id, planOf(app).plan))
   return 0
 }
 
-export async function runCli(argv: string[], out: (s: string) => void): Promise<number> {
+export async function runCli(argv: string[], out: Output, err: Output = out): Promise<number> {
   const [command, ...args] = argv
-  if (command === 'plan-types') return printPlanTypes(args[0], out)
-  if (command !== 'sql' && command !== 'migrate') {
-    out(USAGE)
+  if (command === 'plan-types') return printPlanTypes(args[0], out, err)
+  if (command !== 'sql' && command !== 'migrate' && command !== 'apps') {
+    await out.write(USAGE)
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2
   }
   if (command === 'sql' && !args[0]) {
-    out('veil sql: give the query as one argument, e.g. npm run veil -- sql "SELECT count() FROM events"\n')
+    await err.write('veil sql: give the query as one argument, e.g. npm run veil -- sql "SELECT count() FROM events"\n')
     return 2
   }
-  const config = loadConfig()
+  const dryRun = command === 'migrate' && args.includes('--dry-run')
+  const config = loadConfig(undefined, { offline: dryRun })
+  if (command === 'apps') {
+    try {
+      return await runApps(config.APPS_FILE, args, out)
+    } catch (e) {
+      if (!(e instanceof AppsFileError)) throw e
+      await err.write(`veil apps: ${e.message}\n`)
+      return 2
+    }
+  }
+  if (dryRun) {
+    await out.write(migrationPlan({ retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER }))
+    return 0
+  }
   let storage
   try {
     storage = await openStorage(config)
   } catch (e) {
     if (e instanceof DataDirBusyError) {
-      out(`veil: ${e.message}\n`)
+      await err.write(`veil: ${e.message}\n`)
       return 3
     }
     throw e
@@ -59,19 +78,14 @@ export async function runCli(argv: string[], out: (s: string) => void): Promise<
   try {
     if (command === 'migrate') {
       const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER })
-      out(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'nothing to apply\n')
+      await out.write(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'nothing to apply\n')
       return 0
     }
-    const rs = await storage.client.query({
-      query: args.join(' '),
-      format: 'JSONEachRow',
-      // Read-only on both engines: an INSERT, ALTER or DROP is refused by ClickHouse itself.
-      clickhouse_settings: { readonly: '1' },
-    })
-    out(await rs.text())
+    await runSql(storage.client, args.join(' '), out)
     return 0
   } catch (e) {
-    out(`veil: ${(e as Error).message.split('\n')[0]}\n`)
+    if (e instanceof ReaderGoneError) return 0
+    await err.write(`veil: ${(e as Error).message.split('\n')[0]}\n`)
     return 1
   } finally {
     await storage.close()
@@ -80,11 +94,8 @@ export async function runCli(argv: string[], out: (s: string) => void): Promise<
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)
 if (isMain) {
-  runCli(process.argv.slice(2), (s) => process.stdout.write(s)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      process.stderr.write(`veil: ${(e as Error).message}\n`)
-      process.exit(1)
-    },
-  )
+  const err = createOutput(process.stderr)
+  runCli(process.argv.slice(2), createOutput(process.stdout), err).then(exitWhenFlushed, (e: unknown) => {
+    err.write(`veil: ${(e as Error).message.split('\n')[0]}\n`).finally(() => exitWhenFlushed(1))
+  })
 }

@@ -83,6 +83,8 @@ export const configSchema = z.object({
   GEO_CACHE_SIZE: int(50_000, 0),
   HASH_CACHE_SIZE: int(200_000, 0),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 0),
+  /** When set, GET /metrics wants `Authorization: Bearer <this>`; unset, /metrics is open (firewall it). */
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 }).refine((c) => c.SPOOL_MAX_BYTES >= c.SPOOL_SEGMENT_BYTES, {
   path: ['SPOOL_MAX_BYTES'],
@@ -99,9 +101,11 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment (or any record of strings, for tests) into a frozen Config. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env, opts: { offline?: boolean } = {}): Config {
   // An empty variable means "not set", as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  // Commands that never connect (`veil migrate --dry-run`) may name a cluster without a server.
+  if (opts.offline && present.CLICKHOUSE_CLUSTER && !present.CLICKHOUSE_URL) present.CLICKHOUSE_URL = 'http://offline.invalid:8123'
   const result = configSchema.safeParse(present)
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)

@@ -1,18 +1,28 @@
 // `npm start`: one Veil node. Configuration from the environment (README), embedded ClickHouse
-// under DATA_DIR unless CLICKHOUSE_URL is set; SIGTERM/SIGINT stop it cleanly with exit code 0.
-import { loadConfig } from './config.ts'
+// under DATA_DIR unless CLICKHOUSE_URL is set; SIGTERM/SIGINT stop it cleanly with exit code 0,
+// SIGHUP reloads APPS_FILE (on a terminal it means the terminal closed, and stops it too). Everything it logs is one JSON line per entry, failures included.
+import { loadConfig, type Config } from './config.ts'
+import { createLogger } from './logger.ts'
 import { startVeil } from './server.ts'
+import { errorFields } from './log-error.ts'
 
-async function main(): Promise<void> {
-  const config = loadConfig()
+async function main(config: Config): Promise<void> {
   const veil = await startVeil(config)
   const where = veil.storage.kind === 'embedded' ? `embedded ClickHouse in ${config.DATA_DIR}` : 'ClickHouse server'
   veil.logger.info({ port: veil.port, storage: veil.storage.kind }, `Veil listening on http://localhost:${veil.port} (${where})`)
   if (veil.createdDemoKey) {
-    // Printed once, to the operator's terminal; it is also in APPS_FILE.
-    process.stdout.write(
-      `\nCreated ${config.APPS_FILE} with a demo app.\n  write key: ${veil.createdDemoKey}\n  read key:  ${veil.apps.apps[0]!.read_keys[0]}\n\n`,
-    )
+    if (process.stdout.isTTY) {
+      // Printed once, to the operator's terminal, never into a log stream that is shipped
+      // elsewhere. The write key is also in APPS_FILE; only the read key's hash is stored.
+      process.stdout.write(
+        `\nCreated ${config.APPS_FILE} with a demo app.\n  write key: ${veil.createdDemoKey}\n  read key:  ${veil.createdDemoReadKey}\n\n`,
+      )
+    } else {
+      veil.logger.info(
+        { apps_file: config.APPS_FILE, app: 'demo' },
+        'created the apps file with a demo app: its write key is in the file (npm run veil -- apps list); make a read key with npm run veil -- apps rotate-key demo --read',
+      )
+    }
   }
   let signalled = false
   const onSignal = (signal: string) => {
@@ -22,17 +32,38 @@ async function main(): Promise<void> {
     veil.stop().then(
       () => process.exit(0),
       (e: unknown) => {
-        veil.logger.error({ err: (e as Error).message }, 'stop failed')
+        veil.logger.error({ error: errorFields(e) }, 'stop failed')
         process.exit(1)
       },
     )
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
+  process.on('SIGHUP', () => {
+    if (!process.stdout.isTTY) {
+      veil.reloadApps()
+      return
+    }
+    // On a terminal, SIGHUP means it closed: stop as the shell expects. Nothing can be written
+    // to it any more (writes fail with EIO, which pino's destination retries forever), so quietly.
+    veil.logger.level = 'silent'
+    onSignal('SIGHUP')
+  })
 }
 
-main().catch((e: unknown) => {
-  const err = e as Error & { cause?: Error }
-  process.stderr.write(`veil: ${err.message}${err.cause?.message ? ` (${err.cause.message.split('\n')[0]})` : ''}\n`)
-  process.exit(1)
-})
+let config: Config | undefined
+try {
+  config = loadConfig()
+} catch (e) {
+  createLogger('info').fatal({ error: errorFields(e) }, 'cannot start: invalid configuration')
+  process.exitCode = 1
+}
+if (config) {
+  const logger = createLogger(config.LOG_LEVEL)
+  main(config).catch((e: unknown) => {
+    logger.fatal({ error: errorFields(e) }, `cannot start: ${errorFields(e).message}`)
+    // pino writes stdout synchronously by default; exit once the line is out.
+    process.exitCode = 1
+    setImmediate(() => process.exit(1))
+  })
+}

@@ -10,6 +10,7 @@ import type { DestinationStream } from 'pino'
 import type { Config } from './config.ts'
 import { createApp } from './app.ts'
 import { createAppRegistry, loadAppsFile, type AppConfig, type AppRegistry } from './apps.ts'
+import { createReloadableRegistry, type ReloadableRegistry } from './apps-reload.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { createPipeline } from './pipeline/index.ts'
@@ -24,6 +25,9 @@ import { createWriter, type Writer } from './storage/writer.ts'
 import { encodeRows, ROWS_FORMAT } from './storage/rows-format.ts'
 import { openSpool, type Spool } from './storage/spool.ts'
 import { createSpoolWriter } from './storage/spool-writer.ts'
+import { registerSpoolMetrics } from './storage/spool-metrics.ts'
+import { registerServerMetrics, timedInsert } from './server-metrics.ts'
+import { errorFields } from './log-error.ts'
 import { createRouteModules } from './routes.ts'
 
 export interface StartOptions {
@@ -58,6 +62,10 @@ export interface Veil {
   port: number
   /** The demo app's write key, when this start created APPS_FILE. */
   createdDemoKey?: string
+  /** The demo app's read key, when this start created APPS_FILE (only its hash is stored). */
+  createdDemoReadKey?: string
+  /** Reads APPS_FILE again (SIGHUP); false when it is invalid and the previous apps stay. */
+  reloadApps(): boolean
   /** Stops accepting, flushes, closes storage; idempotent. */
   stop(): Promise<void>
 }
@@ -77,7 +85,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   try {
     const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER })
     if (applied.length) logger.info({ applied }, 'migrations applied')
-    const retimed = await applyRetention(storage.client, config.RETENTION_MONTHS)
+    const retimed = await applyRetention(storage.client, config.RETENTION_MONTHS, config.CLICKHOUSE_CLUSTER)
     if (retimed.length) logger.info({ tables: retimed, months: config.RETENTION_MONTHS }, 'retention changed')
   } catch (e) {
     await storage.close()
@@ -86,13 +94,18 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const { client } = storage
 
   let createdDemoKey: string | undefined
-  let appList = opts.apps
-  if (!appList) {
+  let createdDemoReadKey: string | undefined
+  let apps: AppRegistry
+  let fileApps: ReloadableRegistry | undefined
+  if (opts.apps) {
+    apps = createAppRegistry(opts.apps)
+  } else {
     const loaded = loadAppsFile(config.APPS_FILE)
-    appList = loaded.apps
-    if (loaded.created) createdDemoKey = appList[0]!.write_keys[0]
+    createdDemoKey = loaded.demoKeys?.write
+    createdDemoReadKey = loaded.demoKeys?.read
+    apps = fileApps = createReloadableRegistry(config.APPS_FILE, loaded.apps, logger)
+    fileApps.watch()
   }
-  const apps = createAppRegistry(appList)
   const salts = createSaltStore(client, now)
 
   // On a cluster the Distributed table must hand rows to the shards before the insert returns,
@@ -112,12 +125,12 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   if (config.WRITE_MODE === 'spool') {
     spool = await openSpool({
       dir: config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool'),
-      insert: opts.wrapSpoolInsert ? opts.wrapSpoolInsert(insertBody) : insertBody,
+      insert: timedInsert(metrics, 'events', opts.wrapSpoolInsert ? opts.wrapSpoolInsert(insertBody) : insertBody),
       maxBytes: config.SPOOL_MAX_BYTES,
       segmentBytes: config.SPOOL_SEGMENT_BYTES,
       insertRows: config.SPOOL_INSERT_ROWS,
       feedDelayMs: config.SPOOL_FEED_DELAY_MS,
-      onInsertError: (e) => logger.warn({ err: (e as Error).message?.split('\n')[0]?.slice(0, 200) }, 'spool insert failed; retrying'),
+      onInsertError: (e) => logger.warn({ error: errorFields(e) }, 'spool insert failed; retrying'),
     })
     const { replayedRows, corruptSegments, corruptBytes } = spool.stats()
     if (replayedRows || corruptSegments) logger.info({ replayedRows, corruptSegments, corruptBytes }, 'spool replayed')
@@ -125,14 +138,11 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     // retry of a replayed event is recognised.
     if (replayedRows) await spool.drain()
     writer = createSpoolWriter<EventRow>(spool, config.SHUTDOWN_TIMEOUT_MS)
-    const s = spool
-    metrics.gauge('spool_pending_bytes', () => s.stats().pendingBytes)
-    metrics.gauge('spool_syncs_total', () => s.stats().syncs)
-    metrics.gauge('spool_corrupt_segments_total', () => s.stats().corruptSegments)
+    registerSpoolMetrics(metrics, spool)
   } else {
     const baseInsert: InsertFn = (rows, token) => insertBody(encodeRows(rows), rows.length, token)
     writer = createWriter<EventRow>({
-      insert: opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert,
+      insert: timedInsert(metrics, 'events', opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert),
       tokenOf: tokenOfRows,
       maxRows: config.WRITER_MAX_ROWS,
       maxDelayMs: config.WRITER_MAX_DELAY_MS,
@@ -140,18 +150,15 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     })
   }
   const quarantine = createWriter<QuarantineRow>({
-    insert: async (rows) => {
+    insert: timedInsert(metrics, 'quarantine', async (rows: QuarantineRow[]) => {
       await client.insert({ table: 'quarantine', values: rows, format: 'JSONCompactEachRow' })
-    },
+    }),
     tokenOf: () => '',
     maxRows: 10_000,
     maxDelayMs: 200,
     maxPendingRows: 100_000,
   })
-  metrics.gauge('writer_pending_rows', () => writer.stats().pendingRows)
-  metrics.gauge('writer_inserts_total', () => writer.stats().inserts)
-  metrics.gauge('writer_rows_written_total', () => writer.stats().rowsWritten)
-  metrics.gauge('writer_failed_inserts_total', () => writer.stats().failedInserts)
+  registerServerMetrics(metrics, { writer, client, apps })
 
   // Remember the ids stored in the last hour, so a retry across a restart is stored once. The
   // hour is measured on the clock that stamped received_at (this process's `now`), not the
@@ -188,7 +195,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const purge = () =>
     salts.purgeExpired().then(
       (n) => n > 0 && logger.info({ deleted: n }, 'expired salts deleted'),
-      (e: unknown) => logger.warn({ err: (e as Error).message }, 'salt purge failed'),
+      (e: unknown) => logger.warn({ error: errorFields(e) }, 'salt purge failed'),
     )
   void purge()
   const purgeTimer = setInterval(purge, 15 * 60_000)
@@ -209,6 +216,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(purgeTimer)
+      fileApps?.close()
       const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve()
       server?.closeIdleConnections()
       // In-flight requests finish: their rows are flushed before storage closes.
@@ -222,5 +230,6 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       logger.info('stopped')
     })())
 
-  return { app, config, storage, apps, salts, metrics, logger, writer, spool, port, createdDemoKey, stop }
+  const reloadApps = () => fileApps?.reload() ?? false
+  return { app, config, storage, apps, salts, metrics, logger, writer, spool, port, createdDemoKey, createdDemoReadKey, reloadApps, stop }
 }

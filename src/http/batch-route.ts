@@ -100,7 +100,7 @@ export function createBatchHandler(deps: BatchDeps) {
 
     const wait = deps.rateLimiter.take(key, app.rate_limit_rps ?? config.RATE_LIMIT_RPS)
     if (wait > 0) {
-      metrics.inc('rate_limited_total')
+      metrics.inc('rate_limited_total', { app: app.id })
       throw new HttpError(429, `too many requests for this write key; retry in ${wait} s`, { 'Retry-After': String(wait) })
     }
 
@@ -119,7 +119,7 @@ export function createBatchHandler(deps: BatchDeps) {
       facts: { ...EMPTY_FACTS },
     })
     if (isDrop(req)) {
-      metrics.inc('dropped_events_total', { reason: req.drop }, events.length)
+      metrics.inc('dropped_events_total', { app: app.id, reason: req.drop }, events.length)
       // Valid but not recorded by policy: listed in `dropped`, never as rejections (EVENTS.md).
       const dropped = events.map((_, index) => ({ index, reason: req.drop, message: req.message }))
       return c.json({ accepted: 0, rejected: [], dropped }, 202)
@@ -157,7 +157,7 @@ export function createBatchHandler(deps: BatchDeps) {
         kind = 'invalid'
       }
       rejected.push({ index, reason })
-      metrics.inc('rejected_events_total', { reason: kind })
+      metrics.inc('rejected_events_total', { app: app.id, reason: kind })
       quarantined.push([app.id, receivedAt, index, reason.slice(0, 300), ...shapeOfRejected(raw)])
     }
 
@@ -178,8 +178,8 @@ export function createBatchHandler(deps: BatchDeps) {
       }
       throw e
     }
-    metrics.inc('accepted_events_total', undefined, rows.length)
-    if (plan.duplicates > 0) metrics.inc('duplicate_events_total', undefined, plan.duplicates)
+    metrics.inc('accepted_events_total', { app: app.id }, rows.length)
+    if (plan.duplicates > 0) metrics.inc('duplicate_events_total', { app: app.id }, plan.duplicates)
     // Policy drops (bot, GPC) answer for the whole batch above; here `dropped` is always empty.
     const answer = { accepted: rows.length, rejected, dropped: [] }
     if (droppedProps.length === 0) return c.json(answer, 202)

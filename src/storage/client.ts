@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { Config } from '../config.ts'
+import { jsonClientLogger } from './client-logger.ts'
 
 export type { ClickHouseClient }
 
@@ -65,7 +66,8 @@ function insertRawVia(client: ClickHouseClient, connection: unknown): (r: RawIns
 type StorageConfig = Pick<
   Config,
   'CLICKHOUSE_URL' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CLICKHOUSE_DATABASE' | 'DATA_DIR'
->
+> &
+  Partial<Pick<Config, 'LOG_LEVEL'>>
 
 /**
  * Opens storage and makes sure the database exists. The embedded engine is loaded lazily:
@@ -78,6 +80,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
       url: config.CLICKHOUSE_URL,
       username: config.CLICKHOUSE_USER,
       password: config.CLICKHOUSE_PASSWORD,
+      log: { LoggerClass: jsonClientLogger(config.LOG_LEVEL) },
     })
     try {
       await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
@@ -90,6 +93,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
       password: config.CLICKHOUSE_PASSWORD,
       database,
       request_timeout: 30_000,
+      log: { LoggerClass: jsonClientLogger(config.LOG_LEVEL) },
     })
     return { client, kind: 'server', database, insertRaw: insertRawVia(client, undefined), close: () => client.close() }
   }

@@ -30,6 +30,8 @@ export class StorageUnavailableError extends Error {
 
 interface Pending<Row> {
   rows: Row[]
+  /** When the request handed its rows over (Date.now()), for the age of the oldest pending row. */
+  at: number
   resolve(): void
   reject(e: Error): void
 }
@@ -40,6 +42,8 @@ export interface WriterStats {
   failedInserts: number
   refusedRows: number
   pendingRows: number
+  /** Milliseconds the oldest row not yet committed has waited; 0 when none is pending (the spool's writer leaves it out: see spool-metrics.ts). */
+  oldestPendingMs?: number
 }
 
 export interface Writer<Row> {
@@ -60,6 +64,7 @@ export function createWriter<Row>(opts: WriterOptions<Row>): Writer<Row> {
   let queue: Pending<Row>[] = []
   let queuedRows = 0
   let inFlightRows = 0
+  let inFlightSince = 0
   let inFlight: Promise<void> | undefined
   let timer: NodeJS.Timeout | undefined
   let closing: Promise<void> | undefined
@@ -92,6 +97,7 @@ export function createWriter<Row>(opts: WriterOptions<Row>): Writer<Row> {
     }
     queuedRows -= n
     inFlightRows = n
+    inFlightSince = group[0]!.at
     const rows = group.length === 1 ? group[0]!.rows : group.flatMap((p) => p.rows)
     inFlight = opts
       .insert(rows, opts.tokenOf(rows))
@@ -110,6 +116,7 @@ export function createWriter<Row>(opts: WriterOptions<Row>): Writer<Row> {
       .finally(() => {
         inFlight = undefined
         inFlightRows = 0
+        inFlightSince = 0
         schedule()
       })
   }
@@ -128,7 +135,7 @@ export function createWriter<Row>(opts: WriterOptions<Row>): Writer<Row> {
       // long race it against their own deadline (see withDeadline) and keep this promise to
       // learn whether the rows did commit.
       return new Promise<void>((resolve, reject) => {
-        queue.push({ rows, resolve, reject })
+        queue.push({ rows, at: Date.now(), resolve, reject })
         queuedRows += rows.length
         schedule()
       })
@@ -152,7 +159,10 @@ export function createWriter<Row>(opts: WriterOptions<Row>): Writer<Row> {
       return closing
     },
 
-    stats: () => ({ ...stats, pendingRows: queuedRows + inFlightRows }),
+    stats: () => {
+      const since = inFlightSince || queue[0]?.at
+      return { ...stats, pendingRows: queuedRows + inFlightRows, oldestPendingMs: since ? Date.now() - since : 0 }
+    },
   }
 }
 

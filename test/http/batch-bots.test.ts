@@ -55,14 +55,14 @@ describe('server-side and on-prem senders', () => {
 
 describe('browser traffic', () => {
   it('drops a bot User-Agent that poses as a browser, lists every event in dropped and counts them', async () => {
-    const before = s.veil.metrics.get('dropped_events_total', { reason: 'bot' }) ?? 0
+    const before = s.veil.metrics.get('dropped_events_total', { app: 'bots-app', reason: 'bot' }) ?? 0
     const { events, body } = await send(s.writeKey, { 'User-Agent': GOOGLEBOT }, 3)
     expect(body.accepted).toBe(0)
     expect(body.rejected).toEqual([])
     expect(body.dropped.map((d) => [d.index, d.reason])).toEqual([[0, 'bot'], [1, 'bot'], [2, 'bot']])
     expect(body.dropped[0]!.message).toMatch(/bot User-Agent/)
     expect(await stored(events.map((e) => e.id))).toBe(0)
-    expect(s.veil.metrics.get('dropped_events_total', { reason: 'bot' })).toBe(before + 3)
+    expect(s.veil.metrics.get('dropped_events_total', { app: 'bots-app', reason: 'bot' })).toBe(before + 3)
   })
 
   it.each([

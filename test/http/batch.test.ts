@@ -246,7 +246,7 @@ describe('policy drops', () => {
     expect(body.rejected).toEqual([])
     expect(body.dropped).toEqual([{ index: 0, reason: 'bot', message: expect.stringMatching(/bot/) }])
     expect(await count([e.id])).toBe(0)
-    expect(s.veil.metrics.get('dropped_events_total', { reason: 'bot' })).toBeGreaterThanOrEqual(1)
+    expect(s.veil.metrics.get('dropped_events_total', { app: s.appId, reason: 'bot' })).toBeGreaterThanOrEqual(1)
   })
 
   it('stores nothing when the browser sends Sec-GPC: 1', async () => {
@@ -282,8 +282,8 @@ describe('other routes', () => {
     expect((await send({}, '/healthz')).status).toBe(200)
     expect(await (await send({}, '/readyz')).json()).toEqual({ status: 'ready' })
     const metrics = await (await send({}, '/metrics')).text()
-    expect(metrics).toMatch(/veil_accepted_events_total \d+/)
-    expect(metrics).toMatch(/veil_rejected_events_total\{reason="invalid"\} \d+/)
+    expect(metrics).toMatch(/veil_accepted_events_total\{app="[^"]+"\} \d+/)
+    expect(metrics).toMatch(/veil_rejected_events_total\{app="[^"]+",reason="invalid"\} \d+/)
   })
 
   it('answers unknown routes with a JSON 404', async () => {

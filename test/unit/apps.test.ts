@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createAppRegistry, loadAppsFile, parseApps, randomKey, type AppConfig } from '../../src/apps.ts'
+import { createAppRegistry, hashKey, loadAppsFile, parseApps, randomKey, type AppConfig } from '../../src/apps.ts'
 
 const app = (id: string, overrides: Partial<AppConfig> = {}): AppConfig => ({
   id,
@@ -78,6 +78,23 @@ describe('randomKey', () => {
   })
 })
 
+describe('hashed read keys', () => {
+  it('accepts a read key listed as its sha256 hash, and not the hash itself as a key', () => {
+    const key = randomKey('rk')
+    const a = app('a', { read_keys: [hashKey(key)] })
+    const r = createAppRegistry([a, app('b')])
+    expect(r.byReadKey(key)).toEqual([a])
+    expect(r.byReadKey(hashKey(key))).toEqual([])
+    expect(r.byReadKey(key.slice(0, -1))).toEqual([])
+    expect(parseApps({ apps: [{ id: 'a', write_keys: ['wk_12345678'], read_keys: [hashKey(key)] }] })[0]!.read_keys).toEqual([hashKey(key)])
+  })
+
+  it('refuses a write key whose hash is listed as a read key', () => {
+    const a = app('a', { read_keys: [hashKey('wk_a_write_key')] })
+    expect(() => createAppRegistry([a])).toThrow(/both a read key and a write key/)
+  })
+})
+
 describe('loadAppsFile', () => {
   let dir: string | undefined
   afterEach(() => {
@@ -88,12 +105,16 @@ describe('loadAppsFile', () => {
 
   it('creates a demo app with random keys in a file of mode 0600 when there is none', () => {
     const path = join(tmp(), 'apps.json')
-    const { apps, created } = loadAppsFile(path)
+    const { apps, created, demoKeys } = loadAppsFile(path)
     expect(created).toBe(true)
     expect(apps).toHaveLength(1)
     expect(apps[0]!.id).toBe('demo')
     expect(apps[0]!.write_keys[0]).toMatch(/^wk_/)
-    expect(apps[0]!.read_keys[0]).toMatch(/^rk_/)
+    // The read key is a secret: the file holds its hash, the caller gets it once to show.
+    expect(demoKeys!.read).toMatch(/^rk_/)
+    expect(apps[0]!.read_keys[0]).toBe(hashKey(demoKeys!.read))
+    expect(readFileSync(path, 'utf8')).not.toContain(demoKeys!.read)
+    expect(createAppRegistry(apps).byReadKey(demoKeys!.read)).toEqual(apps)
     expect(statSync(path).mode & 0o777).toBe(0o600)
     const again = loadAppsFile(path)
     expect(again.created).toBe(false)

@@ -1,0 +1,100 @@
+// Edits of APPS_FILE for `veil apps`: the file is read as plain JSON (fields this version does
+// not know survive), changed, validated with the server's own schema, and replaced atomically
+// (a temporary file renamed over it, mode 0600), so a running server never reads half a file.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { appSchema, createAppRegistry, hashKey, parseApps } from '../apps.ts'
+
+export type RawApp = Record<string, unknown> & { id: string; write_keys: string[]; read_keys?: string[] }
+export interface RawAppsFile {
+  apps: RawApp[]
+  [other: string]: unknown
+}
+
+export class AppsFileError extends Error {
+  override name = 'AppsFileError'
+}
+
+export function readAppsJson(path: string, { mayBeMissing = false } = {}): RawAppsFile {
+  if (!existsSync(path)) {
+    if (mayBeMissing) return { apps: [] }
+    throw new AppsFileError(`no apps file at ${path} (APPS_FILE); create one with: veil apps add <id>`)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'))
+  } catch {
+    throw new AppsFileError(`apps file ${path} is not valid JSON`)
+  }
+  if (!json || typeof json !== 'object' || !Array.isArray((json as RawAppsFile).apps)) {
+    throw new AppsFileError(`apps file ${path} has no "apps" list`)
+  }
+  return json as RawAppsFile
+}
+
+/**
+ * Validates the whole file as the server will, then swaps it in. Read keys still listed in
+ * clear (files from before they were hashed) are stored as hashes on the way.
+ */
+export function writeAppsJson(path: string, file: RawAppsFile): void {
+  for (const app of file.apps) {
+    if (Array.isArray(app.read_keys)) app.read_keys = app.read_keys.map((k) => (typeof k === 'string' && k.startsWith('rk_') ? hashKey(k) : k))
+  }
+  try {
+    createAppRegistry(parseApps(file))
+  } catch (e) {
+    throw new AppsFileError(`not saved: ${(e as Error).message}`)
+  }
+  const tmp = join(dirname(path), `.${Date.now()}-${process.pid}.apps.tmp`)
+  writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 })
+  renameSync(tmp, path)
+}
+
+export function findApp(file: RawAppsFile, id: string): RawApp {
+  const app = file.apps.find((a) => a.id === id)
+  if (!app) throw new AppsFileError(`no app "${id}"; see veil apps list`)
+  return app
+}
+
+export type SettingKind = 'number' | 'boolean' | 'string' | 'enum'
+
+interface Def {
+  type: string
+  innerType?: { _zod: { def: Def } }
+  entries?: Record<string, string>
+}
+
+/**
+ * The scalar settings of an app, read from its zod schema (src/apps.ts), so a setting added
+ * there can be changed with `veil apps set` without touching the CLI.
+ */
+export function appSettings(): Map<string, { kind: SettingKind; values?: string[]; optional: boolean }> {
+  const out = new Map<string, { kind: SettingKind; values?: string[]; optional: boolean }>()
+  for (const [name, field] of Object.entries(appSchema.shape)) {
+    if (name === 'id') continue
+    let def = (field as { _zod: { def: Def } })._zod.def
+    let optional = false
+    while ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
+      if (def.type === 'optional') optional = true
+      def = def.innerType._zod.def
+    }
+    if (def.type === 'number' || def.type === 'boolean' || def.type === 'string') out.set(name, { kind: def.type, optional })
+    else if (def.type === 'enum') out.set(name, { kind: 'enum', values: Object.values(def.entries ?? {}), optional })
+  }
+  return out
+}
+
+/** A setting's value from the command line, typed as the schema wants it. */
+export function parseSettingValue(kind: SettingKind, text: string): unknown {
+  if (kind === 'number') {
+    const n = Number(text)
+    if (text.trim() === '' || !Number.isFinite(n)) throw new AppsFileError(`"${text}" is not a number`)
+    return n
+  }
+  if (kind === 'boolean') {
+    if (/^(true|yes|on|1)$/i.test(text)) return true
+    if (/^(false|no|off|0)$/i.test(text)) return false
+    throw new AppsFileError(`"${text}" is not a boolean (true or false)`)
+  }
+  return text
+}

@@ -1,0 +1,44 @@
+// Counts every HTTP answer by route pattern, method and status, and times it (Prometheus RED
+// metrics). The route is the pattern that matched (/v1/stats/:report), never the raw path, so
+// the label stays a closed set; a path no route matched is counted as "unmatched".
+import type { Context, MiddlewareHandler } from 'hono'
+import { matchedRoutes } from 'hono/route'
+import type { Metrics } from '../metrics.ts'
+
+function routeOf(c: Context): string {
+  // The last concrete route matched; middleware registered for every method is not one.
+  const routes = matchedRoutes(c)
+  for (let i = routes.length - 1; i >= 0; i--) {
+    const r = routes[i]!
+    if (r.method !== 'ALL') return r.path
+  }
+  return 'unmatched'
+}
+
+export function requestMetrics(metrics: Metrics): MiddlewareHandler {
+  // The series of each (route, method, status) are looked up once and kept: per request, one
+  // string key and two map lookups.
+  type Series = { count: { inc(by?: number): void }; time: { observe(s: number): void } }
+  const series = new Map<string, Series>()
+  return async function countRequest(c, next) {
+    const start = performance.now()
+    try {
+      await next()
+    } finally {
+      const route = routeOf(c)
+      const method = c.req.method
+      const status = c.res.status
+      const key = `${route} ${method} ${status}`
+      let s = series.get(key)
+      if (!s) {
+        s = {
+          count: metrics.counter('http_requests_total', { route, method, status: String(status) }),
+          time: metrics.histogram('http_request_duration_seconds', { route, method }),
+        }
+        series.set(key, s)
+      }
+      s.count.inc()
+      s.time.observe((performance.now() - start) / 1000)
+    }
+  }
+}

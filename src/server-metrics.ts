@@ -1,0 +1,57 @@
+// The series of one Veil node that are read, not counted: writer depth and age, and the salts'
+// ages read from ClickHouse at scrape time, plus the timing of every ClickHouse insert.
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { AppRegistry } from './apps.ts'
+import type { Metrics } from './metrics.ts'
+import type { Writer } from './storage/writer.ts'
+
+export function registerServerMetrics(metrics: Metrics, deps: { writer: Writer<unknown>; client: ClickHouseClient; apps: AppRegistry }): void {
+  const { writer, client, apps } = deps
+  metrics.gauge('writer_pending_rows', () => writer.stats().pendingRows, 'Rows accepted and not yet committed (direct mode) or not yet in ClickHouse (spool mode).')
+  metrics.gauge('writer_oldest_pending_seconds', () => (writer.stats().oldestPendingMs ?? 0) / 1000, 'Age of the oldest row waiting for its insert; 0 when none waits.')
+  metrics.gauge('writer_inserts_total', () => writer.stats().inserts, 'Inserts committed by the writer (a counter, read from the writer).')
+  metrics.gauge('writer_rows_written_total', () => writer.stats().rowsWritten, 'Rows committed by the writer (a counter, read from the writer).')
+  metrics.gauge('writer_failed_inserts_total', () => writer.stats().failedInserts, 'Writer inserts that failed (a counter, read from the writer).')
+  metrics.gauge('writer_refused_rows_total', () => writer.stats().refusedRows, 'Rows refused because too many were pending (a counter, read from the writer).')
+  metrics.gauge('apps', () => apps.apps.length, 'Apps configured in APPS_FILE.')
+
+  // Salts (PRIVACY.md 4): the newest one's age shows rotation working (it stays below the
+  // rotation period while events arrive); the oldest one's age shows deletion working (above
+  // rotation + 48 hours, salts outlive their promise). One query serves both gauges.
+  let pending: Promise<{ newest?: number; oldest?: number }> | undefined
+  const ages = () =>
+    (pending ??= (async () => {
+      try {
+        const rs = await client.query({
+          query: `SELECT count() AS n, dateDiff('second', max(created_at), now64(3)) AS newest, dateDiff('second', min(created_at), now64(3)) AS oldest FROM salts`,
+          format: 'JSONEachRow',
+        })
+        const [row] = await rs.json<{ n: string | number; newest: string | number; oldest: string | number }>()
+        return Number(row?.n) > 0 ? { newest: Number(row!.newest), oldest: Number(row!.oldest) } : {}
+      } finally {
+        pending = undefined
+      }
+    })())
+  metrics.gauge('salt_newest_age_seconds', async () => (await ages()).newest, 'Age of the newest salt in storage.')
+  metrics.gauge('salt_oldest_age_seconds', async () => (await ages()).oldest, 'Age of the oldest salt in storage: past rotation + 48 h, deletion is not working.')
+}
+
+/** Wraps an insert so its duration and failures are recorded by table and outcome. */
+export function timedInsert<A extends unknown[]>(metrics: Metrics, table: string, insert: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  const ok = { table, outcome: 'ok' }
+  const failed = { table, outcome: 'failed' }
+  const byTable = { table }
+  // The series exists from the start, at 0, so an alert on its rate has something to read.
+  metrics.inc('insert_failures_total', byTable, 0)
+  return async (...args) => {
+    const start = performance.now()
+    try {
+      await insert(...args)
+      metrics.observe('insert_duration_seconds', ok, (performance.now() - start) / 1000)
+    } catch (e) {
+      metrics.observe('insert_duration_seconds', failed, (performance.now() - start) / 1000)
+      metrics.inc('insert_failures_total', byTable)
+      throw e
+    }
+  }
+}
