@@ -8,6 +8,7 @@ import type { Config } from '../config.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Pipeline } from '../pipeline/index.ts'
+import type { SaltedKeys } from '../pipeline/steps/hash-ids.ts'
 import { EMPTY_FACTS } from '../pipeline/index.ts'
 import { isDrop, type BatchFacts, type EventRow, type ParsedEvent } from '../pipeline/types.ts'
 import type { SaltStore } from '../privacy/salts.ts'
@@ -40,21 +41,8 @@ interface Rejection {
   reason: string
 }
 
-function findApp(deps: BatchDeps, c: Context, envelope: Envelope): { app: AppConfig; key: string } {
-  const auth = c.req.header('authorization')
-  const bearer = auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined
-  const key = envelope.key ?? bearer
-  if (!key) throw new HttpError(401, 'a write key is required: put it in the body as "key" or send Authorization: Bearer <write key>')
-  const app = deps.apps.byWriteKey(key)
-  if (!app) {
-    const isRead = deps.apps.byReadKey(key).length > 0
-    throw new HttpError(401, isRead ? 'this is a read key; sending events needs the app\'s write key' : 'unknown write key')
-  }
-  return { app, key }
-}
-
-function batchFacts(envelope: Envelope): BatchFacts {
-  const ctx = envelope.context ?? {}
+function batchFacts(context: Envelope['context']): BatchFacts {
+  const ctx = context ?? {}
   return {
     lang: ctx.lang ?? '',
     screen_w: ctx.screen?.w ?? 0,
@@ -74,7 +62,7 @@ function parseJson(text: string): unknown {
 }
 
 /** node:http's message on @hono/node-server; undefined in app.request() tests. */
-function incomingOf(c: Context): IncomingMessage | undefined {
+export function incomingOf(c: Context): IncomingMessage | undefined {
   return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
 }
 
@@ -82,61 +70,107 @@ function peerAddress(c: Context): string | undefined {
   return incomingOf(c)?.socket?.remoteAddress
 }
 
-export function createBatchHandler(deps: BatchDeps) {
+/** One group of events that share a sender and a context (a dialect batch may mix them). */
+export interface IngestPart {
+  context?: Envelope['context']
+  /** The client address for this part; default: the request's (socket or trusted proxy). */
+  clientIp?: string
+  /** A server-side sender (posthog-node, analytics-node): its HTTP library's User-Agent is no bot signal. */
+  serverSide?: boolean
+  events: readonly unknown[]
+}
+
+/** A batch already parsed and authenticated, as /v1/batch and the dialect routes hand it over. */
+export interface IngestInput {
+  app: AppConfig
+  /** The write key used, for the rate limit. */
+  key: string
+  sentAt?: number
+  parts: readonly IngestPart[]
+}
+
+export interface IngestResult {
+  accepted: number
+  /** Indexes count across the parts, in order. */
+  rejected: Rejection[]
+}
+
+/** The app of a write key, or a 401 that says what is wrong. */
+export function appOfWriteKey(apps: AppRegistry, key: string | undefined, missing: string): AppConfig {
+  if (!key) throw new HttpError(401, missing)
+  const app = apps.byWriteKey(key)
+  if (!app) {
+    const isRead = apps.byReadKey(key).length > 0
+    throw new HttpError(401, isRead ? 'this is a read key; sending events needs the app\'s write key' : 'unknown write key')
+  }
+  return app
+}
+
+function findApp(deps: BatchDeps, c: Context, envelope: Envelope): { app: AppConfig; key: string } {
+  const auth = c.req.header('authorization')
+  const bearer = auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined
+  const key = envelope.key ?? bearer
+  const app = appOfWriteKey(deps.apps, key, 'a write key is required: put it in the body as "key" or send Authorization: Bearer <write key>')
+  return { app, key: key! }
+}
+
+/**
+ * Everything after parsing, for /v1/batch and the dialect routes alike: rate limit, request and
+ * event pipeline, quarantine, dedup and the writer. Resolves only once the accepted events are
+ * committed; storage trouble throws StorageUnavailableError (a 503 in the app's error handler).
+ */
+export async function ingestBatch(deps: BatchDeps, c: Context, input: IngestInput): Promise<IngestResult> {
   const { config, metrics } = deps
-  const envelopeSchema = createEnvelopeSchema(config.MAX_EVENTS_PER_BATCH)
+  const { app, key } = input
+  const wait = deps.rateLimiter.take(key, app.rate_limit_rps ?? config.RATE_LIMIT_RPS)
+  if (wait > 0) {
+    metrics.inc('rate_limited_total')
+    throw new HttpError(429, `too many requests for this write key; retry in ${wait} s`, { 'Retry-After': String(wait) })
+  }
 
-  return async function batch(c: Context): Promise<Response> {
-    checkContentType(c.req.raw)
-    const text = await readBody(c.req.raw, config.MAX_BODY_BYTES, incomingOf(c))
-    const json = parseJson(text)
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      throw badRequest('the body must be a JSON object: {"key": ..., "events": [...]}')
+  const receivedAt = deps.now()
+  // Read once, and only when some part gets past the request steps (a dropped bot needs none).
+  let keys: SaltedKeys | undefined
+  const saltedKeys = async (): Promise<SaltedKeys> => {
+    if (keys) return keys
+    try {
+      const [salt, orgKey] = await Promise.all([deps.salts.current(app.id, app.salt_rotation_hours), deps.salts.orgKey()])
+      return (keys = { appId: app.id, period: salt.period, generation: salt.generation, salt: salt.salt, orgKey })
+    } catch (cause) {
+      throw new StorageUnavailableError('cannot read the salts from storage', 'failed', { cause })
     }
-    const parsed = envelopeSchema.safeParse(json)
-    if (!parsed.success) throw badRequest(`not a batch: ${describeIssues(parsed.error)}`)
-    const envelope = parsed.data
-    const { app, key } = findApp(deps, c, envelope)
+  }
 
-    const wait = deps.rateLimiter.take(key, app.rate_limit_rps ?? config.RATE_LIMIT_RPS)
-    if (wait > 0) {
-      metrics.inc('rate_limited_total')
-      throw new HttpError(429, `too many requests for this write key; retry in ${wait} s`, { 'Retry-After': String(wait) })
-    }
-
-    const receivedAt = deps.now()
-    const events = envelope.events
+  const requestIp = clientIp(peerAddress(c), c.req.header('x-forwarded-for') ?? null, config.TRUST_PROXY)
+  const rows: EventRow[] = []
+  const rejected: Rejection[] = []
+  const quarantined: QuarantineRow[] = []
+  let offset = 0
+  for (const part of input.parts) {
+    const events = part.events
+    const base = offset
+    offset += events.length
     const req = deps.pipeline.request({
       app,
       gpc: c.req.header('sec-gpc') === '1',
       client: {
-        ip: clientIp(peerAddress(c), c.req.header('x-forwarded-for') ?? null, config.TRUST_PROXY),
+        ip: part.clientIp ?? requestIp,
         // The on-prem SDK reports its OS in the body instead; the User-Agent of its HTTP
         // library ("node", "undici") says nothing about the user and is no bot signal.
-        userAgent: envelope.context?.os ? undefined : c.req.header('user-agent'),
+        userAgent: part.context?.os || part.serverSide ? undefined : c.req.header('user-agent'),
       },
       facts: { ...EMPTY_FACTS },
     })
     if (isDrop(req)) {
       metrics.inc('dropped_events_total', { reason: req.drop }, events.length)
-      return c.json({ accepted: 0, rejected: events.map((_, index) => ({ index, reason: req.message })) }, 202)
+      for (let i = 0; i < events.length; i++) rejected.push({ index: base + i, reason: req.message })
+      continue
     }
-
-    let keys
-    try {
-      const [salt, orgKey] = await Promise.all([deps.salts.current(app.id, app.salt_rotation_hours), deps.salts.orgKey()])
-      keys = { appId: app.id, period: salt.period, generation: salt.generation, salt: salt.salt, orgKey }
-    } catch (cause) {
-      throw new StorageUnavailableError('cannot read the salts from storage', 'failed', { cause })
-    }
-
-    const batch = batchFacts(envelope)
-    const rows: EventRow[] = []
-    const rejected: Rejection[] = []
-    const quarantined: QuarantineRow[] = []
-    const ctx = { appId: app.id, keys, req, batch, receivedAt, sentAt: envelope.sent_at, maxAgeMs: config.MAX_EVENT_AGE_HOURS * 3600_000, maxFutureMs: config.MAX_FUTURE_SKEW_MINUTES * 60_000 }
-    for (let index = 0; index < events.length; index++) {
-      const raw = events[index]
+    const batch = batchFacts(part.context)
+    const ctx = { appId: app.id, keys: await saltedKeys(), req, batch, receivedAt, sentAt: input.sentAt, maxAgeMs: config.MAX_EVENT_AGE_HOURS * 3600_000, maxFutureMs: config.MAX_FUTURE_SKEW_MINUTES * 60_000 }
+    for (let i = 0; i < events.length; i++) {
+      const index = base + i
+      const raw = events[i]
       const valid = parseEvent(raw)
       let reason: string
       let kind: string
@@ -156,26 +190,51 @@ export function createBatchHandler(deps: BatchDeps) {
       metrics.inc('rejected_events_total', { reason: kind })
       quarantined.push([app.id, receivedAt, index, scrubClip(reason, 300), ...sanitizeRejected(raw)])
     }
+  }
 
-    if (quarantined.length > 0) {
-      // Diagnostics, not part of the acknowledgement: a failure is counted, never a 503.
-      deps.quarantine.write(quarantined).catch(() => metrics.inc('quarantine_write_failures_total'))
-    }
+  if (quarantined.length > 0) {
+    // Diagnostics, not part of the acknowledgement: a failure is counted, never a 503.
+    deps.quarantine.write(quarantined).catch(() => metrics.inc('quarantine_write_failures_total'))
+  }
 
-    const plan = deps.dedup.plan(rows, (r) => r[1])
-    const commit = deps.writer.write(plan.fresh)
-    deps.dedup.track(plan.fresh.map((r) => r[1]), commit)
-    try {
-      await withDeadline(Promise.all([commit, ...plan.waitFor]).then(() => undefined), config.WRITER_TIMEOUT_MS)
-    } catch (e) {
-      if (e instanceof StorageUnavailableError) {
-        // Mapped to 503 + Retry-After by the app's error handler; the client keeps the events.
-        throw new StorageUnavailableError(`events not stored: ${e.message}`, e.reason, { cause: e.cause ?? e })
-      }
-      throw e
+  const plan = deps.dedup.plan(rows, (r) => r[1])
+  const commit = deps.writer.write(plan.fresh)
+  deps.dedup.track(plan.fresh.map((r) => r[1]), commit)
+  try {
+    await withDeadline(Promise.all([commit, ...plan.waitFor]).then(() => undefined), config.WRITER_TIMEOUT_MS)
+  } catch (e) {
+    if (e instanceof StorageUnavailableError) {
+      // Mapped to 503 + Retry-After by the app's error handler; the client keeps the events.
+      throw new StorageUnavailableError(`events not stored: ${e.message}`, e.reason, { cause: e.cause ?? e })
     }
-    metrics.inc('accepted_events_total', undefined, rows.length)
-    if (plan.duplicates > 0) metrics.inc('duplicate_events_total', undefined, plan.duplicates)
-    return c.json({ accepted: rows.length, rejected }, 202)
+    throw e
+  }
+  metrics.inc('accepted_events_total', undefined, rows.length)
+  if (plan.duplicates > 0) metrics.inc('duplicate_events_total', undefined, plan.duplicates)
+  return { accepted: rows.length, rejected }
+}
+
+export function createBatchHandler(deps: BatchDeps) {
+  const { config } = deps
+  const envelopeSchema = createEnvelopeSchema(config.MAX_EVENTS_PER_BATCH)
+
+  return async function batch(c: Context): Promise<Response> {
+    checkContentType(c.req.raw)
+    const text = await readBody(c.req.raw, config.MAX_BODY_BYTES, incomingOf(c))
+    const json = parseJson(text)
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw badRequest('the body must be a JSON object: {"key": ..., "events": [...]}')
+    }
+    const parsed = envelopeSchema.safeParse(json)
+    if (!parsed.success) throw badRequest(`not a batch: ${describeIssues(parsed.error)}`)
+    const envelope = parsed.data
+    const { app, key } = findApp(deps, c, envelope)
+    const result = await ingestBatch(deps, c, {
+      app,
+      key,
+      sentAt: envelope.sent_at,
+      parts: [{ context: envelope.context, events: envelope.events }],
+    })
+    return c.json(result, 202)
   }
 }
