@@ -41,13 +41,18 @@ export interface Translated {
 }
 
 /**
- * The documented rule for names and prop keys: lowercase, every run of characters other than
- * a-z and 0-9 becomes one `_`, leading and trailing `_` trimmed. `Report Run` -> `report_run`,
- * `$pageview` -> `pageview`. The result must still match Veil's pattern, or the event is
- * rejected (a name) or the prop dropped (a key).
+ * The documented rule for names and prop keys: accents removed, lowercase, every run of
+ * characters other than a-z and 0-9 becomes one `_`, leading and trailing `_` trimmed.
+ * `Report Run` -> `report_run`, `Größe geändert` -> `gro_e_geandert`. The result must still
+ * match Veil's pattern, or the event is rejected (a name) or the prop dropped (a key).
  */
 export function toSnakeName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '')
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
 }
 
 /**
