@@ -103,19 +103,20 @@ export function idOf(v: unknown): string | undefined {
 
 /**
  * Custom props, keys by the name rule; values must be a string, a finite number or a boolean.
- * `skip` says which source keys are the dialect's own (dropped as `dollar`/`context`).
+ * `skip` says which source keys are the dialect's own: `used` for those read into a Veil field
+ * (not a loss), a PropDrop for those dropped.
  */
 export function mapProps(
   source: unknown,
   tally: Tally,
-  skip: (key: string) => PropDrop | undefined,
+  skip: (key: string) => PropDrop | 'used' | undefined,
 ): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {}
   if (!isPlainObject(source)) return out
   for (const [k, v] of Object.entries(source)) {
     const why = skip(k)
     if (why) {
-      countProp(tally, why)
+      if (why !== 'used') countProp(tally, why)
       continue
     }
     const key = toSnakeName(k)

@@ -80,8 +80,14 @@ function orgOf(groups: unknown): string | undefined {
   return undefined
 }
 
-const skipProp = (k: string): PropDrop | undefined =>
-  TRAIT_KEYS.has(k) ? 'trait' : k.startsWith('$') ? 'dollar' : k === 'token' || k === 'distinct_id' ? 'context' : undefined
+/** Properties read into a Veil field above: not props, and not lost either. */
+const USED = new Set([
+  'token', 'distinct_id', '$session_id', '$groups', '$browser_language', '$locale', '$screen_width', '$screen_height',
+  '$app_version', '$os', '$os_version', '$pathname', '$current_url', '$screen_name', '$ip', '$lib',
+])
+
+const skipProp = (k: string): PropDrop | 'used' | undefined =>
+  USED.has(k) ? 'used' : TRAIT_KEYS.has(k) ? 'trait' : k.startsWith('$') ? 'dollar' : undefined
 
 export function translatePostHog(body: PostHogBody, app: AppConfig, now: number): Translated {
   const tally = newTally()

@@ -76,8 +76,8 @@ export function readSegmentBody(json: unknown, type: string, auth: string | unde
   return { key, messages: objects, sentAt }
 }
 
-const skipPage = (k: string): PropDrop | undefined => (PAGE_PROPS.has(k) ? 'context' : undefined)
-const skipNone = (): PropDrop | undefined => undefined
+const skipPage = (k: string): PropDrop | 'used' | undefined => (k === 'path' ? 'used' : PAGE_PROPS.has(k) ? 'context' : undefined)
+const skipNone = (): undefined => undefined
 
 export function translateSegment(body: SegmentBody, app: AppConfig, now: number): Translated {
   const tally = newTally()

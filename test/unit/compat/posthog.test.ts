@@ -38,13 +38,13 @@ describe('translatePostHog', () => {
     const ts = new Date(now - 1000).toISOString()
     const { t, events } = one({
       uuid: 'abc', event: 'Report Run', distinct_id: 'anna', timestamp: ts,
-      properties: { $session_id: 's1', $groups: { company: 'acme' }, $browser_language: 'de-DE', $screen_width: 1280, $screen_height: 720, $lib: 'web', $os: 'Mac OS X', 'Report Name': 'm', token: 'wk_k' },
+      properties: { $session_id: 's1', $groups: { company: 'acme' }, $browser_language: 'de-DE', $screen_width: 1280, $screen_height: 720, $lib: 'web', $os: 'Mac OS X', 'Report Name': 'm', token: 'wk_k', $referrer: 'https://google.com', $device_id: 'd1' },
     })
     expect(events).toEqual([{ id: compatEventId('posthog', 'ph', 'abc'), name: 'report_run', ts: now - 1000, user_id: 'anna', session_id: 's1', org_id: 'acme', props: { report_name: 'm' } }])
     // A browser's OS is the User-Agent's to say; the bot check must still run.
     expect(t.parts[0]!.context).toEqual({ lang: 'de-DE', screen: { w: 1280, h: 720 } })
     expect(t.parts[0]!.serverSide).toBe(false)
-    expect(t.tally.props).toEqual({ dollar: 7, context: 1 })
+    expect(t.tally.props).toEqual({ dollar: 2 })
   })
 
   it('maps $pageview to page_view with the path of $pathname or $current_url', () => {
