@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import ipaddr from 'ipaddr.js'
 import { LIMITS } from '../../sdk/core/catalog.ts'
 import { contextSchema } from '../http/batch-schema.ts'
+import { scrubText } from '../privacy/scrub.ts'
 import type { IngestPart } from '../http/batch-route.ts'
 
 export type Dialect = 'posthog' | 'segment'
@@ -53,6 +54,24 @@ export function toSnakeName(name: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '')
+}
+
+/**
+ * An event name by the rule, unless the name carries something scrubbing would replace (an
+ * e-mail, a phone number, a digit run, a URL query): converting would hide that shape from the
+ * pipeline (`Signed up anna@example.com` -> `signed_up_anna_example_com`), so the original goes
+ * on and is judged as it is, which rejects it unless it is already a valid name.
+ */
+export function veilName(name: string): string {
+  return scrubText(name) === name ? toSnakeName(name) : name
+}
+
+/** The page path of a mobile screen name: `/` + the name by the rule; `/:id` for an id-like name. */
+export function screenPath(name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined
+  const slug = toSnakeName(name)
+  if (!slug) return undefined
+  return scrubText(name) === name ? `/${slug}` : '/:id'
 }
 
 /**
@@ -120,7 +139,8 @@ export function mapProps(
       continue
     }
     const key = toSnakeName(k)
-    if (!LIMITS.propKeyPattern.test(key) || key in out) {
+    // A key with an e-mail, phone or digit-run shape is dropped, not converted (see veilName).
+    if (!LIMITS.propKeyPattern.test(key) || key in out || scrubText(k) !== k) {
       countProp(tally, 'key')
       continue
     }

@@ -18,7 +18,8 @@ import {
   pathOf,
   str,
   toEpochMs,
-  toSnakeName,
+  screenPath,
+  veilName,
   type PropDrop,
   type Translated,
   type WireContext,
@@ -113,13 +114,13 @@ export function translatePostHog(body: PostHogBody, app: AppConfig, now: number)
       if (path) extra.path = path
     } else if (event === '$screen') {
       name = 'page_view'
-      const screen = typeof p.$screen_name === 'string' ? toSnakeName(p.$screen_name) : ''
-      if (screen) extra.path = `/${screen}`
+      const path = screenPath(p.$screen_name)
+      if (path) extra.path = path
     } else if (event.startsWith('$')) {
       // $autocapture, $pageleave, $web_vitals, $feature_flag_called...: PostHog's own events.
       countEvent(tally, 'internal')
       continue
-    } else name = toSnakeName(event)
+    } else name = veilName(event)
 
     const browser = p.$lib === 'web'
     const ts = toEpochMs(raw.timestamp) ?? (typeof raw.offset === 'number' && body.sentAt ? body.sentAt - raw.offset : undefined) ?? body.sentAt ?? now

@@ -17,7 +17,8 @@ import {
   pathOf,
   str,
   toEpochMs,
-  toSnakeName,
+  screenPath,
+  veilName,
   type PropDrop,
   type Translated,
 } from './common.ts'
@@ -105,7 +106,7 @@ export function translateSegment(body: SegmentBody, app: AppConfig, now: number)
     let name: string
     let mapped: Record<string, string | number | boolean>
     if (type === 'track') {
-      name = toSnakeName(str(m.event) ?? '')
+      name = veilName(str(m.event) ?? '')
       mapped = mapProps(props, tally, skipNone)
     } else if (type === 'page') {
       name = 'page_view'
@@ -115,8 +116,8 @@ export function translateSegment(body: SegmentBody, app: AppConfig, now: number)
     } else if (type === 'screen') {
       name = 'page_view'
       mapped = mapProps(props, tally, skipPage)
-      const screen = toSnakeName(str(m.name) ?? str(props.name) ?? '')
-      if (screen) mapped.path = `/${screen}`
+      const path = screenPath(str(m.name) ?? str(props.name))
+      if (path) mapped.path = path
     } else {
       countEvent(tally, 'internal')
       continue

@@ -1,7 +1,7 @@
 // The shared rules of the PostHog and Segment dialects: names and keys, ids, times, paths,
 // props and context fields (docs/compat.md).
 import { describe, expect, it } from 'vitest'
-import { checkedContext, compatEventId, forwardedIp, groupParts, mapProps, newTally, pathOf, toEpochMs, toSnakeName } from '../../../src/compat/common.ts'
+import { checkedContext, compatEventId, forwardedIp, groupParts, mapProps, newTally, pathOf, screenPath, toEpochMs, toSnakeName, veilName } from '../../../src/compat/common.ts'
 import { LIMITS } from '../../../sdk/core/catalog.ts'
 
 describe('toSnakeName', () => {
@@ -66,12 +66,12 @@ describe('mapProps', () => {
   it('converts keys by the name rule, keeps scalars, and counts what it drops', () => {
     const t = newTally()
     const out = mapProps(
-      { 'Report Name': 'monthly', rows: 12, ok: true, nested: { a: 1 }, list: [1], nothing: null, '1st': 'x', $lib: 'web', report_name: 'dup' },
+      { 'Report Name': 'monthly', rows: 12, ok: true, nested: { a: 1 }, list: [1], nothing: null, '1st': 'x', $lib: 'web', report_name: 'dup', 'anna@example.com': 1 },
       t,
       (k) => (k.startsWith('$') ? 'dollar' : undefined),
     )
     expect(out).toEqual({ report_name: 'monthly', rows: 12, ok: true })
-    expect(t.props).toEqual({ value: 3, key: 2, dollar: 1 })
+    expect(t.props).toEqual({ value: 3, key: 3, dollar: 1 })
   })
 
   it('drops Infinity and NaN', () => {
@@ -108,5 +108,25 @@ describe('groupParts', () => {
     ])
     expect(parts.map((p) => p.events)).toEqual([[1, 3], [2], [4]])
     expect(parts[2]!.clientIp).toBe('81.2.69.160')
+  })
+})
+
+describe('veilName', () => {
+  it('converts names by the rule', () => {
+    expect(veilName('Report Run')).toBe('report_run')
+  })
+
+  it('passes a name with a personal-data shape on unconverted, so the pipeline judges it as sent', () => {
+    expect(veilName('Signed up anna@example.com')).toBe('Signed up anna@example.com')
+    expect(LIMITS.customNamePattern.test(veilName('Order 12345678'))).toBe(false)
+  })
+})
+
+describe('screenPath', () => {
+  it('makes a path of a screen name, and :id of an id-like one', () => {
+    expect(screenPath('Order Details')).toBe('/order_details')
+    expect(screenPath('anna@example.com')).toBe('/:id')
+    expect(screenPath('')).toBeUndefined()
+    expect(screenPath(5)).toBeUndefined()
   })
 })
