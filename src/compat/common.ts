@@ -5,7 +5,8 @@ import { createHash, randomUUID } from 'node:crypto'
 import ipaddr from 'ipaddr.js'
 import { LIMITS } from '../../sdk/core/catalog.ts'
 import { contextSchema } from '../http/batch-schema.ts'
-import { scrubText } from '../privacy/scrub.ts'
+import { LRUCache } from 'lru-cache'
+import { propKey } from './names.ts'
 import type { IngestPart } from '../http/batch-route.ts'
 
 export type Dialect = 'posthog' | 'segment'
@@ -39,39 +40,6 @@ export interface Translated {
   sentAt?: number
   parts: IngestPart[]
   tally: Tally
-}
-
-/**
- * The documented rule for names and prop keys: accents removed, lowercase, every run of
- * characters other than a-z and 0-9 becomes one `_`, leading and trailing `_` trimmed.
- * `Report Run` -> `report_run`, `Größe geändert` -> `gro_e_geandert`. The result must still
- * match Veil's pattern, or the event is rejected (a name) or the prop dropped (a key).
- */
-export function toSnakeName(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-}
-
-/**
- * An event name by the rule, unless the name carries something scrubbing would replace (an
- * e-mail, a phone number, a digit run, a URL query): converting would hide that shape from the
- * pipeline (`Signed up anna@example.com` -> `signed_up_anna_example_com`), so the original goes
- * on and is judged as it is, which rejects it unless it is already a valid name.
- */
-export function veilName(name: string): string {
-  return scrubText(name) === name ? toSnakeName(name) : name
-}
-
-/** The page path of a mobile screen name: `/` + the name by the rule; `/:id` for an id-like name. */
-export function screenPath(name: unknown): string | undefined {
-  if (typeof name !== 'string') return undefined
-  const slug = toSnakeName(name)
-  if (!slug) return undefined
-  return scrubText(name) === name ? `/${slug}` : '/:id'
 }
 
 /**
@@ -138,9 +106,8 @@ export function mapProps(
       if (why !== 'used') countProp(tally, why)
       continue
     }
-    const key = toSnakeName(k)
-    // A key with an e-mail, phone or digit-run shape is dropped, not converted (see veilName).
-    if (!LIMITS.propKeyPattern.test(key) || key in out || scrubText(k) !== k) {
+    const key = propKey(k)
+    if (key === undefined || key in out) {
       countProp(tally, 'key')
       continue
     }
@@ -157,6 +124,20 @@ export type WireContext = NonNullable<IngestPart['context']>
  * one odd field (a locale like `en_US@posix`) loses that field, not the event.
  */
 export function checkedContext(c: { lang?: unknown; w?: unknown; h?: unknown; app_version?: unknown; os?: unknown; os_version?: unknown }): WireContext {
+  // The events of one client repeat one context: checked once, and the same object is reused
+  // (groupParts groups by it). Languages, sizes, versions and OS names identify no one.
+  const key = JSON.stringify([c.lang, c.w, c.h, c.app_version, c.os, c.os_version])
+  let out = contexts.get(key)
+  if (!out) {
+    out = checkContext(c)
+    contexts.set(key, out)
+  }
+  return out
+}
+
+const contexts = new LRUCache<string, WireContext>({ max: 1000 })
+
+function checkContext(c: { lang?: unknown; w?: unknown; h?: unknown; app_version?: unknown; os?: unknown; os_version?: unknown }): WireContext {
   const candidates: Record<string, unknown> = {
     lang: typeof c.lang === 'string' ? c.lang.replace(/_/g, '-') : undefined,
     screen: typeof c.w === 'number' && typeof c.h === 'number' ? { w: Math.round(c.w), h: Math.round(c.h) } : undefined,
@@ -168,7 +149,7 @@ export function checkedContext(c: { lang?: unknown; w?: unknown; h?: unknown; ap
     if (v === undefined) continue
     if (contextSchema.safeParse({ [k]: v }).success) out[k] = v
   }
-  return out as WireContext
+  return Object.freeze(out) as WireContext
 }
 
 /** A forwarded client address, only for apps that allow it (trust_client_ip) and only if it parses. */
@@ -183,8 +164,13 @@ export function forwardedIp(v: unknown, trusted: boolean): string | undefined {
  */
 export function groupParts(items: readonly { event: unknown; context: WireContext; ip?: string; serverSide: boolean }[]): IngestPart[] {
   const parts = new Map<string, IngestPart & { events: unknown[] }>()
+  // Contexts come from checkedContext's cache, so equal contexts are mostly one object:
+  // each distinct object is serialised once.
+  const json = new Map<WireContext, string>()
   for (const it of items) {
-    const k = JSON.stringify([it.ip ?? '', it.serverSide, it.context])
+    let cj = json.get(it.context)
+    if (cj === undefined) json.set(it.context, (cj = JSON.stringify(it.context)))
+    const k = `${it.ip ?? ''}\0${it.serverSide}\0${cj}`
     let part = parts.get(k)
     if (!part) {
       part = { context: it.context, clientIp: it.ip, serverSide: it.serverSide, events: [] }

@@ -18,12 +18,11 @@ import {
   pathOf,
   str,
   toEpochMs,
-  screenPath,
-  veilName,
   type PropDrop,
   type Translated,
   type WireContext,
 } from './common.ts'
+import { cachedVeilName as veilName, screenPath } from './names.ts'
 
 /** Calls that carry person data and nothing else (traits are personal data by definition). */
 const TRAIT_EVENTS = new Set(['$identify', '$set', '$set_once', '$create_alias', '$merge_dangerously', '$groupidentify', '$unset'])

@@ -23,7 +23,8 @@ function fromBase64(s: string): Buffer {
   return Buffer.from(clean, clean.includes('-') || clean.includes('_') ? 'base64url' : 'base64')
 }
 
-export async function readPayload(c: Context, limit: number): Promise<unknown> {
+/** The decoded JSON, and its size in bytes (Segment's per-call limit needs no look below it). */
+export async function readPayload(c: Context, limit: number): Promise<{ json: unknown; bytes: number }> {
   const compression = (c.req.query('compression') ?? '').toLowerCase()
   if (compression === 'lz64') {
     // posthog-js dropped LZ-string long ago; gzip-js and base64 cover every current SDK.
@@ -45,7 +46,7 @@ export async function readPayload(c: Context, limit: number): Promise<unknown> {
   else if (compression === 'gzip-js' || compression === 'gzip') throw badRequest(`the body is not gzip data although compression=${compression} says so`)
   if (body.length > limit) throw new HttpError(413, `the request body decodes to more than ${limit} bytes`)
   try {
-    return JSON.parse(body.toString('utf8'))
+    return { json: JSON.parse(body.toString('utf8')), bytes: body.length }
   } catch (e) {
     throw badRequest(`the body is not valid JSON (${(e as Error).message})`)
   }

@@ -37,7 +37,7 @@ export function createCompatRoutes(deps: BatchDeps): Hono {
   }
 
   const posthogCapture = async (c: Context) => {
-    const body = readPostHogBody(await readPayload(c, config.MAX_BODY_BYTES), (k) => c.req.query(k))
+    const body = readPostHogBody((await readPayload(c, config.MAX_BODY_BYTES)).json, (k) => c.req.query(k))
     const appConfig = appOfWriteKey(deps.apps, body.key, 'a project token is required: set the PostHog SDK\'s token (api_key) to a Veil write key')
     await ingest(c, 'posthog', appConfig, body.key!, translatePostHog(body, appConfig, deps.now()))
     // PostHog's own answer; posthog-js counts only a 200 as sent.
@@ -62,7 +62,8 @@ export function createCompatRoutes(deps: BatchDeps): Hono {
       return c.json({ success: true }, 200)
     }
     const limit = Math.min(config.MAX_BODY_BYTES, SEGMENT_MAX_BATCH_BYTES)
-    const body = readSegmentBody(await readPayload(c, limit), type, c.req.header('authorization'))
+    const payload = await readPayload(c, limit)
+    const body = readSegmentBody(payload.json, type, c.req.header('authorization'), payload.bytes)
     const appConfig = appOfWriteKey(deps.apps, body.key, 'a write key is required: Basic auth with the write key as user name, or "writeKey" in the body')
     await ingest(c, 'segment', appConfig, body.key!, translateSegment(body, appConfig, deps.now()))
     return c.json({ success: true }, 200)

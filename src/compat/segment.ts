@@ -17,11 +17,10 @@ import {
   pathOf,
   str,
   toEpochMs,
-  screenPath,
-  veilName,
   type PropDrop,
   type Translated,
 } from './common.ts'
+import { cachedVeilName as veilName, screenPath } from './names.ts'
 
 /** Segment's limits: 32 KB per call, 500 KB per batch request (its HTTP API docs). */
 export const SEGMENT_MAX_EVENT_BYTES = 32 * 1024
@@ -42,6 +41,8 @@ export interface SegmentBody {
   key: string | undefined
   messages: Record<string, unknown>[]
   sentAt: number | undefined
+  /** Whether a call may be over the per-call limit (only if the whole body is). */
+  mayBeTooLarge: boolean
 }
 
 /** The key of `Authorization: Basic base64(key:)`, as Segment's server libraries send it. */
@@ -52,15 +53,18 @@ export function basicAuthUser(header: string | undefined): string | undefined {
   return user || undefined
 }
 
-/** One call (`/track`, `/t`...) or `{batch: [...]}`; each call's type from the body or the path. */
-export function readSegmentBody(json: unknown, type: string, auth: string | undefined): SegmentBody {
+/**
+ * One call (`/track`, `/t`...) or `{batch: [...]}`; each call's type from the body or the path.
+ * `bytes` is the decoded body's size, when known.
+ */
+export function readSegmentBody(json: unknown, type: string, auth: string | undefined, bytes = Number.POSITIVE_INFINITY): SegmentBody {
   if (!isPlainObject(json)) throw badRequest('the body must be a JSON object: a Segment call or {"batch": [...]}')
   let messages: unknown[]
   if (type === 'batch') {
     if (!Array.isArray(json.batch)) throw badRequest('a batch request needs "batch": [...]')
     messages = json.batch
   } else {
-    if (Buffer.byteLength(JSON.stringify(json)) > SEGMENT_MAX_EVENT_BYTES) {
+    if (bytes > SEGMENT_MAX_EVENT_BYTES && Buffer.byteLength(JSON.stringify(json)) > SEGMENT_MAX_EVENT_BYTES) {
       throw new HttpError(413, `a call is larger than ${SEGMENT_MAX_EVENT_BYTES} bytes, Segment's limit per call`)
     }
     messages = [{ ...json, type: str(json.type) ?? type }]
@@ -74,7 +78,7 @@ export function readSegmentBody(json: unknown, type: string, auth: string | unde
   }
   const key = basicAuthUser(auth) ?? str(json.writeKey) ?? str(objects[0]?.writeKey)
   const sentAt = toEpochMs(json.sentAt) ?? toEpochMs(objects[0]?.sentAt)
-  return { key, messages: objects, sentAt }
+  return { key, messages: objects, sentAt, mayBeTooLarge: bytes > SEGMENT_MAX_EVENT_BYTES }
 }
 
 const skipPage = (k: string): PropDrop | 'used' | undefined => (k === 'path' ? 'used' : PAGE_PROPS.has(k) ? 'context' : undefined)
@@ -84,7 +88,8 @@ export function translateSegment(body: SegmentBody, app: AppConfig, now: number)
   const tally = newTally()
   const items: Parameters<typeof groupParts>[0][number][] = []
   for (const m of body.messages) {
-    if (Buffer.byteLength(JSON.stringify(m)) > SEGMENT_MAX_EVENT_BYTES) {
+    // Measured as JSON, as Segment does; only when the body itself is over the limit.
+    if (body.mayBeTooLarge && Buffer.byteLength(JSON.stringify(m)) > SEGMENT_MAX_EVENT_BYTES) {
       countEvent(tally, 'too_large')
       continue
     }

@@ -1,24 +1,7 @@
-// The shared rules of the PostHog and Segment dialects: names and keys, ids, times, paths,
-// props and context fields (docs/compat.md).
+// The shared rules of the PostHog and Segment dialects: ids, times, paths, props and context
+// fields (docs/compat.md).
 import { describe, expect, it } from 'vitest'
-import { checkedContext, compatEventId, forwardedIp, groupParts, mapProps, newTally, pathOf, screenPath, toEpochMs, toSnakeName, veilName } from '../../../src/compat/common.ts'
-import { LIMITS } from '../../../sdk/core/catalog.ts'
-
-describe('toSnakeName', () => {
-  it.each([
-    ['Report Run', 'report_run'],
-    ['report_run', 'report_run'],
-    ['Order Completed!', 'order_completed'],
-    ['  --Checkout  Step 2--', 'checkout_step_2'],
-    ['cart.viewed', 'cart_viewed'],
-    ['Größe geändert', 'gro_e_geandert'],
-    ['$pageview', 'pageview'],
-  ])('%s -> %s', (input, out) => expect(toSnakeName(input)).toBe(out))
-
-  it('leaves names that cannot become valid invalid, so the pipeline rejects them', () => {
-    for (const bad of ['123 go', '!!!', '', 'x'.repeat(65)]) expect(LIMITS.customNamePattern.test(toSnakeName(bad))).toBe(false)
-  })
-})
+import { checkedContext, compatEventId, forwardedIp, groupParts, mapProps, newTally, pathOf, toEpochMs } from '../../../src/compat/common.ts'
 
 describe('compatEventId', () => {
   it('is the same for the same app and source id, a UUID of version 8', () => {
@@ -108,25 +91,5 @@ describe('groupParts', () => {
     ])
     expect(parts.map((p) => p.events)).toEqual([[1, 3], [2], [4]])
     expect(parts[2]!.clientIp).toBe('81.2.69.160')
-  })
-})
-
-describe('veilName', () => {
-  it('converts names by the rule', () => {
-    expect(veilName('Report Run')).toBe('report_run')
-  })
-
-  it('passes a name with a personal-data shape on unconverted, so the pipeline judges it as sent', () => {
-    expect(veilName('Signed up anna@example.com')).toBe('Signed up anna@example.com')
-    expect(LIMITS.customNamePattern.test(veilName('Order 12345678'))).toBe(false)
-  })
-})
-
-describe('screenPath', () => {
-  it('makes a path of a screen name, and :id of an id-like one', () => {
-    expect(screenPath('Order Details')).toBe('/order_details')
-    expect(screenPath('anna@example.com')).toBe('/:id')
-    expect(screenPath('')).toBeUndefined()
-    expect(screenPath(5)).toBeUndefined()
   })
 })
