@@ -17,8 +17,11 @@ import { compatApp, everythingStored, runId, storedRows, until } from '../suppor
 // with navigator.webdriver set, which automation always sets; its documented switch for
 // end-to-end tests, opt_out_useragent_filter, is the one option set beyond the host.
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36'
+// Beyond the route check below: no other host even resolves, so a request that Playwright does
+// not report (a beacon from a page being left) cannot leave the machine either.
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-agent=${USER_AGENT}`]
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-agent=${USER_AGENT}`,
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost']
 
 let veil: TestServer
 let site: { url: string; close: () => Promise<void>; page: (path: string, html: string) => void }
@@ -92,11 +95,16 @@ async function localOnly<T>(fn: (ctx: BrowserContext, foreign: string[], request
   await ctx.route('**/*', (route) => {
     const url = new URL(route.request().url())
     if (url.hostname === '127.0.0.1' || url.hostname === 'localhost') {
-      requests.push(`${route.request().method()} ${url.pathname}${url.search ? '?' + url.searchParams.toString().slice(0, 40) : ''}`)
+      requests.push(`${route.request().method()} ${url.pathname}${url.search}`)
       return route.continue()
     }
     foreign.push(url.href)
     return route.abort()
+  })
+  // Requests that no route sees (navigator.sendBeacon) are still reported here.
+  ctx.on('request', (r) => {
+    const url = new URL(r.url())
+    if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost' && !foreign.includes(url.href)) foreign.push(url.href)
   })
   try {
     return await fn(ctx, foreign, requests)
@@ -130,6 +138,28 @@ describe('posthog-js in Chromium', () => {
     })
     const all = await everythingStored(veil, app.id)
     for (const secret of ['anna@example.com', 'Anna Beispiel', key]) expect(all).not.toContain(secret)
+  })
+})
+
+describe('posthog-js on leaving the page', () => {
+  it('delivers what was captured just before navigation (its unload path), once', async () => {
+    const run = runId()
+    site.page(`/leave/${run}`, `<!doctype html><title>shop</title><script src="/posthog.js"></script>
+<script>
+  posthog.init(${JSON.stringify(key)}, { api_host: ${JSON.stringify(`${veil.url}/posthog`)}, opt_out_useragent_filter: true, capture_pageview: false })
+  window.leave = () => { posthog.capture('Checkout Left', { run: ${JSON.stringify(run)} }); location.href = '/elsewhere' }
+</script>`)
+    site.page('/elsewhere', '<!doctype html><title>elsewhere</title>')
+    await localOnly(async (ctx, foreign) => {
+      const page = await ctx.newPage()
+      await page.goto(`${site.url}/leave/${run}`)
+      await page.waitForFunction(() => 'leave' in window)
+      await page.evaluate(() => (window as unknown as { leave: () => void }).leave())
+      await page.waitForURL(/elsewhere/)
+      const rows = await until(() => storedRows(veil, app.id, run), (r) => r.length > 0, 'the event sent on unload', 20_000)
+      expect(rows.map((r) => r.name)).toEqual(['checkout_left'])
+      expect(foreign).toEqual([])
+    })
   })
 })
 
