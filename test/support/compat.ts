@@ -6,7 +6,7 @@ import { testApp, type TestServer } from './server.ts'
 import type { AppConfig } from '../../src/apps.ts'
 
 /** Custom (non-catalog) events and props the compat tests store. */
-export const CUSTOM_EVENTS = { report_run: ['run', 'report_name', 'rows'], button_clicked: ['run'] } as const
+export const CUSTOM_EVENTS = { report_run: ['run', 'report_name', 'rows'], button_clicked: ['run'], checkout_left: ['run'] } as const
 
 /**
  * The app the compat tests write to. Once apps carry a tracking plan, CUSTOM_EVENTS goes into
