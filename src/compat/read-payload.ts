@@ -38,7 +38,8 @@ export async function readPayload(c: Context, limit: number): Promise<{ json: un
       const decoded = Buffer.from(data, 'utf8')
       const looksJson = decoded[0] === 0x7b /* { */ || decoded[0] === 0x5b /* [ */
       body = compression === 'base64' || !looksJson ? fromBase64(data) : decoded
-    } else if (compression === 'base64') {
+    } else if (compression === 'base64' && body[0] !== 0x7b && body[0] !== 0x5b) {
+      // A bare base64 body; one that is plainly JSON despite the label is read as JSON.
       body = fromBase64(body.toString('latin1'))
     }
   }

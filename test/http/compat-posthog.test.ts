@@ -113,6 +113,14 @@ describe('PostHog capture: body shapes and compression', () => {
     expect(await storedRows(s, app.id, run)).toHaveLength(1)
   })
 
+  it('accepts a bare base64 body, and a JSON body despite a base64 label', async () => {
+    const run = runId()
+    const json = JSON.stringify([jsEvent(run)])
+    expect((await send('/posthog/e/?compression=base64', Buffer.from(json).toString('base64'))).status).toBe(200)
+    expect((await send('/posthog/e/?compression=base64', JSON.stringify([jsEvent(run)]))).status).toBe(200)
+    expect(await storedRows(s, app.id, run)).toHaveLength(2)
+  })
+
   it('says clearly when a body is not what its compression claims', async () => {
     const res = await send('/posthog/e/?compression=gzip-js', JSON.stringify([jsEvent('x')]))
     expect(res.status).toBe(400)
@@ -120,6 +128,9 @@ describe('PostHog capture: body shapes and compression', () => {
     const lz = await send('/posthog/e/?compression=lz64', 'data=abc')
     expect(lz.status).toBe(415)
     expect(((await lz.json()) as { error: string }).error).toMatch(/lz64 is not supported/)
+    const b64 = await send('/posthog/e/?compression=base64', 'data=%21%21not*base64', { 'Content-Type': 'application/x-www-form-urlencoded' })
+    expect(b64.status).toBe(400)
+    expect(((await b64.json()) as { error: string }).error).toMatch(/not base64/)
     const bad = await send('/posthog/e/', '{not json')
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { error: string }).error).toMatch(/not valid JSON/)
