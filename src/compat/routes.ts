@@ -29,11 +29,14 @@ export function createCompatRoutes(deps: BatchDeps): Hono {
     app.options(prefix, cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], exposeHeaders: ['Retry-After'], maxAge: 86400 }))
   }
 
-  /** Translated events into the shared path; drops of the dialect are counted by reason. */
+  /**
+   * Translated events into the shared path; the dialect's drops are counted by reason once the
+   * request succeeded (a 429 or 503 is sent again, and would be counted twice).
+   */
   async function ingest(c: Context, dialect: Dialect, appConfig: AppConfig, key: string, t: Translated): Promise<void> {
+    await ingestBatch(deps, c, { app: appConfig, key, sentAt: t.sentAt, parts: t.parts })
     for (const [reason, n] of Object.entries(t.tally.events)) metrics.inc('compat_dropped_events_total', { dialect, reason }, n)
     for (const [reason, n] of Object.entries(t.tally.props)) metrics.inc('compat_dropped_props_total', { dialect, reason }, n)
-    await ingestBatch(deps, c, { app: appConfig, key, sentAt: t.sentAt, parts: t.parts })
   }
 
   const posthogCapture = async (c: Context) => {
