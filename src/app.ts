@@ -11,6 +11,7 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]
 import { createBatchHandler, type BatchDeps } from './http/batch-route.ts'
 import { requestMetrics } from './http/request-metrics.ts'
 import { createMetricsHandler } from './http/metrics-route.ts'
+import { createCompatRoutes } from './compat/routes.ts'
 
 export interface AppDeps extends BatchDeps {
   client: ClickHouseClient
@@ -52,6 +53,8 @@ export function createApp(deps: AppDeps): Hono {
     cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization', 'Content-Encoding'], exposeHeaders: ['Retry-After'], maxAge: 86400 }),
   )
   app.post('/v1/batch', createBatchHandler(deps))
+  // PostHog's and Segment's APIs, into the same ingestion (docs/compat.md).
+  app.route('/', createCompatRoutes(deps))
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {

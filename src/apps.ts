@@ -24,6 +24,12 @@ export const appSchema = z.object({
   bot_filter: z.enum(['browser', 'off']).optional(),
   /** Cells counting fewer distinct users are suppressed in reports (PRIVACY.md 8). */
   k_anonymity: z.number().int().min(2).max(1000).default(5),
+  /**
+   * Take the client address from PostHog's `$ip` / Segment's `context.ip` (truncated like any
+   * address, never stored): for server-side senders that forward their user's address.
+   * Off unless set.
+   */
+  trust_client_ip: z.boolean().optional(),
   /** Overrides RATE_LIMIT_RPS for this app's write keys. */
   rate_limit_rps: z.number().int().min(1).optional(),
   /**

@@ -8,6 +8,7 @@ import type { Config } from '../config.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Pipeline } from '../pipeline/index.ts'
+import type { SaltedKeys } from '../pipeline/steps/hash-ids.ts'
 import { EMPTY_FACTS } from '../pipeline/index.ts'
 import { isDrop, type EventRow, type ParsedEvent } from '../pipeline/types.ts'
 import type { SaltStore } from '../privacy/salts.ts'
@@ -41,20 +42,15 @@ interface Rejection {
   reason: string
 }
 
-function findApp(deps: BatchDeps, c: Context, envelope: Envelope): { app: AppConfig; key: string } {
-  const auth = c.req.header('authorization')
-  const bearer = auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined
-  const key = envelope.key ?? bearer
-  if (!key) throw new HttpError(401, 'a write key is required: put it in the body as "key" or send Authorization: Bearer <write key>')
-  const app = deps.apps.byWriteKey(key)
-  if (!app) {
-    const isRead = deps.apps.byReadKey(key).length > 0
-    throw new HttpError(401, isRead ? 'this is a read key; sending events needs the app\'s write key' : 'unknown write key')
-  }
-  return { app, key }
+/** Valid, but not recorded by policy (a bot in browser traffic, Global Privacy Control). */
+interface Dropped {
+  index: number
+  reason: string
+  message: string
 }
 
-function parseJson(text: string): unknown {
+/** JSON.parse with a 400 that names the problem and never echoes the body (also for the dialects). */
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch (e) {
@@ -69,7 +65,7 @@ function parseJson(text: string): unknown {
 }
 
 /** node:http's message on @hono/node-server; undefined in app.request() tests. */
-function incomingOf(c: Context): IncomingMessage | undefined {
+export function incomingOf(c: Context): IncomingMessage | undefined {
   return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
 }
 
@@ -82,65 +78,114 @@ function sentByBrowser(c: Context): boolean {
   return c.req.header('sec-fetch-mode') !== undefined || c.req.header('sec-fetch-site') !== undefined || c.req.header('origin') !== undefined
 }
 
-export function createBatchHandler(deps: BatchDeps) {
+/** One group of events that share a sender and a context (a dialect batch may mix them). */
+export interface IngestPart {
+  context?: Envelope['context']
+  /** The client address for this part; default: the request's (socket or trusted proxy). */
+  clientIp?: string
+  /** A server-side sender (posthog-node, analytics-node): its HTTP library's User-Agent is no bot signal. */
+  serverSide?: boolean
+  events: readonly unknown[]
+}
+
+/** A batch already parsed and authenticated, as /v1/batch and the dialect routes hand it over. */
+export interface IngestInput {
+  app: AppConfig
+  /** The write key used, for the rate limit. */
+  key: string
+  sentAt?: number
+  parts: readonly IngestPart[]
+}
+
+/** The 202 answer of /v1/batch (EVENTS.md "Response"). Indexes count across the parts, in order. */
+export interface IngestResult {
+  accepted: number
+  rejected: Rejection[]
+  dropped: Dropped[]
+  /** Props the tracking plan dropped, per key; only when there are any. */
+  dropped_props?: Record<string, number>
+}
+
+/** The app of a write key, or a 401 that says what is wrong. */
+export function appOfWriteKey(apps: AppRegistry, key: string | undefined, missing: string): AppConfig {
+  if (!key) throw new HttpError(401, missing)
+  const app = apps.byWriteKey(key)
+  if (!app) {
+    const isRead = apps.byReadKey(key).length > 0
+    throw new HttpError(401, isRead ? 'this is a read key; sending events needs the app\'s write key' : 'unknown write key')
+  }
+  return app
+}
+
+function findApp(deps: BatchDeps, c: Context, envelope: Envelope): { app: AppConfig; key: string } {
+  const auth = c.req.header('authorization')
+  const bearer = auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined
+  const key = envelope.key ?? bearer
+  const app = appOfWriteKey(deps.apps, key, 'a write key is required: put it in the body as "key" or send Authorization: Bearer <write key>')
+  return { app, key: key! }
+}
+
+/**
+ * Everything after parsing, for /v1/batch and the dialect routes alike: rate limit, request and
+ * event pipeline, quarantine, dedup and the writer. Resolves only once the accepted events are
+ * committed; storage trouble throws StorageUnavailableError (a 503 in the app's error handler).
+ */
+export async function ingestBatch(deps: BatchDeps, c: Context, input: IngestInput): Promise<IngestResult> {
   const { config, metrics } = deps
-  const envelopeSchema = createEnvelopeSchema(config.MAX_EVENTS_PER_BATCH)
+  const { app, key } = input
+  const wait = deps.rateLimiter.take(key, app.rate_limit_rps ?? config.RATE_LIMIT_RPS)
+  if (wait > 0) {
+    metrics.inc('rate_limited_total', { app: app.id })
+    throw new HttpError(429, `too many requests for this write key; retry in ${wait} s`, { 'Retry-After': String(wait) })
+  }
 
-  return async function batch(c: Context): Promise<Response> {
-    checkContentType(c.req.raw)
-    const text = await readBody(c.req.raw, config.MAX_BODY_BYTES, incomingOf(c))
-    const json = parseJson(text)
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      throw badRequest('the body must be a JSON object: {"key": ..., "events": [...]}')
+  const receivedAt = deps.now()
+  // Read once, and only when some part gets past the request steps (a dropped bot needs none).
+  let keys: SaltedKeys | undefined
+  const saltedKeys = async (): Promise<SaltedKeys> => {
+    if (keys) return keys
+    try {
+      const [salt, orgKey] = await Promise.all([deps.salts.current(app.id, app.salt_rotation_hours), deps.salts.orgKey()])
+      return (keys = { appId: app.id, period: salt.period, generation: salt.generation, salt: salt.salt, orgKey })
+    } catch (cause) {
+      throw new StorageUnavailableError('cannot read the salts from storage', 'failed', { cause })
     }
-    const parsed = envelopeSchema.safeParse(json)
-    if (!parsed.success) throw badRequest(`not a batch: ${describeIssues(parsed.error)}`)
-    const envelope = parsed.data
-    const { app, key } = findApp(deps, c, envelope)
+  }
 
-    const wait = deps.rateLimiter.take(key, app.rate_limit_rps ?? config.RATE_LIMIT_RPS)
-    if (wait > 0) {
-      metrics.inc('rate_limited_total', { app: app.id })
-      throw new HttpError(429, `too many requests for this write key; retry in ${wait} s`, { 'Retry-After': String(wait) })
-    }
-
-    const receivedAt = deps.now()
-    const events = envelope.events
+  const requestIp = clientIp(peerAddress(c), c.req.header('x-forwarded-for') ?? null, config.TRUST_PROXY)
+  const rows: EventRow[] = []
+  const rejected: Rejection[] = []
+  const dropped: Dropped[] = []
+  const quarantined: QuarantineRow[] = []
+  const droppedProps: DroppedProp[] = []
+  let offset = 0
+  for (const part of input.parts) {
+    const events = part.events
+    const base = offset
+    offset += events.length
     const req = deps.pipeline.request({
       app,
       gpc: c.req.header('sec-gpc') === '1',
       client: {
-        ip: clientIp(peerAddress(c), c.req.header('x-forwarded-for') ?? null, config.TRUST_PROXY),
+        ip: part.clientIp ?? requestIp,
         // The on-prem SDK reports its OS in the body instead; the User-Agent of its HTTP
         // library ("node", "undici") says nothing about the user and is no bot signal.
-        userAgent: envelope.context?.os ? undefined : c.req.header('user-agent'),
-        browserHeaders: sentByBrowser(c),
+        userAgent: part.context?.os || part.serverSide ? undefined : c.req.header('user-agent'),
+        browserHeaders: !part.serverSide && sentByBrowser(c),
       },
       facts: { ...EMPTY_FACTS },
     })
     if (isDrop(req)) {
       metrics.inc('dropped_events_total', { app: app.id, reason: req.drop }, events.length)
       // Valid but not recorded by policy: listed in `dropped`, never as rejections (EVENTS.md).
-      const dropped = events.map((_, index) => ({ index, reason: req.drop, message: req.message }))
-      return c.json({ accepted: 0, rejected: [], dropped }, 202)
+      for (let i = 0; i < events.length; i++) dropped.push({ index: base + i, reason: req.drop, message: req.message })
+      continue
     }
-
-    let keys
-    try {
-      const [salt, orgKey] = await Promise.all([deps.salts.current(app.id, app.salt_rotation_hours), deps.salts.orgKey()])
-      keys = { appId: app.id, period: salt.period, generation: salt.generation, salt: salt.salt, orgKey }
-    } catch (cause) {
-      throw new StorageUnavailableError('cannot read the salts from storage', 'failed', { cause })
-    }
-
-    const batch = deps.pipeline.context(envelope.context)
-    const rows: EventRow[] = []
-    const rejected: Rejection[] = []
-    const quarantined: QuarantineRow[] = []
-    const droppedProps: DroppedProp[] = []
-    const ctx = { appId: app.id, keys, req, batch, droppedProps, receivedAt, sentAt: envelope.sent_at, maxAgeMs: config.MAX_EVENT_AGE_HOURS * 3600_000, maxFutureMs: config.MAX_FUTURE_SKEW_MINUTES * 60_000 }
-    for (let index = 0; index < events.length; index++) {
-      const raw = events[index]
+    const batch = deps.pipeline.context(part.context)
+    const ctx = { appId: app.id, keys: await saltedKeys(), req, batch, droppedProps, receivedAt, sentAt: input.sentAt, maxAgeMs: config.MAX_EVENT_AGE_HOURS * 3600_000, maxFutureMs: config.MAX_FUTURE_SKEW_MINUTES * 60_000 }
+    for (let i = 0; i < events.length; i++) {
+      const index = base + i
+      const raw = events[i]
       const valid = parseEvent(raw)
       let reason: string
       let kind: string
@@ -160,29 +205,53 @@ export function createBatchHandler(deps: BatchDeps) {
       metrics.inc('rejected_events_total', { app: app.id, reason: kind })
       quarantined.push([app.id, receivedAt, index, reason.slice(0, 300), ...shapeOfRejected(raw)])
     }
+  }
 
-    if (quarantined.length > 0) {
-      // Diagnostics, not part of the acknowledgement: a failure is counted, never a 503.
-      deps.quarantine.write(quarantined).catch(() => metrics.inc('quarantine_write_failures_total'))
-    }
+  if (quarantined.length > 0) {
+    // Diagnostics, not part of the acknowledgement: a failure is counted, never a 503.
+    deps.quarantine.write(quarantined).catch(() => metrics.inc('quarantine_write_failures_total'))
+  }
 
-    const plan = deps.dedup.plan(rows, (r) => r[1])
-    const commit = deps.writer.write(plan.fresh)
-    deps.dedup.track(plan.fresh.map((r) => r[1]), commit)
-    try {
-      await withDeadline(Promise.all([commit, ...plan.waitFor]).then(() => undefined), config.WRITER_TIMEOUT_MS)
-    } catch (e) {
-      if (e instanceof StorageUnavailableError) {
-        // Mapped to 503 + Retry-After by the app's error handler; the client keeps the events.
-        throw new StorageUnavailableError(`events not stored: ${e.message}`, e.reason, { cause: e.cause ?? e })
-      }
-      throw e
+  const plan = deps.dedup.plan(rows, (r) => r[1])
+  const commit = deps.writer.write(plan.fresh)
+  deps.dedup.track(plan.fresh.map((r) => r[1]), commit)
+  try {
+    await withDeadline(Promise.all([commit, ...plan.waitFor]).then(() => undefined), config.WRITER_TIMEOUT_MS)
+  } catch (e) {
+    if (e instanceof StorageUnavailableError) {
+      // Mapped to 503 + Retry-After by the app's error handler; the client keeps the events.
+      throw new StorageUnavailableError(`events not stored: ${e.message}`, e.reason, { cause: e.cause ?? e })
     }
-    metrics.inc('accepted_events_total', { app: app.id }, rows.length)
-    if (plan.duplicates > 0) metrics.inc('duplicate_events_total', { app: app.id }, plan.duplicates)
-    // Policy drops (bot, GPC) answer for the whole batch above; here `dropped` is always empty.
-    const answer = { accepted: rows.length, rejected, dropped: [] }
-    if (droppedProps.length === 0) return c.json(answer, 202)
-    return c.json({ ...answer, dropped_props: countDroppedProps(droppedProps, metrics) }, 202)
+    throw e
+  }
+  metrics.inc('accepted_events_total', { app: app.id }, rows.length)
+  if (plan.duplicates > 0) metrics.inc('duplicate_events_total', { app: app.id }, plan.duplicates)
+  const result: IngestResult = { accepted: rows.length, rejected, dropped }
+  if (droppedProps.length > 0) result.dropped_props = countDroppedProps(droppedProps, metrics)
+  return result
+}
+
+export function createBatchHandler(deps: BatchDeps) {
+  const { config } = deps
+  const envelopeSchema = createEnvelopeSchema(config.MAX_EVENTS_PER_BATCH)
+
+  return async function batch(c: Context): Promise<Response> {
+    checkContentType(c.req.raw)
+    const text = await readBody(c.req.raw, config.MAX_BODY_BYTES, incomingOf(c))
+    const json = parseJson(text)
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw badRequest('the body must be a JSON object: {"key": ..., "events": [...]}')
+    }
+    const parsed = envelopeSchema.safeParse(json)
+    if (!parsed.success) throw badRequest(`not a batch: ${describeIssues(parsed.error)}`)
+    const envelope = parsed.data
+    const { app, key } = findApp(deps, c, envelope)
+    const result = await ingestBatch(deps, c, {
+      app,
+      key,
+      sentAt: envelope.sent_at,
+      parts: [{ context: envelope.context, events: envelope.events }],
+    })
+    return c.json(result, 202)
   }
 }

@@ -70,15 +70,23 @@ async function readLimited(req: Request, limit: number, incoming?: IncomingMessa
  * node:http's message behind `req` on @hono/node-server (c.env.incoming), absent in app.request().
  */
 export async function readBody(req: Request, limit: number, incoming?: IncomingMessage): Promise<string> {
+  return (await readBodyBytes(req, limit, incoming)).toString('utf8')
+}
+
+/** As readBody, but the bytes: the dialect routes decode further (base64 forms, unlabelled gzip). */
+export async function readBodyBytes(req: Request, limit: number, incoming?: IncomingMessage): Promise<Buffer> {
   const encoding = (req.headers.get('content-encoding') ?? 'identity').trim().toLowerCase()
   if (encoding !== 'identity' && encoding !== 'gzip') {
     throw new HttpError(415, `Content-Encoding "${encoding}" is not supported; send gzip or no encoding`)
   }
   const raw = await readLimited(req, limit, incoming)
-  if (encoding === 'identity') return raw.toString('utf8')
+  return encoding === 'identity' ? raw : gunzipLimited(raw, limit)
+}
+
+/** Inflates gzip data within the limit: 413 beyond it, 400 for data that is not gzip. */
+export async function gunzipLimited(raw: Buffer, limit: number): Promise<Buffer> {
   try {
-    const inflated = await gunzipAsync(raw, { maxOutputLength: limit })
-    return inflated.toString('utf8')
+    return await gunzipAsync(raw, { maxOutputLength: limit })
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new HttpError(413, `the request body inflates to more than ${limit} bytes`)

@@ -63,6 +63,12 @@ describe('parseApps', () => {
     expect(() => parseApps({ apps: [{ id: 's', write_keys: ['wk_12345678'], bot_filter: 'all' }] })).toThrow(/apps\.0\.bot_filter/)
   })
 
+  it('takes trust_client_ip as a boolean, off when absent', () => {
+    expect(parseApps({ apps: [{ id: 's', write_keys: ['wk_12345678'], trust_client_ip: true }] })[0]!.trust_client_ip).toBe(true)
+    expect(parseApps({ apps: [{ id: 's', write_keys: ['wk_12345678'] }] })[0]!.trust_client_ip).toBeUndefined()
+    expect(() => parseApps({ apps: [{ id: 's', write_keys: ['wk_12345678'], trust_client_ip: 'yes' }] })).toThrow(/trust_client_ip/)
+  })
+
   it('refuses a k below 2 and a rotation longer than a week', () => {
     expect(() => parseApps({ apps: [{ id: 's', write_keys: ['wk_12345678'], k_anonymity: 1 }] })).toThrow(/k_anonymity/)
     expect(() => parseApps({ apps: [{ id: 's', write_keys: ['wk_12345678'], salt_rotation_hours: 169 }] })).toThrow(/salt_rotation_hours/)

@@ -1,0 +1,87 @@
+// The PostHog (/posthog/...) and Segment (/segment/v1/...) endpoints: read and decode the body,
+// find the app, translate, then the same ingestion as POST /v1/batch (ingestBatch): rate limit,
+// pipeline, dedup, durable write. Answers are what the SDKs count as success: 200 only once the
+// events are committed (posthog-js treats nothing else as sent); a 503 stays a 503 so they retry.
+import { Hono, type Context } from 'hono'
+import { cors } from 'hono/cors'
+import type { AppConfig } from '../apps.ts'
+import { appOfWriteKey, ingestBatch, type BatchDeps } from '../http/batch-route.ts'
+import type { Dialect, Translated } from './common.ts'
+import { readPayload } from './read-payload.ts'
+import { readPostHogBody, translatePostHog } from './posthog.ts'
+import { SEGMENT_MAX_BATCH_BYTES, SEGMENT_PATHS, readSegmentBody, translateSegment } from './segment.ts'
+import { noFlagsResponse, segmentSettings } from './responses.ts'
+
+const POSTHOG_CAPTURE = ['/batch', '/e', '/i/v0/e', '/capture', '/track']
+
+export function createCompatRoutes(deps: BatchDeps): Hono {
+  const { config, metrics } = deps
+  const app = new Hono()
+
+  // The browser SDKs post cross-origin, with a preflight whenever they add a header (JSON
+  // content type, Authorization for Segment). No cookies are involved, so any origin may read.
+  for (const prefix of ['/posthog/*', '/segment/*']) {
+    app.use(prefix, async (c, next) => {
+      c.header('Access-Control-Allow-Origin', '*')
+      c.header('Access-Control-Expose-Headers', 'Retry-After')
+      await next()
+    })
+    app.options(prefix, cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], exposeHeaders: ['Retry-After'], maxAge: 86400 }))
+  }
+
+  /**
+   * Translated events into the shared path; the dialect's drops are counted by reason once the
+   * request succeeded (a 429 or 503 is sent again, and would be counted twice).
+   */
+  async function ingest(c: Context, dialect: Dialect, appConfig: AppConfig, key: string, t: Translated): Promise<void> {
+    await ingestBatch(deps, c, { app: appConfig, key, sentAt: t.sentAt, parts: t.parts })
+    for (const [reason, n] of Object.entries(t.tally.events)) metrics.inc('compat_dropped_events_total', { dialect, reason }, n)
+    for (const [reason, n] of Object.entries(t.tally.props)) metrics.inc('compat_dropped_props_total', { dialect, reason }, n)
+  }
+
+  const posthogCapture = async (c: Context) => {
+    const body = readPostHogBody((await readPayload(c, config.MAX_BODY_BYTES)).json, (k) => c.req.query(k))
+    const appConfig = appOfWriteKey(deps.apps, body.key, 'a project token is required: set the PostHog SDK\'s token (api_key) to a Veil write key')
+    await ingest(c, 'posthog', appConfig, body.key!, translatePostHog(body, appConfig, deps.now()))
+    // PostHog's own answer; posthog-js counts only a 200 as sent.
+    return c.json({ status: 1 }, 200)
+  }
+  for (const path of POSTHOG_CAPTURE) {
+    app.post(`/posthog${path}`, posthogCapture)
+    app.post(`/posthog${path}/`, posthogCapture)
+  }
+  // Feature flags and remote config: Veil has none, and says so in the shapes the SDKs parse.
+  for (const path of ['/flags', '/decide']) {
+    for (const p of [`/posthog${path}`, `/posthog${path}/`]) app.on(['GET', 'POST'], p, (c) => c.json(noFlagsResponse(), 200))
+  }
+  app.get('/posthog/array/:token/config', (c) => c.json(noFlagsResponse(), 200))
+
+  const segment = async (c: Context) => {
+    const type = SEGMENT_PATHS[c.req.param('type') ?? '']
+    if (!type) return c.json({ error: `no Segment endpoint ${c.req.path}` }, 404)
+    if (type === 'metrics') {
+      // analytics.js's own telemetry: accepted so it does not retry, and discarded.
+      metrics.inc('compat_dropped_events_total', { dialect: 'segment', reason: 'metrics' })
+      return c.json({ success: true }, 200)
+    }
+    const limit = Math.min(config.MAX_BODY_BYTES, SEGMENT_MAX_BATCH_BYTES)
+    const payload = await readPayload(c, limit)
+    const body = readSegmentBody(payload.json, type, c.req.header('authorization'), payload.bytes)
+    const appConfig = appOfWriteKey(deps.apps, body.key, 'a write key is required: Basic auth with the write key as user name, or "writeKey" in the body')
+    await ingest(c, 'segment', appConfig, body.key!, translateSegment(body, appConfig, deps.now()))
+    return c.json({ success: true }, 200)
+  }
+  app.post('/segment/v1/:type', segment)
+
+  // analytics.js loads its settings from `${cdnURL}/v1/projects/<writeKey>/settings`.
+  app.get('/segment/v1/projects/:writeKey/settings', (c) => {
+    const writeKey = c.req.param('writeKey')
+    appOfWriteKey(deps.apps, writeKey, 'a write key is required')
+    const url = new URL(c.req.url)
+    const forwarded = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim()
+    const protocol = forwarded === 'https' || forwarded === 'http' ? forwarded : url.protocol.replace(':', '')
+    return c.json(segmentSettings(writeKey, `${c.req.header('host') ?? url.host}/segment/v1`, protocol), 200)
+  })
+
+  return app
+}
