@@ -24,7 +24,11 @@ import { createWriter, type Writer } from './storage/writer.ts'
 import { encodeRows, ROWS_FORMAT } from './storage/rows-format.ts'
 import { openSpool, type Spool } from './storage/spool.ts'
 import { createSpoolWriter } from './storage/spool-writer.ts'
+import type { SpoolFs } from './storage/spool-fs.ts'
 import { createRouteModules } from './routes.ts'
+import { registerDurabilityMetrics } from './storage/durability-metrics.ts'
+import { deadLetterToQuarantine, idsOfFrame } from './storage/dead-letter-rows.ts'
+import { errorLine } from './storage/poison.ts'
 
 export interface StartOptions {
   now?: () => number
@@ -35,6 +39,8 @@ export interface StartOptions {
   wrapInsert?: (insert: InsertFn) => InsertFn
   /** Replaces the spool's inserts into ClickHouse (WRITE_MODE=spool), e.g. with one that fails. */
   wrapSpoolInsert?: (insert: SpoolInsertFn) => SpoolInsertFn
+  /** The spool's file operations, e.g. a disk that fills up (test/faults). */
+  spoolFs?: SpoolFs
   /** Don't listen on a socket (tests that use app.request()). */
   listen?: boolean
 }
@@ -97,45 +103,16 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
 
   // On a cluster the Distributed table must hand rows to the shards before the insert returns,
   // or "committed" would mean "queued on one node".
+  // The views deduplicate with the token too (sql/0030): a re-sent block neither counts twice
+  // in the aggregates nor stays missing from them (docs/durability.md, F12, F13).
   const insertSettings = (token: string) => ({
     insert_deduplication_token: token,
+    deduplicate_blocks_in_dependent_materialized_views: 1,
     ...(config.CLICKHOUSE_CLUSTER ? { distributed_foreground_insert: 1 } : {}),
   })
   // Rows are encoded once, by JSON.stringify, and handed over as bytes (rows-format.ts).
   const insertBody: SpoolInsertFn = (body, _rows, token) =>
     storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: ROWS_FORMAT, body, settings: insertSettings(token) })
-  let writer: Writer<EventRow>
-  let spool: Spool | undefined
-  if (config.WRITE_MODE === 'spool') {
-    spool = await openSpool({
-      dir: config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool'),
-      insert: opts.wrapSpoolInsert ? opts.wrapSpoolInsert(insertBody) : insertBody,
-      maxBytes: config.SPOOL_MAX_BYTES,
-      segmentBytes: config.SPOOL_SEGMENT_BYTES,
-      insertRows: config.SPOOL_INSERT_ROWS,
-      feedDelayMs: config.SPOOL_FEED_DELAY_MS,
-      onInsertError: (e) => logger.warn({ err: (e as Error).message?.split('\n')[0]?.slice(0, 200) }, 'spool insert failed; retrying'),
-    })
-    const { replayedRows, corruptSegments, corruptBytes } = spool.stats()
-    if (replayedRows || corruptSegments) logger.info({ replayedRows, corruptSegments, corruptBytes }, 'spool replayed')
-    // Replayed rows reach ClickHouse before the id memory below is loaded from it, so that a
-    // retry of a replayed event is recognised.
-    if (replayedRows) await spool.drain()
-    writer = createSpoolWriter<EventRow>(spool, config.SHUTDOWN_TIMEOUT_MS)
-    const s = spool
-    metrics.gauge('spool_pending_bytes', () => s.stats().pendingBytes)
-    metrics.gauge('spool_syncs_total', () => s.stats().syncs)
-    metrics.gauge('spool_corrupt_segments_total', () => s.stats().corruptSegments)
-  } else {
-    const baseInsert: InsertFn = (rows, token) => insertBody(encodeRows(rows), rows.length, token)
-    writer = createWriter<EventRow>({
-      insert: opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert,
-      tokenOf: tokenOfRows,
-      maxRows: config.WRITER_MAX_ROWS,
-      maxDelayMs: config.WRITER_MAX_DELAY_MS,
-      maxPendingRows: config.WRITER_MAX_PENDING_ROWS,
-    })
-  }
   const quarantine = createWriter<QuarantineRow>({
     insert: async (rows) => {
       await client.insert({ table: 'quarantine', values: rows, format: 'JSONCompactEachRow' })
@@ -145,6 +122,49 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     maxDelayMs: 200,
     maxPendingRows: 100_000,
   })
+  let writer: Writer<EventRow>
+  let spool: Spool | undefined
+  const replayedIds: string[] = []
+  // Rows ClickHouse refuses for their data (poison.ts): quarantined, counted, logged.
+  const onDeadLetter = (rows: unknown[][], reason: string) => {
+    logger.error({ rows: rows.length, reason }, 'rows refused by ClickHouse for their data; dead-lettered')
+    quarantine.write(deadLetterToQuarantine(rows, reason)).catch(() => metrics.inc('quarantine_write_failures_total'))
+  }
+  if (config.WRITE_MODE === 'spool') {
+    const dir = config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool')
+    spool = await openSpool({
+      dir,
+      insert: opts.wrapSpoolInsert ? opts.wrapSpoolInsert(insertBody) : insertBody,
+      maxBytes: config.SPOOL_MAX_BYTES,
+      segmentBytes: config.SPOOL_SEGMENT_BYTES,
+      insertRows: config.SPOOL_INSERT_ROWS,
+      feedDelayMs: config.SPOOL_FEED_DELAY_MS,
+      minFreeBytes: config.SPOOL_MIN_FREE_BYTES,
+      fs: opts.spoolFs,
+      onInsertError: (e) => logger.warn({ err: errorLine(e) }, 'spool insert failed; retrying'),
+      onDeadLetter: (lines, reason) => onDeadLetter(lines.map((l) => JSON.parse(l.toString('utf8')) as unknown[]), reason + ` (in ${dir}/dead-letter.jsonl)`),
+      onDamage: (d) => logger.error(d, 'spool segment damaged: valid frames kept, damaged bytes skipped, segment kept as *.damaged'),
+      // Replayed rows are remembered at once, so a client's retry of one is not stored again
+      // while the backlog drains behind a listening server (F4).
+      onReplayFrame: (payload) => replayedIds.push(...idsOfFrame(payload)),
+    })
+    const { replayedRows, corruptSegments, corruptBytes } = spool.stats()
+    if (replayedRows || corruptSegments) logger.info({ replayedRows, corruptSegments, corruptBytes }, 'spool replayed; feeding ClickHouse in the background')
+    writer = createSpoolWriter<EventRow>(spool, config.SHUTDOWN_TIMEOUT_MS)
+  } else {
+    const baseInsert: InsertFn = (rows, token) => insertBody(encodeRows(rows), rows.length, token)
+    writer = createWriter<EventRow>({
+      insert: opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert,
+      tokenOf: tokenOfRows,
+      maxRows: config.WRITER_MAX_ROWS,
+      maxDelayMs: config.WRITER_MAX_DELAY_MS,
+      maxPendingRows: config.WRITER_MAX_PENDING_ROWS,
+      insertTimeoutMs: config.WRITER_INSERT_TIMEOUT_MS,
+      retryMs: config.WRITER_RETRY_MS,
+      deadLetter: async (rows, reason) => onDeadLetter(rows, reason),
+    })
+  }
+  registerDurabilityMetrics(metrics, writer as Writer<unknown[]>, spool)
   metrics.gauge('writer_pending_rows', () => writer.stats().pendingRows)
   metrics.gauge('writer_inserts_total', () => writer.stats().inserts)
   metrics.gauge('writer_rows_written_total', () => writer.stats().rowsWritten)
@@ -152,6 +172,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
 
   // Remember the ids stored in the last hour, so a retry across a restart is stored once.
   const dedup = createIdDedup(config.DEDUP_WINDOW_IDS)
+  dedup.remember(replayedIds.splice(0))
   if (config.DEDUP_WINDOW_IDS > 0) {
     const rs = await client.query({
       query: 'SELECT toString(event_id) AS id FROM events WHERE received_at > now64(3) - INTERVAL 1 HOUR ORDER BY received_at DESC LIMIT {n:UInt32}',
@@ -161,6 +182,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     dedup.remember((await rs.json<[string]>()).map((r) => r[0]))
   }
 
+  let stopping: Promise<void> | undefined
   const pipeline = createPipeline(config)
   const app = createApp({
     config,
@@ -176,6 +198,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     now,
     client,
     routes: createRouteModules({ client, apps, now }),
+    notReady: () => (stopping ? 'stopping' : spool?.health()?.message),
   })
 
   // Salts past their 48 hours go promptly (the table's TTL is the safety net).
@@ -199,21 +222,31 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     port = (server.address() as AddressInfo).port
   }
 
-  let stopping: Promise<void> | undefined
+  // Once stopping starts, every answer says Connection: close, so keep-alive clients move to
+  // another node instead of being cut off at the deadline (F9).
+  server?.on('request', (_req, res: import('node:http').ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close')
+  })
+  // One budget for the whole stop (SHUTDOWN_TIMEOUT_MS): at most half of it for requests in
+  // flight, the rest for the writer or spool; storage closes after. What the spool cannot
+  // insert in time stays on disk and is replayed on the next start.
   const stop = () =>
     (stopping ??= (async () => {
+      const end = Date.now() + config.SHUTDOWN_TIMEOUT_MS
+      const left = () => Math.max(0, end - Date.now())
       clearInterval(purgeTimer)
       const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve()
       server?.closeIdleConnections()
-      // In-flight requests finish: their rows are flushed before storage closes.
-      const deadline = setTimeout(() => server?.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS)
+      const deadline = setTimeout(() => server?.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS / 2)
       deadline.unref()
       await closed
       clearTimeout(deadline)
-      await writer.shutdown()
-      await quarantine.shutdown()
+      const bounded = (p: Promise<void>) => Promise.race([p, new Promise<void>((r) => setTimeout(r, left()).unref())])
+      if (spool) await spool.close(left())
+      else await bounded(writer.shutdown())
+      await bounded(quarantine.shutdown())
       await storage.close()
-      logger.info('stopped')
+      logger.info({ ms: config.SHUTDOWN_TIMEOUT_MS - left() }, 'stopped')
     })())
 
   return { app, config, storage, apps, salts, metrics, logger, writer, spool, port, createdDemoKey, stop }

@@ -12,6 +12,7 @@ import { createScrubStringsStep } from './steps/scrub-strings.ts'
 import { createNormalisePathStep } from './steps/normalise-path.ts'
 import { createClampTimeStep, type TimeWindow } from './steps/clamp-time.ts'
 import { createToRowStep } from './steps/to-row.ts'
+import { createRepairTextStep } from './steps/repair-text.ts'
 import {
   isDrop,
   type BatchFacts,
@@ -53,6 +54,7 @@ export function createPipeline(
   const normalisePath = createNormalisePathStep() // path props: after scrub, which skips them
   const clampTime = createClampTimeStep()
   const toRow = createToRowStep() // the row type has no field for raw data
+  const repairText = createRepairTextStep() // last: no lone surrogate reaches ClickHouse
 
   return {
     request(req) {
@@ -67,7 +69,7 @@ export function createPipeline(
     event(e, ctx) {
       const timed = clampTime(normalisePath(scrubStrings(hashIds(e, ctx.keys))), ctx)
       if (isDrop(timed)) return timed
-      return toRow(timed, { appId: ctx.appId, receivedAt: ctx.receivedAt, client: ctx.req.facts, batch: ctx.batch })
+      return repairText(toRow(timed, { appId: ctx.appId, receivedAt: ctx.receivedAt, client: ctx.req.facts, batch: ctx.batch }))
     },
   }
 }
