@@ -29,6 +29,7 @@ import { createRouteModules } from './routes.ts'
 import { registerDurabilityMetrics } from './storage/durability-metrics.ts'
 import { deadLetterToQuarantine, idsOfFrame } from './storage/dead-letter-rows.ts'
 import { errorLine } from './storage/poison.ts'
+import { openRunMarker, repairAggregates, REPAIR_LOOKBACK_MS } from './storage/repair-aggregates.ts'
 
 export interface StartOptions {
   now?: () => number
@@ -90,6 +91,15 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     throw e
   }
   const { client } = storage
+  // After a crash in direct mode the aggregates may lack rows of the insert it cut (F13): the
+  // days it touched are recomputed before the node listens. The spool heals the same case
+  // itself (its replay re-sends the range with the same token, which the views deduplicate).
+  // Only on the embedded store, which this process alone writes to.
+  const marker = openRunMarker(config.DATA_DIR)
+  if (marker.crashedAliveAt !== undefined && config.WRITE_MODE === 'direct' && storage.kind === 'embedded') {
+    const repaired = await repairAggregates(client, marker.crashedAliveAt - REPAIR_LOOKBACK_MS)
+    logger.warn(repaired, 'the previous run did not stop cleanly: aggregates recomputed from events for the days it touched')
+  }
 
   let createdDemoKey: string | undefined
   let appList = opts.apps
@@ -246,6 +256,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       else await bounded(writer.shutdown())
       await bounded(quarantine.shutdown())
       await storage.close()
+      marker.clear()
       logger.info({ ms: config.SHUTDOWN_TIMEOUT_MS - left() }, 'stopped')
     })())
 
