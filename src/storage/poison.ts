@@ -28,6 +28,8 @@ const DATA_ERROR_CODES = new Set([
 
 /** The ClickHouse error code of an insert failure, from the client's field or the message. */
 export function clickhouseCode(e: unknown): number | undefined {
+  const chdb = (e as { clickhouseCode?: unknown } | undefined)?.clickhouseCode
+  if (typeof chdb === 'number') return chdb
   const own = (e as { code?: unknown } | undefined)?.code
   if (typeof own === 'string' && /^\d+$/.test(own)) return Number(own)
   if (typeof own === 'number') return own

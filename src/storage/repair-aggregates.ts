@@ -51,11 +51,11 @@ export interface RepairResult {
 /** Recomputes every aggregate for the (app, day) pairs of events received since `sinceMs`. */
 export async function repairAggregates(client: ClickHouseClient, sinceMs: number): Promise<RepairResult> {
   const rs = await client.query({
-    query: 'SELECT DISTINCT app_id, toString(toDate(ts)) AS day FROM events WHERE received_at >= fromUnixTimestamp64Milli({since:Int64})',
+    query: "SELECT DISTINCT concat(app_id, '|', toString(toDate(ts))) FROM events WHERE received_at >= fromUnixTimestamp64Milli({since:Int64})",
     query_params: { since: Math.floor(sinceMs) },
     format: 'JSONCompactEachRow',
   })
-  const pairs = await rs.json<[string, string]>()
+  const pairs = (await rs.json<[string]>()).map((r) => r[0])
   if (pairs.length === 0) return { pairs: 0, tables: [] }
   const views = await (
     await client.query({
@@ -65,7 +65,7 @@ export async function repairAggregates(client: ClickHouseClient, sinceMs: number
   ).json<{ as_select: string; create_table_query: string }>()
   const tables: string[] = []
   const params = { pairs }
-  const inPairs = '(app_id, toString(toDate(ts))) IN {pairs:Array(Tuple(String, String))}'
+  const inPairs = "concat(app_id, '|', toString(toDate(ts))) IN {pairs:Array(String)}"
   for (const v of views) {
     const target = /\bTO\s+(?:`?\w+`?\.)?`?(\w+)`?/.exec(v.create_table_query)?.[1]
     if (!target || !/\bFROM\s+(?:`?\w+`?\.)?`?events`?(?=\s|$)/.test(v.as_select)) continue
@@ -76,7 +76,7 @@ export async function repairAggregates(client: ClickHouseClient, sinceMs: number
     const list = cols.map((c) => `\`${c[0]}\``).join(', ')
     // Delete, then insert the whole days again: a uniq state cannot be corrected in place.
     await client.command({
-      query: `ALTER TABLE ${target} DELETE WHERE (app_id, toString(day)) IN {pairs:Array(Tuple(String, String))}`,
+      query: `ALTER TABLE ${target} DELETE WHERE concat(app_id, '|', toString(day)) IN {pairs:Array(String)}`,
       query_params: params,
       clickhouse_settings: { mutations_sync: '2' },
     })
