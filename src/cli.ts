@@ -1,18 +1,29 @@
 // `npm run veil -- <command>`: operator commands against Veil's storage.
 //   sql "<SELECT ...>"   run a read-only query, print JSONEachRow
 //   migrate              apply pending migrations
+//   spool                what the write-ahead spool holds (docs/durability.md)
+//   dead-letter export | refeed   rows ClickHouse refused: print them, or insert them again
 // On the embedded store the data directory must be free: a running server holds it.
 import { loadConfig } from './config.ts'
 import { DataDirBusyError, openStorage } from './storage/client.ts'
 import { migrate } from './storage/migrate.ts'
+import { inspectSpool, refeedDeadLetters } from './storage/spool-inspect.ts'
+import { readDeadLetters } from './storage/dead-letter.ts'
+import { EVENT_COLUMNS } from './pipeline/types.ts'
+import { ROWS_FORMAT } from './storage/rows-format.ts'
+import { join } from 'node:path'
 
 const USAGE = `usage: npm run veil -- <command>
   sql "<SELECT ...>"   run a read-only query and print one JSON object per row
   migrate              apply pending migrations from sql/
+  spool                show the spool: segments, rows waiting, damaged segments, dead letters
+  dead-letter export   print the dead-lettered rows, one JSON object per line
+  dead-letter refeed   insert the dead-lettered rows again; those stored leave the file
 `
 
 export async function runCli(argv: string[], out: (s: string) => void): Promise<number> {
   const [command, ...args] = argv
+  if (command === 'spool' || command === 'dead-letter') return spoolCommand(command, args[0], out)
   if (command !== 'sql' && command !== 'migrate') {
     out(USAGE)
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2
@@ -49,6 +60,48 @@ export async function runCli(argv: string[], out: (s: string) => void): Promise<
   } catch (e) {
     out(`veil: ${(e as Error).message.split('\n')[0]}\n`)
     return 1
+  } finally {
+    await storage.close()
+  }
+}
+
+async function spoolCommand(command: 'spool' | 'dead-letter', sub: string | undefined, out: (s: string) => void): Promise<number> {
+  const config = loadConfig()
+  const dir = config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool')
+  try {
+    if (command === 'spool') {
+      out(JSON.stringify(inspectSpool(dir), null, 2) + '\n')
+      return 0
+    }
+    if (sub === 'export') {
+      for (const r of readDeadLetters(dir)) out(JSON.stringify(r) + '\n')
+      return 0
+    }
+    if (sub !== 'refeed') {
+      out('veil dead-letter: say export or refeed\n')
+      return 2
+    }
+  } catch (e) {
+    out(`veil: ${(e as Error).message}\n`)
+    return 1
+  }
+  let storage
+  try {
+    storage = await openStorage(config)
+  } catch (e) {
+    if (e instanceof DataDirBusyError) {
+      out(`veil: ${e.message}\n`)
+      return 3
+    }
+    throw e
+  }
+  try {
+    const s = storage
+    const result = await refeedDeadLetters(dir, (body, token) =>
+      s.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: ROWS_FORMAT, body, settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 } }),
+    )
+    out(`stored ${result.stored} rows; ${result.kept} refused again and kept in ${join(dir, 'dead-letter.jsonl')}\n`)
+    return result.kept > 0 ? 1 : 0
   } finally {
     await storage.close()
   }
