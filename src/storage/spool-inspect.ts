@@ -1,6 +1,7 @@
 // Operator commands on a spool directory (`npm run veil -- spool | dead-letter ...`): what is
 // waiting, what is damaged, and the dead-letter file, exported or re-fed into ClickHouse once
 // the cause is fixed. Reads the files directly: no running server needed for `spool`.
+import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DEAD_LETTER_FILE, readDeadLetters, type DeadLetter } from './dead-letter.ts'
@@ -32,15 +33,16 @@ export function inspectSpool(dir: string): SpoolReport {
 
 /**
  * Inserts each dead-lettered row again; rows stored now leave the file, rows refused again stay
- * with the new reason. Tokens derive from the original ones, so running it twice stores once.
+ * with the new reason. Tokens derive from the original token and the row, so a row re-fed twice
+ * is stored once.
  */
 export async function refeedDeadLetters(dir: string, insert: (body: Buffer, token: string) => Promise<void>): Promise<{ stored: number; kept: number }> {
   const records = readDeadLetters(dir)
   const kept: DeadLetter[] = []
   let stored = 0
-  for (const [i, r] of records.entries()) {
+  for (const r of records) {
     try {
-      await insert(Buffer.from(r.row + '\n', 'utf8'), `refeed:${r.token}:${i}:${r.row.length}`)
+      await insert(Buffer.from(r.row + '\n', 'utf8'), `refeed:${r.token}:${createHash('sha256').update(r.row).digest('hex').slice(0, 32)}`)
       stored++
     } catch (e) {
       kept.push({ ...r, at: new Date().toISOString(), reason: errorLine(e) })
