@@ -15,6 +15,6 @@ ALTER TABLE agg_feedback_daily MODIFY SETTING non_replicated_deduplication_windo
 -- A committed insert is on disk before it is acknowledged (direct mode's 202) and before the
 -- spool deletes the segment holding its rows: the engine fsyncs each new part of events and its
 -- directory (by default it leaves that to the page cache, and a power loss could lose what was
--- committed). The aggregates are not fsynced: after an unclean stop they are recomputed from
--- events for the days it touched (src/storage/repair-aggregates.ts).
+-- committed). The aggregates are not fsynced: after an unclean stop in direct mode they are
+-- recomputed from events for the days it touched (src/storage/repair-aggregates.ts).
 ALTER TABLE events MODIFY SETTING fsync_after_insert = 1, fsync_part_directory = 1;

@@ -91,12 +91,13 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     throw e
   }
   const { client } = storage
-  // After a crash the aggregates may lack rows of an insert it cut between events and the views
-  // (F13), or parts a power loss took (only events is fsynced, sql/0030): the days it touched
-  // are recomputed before anything is inserted (the spool opens after this) and before the node
-  // listens. Only on the embedded store, which this process alone writes to.
+  // After a crash in direct mode the aggregates may lack rows of an insert it cut between events
+  // and the views (F13), or parts a power loss took (only events is fsynced, sql/0030): the days
+  // it touched are recomputed before the node listens. Not in spool mode: its replay re-sends
+  // the cut range with the same token, which fills the views, and would count the rows a second
+  // time on top of a recomputation. Only on the embedded store, which this process alone writes.
   const marker = openRunMarker(config.DATA_DIR)
-  if (marker.crashedAliveAt !== undefined && storage.kind === 'embedded') {
+  if (marker.crashedAliveAt !== undefined && config.WRITE_MODE === 'direct' && storage.kind === 'embedded') {
     const repaired = await repairAggregates(client, marker.crashedAliveAt - REPAIR_LOOKBACK_MS)
     logger.warn(repaired, 'the previous run did not stop cleanly: aggregates recomputed from events for the days it touched')
   }

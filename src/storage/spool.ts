@@ -6,57 +6,18 @@
 // so the spool never fills its disk. Every insert carries a token from the spool id, segment
 // and byte range, written to an intent log before the insert starts; a replay re-inserts that
 // range with the same token, which ClickHouse and its materialized views deduplicate.
-import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { StorageUnavailableError } from './writer.ts'
 import { appendDeadLetters } from './dead-letter.ts'
 import { errorLine, isDataError, splitInsert } from './poison.ts'
-import { FRAME_HEADER_BYTES, INTENT_BYTES, INTENT_SLOTS, encodeIntent, frameHeader, readFrames, rowLines, segmentName, damagedName, spoolId, type Intent } from './spool-files.ts'
+import { FRAME_HEADER_BYTES, frameHeader, rowLines, segmentName, damagedName, spoolId, type Intent } from './spool-files.ts'
+import { createSegmentReader, openIntentRing } from './spool-io.ts'
 import { nodeSpoolFs, writeAll, type SpoolFile, type SpoolFs } from './spool-fs.ts'
 import { replaySpool, type Chunk } from './spool-replay.ts'
-import type { SpoolHealth, SpoolStats } from './spool-stats.ts'
+import type { Spool, SpoolOptions } from './spool-stats.ts'
 
-export type { SpoolHealth, SpoolStats } from './spool-stats.ts'
-
-export interface SpoolOptions {
-  dir: string
-  /** Inserts encoded rows; resolves when committed. The same token must make a replay a no-op. */
-  insert(body: Buffer, rows: number, token: string): Promise<void>
-  /** Bytes not yet in ClickHouse beyond which appends are refused (503). */
-  maxBytes: number
-  /** A segment is closed and a new one started past this size. */
-  segmentBytes: number
-  /** Rows in one insert at most (whole frames: one frame may exceed it). */
-  insertRows: number
-  /** How long the oldest spooled row waits for company before an insert starts. */
-  feedDelayMs: number
-  /** Wait after a failed insert before the same range is tried again. */
-  retryMs?: number
-  /** Free bytes left on the spool's filesystem below which appends are refused. */
-  minFreeBytes?: number
-  /** After a write the spool could not undo, how long before it tries a fresh segment. */
-  healMs?: number
-  fs?: SpoolFs
-  onInsertError?(e: unknown): void
-  /** Rows ClickHouse refused for what they are; they are in the dead-letter file already. */
-  onDeadLetter?(rows: Buffer[], reason: string): void
-  /** Each frame found at open that will be re-fed (e.g. to remember its event ids). */
-  onReplayFrame?(payload: Buffer): void
-  /** Damage found in a segment (at open or when feeding): logged at error level by the caller. */
-  onDamage?(info: { segment: string; corruptBytes: number; corruptRows: number }): void
-}
-
-export interface Spool {
-  /** Resolves once the rows are on disk (fdatasync); rejects with StorageUnavailableError. */
-  append(payload: Buffer, rows: number): Promise<void>
-  /** Resolves when everything appended so far is in ClickHouse. */
-  drain(): Promise<void>
-  /** Refuses new appends, inserts what it can within `ms`, closes; the rest is replayed on open. */
-  close(ms: number): Promise<void>
-  stats(): SpoolStats
-  /** Why the spool should not get traffic now, for /readyz; undefined when healthy. */
-  health(): SpoolHealth | undefined
-}
+export type { Spool, SpoolHealth, SpoolOptions, SpoolStats } from './spool-stats.ts'
 
 interface Waiting {
   payload: Buffer
@@ -89,15 +50,8 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   let lastInsertError = ''
   let lowOnDisk = false
 
-  // The intent ring is written in full once, so recording an intent never needs a new block.
-  const intents = await fs.open(intentPath, 'r+').catch(() => fs.open(intentPath, 'w'))
-  const ring = INTENT_SLOTS * INTENT_BYTES
-  const intentFileSize = statSync(intentPath).size
-  if (intentFileSize < ring) {
-    await writeAll(intents, Buffer.alloc(ring - intentFileSize), intentFileSize)
-    await intents.datasync()
-  }
-  let intentSlot = r.intentSlot
+  const intents = await openIntentRing(fs, intentPath, r.intentSlot)
+  const reader = createSegmentReader(fs, dir)
 
   // Appends go to a new segment: never after a torn tail.
   let seq = r.lastSeq
@@ -183,7 +137,6 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   let inserting: Promise<void> | undefined
   let timer: NodeJS.Timeout | undefined
   let drained: (() => void)[] = []
-  const readers = new Map<number, SpoolFile>()
 
   function feed(): void {
     if (inserting || queue.length === 0) {
@@ -218,16 +171,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
 
   /** The valid frames' payloads of a range, read from disk (frames are never kept in memory). */
   async function readRange(range: Intent): Promise<Buffer> {
-    let file = readers.get(range.seq)
-    if (!file) readers.set(range.seq, (file = await fs.open(join(dir, segmentName(range.seq)), 'r')))
-    const buf = Buffer.allocUnsafe(range.end - range.start)
-    let got = 0
-    while (got < buf.length) {
-      const n = await file.read(buf.subarray(got), range.start + got)
-      if (n <= 0) break
-      got += n
-    }
-    const scan = readFrames(buf.subarray(0, got))
+    const scan = await reader.read(range)
     if (scan.corruptBytes > 0 && !damaged.has(range.seq)) {
       damaged.add(range.seq)
       stats.corruptSegments++
@@ -241,7 +185,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   async function insertRange(range: Intent, chunks: number, rows: number): Promise<void> {
     const token = `${id}:${range.seq}:${range.start}-${range.end}`
     try {
-      await recordIntent(range)
+      await intents.record(range)
       const body = await readRange(range)
       if (body.length > 0) {
         try {
@@ -286,20 +230,12 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   }
 
   async function retire(s: number): Promise<void> {
-    await readers.get(s)?.close().catch(() => undefined)
-    readers.delete(s)
+    await reader.done(s)
     if (damaged.delete(s)) {
       stats.damagedSegments++
       renameSync(join(dir, segmentName(s)), join(dir, damagedName(s)))
       await fs.syncDir(dir).catch(() => undefined)
     } else rmSync(join(dir, segmentName(s)), { force: true })
-  }
-
-  async function recordIntent(range: Intent): Promise<void> {
-    // Slots are overwritten in turn; the newest whole record is the greatest (lastIntent).
-    intentSlot = (intentSlot + 1) % INTENT_SLOTS
-    await writeAll(intents, encodeIntent(range), intentSlot * INTENT_BYTES)
-    await intents.datasync()
   }
 
   feed()
@@ -341,9 +277,9 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
         // An insert still running is not waited for past the budget: its range is replayed.
         await Promise.race([inserting, new Promise((res) => setTimeout(res, Math.min(ms, 1000)).unref())])
         drained = []
-        for (const f of readers.values()) await f.close().catch(() => undefined)
+        await reader.close()
         await fh.close().catch(() => undefined)
-        await intents.close().catch(() => undefined)
+        await intents.close()
       })()
       return closed
     },
