@@ -3,12 +3,14 @@
 //   migrate              apply pending migrations
 //   spool                what the write-ahead spool holds (docs/durability.md)
 //   dead-letter export | refeed   rows ClickHouse refused: print them, or insert them again
+//   repair-aggregates [hours]     recompute the aggregates from events for recent days
 // On the embedded store the data directory must be free: a running server holds it.
 import { loadConfig } from './config.ts'
 import { DataDirBusyError, openStorage } from './storage/client.ts'
 import { migrate } from './storage/migrate.ts'
 import { inspectSpool, refeedDeadLetters } from './storage/spool-inspect.ts'
 import { readDeadLetters } from './storage/dead-letter.ts'
+import { repairAggregates } from './storage/repair-aggregates.ts'
 import { EVENT_COLUMNS } from './pipeline/types.ts'
 import { ROWS_FORMAT } from './storage/rows-format.ts'
 import { join } from 'node:path'
@@ -19,12 +21,15 @@ const USAGE = `usage: npm run veil -- <command>
   spool                show the spool: segments, rows waiting, damaged segments, dead letters
   dead-letter export   print the dead-lettered rows, one JSON object per line
   dead-letter refeed   insert the dead-lettered rows again; those stored leave the file
+  repair-aggregates [hours]   recompute every aggregate from events for the (app, day) pairs
+                       of events received in the last hours (default 24); run it with no
+                       server inserting (docs/durability.md)
 `
 
 export async function runCli(argv: string[], out: (s: string) => void): Promise<number> {
   const [command, ...args] = argv
   if (command === 'spool' || command === 'dead-letter') return spoolCommand(command, args[0], out)
-  if (command !== 'sql' && command !== 'migrate') {
+  if (command !== 'sql' && command !== 'migrate' && command !== 'repair-aggregates') {
     out(USAGE)
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2
   }
@@ -47,6 +52,16 @@ export async function runCli(argv: string[], out: (s: string) => void): Promise<
     if (command === 'migrate') {
       const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER })
       out(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'nothing to apply\n')
+      return 0
+    }
+    if (command === 'repair-aggregates') {
+      const hours = Number(args[0] ?? 24)
+      if (!(hours > 0)) {
+        out('veil repair-aggregates: give the hours as a positive number\n')
+        return 2
+      }
+      const r = await repairAggregates(storage.client, Date.now() - hours * 3600_000)
+      out(`recomputed ${r.tables.length} aggregate tables for ${r.pairs} (app, day) pairs\n`)
       return 0
     }
     const rs = await storage.client.query({

@@ -65,5 +65,9 @@ describe('veil dead-letter', () => {
     expect((await cli('dead-letter', 'refeed')).text).toMatch(/stored 1 rows; 1 refused again/)
     const counted = await cli('sql', "SELECT count() AS n FROM events WHERE app_id = 'cli-app'")
     expect(Number((JSON.parse(counted.text) as { n: unknown }).n)).toBe(1)
+    // The aggregates of the re-fed rows' day can be recomputed by hand, to the same values.
+    expect((await cli('repair-aggregates', '1')).text).toMatch(/recomputed \d+ aggregate tables for 1 \(app, day\) pairs/)
+    const agg = await cli('sql', "SELECT sum(events) AS n FROM agg_events_daily WHERE app_id = 'cli-app'")
+    expect(Number((JSON.parse(agg.text) as { n: unknown }).n)).toBe(1)
   }, 60_000)
 })
