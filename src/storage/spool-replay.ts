@@ -1,7 +1,7 @@
 // What a spool finds on disk when it opens (after a clean stop or a crash): which frames still
 // have to reach ClickHouse, which range was being inserted (re-sent with the same token), and
 // which segments are damaged. Segments already inserted are deleted; damaged ones are kept.
-import { readFileSync, renameSync, rmSync } from 'node:fs'
+import { readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { damagedName, lastIntent, listSegments, readFrames, segmentName, type Intent } from './spool-files.ts'
 
@@ -35,6 +35,8 @@ export interface Replay {
 export function replaySpool(dir: string, intentPath: string, now: number, onFrame?: (payload: Buffer) => void): Replay {
   const { intent, slot } = lastIntent(intentPath)
   const r: Replay = { queue: [], lastSeq: intent?.seq ?? 0, intentSlot: slot, rows: 0, bytes: 0, corruptSegments: 0, corruptBytes: 0, corruptRows: 0, damaged: new Set() }
+  // Numbers of segments moved aside count too: a new segment never takes the name of a kept one.
+  for (const f of readdirSync(dir)) if (/^\d{10}\.seg\.damaged$/.test(f)) r.lastSeq = Math.max(r.lastSeq, Number(f.slice(0, 10)))
   for (const seq of listSegments(dir)) {
     r.lastSeq = Math.max(r.lastSeq, seq)
     const path = join(dir, segmentName(seq))

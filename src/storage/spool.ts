@@ -263,19 +263,22 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
     close(ms) {
       closed ??= (async () => {
         closing = true
-        while (writing) await new Promise((res) => setTimeout(res, 5))
+        const end = Date.now() + ms
+        const left = () => Math.max(0, end - Date.now())
+        // Everything here is bounded by `ms`: a write or insert that hangs is left behind, and
+        // what it held is replayed on the next open.
+        while (writing && left() > 0) await new Promise((res) => setTimeout(res, 5))
         let deadline: NodeJS.Timeout | undefined
         await Promise.race([
           new Promise<void>((resolve) => {
             drained.push(resolve)
             feed()
           }),
-          new Promise<void>((resolve) => (deadline = setTimeout(resolve, ms))),
+          new Promise<void>((resolve) => (deadline = setTimeout(resolve, left()))),
         ])
         clearTimeout(deadline)
         if (timer) clearTimeout(timer)
-        // An insert still running is not waited for past the budget: its range is replayed.
-        await Promise.race([inserting, new Promise((res) => setTimeout(res, Math.min(ms, 1000)).unref())])
+        await Promise.race([inserting, new Promise((res) => setTimeout(res, left()).unref())])
         drained = []
         await reader.close()
         await fh.close().catch(() => undefined)
