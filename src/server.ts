@@ -96,8 +96,8 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   // it touched are recomputed before the node listens. Not in spool mode: its replay re-sends
   // the cut range with the same token, which fills the views, and would count the rows a second
   // time on top of a recomputation. Only on the embedded store, which this process alone writes.
-  const marker = openRunMarker(config.DATA_DIR)
-  if (marker.crashedAliveAt !== undefined && config.WRITE_MODE === 'direct' && storage.kind === 'embedded') {
+  const marker = storage.kind === 'embedded' ? openRunMarker(config.DATA_DIR) : undefined
+  if (marker?.crashedAliveAt !== undefined && config.WRITE_MODE === 'direct') {
     const repaired = await repairAggregates(client, marker.crashedAliveAt - REPAIR_LOOKBACK_MS)
     logger.warn(repaired, 'the previous run did not stop cleanly: aggregates recomputed from events for the days it touched')
   }
@@ -112,10 +112,10 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const apps = createAppRegistry(appList)
   const salts = createSaltStore(client, now)
 
-  // On a cluster the Distributed table must hand rows to the shards before the insert returns,
-  // or "committed" would mean "queued on one node".
   // The views deduplicate with the token too (sql/0030): a re-sent block neither counts twice
   // in the aggregates nor stays missing from them (docs/durability.md, F12, F13).
+  // On a cluster the Distributed table must hand rows to the shards before the insert returns,
+  // or "committed" would mean "queued on one node".
   const insertSettings = (token: string) => ({
     insert_deduplication_token: token,
     deduplicate_blocks_in_dependent_materialized_views: 1,
@@ -257,7 +257,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       else await bounded(writer.shutdown())
       await bounded(quarantine.shutdown())
       await storage.close()
-      marker.clear()
+      marker?.clear()
       logger.info({ ms: config.SHUTDOWN_TIMEOUT_MS - left() }, 'stopped')
     })())
 
