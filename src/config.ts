@@ -83,6 +83,11 @@ export const configSchema = z.object({
   /** Rows per ClickHouse insert from the spool, and how long the first row waits for more. */
   SPOOL_INSERT_ROWS: int(100_000, 1),
   SPOOL_FEED_DELAY_MS: int(500, 0),
+  /**
+   * Before each insert, drop events stored already (sql/0031): by another node behind the same
+   * load balancer, or by this one beyond its retry memory. One lookup per insert.
+   */
+  DEDUP_STORE_CHECK: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Event ids remembered to drop retried events before they reach storage. */
   DEDUP_WINDOW_IDS: int(1_000_000, 0),
   UA_CACHE_SIZE: int(10_000, 0),

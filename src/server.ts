@@ -30,6 +30,13 @@ import { registerDurabilityMetrics } from './storage/durability-metrics.ts'
 import { deadLetterToQuarantine, idsOfFrame } from './storage/dead-letter-rows.ts'
 import { errorLine } from './storage/poison.ts'
 import { openRunMarker, repairAggregates, REPAIR_LOOKBACK_MS } from './storage/repair-aggregates.ts'
+import { createStoredIds, withoutStored } from './storage/stored-ids.ts'
+import type { ClickHouseClient } from '@clickhouse/client'
+
+async function hasTable(client: ClickHouseClient, name: string): Promise<boolean> {
+  const rs = await client.query({ query: 'SELECT 1 FROM system.tables WHERE database = currentDatabase() AND name = {name:String}', query_params: { name }, format: 'JSONCompactEachRow' })
+  return (await rs.json<unknown[]>()).length > 0
+}
 
 export interface StartOptions {
   now?: () => number
@@ -47,8 +54,8 @@ export interface StartOptions {
 }
 
 export type InsertFn = (rows: EventRow[], token: string) => Promise<void>
-/** Inserts rows already encoded (rows-format.ts), as the spool keeps them. */
-export type SpoolInsertFn = (body: Buffer, rows: number, token: string) => Promise<void>
+/** Inserts rows already encoded (rows-format.ts), as the spool keeps them; `first`: see SpoolOptions. */
+export type SpoolInsertFn = (body: Buffer, rows: number, token: string, first?: boolean) => Promise<void>
 
 export interface Veil {
   app: Hono
@@ -124,6 +131,20 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   // Rows are encoded once, by JSON.stringify, and handed over as bytes (rows-format.ts).
   const insertBody: SpoolInsertFn = (body, _rows, token) =>
     storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: ROWS_FORMAT, body, settings: insertSettings(token) })
+  // Events another node (or this one, beyond its retry memory) stored already are dropped before
+  // an insert (sql/0031; docs/durability.md, "several nodes"). Not on a cluster, whose schema
+  // (sql/cluster) has no recent_event_ids table.
+  const storedAmong = config.DEDUP_STORE_CHECK && (await hasTable(client, 'recent_event_ids')) ? createStoredIds(client) : undefined
+  // In the spool, only a range's first attempt is filtered: a replay or a retry re-sends the
+  // range as it was, so that its token means the same rows (and fills views a crash cut off).
+  const spoolInsert: SpoolInsertFn = async (body, rows, token, first) => {
+    if (first && storedAmong) {
+      const stored = await storedAmong(idsOfFrame(body))
+      if (stored.size > 0) ({ body, rows } = withoutStored(body, stored))
+      if (rows === 0) return
+    }
+    return insertBody(body, rows, token)
+  }
   const quarantine = createWriter<QuarantineRow>({
     insert: async (rows) => {
       await client.insert({ table: 'quarantine', values: rows, format: 'JSONCompactEachRow' })
@@ -145,7 +166,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     const dir = config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool')
     spool = await openSpool({
       dir,
-      insert: opts.wrapSpoolInsert ? opts.wrapSpoolInsert(insertBody) : insertBody,
+      insert: opts.wrapSpoolInsert ? opts.wrapSpoolInsert(spoolInsert) : spoolInsert,
       maxBytes: config.SPOOL_MAX_BYTES,
       segmentBytes: config.SPOOL_SEGMENT_BYTES,
       insertRows: config.SPOOL_INSERT_ROWS,
@@ -163,7 +184,11 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     if (replayedRows || corruptSegments) logger.info({ replayedRows, corruptSegments, corruptBytes }, 'spool replayed; feeding ClickHouse in the background')
     writer = createSpoolWriter<EventRow>(spool, config.SHUTDOWN_TIMEOUT_MS)
   } else {
-    const baseInsert: InsertFn = (rows, token) => insertBody(encodeRows(rows), rows.length, token)
+    const baseInsert: InsertFn = async (rows, token) => {
+      const stored = storedAmong ? await storedAmong(rows.map((r) => r[1])) : undefined
+      const fresh = stored?.size ? rows.filter((r) => !stored.has(r[1])) : rows
+      if (fresh.length > 0) await insertBody(encodeRows(fresh), fresh.length, token)
+    }
     writer = createWriter<EventRow>({
       insert: opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert,
       tokenOf: tokenOfRows,

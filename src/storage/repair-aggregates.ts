@@ -68,7 +68,8 @@ export async function repairAggregates(client: ClickHouseClient, sinceMs: number
   const inPairs = "concat(app_id, '|', toString(toDate(ts))) IN {pairs:Array(String)}"
   for (const v of views) {
     const target = /\bTO\s+(?:`?\w+`?\.)?`?(\w+)`?/.exec(v.create_table_query)?.[1]
-    if (!target || !/\bFROM\s+(?:`?\w+`?\.)?`?events`?(?=\s|$)/.test(v.as_select)) continue
+    // Aggregates only (app_id and day columns); other views of events (recent_event_ids) are not per day.
+    if (!target?.startsWith('agg_') || !/\bFROM\s+(?:`?\w+`?\.)?`?events`?(?=\s|$)/.test(v.as_select)) continue
     const select = v.as_select.replace(/\bFROM\s+(?:`?\w+`?\.)?`?events`?(?=\s|$)/, `FROM (SELECT * FROM events WHERE ${inPairs})`)
     const cols = await (
       await client.query({ query: 'SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {t:String} ORDER BY position', query_params: { t: target }, format: 'JSONCompactEachRow' })

@@ -4,8 +4,11 @@ import type { SpoolFs } from './spool-fs.ts'
 
 export interface SpoolOptions {
   dir: string
-  /** Inserts encoded rows; resolves when committed. The same token must make a replay a no-op. */
-  insert(body: Buffer, rows: number, token: string): Promise<void>
+  /**
+   * Inserts encoded rows; resolves when committed. The same token must make a replay a no-op.
+   * `first` is true on a range's first attempt (not a replay or a retry of an unknown outcome).
+   */
+  insert(body: Buffer, rows: number, token: string, first?: boolean): Promise<void>
   /** Bytes not yet in ClickHouse beyond which appends are refused (503). */
   maxBytes: number
   /** A segment is closed and a new one started past this size. */

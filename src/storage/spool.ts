@@ -163,7 +163,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
       rows += c.rows
     }
     const range: Intent = { seq: take[0]!.seq, start: take[0]!.offset, end: take[take.length - 1]!.end }
-    inserting = insertRange(range, take.length, rows).finally(() => {
+    inserting = insertRange(range, take.length, rows, !take[0]!.fixed).finally(() => {
       inserting = undefined
       feed()
     })
@@ -182,14 +182,14 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
     return scan.frames.length === 1 ? scan.frames[0]!.payload : Buffer.concat(scan.frames.map((f) => f.payload))
   }
 
-  async function insertRange(range: Intent, chunks: number, rows: number): Promise<void> {
+  async function insertRange(range: Intent, chunks: number, rows: number, first: boolean): Promise<void> {
     const token = `${id}:${range.seq}:${range.start}-${range.end}`
     try {
       await intents.record(range)
       const body = await readRange(range)
       if (body.length > 0) {
         try {
-          await opts.insert(body, rows, token)
+          await opts.insert(body, rows, token, first)
         } catch (e) {
           if (!isDataError(e)) throw e
           // ClickHouse refused the range for its data: isolate the refused rows (poison.ts).

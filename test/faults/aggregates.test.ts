@@ -80,7 +80,7 @@ describe('aggregates agree with events', () => {
     expect(marker.crashedAliveAt).toBeGreaterThan(Date.now() - 60_000)
     const repaired = await repairAggregates(client(), marker.crashedAliveAt! - REPAIR_LOOKBACK_MS)
     expect(repaired.tables).toContain('agg_events_daily')
-    expect(repaired.tables.length).toBe(mvs.length)
+    expect(repaired.tables.length).toBe(mvs.filter((v) => v.startsWith('agg_')).length)
     marker.clear()
     await expectNoLossNoDuplicateAggregatesAgree(client(), appId, idsOf(r))
     // Other apps' days are recomputed to the same values: nothing else changed.

@@ -10,7 +10,7 @@ import type { InsertFn } from '../../src/server.ts'
 let mode: 'ok' | 'fail' | 'stall' = 'ok'
 const flaky = (insert: InsertFn): InsertFn => async (rows, token) => {
   if (mode === 'fail') throw new Error('disk full')
-  if (mode === 'stall') await new Promise((r) => setTimeout(r, 1500))
+  if (mode === 'stall') await new Promise((r) => setTimeout(r, 6000))
   return insert(rows, token)
 }
 
@@ -19,7 +19,7 @@ const app = testApp()
 let s: TestServer
 
 beforeAll(async () => {
-  s = await startTestServer({ dataDir, apps: [app], listen: false, wrapInsert: flaky, env: { WRITER_TIMEOUT_MS: '500' } })
+  s = await startTestServer({ dataDir, apps: [app], listen: false, wrapInsert: flaky, env: { WRITER_TIMEOUT_MS: '2000' } })
 })
 afterAll(() => s?.stop())
 
@@ -89,7 +89,7 @@ describe('storage trouble', () => {
     try {
       const res = await send(batch(app.write_keys[0]!, [e]))
       expect(res.status).toBe(503)
-      expect(((await res.json()) as { error: string }).error).toMatch(/did not commit within 500 ms/)
+      expect(((await res.json()) as { error: string }).error).toMatch(/did not commit within 2000 ms/)
       // The slow insert is still running: a retry now waits for that same commit, and gets
       // a 503 too while it lasts, rather than writing the event a second time.
       expect((await send(batch(app.write_keys[0]!, [e]))).status).toBe(503)
