@@ -90,6 +90,6 @@ describe.skipIf(!canMount)('the spool on a small tmpfs', () => {
       await expectNoLossNoDuplicateAggregatesAgree(s.veil.storage.client, app, [...acked, ...idsOf(more)])
       await again.close(1000)
       await spool.close(10)
-    })
+    }, 120_000)
   }
 })
