@@ -28,9 +28,10 @@ const salt = { appId: 'bench', period: 1, generation: 1, salt: randomBytes(32), 
 const salts: SaltStore = { current: async () => salt, orgKey: async () => salt.salt, purgeExpired: async () => 0 }
 const nullWriter = <Row extends unknown[]>(): Writer<Row> => ({
   write: async (rows) => void encodeRows(rows),
+  submit: (rows) => (encodeRows(rows), { acked: Promise.resolve([]), stored: Promise.resolve() }),
   flush: async () => {},
   shutdown: async () => {},
-  stats: () => ({ inserts: 0, rowsWritten: 0, failedInserts: 0, refusedRows: 0, pendingRows: 0 }),
+  stats: () => ({ inserts: 0, rowsWritten: 0, failedInserts: 0, refusedRows: 0, pendingRows: 0, retries: 0, deadLetteredRows: 0 }),
 })
 const app = createApp({
   config,

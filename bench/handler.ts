@@ -35,14 +35,19 @@ const salts: SaltStore = {
 }
 function nullWriter<Row extends unknown[]>(): Writer<Row> {
   let rowsWritten = 0
+  const write = async (rows: Row[]) => {
+    encodeRows(rows) // what the spool does before its append
+    rowsWritten += rows.length
+  }
   return {
-    write: async (rows) => {
-      encodeRows(rows) // what the spool does before its append
-      rowsWritten += rows.length
+    write,
+    submit: (rows) => {
+      const stored = write(rows)
+      return { acked: stored.then(() => []), stored }
     },
     flush: async () => {},
     shutdown: async () => {},
-    stats: () => ({ inserts: 0, rowsWritten, failedInserts: 0, refusedRows: 0, pendingRows: 0 }),
+    stats: () => ({ inserts: 0, rowsWritten, failedInserts: 0, refusedRows: 0, pendingRows: 0, retries: 0, deadLetteredRows: 0 }),
   }
 }
 const app = createApp({

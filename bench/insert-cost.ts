@@ -3,7 +3,12 @@
 // materialized views, in the formats chDB's raw insert accepts. Together with bench/handler.ts
 // this splits an event's cost between the server's own work and the engine's.
 //
-//   npx tsx bench/insert-cost.ts [--rows 20000] [--inserts 10] [--without-views]
+//   npx tsx bench/insert-cost.ts [--rows 20000] [--inserts 10] [--without-views] [--agg-window 0] [--no-fsync]
+//
+// Inserts carry a fresh insert_deduplication_token and deduplicate_blocks_in_dependent_materialized_views
+// as the server's do; --agg-window sets the aggregates' deduplication window (sql/0030 sets
+// 10000; 0 measures without the views' deduplication, docs/durability.md); --no-fsync turns off
+// the fsync of inserted parts that sql/0030 turns on.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +25,10 @@ const { values: args } = parseArgs({
     inserts: { type: 'string', default: '10' },
     /** Drops the materialized views first: the cost of the events table alone. */
     'without-views': { type: 'boolean', default: false },
+    /** non_replicated_deduplication_window of the agg_* tables (0: no deduplication in the views). */
+    'agg-window': { type: 'string' },
+    /** Turns off the fsync of each inserted part (sql/0030 turns it on) to measure what it costs. */
+    'no-fsync': { type: 'boolean', default: false },
   },
 })
 const perInsert = Number(args.rows)
@@ -67,8 +76,19 @@ try {
   })
   const viewNames = (await views.json<{ name: string }>()).map((v) => v.name)
   if (args['without-views']) for (const name of viewNames) await storage.client.command({ query: `DROP VIEW ${name}` })
+  if (args['agg-window'] !== undefined) {
+    const aggs = await (await storage.client.query({ query: "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'agg\\_%' AND engine LIKE '%MergeTree'", format: 'JSONEachRow' })).json<{ name: string }>()
+    for (const { name } of aggs) await storage.client.command({ query: `ALTER TABLE ${name} MODIFY SETTING non_replicated_deduplication_window = ${Number(args['agg-window'])}` })
+  }
+  if (args['no-fsync']) {
+    await storage.client.command({ query: 'ALTER TABLE events MODIFY SETTING fsync_after_insert = 0, fsync_part_directory = 0' })
+  }
+  let n = 0
   const insert = (format: string, body: Buffer) =>
-    storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: format as typeof ROWS_FORMAT, body, settings: {} })
+    storage.insertRaw({
+      table: 'events', columns: EVENT_COLUMNS, format: format as typeof ROWS_FORMAT, body,
+      settings: { insert_deduplication_token: `bench-${process.pid}-${++n}`, deduplicate_blocks_in_dependent_materialized_views: 1 },
+    })
   // Both formats must store the same thing, or the comparison means nothing.
   const probe = makeRows(3, Date.now())
   await insert(ROWS_FORMAT, encodeRows(probe))

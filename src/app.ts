@@ -15,6 +15,8 @@ import { createCompatRoutes } from './compat/routes.ts'
 
 export interface AppDeps extends BatchDeps {
   client: ClickHouseClient
+  /** Why this node should get no traffic now (spool trouble, stopping); undefined when ready. */
+  notReady?: () => string | undefined
   /** Extra routes mounted at the root (the reports API and dashboard). */
   routes?: Hono[]
 }
@@ -58,6 +60,8 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
+    const reason = deps.notReady?.()
+    if (reason) return c.json({ status: 'not ready', reason }, 503)
     const ping = await deps.client.ping().catch((e: unknown) => ({ success: false as const, error: e }))
     return ping.success ? c.json({ status: 'ready' }) : c.json({ status: 'storage unreachable' }, 503)
   })

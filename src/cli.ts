@@ -12,6 +12,7 @@ import { runApps } from './cli/apps-command.ts'
 import { AppsFileError } from './cli/apps-file.ts'
 import { createOutput, exitWhenFlushed, ReaderGoneError, type Output } from './cli/output.ts'
 import { runSql } from './cli/sql-command.ts'
+import { runSpoolCommand, SPOOL_USAGE } from './cli/spool-commands.ts'
 
 const USAGE = `usage: npm run veil -- <command>
   sql "<SELECT ...>"   run a read-only query and print one JSON object per row
@@ -20,7 +21,7 @@ const USAGE = `usage: npm run veil -- <command>
                        CLICKHOUSE_CLUSTER set, the cluster form), without connecting
   apps ...             apps and keys in APPS_FILE (npm run veil -- apps help)
   plan-types [app]     print the app's tracking plan as TypeScript (VeilPlanEvents)
-`
+${SPOOL_USAGE}`
 
 /** `plan-types`: reads APPS_FILE only, so it runs beside a running server. */
 async function printPlanTypes(appId: string | undefined, out: Output, err: Output): Promise<number> {
@@ -42,6 +43,15 @@ async function printPlanTypes(appId: string | undefined, out: Output, err: Outpu
 export async function runCli(argv: string[], out: Output, err: Output = out): Promise<number> {
   const [command, ...args] = argv
   if (command === 'plan-types') return printPlanTypes(args[0], out, err)
+  if (command === 'spool' || command === 'dead-letter' || command === 'repair-aggregates') {
+    try {
+      return await runSpoolCommand(command, args, loadConfig(), out, err)
+    } catch (e) {
+      if (e instanceof ReaderGoneError) return 0
+      await err.write(`veil: ${(e as Error).message.split('\n')[0]}\n`)
+      return 1
+    }
+  }
   if (command !== 'sql' && command !== 'migrate' && command !== 'apps') {
     await out.write(USAGE)
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2

@@ -60,6 +60,10 @@ export const configSchema = z.object({
   WRITER_MAX_ROWS: int(50_000, 1),
   WRITER_MAX_DELAY_MS: int(20, 0),
   WRITER_TIMEOUT_MS: int(10_000, 100),
+  /** An insert not settled by then counts as failed; its outcome is unknown, so it is re-sent as it was. */
+  WRITER_INSERT_TIMEOUT_MS: int(30_000, 100),
+  /** Wait before rows whose insert failed are re-sent (same rows, same token); 0: never re-sent. */
+  WRITER_RETRY_MS: int(1000, 0),
   /** Rows waiting for storage before new requests get 503 (a bound, not a buffer to grow). */
   WRITER_MAX_PENDING_ROWS: int(500_000, 1),
   /**
@@ -74,14 +78,22 @@ export const configSchema = z.object({
   /** Spooled bytes not yet in ClickHouse beyond which requests get 503. */
   SPOOL_MAX_BYTES: int(256 * 2 ** 20, 2 ** 20),
   SPOOL_SEGMENT_BYTES: int(16 * 2 ** 20, 64 * 1024),
+  /** Free bytes kept on the spool's filesystem: appends that would go below get 503 (docs/durability.md). */
+  SPOOL_MIN_FREE_BYTES: int(64 * 2 ** 20, 0),
   /** Rows per ClickHouse insert from the spool, and how long the first row waits for more. */
   SPOOL_INSERT_ROWS: int(100_000, 1),
   SPOOL_FEED_DELAY_MS: int(500, 0),
+  /**
+   * Before each insert, drop events stored already (sql/0033): by another node behind the same
+   * load balancer, or by this one beyond its retry memory. One lookup per insert.
+   */
+  DEDUP_STORE_CHECK: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Event ids remembered to drop retried events before they reach storage. */
   DEDUP_WINDOW_IDS: int(1_000_000, 0),
   UA_CACHE_SIZE: int(10_000, 0),
   GEO_CACHE_SIZE: int(50_000, 0),
   HASH_CACHE_SIZE: int(200_000, 0),
+  /** The whole of a stop (SIGTERM): requests, then flushing, then closing storage (docs/durability.md). */
   SHUTDOWN_TIMEOUT_MS: int(15_000, 0),
   /** When set, GET /metrics wants `Authorization: Bearer <this>`; unset, /metrics is open (firewall it). */
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),

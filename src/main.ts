@@ -28,7 +28,12 @@ async function main(config: Config): Promise<void> {
   const onSignal = (signal: string) => {
     if (signalled) return
     signalled = true
-    veil.logger.info({ signal }, 'stopping: no new requests, flushing')
+    veil.logger.info({ signal, budgetMs: config.SHUTDOWN_TIMEOUT_MS }, 'stopping: no new requests, flushing')
+    // The stop is bounded by its own budget; this is the backstop if something in it hangs.
+    setTimeout(() => {
+      veil.logger.error('stop did not finish within SHUTDOWN_TIMEOUT_MS + 5 s; exiting')
+      process.exit(1)
+    }, config.SHUTDOWN_TIMEOUT_MS + 5000)
     veil.stop().then(
       () => process.exit(0),
       (e: unknown) => {

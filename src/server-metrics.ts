@@ -13,6 +13,8 @@ export function registerServerMetrics(metrics: Metrics, deps: { writer: Writer<u
   metrics.gauge('writer_rows_written_total', () => writer.stats().rowsWritten, 'Rows committed by the writer (a counter, read from the writer).')
   metrics.gauge('writer_failed_inserts_total', () => writer.stats().failedInserts, 'Writer inserts that failed (a counter, read from the writer).')
   metrics.gauge('writer_refused_rows_total', () => writer.stats().refusedRows, 'Rows refused because too many were pending (a counter, read from the writer).')
+  metrics.gauge('writer_retries_total', () => writer.stats().retries, 'Inserts re-sent with the same rows and token after an unknown outcome (docs/durability.md).')
+  metrics.gauge('dead_lettered_rows_total', () => writer.stats().deadLetteredRows, 'Rows ClickHouse refused for their data, dead-lettered and quarantined.')
   metrics.gauge('apps', () => apps.apps.length, 'Apps configured in APPS_FILE.')
 
   // Salts (PRIVACY.md 4): the newest one's age shows rotation working (it stays below the

@@ -26,9 +26,19 @@ import { encodeRows, ROWS_FORMAT } from './storage/rows-format.ts'
 import { openSpool, type Spool } from './storage/spool.ts'
 import { createSpoolWriter } from './storage/spool-writer.ts'
 import { registerSpoolMetrics } from './storage/spool-metrics.ts'
+import type { SpoolFs } from './storage/spool-fs.ts'
 import { registerServerMetrics, timedInsert } from './server-metrics.ts'
 import { errorFields } from './log-error.ts'
 import { createRouteModules } from './routes.ts'
+import { deadLetterToQuarantine, idsOfFrame } from './storage/dead-letter-rows.ts'
+import { openRunMarker, repairAggregates, REPAIR_LOOKBACK_MS } from './storage/repair-aggregates.ts'
+import { createStoredIds, withoutStored } from './storage/stored-ids.ts'
+import type { ClickHouseClient } from '@clickhouse/client'
+
+async function hasTable(client: ClickHouseClient, name: string): Promise<boolean> {
+  const rs = await client.query({ query: 'SELECT 1 FROM system.tables WHERE database = currentDatabase() AND name = {name:String}', query_params: { name }, format: 'JSONCompactEachRow' })
+  return (await rs.json<unknown[]>()).length > 0
+}
 
 export interface StartOptions {
   now?: () => number
@@ -39,13 +49,15 @@ export interface StartOptions {
   wrapInsert?: (insert: InsertFn) => InsertFn
   /** Replaces the spool's inserts into ClickHouse (WRITE_MODE=spool), e.g. with one that fails. */
   wrapSpoolInsert?: (insert: SpoolInsertFn) => SpoolInsertFn
+  /** The spool's file operations, e.g. a disk that fills up (test/faults). */
+  spoolFs?: SpoolFs
   /** Don't listen on a socket (tests that use app.request()). */
   listen?: boolean
 }
 
 export type InsertFn = (rows: EventRow[], token: string) => Promise<void>
-/** Inserts rows already encoded (rows-format.ts), as the spool keeps them. */
-export type SpoolInsertFn = (body: Buffer, rows: number, token: string) => Promise<void>
+/** Inserts rows already encoded (rows-format.ts), as the spool keeps them; `first`: see SpoolOptions. */
+export type SpoolInsertFn = (body: Buffer, rows: number, token: string, first?: boolean) => Promise<void>
 
 export interface Veil {
   app: Hono
@@ -92,6 +104,16 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     throw e
   }
   const { client } = storage
+  // After a crash in direct mode the aggregates may lack rows of an insert it cut between events
+  // and the views (F13), or parts a power loss took (only events is fsynced, sql/0032): the days
+  // it touched are recomputed before the node listens. Not in spool mode: its replay re-sends
+  // the cut range with the same token, which fills the views, and would count the rows a second
+  // time on top of a recomputation. Only on the embedded store, which this process alone writes.
+  const marker = storage.kind === 'embedded' ? openRunMarker(config.DATA_DIR) : undefined
+  if (marker?.crashedAliveAt !== undefined && config.WRITE_MODE === 'direct') {
+    const repaired = await repairAggregates(client, marker.crashedAliveAt - REPAIR_LOOKBACK_MS)
+    logger.warn(repaired, 'the previous run did not stop cleanly: aggregates recomputed from events for the days it touched')
+  }
 
   let createdDemoKey: string | undefined
   let createdDemoReadKey: string | undefined
@@ -108,6 +130,8 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   }
   const salts = createSaltStore(client, now)
 
+  // The views deduplicate with the token too (sql/0032): a re-sent block neither counts twice
+  // in the aggregates nor stays missing from them (docs/durability.md, F12, F13).
   // On a cluster the Distributed table must hand rows to the shards before the insert returns,
   // or "committed" would mean "queued on one node".
   const insertSettings = (token: string) => ({
@@ -115,39 +139,27 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     // Spool frames written before a column was added (sql/0009) hold fewer values per row; they
     // take the column's default instead of being dead-lettered on replay.
     input_format_json_compact_allow_variable_number_of_columns: 1,
+    deduplicate_blocks_in_dependent_materialized_views: 1,
     ...(config.CLICKHOUSE_CLUSTER ? { distributed_foreground_insert: 1 } : {}),
   })
   // Rows are encoded once, by JSON.stringify, and handed over as bytes (rows-format.ts).
   const insertBody: SpoolInsertFn = (body, _rows, token) =>
     storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: ROWS_FORMAT, body, settings: insertSettings(token) })
-  let writer: Writer<EventRow>
-  let spool: Spool | undefined
-  if (config.WRITE_MODE === 'spool') {
-    spool = await openSpool({
-      dir: config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool'),
-      insert: timedInsert(metrics, 'events', opts.wrapSpoolInsert ? opts.wrapSpoolInsert(insertBody) : insertBody),
-      maxBytes: config.SPOOL_MAX_BYTES,
-      segmentBytes: config.SPOOL_SEGMENT_BYTES,
-      insertRows: config.SPOOL_INSERT_ROWS,
-      feedDelayMs: config.SPOOL_FEED_DELAY_MS,
-      onInsertError: (e) => logger.warn({ error: errorFields(e) }, 'spool insert failed; retrying'),
-    })
-    const { replayedRows, corruptSegments, corruptBytes } = spool.stats()
-    if (replayedRows || corruptSegments) logger.info({ replayedRows, corruptSegments, corruptBytes }, 'spool replayed')
-    // Replayed rows reach ClickHouse before the id memory below is loaded from it, so that a
-    // retry of a replayed event is recognised.
-    if (replayedRows) await spool.drain()
-    writer = createSpoolWriter<EventRow>(spool, config.SHUTDOWN_TIMEOUT_MS)
-    registerSpoolMetrics(metrics, spool)
-  } else {
-    const baseInsert: InsertFn = (rows, token) => insertBody(encodeRows(rows), rows.length, token)
-    writer = createWriter<EventRow>({
-      insert: timedInsert(metrics, 'events', opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert),
-      tokenOf: tokenOfRows,
-      maxRows: config.WRITER_MAX_ROWS,
-      maxDelayMs: config.WRITER_MAX_DELAY_MS,
-      maxPendingRows: config.WRITER_MAX_PENDING_ROWS,
-    })
+  // Events another node (or this one, beyond its retry memory) stored already are dropped before
+  // an insert (sql/0033; docs/durability.md, "several nodes"). On a cluster the generated schema
+  // has it as a Distributed table over each shard's local one. The view keeps rows by the
+  // engine's wall clock (now64()) while received_at comes from this node's clock: in production
+  // both are the wall clock; a node more than an hour off simply has no rows in it.
+  const storedAmong = config.DEDUP_STORE_CHECK && (await hasTable(client, 'recent_event_ids')) ? createStoredIds(client) : undefined
+  // In the spool, only a range's first attempt is filtered: a replay or a retry re-sends the
+  // range as it was, so that its token means the same rows (and fills views a crash cut off).
+  const spoolInsert: SpoolInsertFn = async (body, rows, token, first) => {
+    if (first && storedAmong) {
+      const stored = await storedAmong(idsOfFrame(body))
+      if (stored.size > 0) ({ body, rows } = withoutStored(body, stored))
+      if (rows === 0) return
+    }
+    return insertBody(body, rows, token)
   }
   const quarantine = createWriter<QuarantineRow>({
     insert: timedInsert(metrics, 'quarantine', async (rows: QuarantineRow[]) => {
@@ -158,6 +170,53 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     maxDelayMs: 200,
     maxPendingRows: 100_000,
   })
+  let writer: Writer<EventRow>
+  let spool: Spool | undefined
+  const replayedIds: string[] = []
+  // Rows ClickHouse refuses for their data (poison.ts): quarantined, counted, logged.
+  const onDeadLetter = (rows: unknown[][], reason: string) => {
+    logger.error({ rows: rows.length, reason }, 'rows refused by ClickHouse for their data; dead-lettered')
+    quarantine.write(deadLetterToQuarantine(rows, reason)).catch(() => metrics.inc('quarantine_write_failures_total'))
+  }
+  if (config.WRITE_MODE === 'spool') {
+    const dir = config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool')
+    spool = await openSpool({
+      dir,
+      insert: timedInsert(metrics, 'events', opts.wrapSpoolInsert ? opts.wrapSpoolInsert(spoolInsert) : spoolInsert),
+      maxBytes: config.SPOOL_MAX_BYTES,
+      segmentBytes: config.SPOOL_SEGMENT_BYTES,
+      insertRows: config.SPOOL_INSERT_ROWS,
+      feedDelayMs: config.SPOOL_FEED_DELAY_MS,
+      minFreeBytes: config.SPOOL_MIN_FREE_BYTES,
+      fs: opts.spoolFs,
+      onInsertError: (e) => logger.warn({ error: errorFields(e) }, 'spool insert failed; retrying'),
+      onDeadLetter: (lines, reason) => onDeadLetter(lines.map((l) => JSON.parse(l.toString('utf8')) as unknown[]), reason + ` (in ${dir}/dead-letter.jsonl)`),
+      onDamage: (d) => logger.error(d, 'spool segment damaged: valid frames kept, damaged bytes skipped, segment kept as *.damaged'),
+      // Replayed rows are remembered at once, so a client's retry of one is not stored again
+      // while the backlog drains behind a listening server (F4).
+      onReplayFrame: (payload) => replayedIds.push(...idsOfFrame(payload)),
+    })
+    const { replayedRows, corruptSegments, corruptBytes } = spool.stats()
+    if (replayedRows || corruptSegments) logger.info({ replayedRows, corruptSegments, corruptBytes }, 'spool replayed; feeding ClickHouse in the background')
+    writer = createSpoolWriter<EventRow>(spool, config.SHUTDOWN_TIMEOUT_MS)
+    registerSpoolMetrics(metrics, spool)
+  } else {
+    const baseInsert: InsertFn = async (rows, token) => {
+      const stored = storedAmong ? await storedAmong(rows.map((r) => r[1])) : undefined
+      const fresh = stored?.size ? rows.filter((r) => !stored.has(r[1])) : rows
+      if (fresh.length > 0) await insertBody(encodeRows(fresh), fresh.length, token)
+    }
+    writer = createWriter<EventRow>({
+      insert: timedInsert(metrics, 'events', opts.wrapInsert ? opts.wrapInsert(baseInsert) : baseInsert),
+      tokenOf: tokenOfRows,
+      maxRows: config.WRITER_MAX_ROWS,
+      maxDelayMs: config.WRITER_MAX_DELAY_MS,
+      maxPendingRows: config.WRITER_MAX_PENDING_ROWS,
+      insertTimeoutMs: config.WRITER_INSERT_TIMEOUT_MS,
+      retryMs: config.WRITER_RETRY_MS,
+      deadLetter: async (rows, reason) => onDeadLetter(rows, reason),
+    })
+  }
   registerServerMetrics(metrics, { writer, client, apps })
 
   // Remember the ids stored in the last hour, so a retry across a restart is stored once. The
@@ -165,6 +224,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   // engine's now64(): in production both are the wall clock, but an injected clock must agree
   // with the rows it stamped.
   const dedup = createIdDedup(config.DEDUP_WINDOW_IDS)
+  dedup.remember(replayedIds.splice(0))
   if (config.DEDUP_WINDOW_IDS > 0) {
     const rs = await client.query({
       query: 'SELECT toString(event_id) AS id FROM events WHERE received_at > fromUnixTimestamp64Milli({since:Int64}) ORDER BY received_at DESC LIMIT {n:UInt32}',
@@ -174,6 +234,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     dedup.remember((await rs.json<[string]>()).map((r) => r[0]))
   }
 
+  let stopping: Promise<void> | undefined
   const pipeline = createPipeline(config)
   const app = createApp({
     config,
@@ -189,6 +250,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     now,
     client,
     routes: createRouteModules({ client, apps, now }),
+    notReady: () => (stopping ? 'stopping' : spool?.health()?.message),
   })
 
   // Salts past their 48 hours go promptly (the table's TTL is the safety net).
@@ -212,22 +274,33 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     port = (server.address() as AddressInfo).port
   }
 
-  let stopping: Promise<void> | undefined
+  // Once stopping starts, every answer says Connection: close, so keep-alive clients move to
+  // another node instead of being cut off at the deadline (F9).
+  server?.on('request', (_req, res: import('node:http').ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close')
+  })
+  // One budget for the whole stop (SHUTDOWN_TIMEOUT_MS): at most half of it for requests in
+  // flight, the rest for the writer or spool; storage closes after. What the spool cannot
+  // insert in time stays on disk and is replayed on the next start.
   const stop = () =>
     (stopping ??= (async () => {
+      const end = Date.now() + config.SHUTDOWN_TIMEOUT_MS
+      const left = () => Math.max(0, end - Date.now())
       clearInterval(purgeTimer)
       fileApps?.close()
       const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve()
       server?.closeIdleConnections()
-      // In-flight requests finish: their rows are flushed before storage closes.
-      const deadline = setTimeout(() => server?.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS)
+      const deadline = setTimeout(() => server?.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS / 2)
       deadline.unref()
       await closed
       clearTimeout(deadline)
-      await writer.shutdown()
-      await quarantine.shutdown()
+      const bounded = (p: Promise<void>) => Promise.race([p, new Promise<void>((r) => setTimeout(r, left()).unref())])
+      if (spool) await spool.close(left())
+      else await bounded(writer.shutdown())
+      await bounded(quarantine.shutdown())
       await storage.close()
-      logger.info('stopped')
+      marker?.clear()
+      logger.info({ ms: config.SHUTDOWN_TIMEOUT_MS - left() }, 'stopped')
     })())
 
   const reloadApps = () => fileApps?.reload() ?? false

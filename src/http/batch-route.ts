@@ -18,7 +18,7 @@ import { StorageUnavailableError, withDeadline, type Writer } from '../storage/w
 import { createEnvelopeSchema, describeIssues, parseEvent, type Envelope } from './batch-schema.ts'
 import { clientIp } from './client-ip.ts'
 import { HttpError, badRequest } from './errors.ts'
-import { checkContentType, readBody } from './read-body.ts'
+import { ClientClosedError, checkContentType, readBody } from './read-body.ts'
 import type { RateLimiter } from './rate-limit.ts'
 import { shapeOfRejected, type QuarantineRow } from './quarantine.ts'
 import { countDroppedProps } from './dropped-props.ts'
@@ -154,6 +154,8 @@ export async function ingestBatch(deps: BatchDeps, c: Context, input: IngestInpu
 
   const requestIp = clientIp(peerAddress(c), c.req.header('x-forwarded-for') ?? null, config.TRUST_PROXY)
   const rows: EventRow[] = []
+  /** The request index of each row, to name rows ClickHouse refuses (dead-lettered). */
+  const rowIndex: number[] = []
   const rejected: Rejection[] = []
   const dropped: Dropped[] = []
   const quarantined: QuarantineRow[] = []
@@ -193,6 +195,7 @@ export async function ingestBatch(deps: BatchDeps, c: Context, input: IngestInpu
         const row = deps.pipeline.event(valid.event as ParsedEvent, ctx)
         if (!isDrop(row)) {
           rows.push(row)
+          rowIndex.push(index)
           continue
         }
         reason = row.message
@@ -213,10 +216,13 @@ export async function ingestBatch(deps: BatchDeps, c: Context, input: IngestInpu
   }
 
   const plan = deps.dedup.plan(rows, (r) => r[1])
-  const commit = deps.writer.write(plan.fresh)
-  deps.dedup.track(plan.fresh.map((r) => r[1]), commit)
+  const commit = deps.writer.submit(plan.fresh)
+  // The memory follows the eventual outcome: a retry of rows whose insert is being re-sent
+  // waits for it instead of writing them again under another token (F6, docs/durability.md).
+  deps.dedup.track(plan.fresh.map((r) => r[1]), commit.stored)
+  let dead: EventRow[]
   try {
-    await withDeadline(Promise.all([commit, ...plan.waitFor]).then(() => undefined), config.WRITER_TIMEOUT_MS)
+    ;[dead] = await withDeadline(Promise.all([commit.acked, ...plan.waitFor]), config.WRITER_TIMEOUT_MS)
   } catch (e) {
     if (e instanceof StorageUnavailableError) {
       // Mapped to 503 + Retry-After by the app's error handler; the client keeps the events.
@@ -224,20 +230,32 @@ export async function ingestBatch(deps: BatchDeps, c: Context, input: IngestInpu
     }
     throw e
   }
-  metrics.inc('accepted_events_total', { app: app.id }, rows.length)
+  let accepted = rows.length
+  if (dead.length > 0) {
+    // Refused by ClickHouse for their data (poison.ts): quarantined by the writer, named here.
+    const deadIds = new Set(dead.map((r) => r[1]))
+    for (let i = 0; i < rows.length; i++) {
+      if (deadIds.has(rows[i]![1])) rejected.push({ index: rowIndex[i]!, reason: 'storage refused this event\'s data' })
+    }
+    accepted -= dead.length
+  }
+  metrics.inc('accepted_events_total', { app: app.id }, accepted)
   if (plan.duplicates > 0) metrics.inc('duplicate_events_total', { app: app.id }, plan.duplicates)
-  const result: IngestResult = { accepted: rows.length, rejected, dropped }
+  const result: IngestResult = { accepted, rejected, dropped }
   if (droppedProps.length > 0) result.dropped_props = countDroppedProps(droppedProps, metrics)
   return result
 }
 
 export function createBatchHandler(deps: BatchDeps) {
-  const { config } = deps
+  const { config, metrics } = deps
   const envelopeSchema = createEnvelopeSchema(config.MAX_EVENTS_PER_BATCH)
 
   return async function batch(c: Context): Promise<Response> {
     checkContentType(c.req.raw)
-    const text = await readBody(c.req.raw, config.MAX_BODY_BYTES, incomingOf(c))
+    const text = await readBody(c.req.raw, config.MAX_BODY_BYTES, incomingOf(c)).catch((e: unknown) => {
+      if (e instanceof ClientClosedError) metrics.inc('client_aborted_total')
+      throw e
+    })
     const json = parseJson(text)
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       throw badRequest('the body must be a JSON object: {"key": ..., "events": [...]}')

@@ -16,6 +16,7 @@ import { createClampTimeStep, type TimeWindow } from './steps/clamp-time.ts'
 import { createToRowStep } from './steps/to-row.ts'
 import type { BatchContext } from '../../sdk/core/catalog.ts'
 import type { DroppedProp } from '../plan/compile-plan.ts'
+import { createRepairTextStep } from './steps/repair-text.ts'
 import {
   isDrop,
   type BatchFacts,
@@ -65,6 +66,7 @@ export function createPipeline(
   const normalisePath = createNormalisePathStep() // `path` props only (after apply_plan)
   const clampTime = createClampTimeStep()
   const toRow = createToRowStep() // the row type has no field for raw data
+  const repairText = createRepairTextStep() // last: no lone surrogate reaches ClickHouse
 
   return {
     request(req) {
@@ -84,7 +86,7 @@ export function createPipeline(
       if (isDrop(planned)) return planned
       const timed = clampTime(normalisePath(scrubStrings(planned)), ctx)
       if (isDrop(timed)) return timed
-      return toRow(timed, { appId: ctx.appId, receivedAt: ctx.receivedAt, client: ctx.req.facts, batch: ctx.batch })
+      return repairText(toRow(timed, { appId: ctx.appId, receivedAt: ctx.receivedAt, client: ctx.req.facts, batch: ctx.batch }))
     },
   }
 }

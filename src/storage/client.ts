@@ -126,7 +126,11 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
     throw new StorageError(`cannot open the embedded ClickHouse at ${dir}`, { cause })
   }
   // The connection hook is typed by @clickhouse/client-common; chdb re-exports the same interface.
-  const client = createClient({ connection } as Parameters<typeof createClient>[0])
+  // chDB applies a call's clickhouse_settings as SET statements on its one session, so they
+  // outlive the call: an insert_deduplication_token set by one insert (a write, the migration
+  // lock) would be inherited by the next insert that sets none, which the table then drops as a
+  // duplicate. Every call therefore states the token, '' unless it passes its own.
+  const client = createClient({ connection, clickhouse_settings: { insert_deduplication_token: '' } } as Parameters<typeof createClient>[0])
   // chDB's session ignores the client's `database` option but keeps USE for the session.
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
   await client.command({ query: `USE ${database}` })

@@ -1,15 +1,17 @@
-// On-disk layout of the write-ahead spool: segment files of checksummed frames, an intent log
-// saying which range of which segment is being inserted, and the spool's id. Pure byte work and
-// file reading; the spool itself (spool.ts) decides when to write, sync and insert.
+// On-disk layout of the write-ahead spool: segment files of frames whose header and payload are
+// both checksummed, a fixed-size intent log saying which range of which segment is being
+// inserted, and the spool's id. Pure byte work; the spool itself (spool.ts) decides what to do.
 import { randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-/** "VSP1": a frame starts here. */
-const FRAME_MAGIC = 0x56535031
-/** magic, payload length, rows, crc32 of the payload; all u32 little-endian. */
-export const FRAME_HEADER_BYTES = 16
+/** "VSP2": magic, payload length, rows, crc32 of the payload, crc32 of the 16 bytes before. */
+const FRAME_MAGIC = 0x56535032
+const MAGIC_BYTES = Buffer.from([0x32, 0x50, 0x53, 0x56])
+/** "VSP1": frames of earlier versions, without a header checksum; read, never written. */
+const FRAME_MAGIC_V1 = 0x56535031
+export const FRAME_HEADER_BYTES = 20
 
 export function frameHeader(payload: Buffer, rows: number): Buffer {
   const h = Buffer.allocUnsafe(FRAME_HEADER_BYTES)
@@ -17,6 +19,7 @@ export function frameHeader(payload: Buffer, rows: number): Buffer {
   h.writeUInt32LE(payload.length, 4)
   h.writeUInt32LE(rows, 8)
   h.writeUInt32LE(crc32(payload), 12)
+  h.writeUInt32LE(crc32(h.subarray(0, 16)), 16)
   return h
 }
 
@@ -28,28 +31,76 @@ export interface Frame {
   payload: Buffer
 }
 
-/**
- * The valid frames of a segment, in order, and how many bytes after them are not a valid frame.
- * A torn or corrupted frame ends the segment: its length field cannot be trusted to find the next.
- */
-export function readFrames(buf: Buffer): { frames: Frame[]; corruptBytes: number } {
-  const frames: Frame[] = []
-  let at = 0
-  while (at + FRAME_HEADER_BYTES <= buf.length) {
-    if (buf.readUInt32LE(at) !== FRAME_MAGIC) break
-    const len = buf.readUInt32LE(at + 4)
-    const end = at + FRAME_HEADER_BYTES + len
-    if (end > buf.length) break
-    const payload = buf.subarray(at + FRAME_HEADER_BYTES, end)
-    if (crc32(payload) !== buf.readUInt32LE(at + 12)) break
-    frames.push({ offset: at, end, rows: buf.readUInt32LE(at + 8), payload })
-    at = end
-  }
-  return { frames, corruptBytes: buf.length - at }
+export interface Scan {
+  frames: Frame[]
+  /** Bytes that are not part of a valid frame, wherever they are. */
+  corruptBytes: number
+  /** Rows of frames whose header was intact but whose payload was not. */
+  corruptRows: number
+  /** Damage other than a torn last frame (a flipped byte, not a write cut short by a crash). */
+  damaged: boolean
 }
 
-/** Segment files are numbered; the number never repeats within one spool (see nextSeq). */
+/**
+ * The frame at `at`; 'torn' if one starts there but the buffer ends inside it (a write cut short),
+ * 'bad' if none starts there, or the rows of a whole frame that fails its payload check.
+ */
+function frameAt(buf: Buffer, at: number): Frame | 'bad' | 'torn' | { badRows: number; end: number } {
+  const magic = buf.readUInt32LE(at)
+  const v1 = magic === FRAME_MAGIC_V1
+  if (magic !== FRAME_MAGIC && !v1) return 'bad'
+  const headerBytes = v1 ? 16 : FRAME_HEADER_BYTES
+  if (at + headerBytes > buf.length) return 'torn'
+  if (!v1 && crc32(buf.subarray(at, at + 16)) !== buf.readUInt32LE(at + 16)) return 'bad'
+  const end = at + headerBytes + buf.readUInt32LE(at + 4)
+  if (end > buf.length) return buf.indexOf(MAGIC_BYTES, at + 1) < 0 ? 'torn' : 'bad'
+  const payload = buf.subarray(at + headerBytes, end)
+  const rows = buf.readUInt32LE(at + 8)
+  // A v1 length is unchecked: a failed payload check says nothing about where the next frame is.
+  if (crc32(payload) !== buf.readUInt32LE(at + 12)) return v1 ? 'bad' : { badRows: rows, end }
+  return { offset: at, end, rows, payload }
+}
+
+/**
+ * The valid frames of a segment, in order. A damaged frame does not end the segment: with an
+ * intact header its length is trusted and the next frame follows it; otherwise the scan looks
+ * for the next frame magic whose header checksum holds (Kafka's and Vector's disk buffers
+ * likewise skip a bad record instead of dropping the file).
+ */
+export function readFrames(buf: Buffer): Scan {
+  const frames: Frame[] = []
+  let corruptBytes = 0
+  let corruptRows = 0
+  let damaged = false
+  let at = 0
+  while (at + 16 <= buf.length) {
+    const f = frameAt(buf, at)
+    if (f === 'torn') break
+    if (f === 'bad') {
+      const next = buf.indexOf(MAGIC_BYTES, at + 1)
+      const to = next < 0 ? buf.length : next
+      corruptBytes += to - at
+      damaged = true
+      at = to
+    } else if ('badRows' in f) {
+      corruptBytes += f.end - at
+      corruptRows += f.badRows
+      damaged = true
+      at = f.end
+    } else {
+      frames.push(f)
+      at = f.end
+    }
+  }
+  // A tail shorter than a header, or a frame the file ends inside: the write a crash cut short.
+  corruptBytes += buf.length - at
+  return { frames, corruptBytes, corruptRows, damaged }
+}
+
+/** Segment files are numbered; the number never repeats within one spool. */
 export const segmentName = (seq: number) => `${String(seq).padStart(10, '0')}.seg`
+/** Where a segment with damage is moved once its valid frames are inserted: kept for inspection. */
+export const damagedName = (seq: number) => `${segmentName(seq)}.damaged`
 
 export function listSegments(dir: string): number[] {
   return readdirSync(dir)
@@ -67,6 +118,12 @@ export interface Intent {
 
 const INTENT_MAGIC = 0x56534931 // "VSI1"
 export const INTENT_BYTES = 20
+/**
+ * The intent log is a ring of this many records, written in full when the spool is created:
+ * later writes overwrite blocks the file already has, so a full disk cannot stop the feeder
+ * from recording an intent, inserting, and so freeing space.
+ */
+export const INTENT_SLOTS = 4096
 
 export function encodeIntent(i: Intent): Buffer {
   const b = Buffer.allocUnsafe(INTENT_BYTES)
@@ -79,19 +136,24 @@ export function encodeIntent(i: Intent): Buffer {
 }
 
 /**
- * The newest whole intent of the log. Inserts go in order, so the newest is the greatest
- * (segment, end); a torn record is skipped: its insert never started, it waited for the sync.
+ * The newest whole intent of the log and the slot it is in. Inserts go in order, so the newest
+ * is the greatest (segment, end); a torn record is skipped: its insert never started, it
+ * waited for the sync.
  */
-export function lastIntent(path: string): Intent | undefined {
-  if (!existsSync(path)) return undefined
+export function lastIntent(path: string): { intent?: Intent; slot: number } {
+  if (!existsSync(path)) return { slot: -1 }
   const buf = readFileSync(path)
   let last: Intent | undefined
+  let slot = -1
   for (let at = 0; at + INTENT_BYTES <= buf.length; at += INTENT_BYTES) {
     if (buf.readUInt32LE(at) !== INTENT_MAGIC || crc32(buf.subarray(at, at + 16)) !== buf.readUInt32LE(at + 16)) continue
     const i = { seq: buf.readUInt32LE(at + 4), start: buf.readUInt32LE(at + 8), end: buf.readUInt32LE(at + 12) }
-    if (!last || i.seq > last.seq || (i.seq === last.seq && i.end > last.end)) last = i
+    if (!last || i.seq > last.seq || (i.seq === last.seq && i.end > last.end)) {
+      last = i
+      slot = at / INTENT_BYTES
+    }
   }
-  return last
+  return { intent: last, slot }
 }
 
 /**
@@ -104,4 +166,17 @@ export function spoolId(dir: string): string {
   const id = randomBytes(8).toString('hex')
   writeFileSync(path, id + '\n', { flush: true })
   return id
+}
+
+/** The row lines of a frame payload (JSONCompactEachRow: JSON never holds a raw newline). */
+export function rowLines(payload: Buffer): Buffer[] {
+  const lines: Buffer[] = []
+  let at = 0
+  while (at < payload.length) {
+    const nl = payload.indexOf(10, at)
+    const end = nl < 0 ? payload.length : nl + 1
+    lines.push(payload.subarray(at, end))
+    at = end
+  }
+  return lines
 }

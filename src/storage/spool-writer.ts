@@ -7,11 +7,16 @@ import type { Writer } from './writer.ts'
 export function createSpoolWriter<Row extends unknown[]>(spool: Spool, closeWithinMs: number): Writer<Row> {
   return {
     write: (rows) => (rows.length === 0 ? Promise.resolve() : spool.append(encodeRows(rows), rows.length)),
+    // Synced is stored, as far as a client is concerned: the spool re-feeds it until it is in.
+    submit(rows) {
+      const stored = rows.length === 0 ? Promise.resolve() : spool.append(encodeRows(rows), rows.length)
+      return { acked: stored.then(() => []), stored }
+    },
     flush: () => spool.drain(),
     shutdown: () => spool.close(closeWithinMs),
     stats() {
       const s = spool.stats()
-      return { inserts: s.inserts, rowsWritten: s.insertedRows, failedInserts: s.failedInserts, refusedRows: s.refusedRows, pendingRows: s.pendingRows }
+      return { inserts: s.inserts, rowsWritten: s.insertedRows, failedInserts: s.failedInserts, refusedRows: s.refusedRows + s.diskRefusedRows, pendingRows: s.pendingRows, retries: s.failedInserts, deadLetteredRows: s.deadLetteredRows }
     },
   }
 }

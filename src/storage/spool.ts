@@ -1,74 +1,23 @@
-// Local write-ahead spool (DESIGN.md durability rule): anonymised rows are appended to a segment
-// file and fdatasync'd, which is what a 202 waits for; a feeder then inserts them into ClickHouse
-// in large batches, whose fixed cost (tens of ms with the materialized views) is then paid once
-// per many requests. Appends of concurrent requests share one write and one sync (group commit).
-// Every insert carries a token from the spool id, segment and byte range, written to an intent
-// log before the insert starts; a replay after a crash re-inserts exactly that range with the
-// same token, which ClickHouse deduplicates (insert_deduplication_token,
-// https://clickhouse.com/docs/operations/settings/settings#insert_deduplication_token), then
-// goes on. Segments are deleted once inserted; the spool is bounded in bytes (503 when full).
-import { mkdirSync, readFileSync, rmSync } from 'node:fs'
-import { open, type FileHandle } from 'node:fs/promises'
+// Local write-ahead spool (DESIGN.md durability rule; docs/durability.md): anonymised rows are
+// appended to a segment file as checksummed frames and fdatasync'd, which is what a 202 waits
+// for; a feeder reads them back from disk and inserts them into ClickHouse in large batches.
+// Appends of concurrent requests share one write and one sync (group commit). A write that
+// fails or is cut short is truncated away and refused; free space is checked before each write
+// so the spool never fills its disk. Every insert carries a token from the spool id, segment
+// and byte range, written to an intent log before the insert starts; a replay re-inserts that
+// range with the same token, which ClickHouse and its materialized views deduplicate.
+import { mkdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { StorageUnavailableError } from './writer.ts'
-import {
-  FRAME_HEADER_BYTES, INTENT_BYTES, encodeIntent, frameHeader, lastIntent, listSegments, readFrames, segmentName, spoolId, type Intent,
-} from './spool-files.ts'
+import { appendDeadLetters } from './dead-letter.ts'
+import { errorLine, isDataError, splitInsert } from './poison.ts'
+import { FRAME_HEADER_BYTES, frameHeader, rowLines, segmentName, damagedName, spoolId, type Intent } from './spool-files.ts'
+import { createSegmentReader, openIntentRing } from './spool-io.ts'
+import { nodeSpoolFs, writeAll, type SpoolFile, type SpoolFs } from './spool-fs.ts'
+import { replaySpool, type Chunk } from './spool-replay.ts'
+import type { Spool, SpoolOptions } from './spool-stats.ts'
 
-export interface SpoolOptions {
-  dir: string
-  /** Inserts encoded rows; resolves when committed. The same token must make a replay a no-op. */
-  insert(body: Buffer, rows: number, token: string): Promise<void>
-  /** Bytes not yet in ClickHouse beyond which appends are refused (503). */
-  maxBytes: number
-  /** A segment is closed and a new one started past this size. */
-  segmentBytes: number
-  /** Rows in one insert at most (whole frames: one frame may exceed it). */
-  insertRows: number
-  /** How long the oldest spooled row waits for company before an insert starts. */
-  feedDelayMs: number
-  /** Wait after a failed insert before the same range is tried again. */
-  retryMs?: number
-  onInsertError?(e: unknown): void
-}
-
-export interface SpoolStats {
-  appendedRows: number
-  syncs: number
-  inserts: number
-  insertedRows: number
-  failedInserts: number
-  refusedRows: number
-  /** Rows found in the spool at open; the last insert's range among them is re-sent as a no-op. */
-  replayedRows: number
-  /** Segments whose tail was not a whole frame (a write cut short), and the bytes skipped. */
-  corruptSegments: number
-  corruptBytes: number
-  pendingRows: number
-  pendingBytes: number
-}
-
-export interface Spool {
-  /** Resolves once the rows are on disk (fdatasync); rejects with StorageUnavailableError. */
-  append(payload: Buffer, rows: number): Promise<void>
-  /** Resolves when everything appended so far is in ClickHouse. */
-  drain(): Promise<void>
-  /** Refuses new appends, inserts what it can within `ms`, closes; the rest is replayed on open. */
-  close(ms: number): Promise<void>
-  stats(): SpoolStats
-}
-
-/** Frames of one segment waiting for ClickHouse; `parts` are their payloads. */
-interface Chunk {
-  seq: number
-  offset: number
-  end: number
-  rows: number
-  parts: Buffer[]
-  since: number
-  /** The range of the intent found on replay: inserted alone, so its token is the same. */
-  fixed?: boolean
-}
+export type { Spool, SpoolHealth, SpoolOptions, SpoolStats } from './spool-stats.ts'
 
 interface Waiting {
   payload: Buffer
@@ -80,64 +29,88 @@ interface Waiting {
 export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   if (opts.maxBytes < opts.segmentBytes) throw new RangeError('maxBytes must be at least segmentBytes')
   if (opts.insertRows < 1) throw new RangeError('insertRows must be at least 1')
-  mkdirSync(opts.dir, { recursive: true })
-  const id = spoolId(opts.dir)
-  const stats = { appendedRows: 0, syncs: 0, inserts: 0, insertedRows: 0, failedInserts: 0, refusedRows: 0, replayedRows: 0, corruptSegments: 0, corruptBytes: 0 }
-  const queue: Chunk[] = []
-  let pendingRows = 0
-  let pendingBytes = 0
-
-  // Replay: segments before the last intent's are in ClickHouse; in its segment, frames before
-  // its start are, its range is re-inserted as one chunk with the same token, the rest is new.
-  const intentPath = join(opts.dir, 'intents')
-  const intent = lastIntent(intentPath)
-  let lastSeq = intent?.seq ?? 0
-  for (const seq of listSegments(opts.dir)) {
-    lastSeq = Math.max(lastSeq, seq)
-    const path = join(opts.dir, segmentName(seq))
-    if (intent && seq < intent.seq) {
-      rmSync(path, { force: true })
-      continue
-    }
-    const { frames, corruptBytes } = readFrames(readFileSync(path))
-    if (corruptBytes > 0) {
-      stats.corruptSegments++
-      stats.corruptBytes += corruptBytes
-    }
-    for (const f of frames) {
-      if (intent && seq === intent.seq && f.end <= intent.start) continue
-      const inIntent = intent && seq === intent.seq && f.end <= intent.end
-      const head = queue[queue.length - 1]
-      if (inIntent && head?.fixed) {
-        // Same range as before the crash: one chunk, so the token is the same.
-        head.end = f.end
-        head.rows += f.rows
-        head.parts.push(f.payload)
-      } else {
-        queue.push({ seq, offset: f.offset, end: f.end, rows: f.rows, parts: [f.payload], since: 0, fixed: Boolean(inIntent) })
-      }
-      pendingRows += f.rows
-      pendingBytes += f.end - f.offset
-      stats.replayedRows += f.rows
-    }
-    if (frames.length === 0) rmSync(path, { force: true })
+  const fs = opts.fs ?? nodeSpoolFs
+  const { dir } = opts
+  const minFree = opts.minFreeBytes ?? 0
+  mkdirSync(dir, { recursive: true })
+  const id = spoolId(dir)
+  const intentPath = join(dir, 'intents')
+  const r = replaySpool(dir, intentPath, Date.now() - opts.feedDelayMs, opts.onReplayFrame)
+  const queue = r.queue
+  const damaged = r.damaged
+  const stats = {
+    appendedRows: 0, syncs: 0, inserts: 0, insertedRows: 0, failedInserts: 0, refusedRows: 0, diskRefusedRows: 0, writeFailures: 0,
+    replayedRows: r.rows, corruptSegments: r.corruptSegments, corruptBytes: r.corruptBytes, corruptRows: r.corruptRows,
+    damagedSegments: 0, deadLetteredRows: 0,
   }
+  if (r.corruptSegments > 0) opts.onDamage?.({ segment: `${r.corruptSegments} segment(s) at open`, corruptBytes: r.corruptBytes, corruptRows: r.corruptRows })
+  let pendingRows = r.rows
+  let pendingBytes = r.bytes
+  let insertFailuresInARow = 0
+  let lastInsertError = ''
+  let lowOnDisk = false
+
+  const intents = await openIntentRing(fs, intentPath, r.intentSlot)
+  const reader = createSegmentReader(fs, dir)
 
   // Appends go to a new segment: never after a torn tail.
-  let seq = lastSeq + 1
-  let fh: FileHandle = await open(join(opts.dir, segmentName(seq)), 'a')
+  let seq = r.lastSeq
+  let fh!: SpoolFile
   let size = 0
-  // Positional writes: in append mode Linux ignores the position (pwrite(2), BUGS).
-  await (await open(intentPath, 'a')).close()
-  const intents = await open(intentPath, 'r+')
-  let intentsSize = Math.floor((await intents.stat()).size / INTENT_BYTES) * INTENT_BYTES
+  async function rotate(): Promise<void> {
+    const next = await fs.open(join(dir, segmentName(seq + 1)), 'w')
+    await fs.syncDir(dir) // the new name survives a power loss before anything is acknowledged in it
+    await fh?.close().catch(() => undefined)
+    fh = next
+    seq++
+    size = 0
+  }
+  await rotate()
 
   let waiting: Waiting[] = []
   let waitingBytes = 0
   let writing = false
-  let failed: Error | undefined
+  let failed: { error: StorageUnavailableError; at: number } | undefined
   let closing = false
   let closed: Promise<void> | undefined
+
+  async function writeGroup(payload: Buffer, rows: number): Promise<void> {
+    if (failed) {
+      if (Date.now() - failed.at < (opts.healMs ?? 5000)) throw failed.error
+      await rotate() // the disk may work again: start afresh; the old segment's good frames are still queued
+      failed = undefined
+    }
+    if (size >= opts.segmentBytes) await rotate()
+    const bytes = FRAME_HEADER_BYTES + payload.length
+    // Checked before every write, not after a failure: a frame never fills the disk, so the
+    // intent log, the dead-letter file and ClickHouse (often on the same disk) keep room.
+    const free = await fs.freeBytes(dir)
+    lowOnDisk = free - bytes < minFree
+    if (lowOnDisk) {
+      stats.diskRefusedRows += rows
+      throw new StorageUnavailableError('the spool disk is nearly full', 'overloaded')
+    }
+    const offset = size
+    try {
+      await writeAll(fh, frameHeader(payload, rows), offset)
+      await writeAll(fh, payload, offset + FRAME_HEADER_BYTES)
+      await fh.datasync()
+    } catch (cause) {
+      stats.writeFailures++
+      // Whatever reached the file is cut off again, so no torn frame is ever followed by an
+      // acknowledged one; if even that fails, appends stop until a fresh segment can be made.
+      const undone = await fh.truncate(offset).then(() => fh.datasync()).then(() => true, () => false)
+      const error = new StorageUnavailableError(`the spool cannot write to disk (${errorLine(cause)})`, 'failed', { cause })
+      if (!undone) failed = { error, at: Date.now() }
+      throw error
+    }
+    size += bytes
+    stats.syncs++
+    stats.appendedRows += rows
+    pendingRows += rows
+    pendingBytes += bytes
+    queue.push({ seq, offset, end: size, rows, since: Date.now() })
+  }
 
   async function writeLoop(): Promise<void> {
     writing = true
@@ -145,40 +118,19 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
       const group = waiting
       waiting = []
       waitingBytes = 0
+      const payload = group.length === 1 ? group[0]!.payload : Buffer.concat(group.map((w) => w.payload))
+      let rows = 0
+      for (const w of group) rows += w.rows
       try {
-        if (failed) throw failed
-        if (size >= opts.segmentBytes) await rotate()
-        const payload = group.length === 1 ? group[0]!.payload : Buffer.concat(group.map((w) => w.payload))
-        let rows = 0
-        for (const w of group) rows += w.rows
-        const header = frameHeader(payload, rows)
-        const offset = size
-        await fh.writev([header, payload])
-        await fh.datasync()
-        size += FRAME_HEADER_BYTES + payload.length
-        stats.syncs++
-        stats.appendedRows += rows
-        pendingRows += rows
-        pendingBytes += FRAME_HEADER_BYTES + payload.length
-        queue.push({ seq, offset, end: size, rows, parts: [payload], since: Date.now() })
+        await writeGroup(payload, rows)
         for (const w of group) w.resolve()
         feed()
-      } catch (cause) {
-        // The file's state after a failed write or sync is unknown (a synced torn frame would be
-        // replayed as corrupt and skipped, a whole one inserted): refuse further appends until
-        // a restart replays what is there, rather than acknowledge on top of it.
-        failed ??= new StorageUnavailableError('the spool cannot write to disk', 'failed', { cause })
-        for (const w of group) w.reject(failed)
+      } catch (e) {
+        const err = e instanceof Error ? e : new Error(String(e))
+        for (const w of group) w.reject(err)
       }
     }
     writing = false
-  }
-
-  async function rotate(): Promise<void> {
-    await fh.close()
-    seq++
-    fh = await open(join(opts.dir, segmentName(seq)), 'a')
-    size = 0
   }
 
   // The feeder: one insert at a time, whole frames of one segment, oldest first.
@@ -206,54 +158,84 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
     let rows = take[0]!.rows
     for (let i = 1; i < queue.length && !take[0]!.fixed; i++) {
       const c = queue[i]!
-      if (c.seq !== take[0]!.seq || rows + c.rows > opts.insertRows) break
+      if (c.seq !== take[0]!.seq || c.fixed || rows + c.rows > opts.insertRows) break
       take.push(c)
       rows += c.rows
     }
     const range: Intent = { seq: take[0]!.seq, start: take[0]!.offset, end: take[take.length - 1]!.end }
-    inserting = insertRange(range, take, rows).finally(() => {
+    inserting = insertRange(range, take.length, rows, !take[0]!.fixed).finally(() => {
       inserting = undefined
       feed()
     })
   }
 
-  async function insertRange(range: Intent, taken: Chunk[], rows: number): Promise<void> {
+  /** The valid frames' payloads of a range, read from disk (frames are never kept in memory). */
+  async function readRange(range: Intent): Promise<Buffer> {
+    const scan = await reader.read(range)
+    if (scan.corruptBytes > 0 && !damaged.has(range.seq)) {
+      damaged.add(range.seq)
+      stats.corruptSegments++
+      stats.corruptBytes += scan.corruptBytes
+      stats.corruptRows += scan.corruptRows
+      opts.onDamage?.({ segment: segmentName(range.seq), corruptBytes: scan.corruptBytes, corruptRows: scan.corruptRows })
+    }
+    return scan.frames.length === 1 ? scan.frames[0]!.payload : Buffer.concat(scan.frames.map((f) => f.payload))
+  }
+
+  async function insertRange(range: Intent, chunks: number, rows: number, first: boolean): Promise<void> {
     const token = `${id}:${range.seq}:${range.start}-${range.end}`
     try {
-      await recordIntent(range)
-      const parts = taken.flatMap((c) => c.parts)
-      await opts.insert(parts.length === 1 ? parts[0]! : Buffer.concat(parts), rows, token)
+      await intents.record(range)
+      const body = await readRange(range)
+      if (body.length > 0) {
+        try {
+          await opts.insert(body, rows, token, first)
+        } catch (e) {
+          if (!isDataError(e)) throw e
+          // ClickHouse refused the range for its data: isolate the refused rows (poison.ts).
+          const lines = rowLines(body)
+          const insertLines = (ls: Buffer[], t: string) => opts.insert(Buffer.concat(ls), ls.length, t)
+          if (lines.length === 1) await deadLetter(token)(lines, errorLine(e))
+          stats.deadLetteredRows += lines.length === 1 ? 1 : await splitInsert(lines, token, insertLines, deadLetter(token))
+        }
+      }
     } catch (e) {
       stats.failedInserts++
+      insertFailuresInARow++
+      lastInsertError = errorLine(e)
       opts.onInsertError?.(e)
       // The insert may have committed after all (a timeout): retry exactly this range, never a
       // longer one, so the token stays the same.
-      queue.splice(0, taken.length, { seq: range.seq, offset: range.start, end: range.end, rows, parts: taken.flatMap((c) => c.parts), since: 0, fixed: true })
-      await new Promise((r) => setTimeout(r, closing ? 50 : (opts.retryMs ?? 1000)).unref())
+      queue.splice(0, chunks, { seq: range.seq, offset: range.start, end: range.end, rows, since: 0, fixed: true })
+      await new Promise((res) => setTimeout(res, closing ? 50 : (opts.retryMs ?? 1000)).unref())
       return
     }
-    queue.splice(0, taken.length)
+    insertFailuresInARow = 0
+    queue.splice(0, chunks)
     stats.inserts++
     stats.insertedRows += rows
     pendingRows -= rows
     pendingBytes -= range.end - range.start
-    // A segment that is no longer written to and has nothing left to insert is done.
+    // A segment that is no longer written to and has nothing left to insert is done: deleted,
+    // or moved aside if it had damage (never deleted: an operator may want to look at it).
     const next = queue[0]?.seq ?? seq
-    for (let s = range.seq; s < next; s++) rmSync(join(opts.dir, segmentName(s)), { force: true })
+    for (let s = range.seq; s < next; s++) await retire(s)
   }
 
-  async function recordIntent(range: Intent): Promise<void> {
-    // Intents only grow, and the newest whole record is the one that counts (lastIntent), so
-    // the log can start over at offset 0 without a moment in which the newest is missing:
-    // the new record is synced first, the stale ones after it are cut off afterwards.
-    const wrap = intentsSize >= 1 << 20
-    await intents.write(encodeIntent(range), 0, INTENT_BYTES, wrap ? 0 : intentsSize)
-    await intents.datasync()
-    if (wrap) {
-      await intents.truncate(INTENT_BYTES)
-      intentsSize = 0
+  function deadLetter(token: string) {
+    return async (items: Buffer[], reason: string) => {
+      await appendDeadLetters(dir, items, reason, token)
+      opts.onDeadLetter?.(items, reason)
     }
-    intentsSize += INTENT_BYTES
+  }
+
+  async function retire(s: number): Promise<void> {
+    await reader.done(s)
+    if (damaged.delete(s)) {
+      stats.damagedSegments++
+      renameSync(join(dir, segmentName(s)), join(dir, damagedName(s)))
+      await fs.syncDir(dir).catch(() => undefined)
+    } else rmSync(join(dir, segmentName(s)), { force: true })
   }
 
   feed()
@@ -261,7 +243,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   return {
     append(payload, rows) {
       if (closing) return Promise.reject(new StorageUnavailableError('the server is shutting down', 'shutdown'))
-      if (failed) return Promise.reject(failed)
+      if (failed && Date.now() - failed.at < (opts.healMs ?? 5000)) return Promise.reject(failed.error)
       if (pendingBytes + waitingBytes + payload.length > opts.maxBytes) {
         stats.refusedRows += rows
         return Promise.reject(new StorageUnavailableError('the spool is full; storage is behind', 'overloaded'))
@@ -281,24 +263,36 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
     close(ms) {
       closed ??= (async () => {
         closing = true
-        while (writing) await new Promise((r) => setTimeout(r, 5))
+        const end = Date.now() + ms
+        const left = () => Math.max(0, end - Date.now())
+        // Everything here is bounded by `ms`: a write or insert that hangs is left behind, and
+        // what it held is replayed on the next open.
+        while (writing && left() > 0) await new Promise((res) => setTimeout(res, 5))
         let deadline: NodeJS.Timeout | undefined
         await Promise.race([
           new Promise<void>((resolve) => {
             drained.push(resolve)
             feed()
           }),
-          new Promise<void>((resolve) => (deadline = setTimeout(resolve, ms))),
+          new Promise<void>((resolve) => (deadline = setTimeout(resolve, left()))),
         ])
         clearTimeout(deadline)
         if (timer) clearTimeout(timer)
-        await inserting
+        await Promise.race([inserting, new Promise((res) => setTimeout(res, left()).unref())])
         drained = []
-        await fh.close()
+        await reader.close()
+        await fh.close().catch(() => undefined)
         await intents.close()
       })()
       return closed
     },
-    stats: () => ({ ...stats, pendingRows, pendingBytes }),
+    stats: () => ({ ...stats, pendingRows, pendingBytes, oldestUnfedMs: queue.length ? Math.max(0, Date.now() - queue[0]!.since) : 0, failed: failed !== undefined, insertFailuresInARow }),
+    health() {
+      if (failed) return { reason: 'failed', message: failed.error.message }
+      if (lowOnDisk) return { reason: 'disk_low', message: 'the spool disk is nearly full' }
+      if (pendingBytes > 0.9 * opts.maxBytes) return { reason: 'nearly_full', message: `the spool holds ${pendingBytes} of ${opts.maxBytes} bytes` }
+      if (insertFailuresInARow >= 3) return { reason: 'feeder_failing', message: `inserts into ClickHouse keep failing: ${lastInsertError}` }
+      return undefined
+    },
   }
 }

@@ -87,6 +87,9 @@ describe('GET /metrics', () => {
     } finally {
       failInserts = false
     }
+    // The insert whose outcome was unknown is re-sent with the same rows and token (F6); once
+    // it is in, nothing waits.
+    await expect.poll(() => s.veil.writer.stats().pendingRows, { timeout: 10_000 }).toBe(0)
 
     const { samples, types } = parseExposition(await (await scrape()).text())
     const one = (name: string, labels?: Record<string, string>) => {

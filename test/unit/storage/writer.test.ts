@@ -257,3 +257,65 @@ describe('withDeadline', () => {
     await expect(withDeadline(Promise.reject(err), 1000)).rejects.toBe(err)
   })
 })
+
+describe('createWriter: inserts of unknown outcome and poison rows', () => {
+  it('re-sends a failed group itself with the same rows and token, and `stored` settles when it commits', async () => {
+    vi.useFakeTimers()
+    try {
+      const s = fakeStorage()
+      const w = writer(s.insert, { maxDelayMs: 0, retryMs: 1000 })
+      const a = w.submit(['a'])
+      const acked = outcome(a.acked.then(() => undefined))
+      const stored = outcome(a.stored)
+      s.calls[0]!.fail(new Error('connection reset'))
+      await vi.advanceTimersByTimeAsync(0)
+      expect(acked.state).toBe('failed')
+      expect(stored.state).toBe('pending')
+      // A later request waits behind the retry, so rows keep their order.
+      const b = outcome(w.write(['b']))
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(s.calls[1]!.rows).toEqual(['a'])
+      expect(s.calls[1]!.token).toBe(s.calls[0]!.token)
+      s.calls[1]!.commit()
+      await vi.advanceTimersByTimeAsync(0)
+      expect(stored.state).toBe('ok')
+      expect(s.calls[2]!.rows).toEqual(['b'])
+      s.calls[2]!.commit()
+      await vi.advanceTimersByTimeAsync(0)
+      expect(b.state).toBe('ok')
+      expect(w.stats()).toMatchObject({ retries: 1, pendingRows: 0 })
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('treats an insert that does not settle within insertTimeoutMs as failed', async () => {
+    vi.useFakeTimers()
+    try {
+      const s = fakeStorage()
+      const w = writer(s.insert, { maxDelayMs: 0, insertTimeoutMs: 500 })
+      const o = outcome(w.write(['a']))
+      await vi.advanceTimersByTimeAsync(500)
+      expect(o.state).toBe('failed')
+      expect((o.error as StorageUnavailableError).reason).toBe('timeout')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('on a data error, inserts each request alone: only the request with the refused row names it', async () => {
+    const stored: string[][] = []
+    const insert = async (rows: string[]) => {
+      if (rows.includes('bad')) throw Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input'), { clickhouseCode: 27 })
+      stored.push(rows)
+    }
+    const dead: string[] = []
+    const w = writer(insert, { deadLetter: async (rows) => void dead.push(...rows) })
+    const answers = Promise.all([w.submit(['a1', 'a2']).acked, w.submit(['b1', 'bad', 'b2']).acked, w.submit(['c1']).acked])
+    await w.flush()
+    expect(await answers).toEqual([[], ['bad'], []])
+    expect(dead).toEqual(['bad'])
+    expect(stored.flat().sort()).toEqual(['a1', 'a2', 'b1', 'b2', 'c1'])
+    expect(w.stats().deadLetteredRows).toBe(1)
+  })
+})

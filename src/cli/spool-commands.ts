@@ -1,0 +1,77 @@
+// `veil spool`, `veil dead-letter export|refeed` and `veil repair-aggregates [hours]`: what the
+// write-ahead spool holds, and the operator's hands on rows ClickHouse refused and on aggregates
+// an unclean stop left short (docs/durability.md).
+import { join } from 'node:path'
+import type { Config } from '../config.ts'
+import { EVENT_COLUMNS } from '../pipeline/types.ts'
+import { DataDirBusyError, openStorage, type Storage } from '../storage/client.ts'
+import { readDeadLetters } from '../storage/dead-letter.ts'
+import { repairAggregates } from '../storage/repair-aggregates.ts'
+import { ROWS_FORMAT } from '../storage/rows-format.ts'
+import { inspectSpool, refeedDeadLetters } from '../storage/spool-inspect.ts'
+import type { Output } from './output.ts'
+
+export const SPOOL_USAGE = `  spool                show the spool: segments, rows waiting, damaged segments, dead letters
+  dead-letter export   print the dead-lettered rows, one JSON object per line
+  dead-letter refeed   insert the dead-lettered rows again; those stored leave the file
+  repair-aggregates [hours]   recompute every aggregate from events for the (app, day) pairs
+                       of events received in the last hours (default 24); run it with no
+                       server inserting (docs/durability.md)
+`
+
+const spoolDir = (config: Config) => config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool')
+
+/** Opens the store for one command; 3 when a running server holds the embedded data directory. */
+async function withStorage(config: Config, err: Output, run: (s: Storage) => Promise<number>): Promise<number> {
+  let storage
+  try {
+    storage = await openStorage(config)
+  } catch (e) {
+    if (e instanceof DataDirBusyError) {
+      await err.write(`veil: ${e.message}\n`)
+      return 3
+    }
+    throw e
+  }
+  try {
+    return await run(storage)
+  } finally {
+    await storage.close()
+  }
+}
+
+export async function runSpoolCommand(command: string, args: string[], config: Config, out: Output, err: Output): Promise<number> {
+  const dir = spoolDir(config)
+  if (command === 'spool') {
+    await out.write(JSON.stringify(inspectSpool(dir), null, 2) + '\n')
+    return 0
+  }
+  if (command === 'repair-aggregates') {
+    const hours = Number(args[0] ?? 24)
+    if (!(hours > 0)) {
+      await err.write('veil repair-aggregates: give the hours as a positive number\n')
+      return 2
+    }
+    return withStorage(config, err, async (s) => {
+      const r = await repairAggregates(s.client, Date.now() - hours * 3600_000)
+      await out.write(`recomputed ${r.tables.length} aggregate tables for ${r.pairs} (app, day) pairs\n`)
+      return 0
+    })
+  }
+  // dead-letter
+  if (args[0] === 'export') {
+    for (const r of readDeadLetters(dir)) await out.write(JSON.stringify(r) + '\n')
+    return 0
+  }
+  if (args[0] !== 'refeed') {
+    await err.write('veil dead-letter: say export or refeed\n')
+    return 2
+  }
+  return withStorage(config, err, async (s) => {
+    const result = await refeedDeadLetters(dir, (body, token) =>
+      s.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: ROWS_FORMAT, body, settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 } }),
+    )
+    await out.write(`stored ${result.stored} rows; ${result.kept} refused again and kept in ${join(dir, 'dead-letter.jsonl')}\n`)
+    return result.kept > 0 ? 1 : 0
+  })
+}

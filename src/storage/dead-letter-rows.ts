@@ -1,0 +1,26 @@
+// Events-table rows (EVENT_COLUMNS order) as the durability code needs them: the event ids of a
+// spooled frame, and a dead-lettered row as a quarantine row (what an SDK developer may see:
+// the name and prop keys, never an identifier, not even hashed; PRIVACY.md 1).
+import type { QuarantineRow } from '../http/quarantine.ts'
+import { rowLines } from './spool-files.ts'
+
+/** `["app_id","event_id",...`: the second JSON string of each line, read without parsing the row. */
+const ID = /^\["(?:[^"\\]|\\.)*","([^"]*)"/
+
+export function idsOfFrame(payload: Buffer): string[] {
+  const ids: string[] = []
+  for (const line of rowLines(payload)) {
+    const m = ID.exec(line.toString('utf8', 0, Math.min(line.length, 300)))
+    if (m) ids.push(m[1]!)
+  }
+  return ids
+}
+
+export function deadLetterToQuarantine(rows: unknown[][], reason: string): QuarantineRow[] {
+  return rows.map((r) => {
+    const props = r[9] && typeof r[9] === 'object' ? Object.keys(r[9]).slice(0, 30) : []
+    const receivedAt = typeof r[4] === 'number' ? r[4] : Date.now()
+    const text = (v: unknown) => (typeof v === 'string' ? v.toWellFormed().slice(0, 64) : '')
+    return [text(r[0]), receivedAt, 0, `storage refused the row: ${reason}`.slice(0, 300), text(r[2]), JSON.stringify({ prop_keys: props.map((k) => k.toWellFormed()) })]
+  })
+}

@@ -1,0 +1,148 @@
+// Shared by the fault suite (docs/durability.md): the one stand-in (a disk that fills, cuts
+// writes short or fails syncs, since mounting a small tmpfs needs privileges), rows as the
+// pipeline makes them, and the two checks every fault test ends with: acknowledged ids against
+// stored ids (lost = 0, duplicated = 0) and aggregates against the events table.
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { expect } from 'vitest'
+import type { ClickHouseClient } from '@clickhouse/client'
+import { nodeSpoolFs, type SpoolFs } from '../../src/storage/spool-fs.ts'
+import type { EventRow } from '../../src/pipeline/types.ts'
+
+export interface FaultyDisk {
+  fs: SpoolFs
+  /** Bytes the disk holds in all (its files are those of the spool directory). */
+  capacity: number
+  /** statfs answers as if the disk were empty (another process filled it since). */
+  lieAboutSpace: boolean
+  /** datasync fails with EIO; truncate too when `alsoTruncate`. */
+  failSync: false | { alsoTruncate: boolean }
+  writes: { short: number; enospc: number }
+}
+
+const errno = (code: string) => Object.assign(new Error(`${code}: injected by the test disk`), { code })
+
+/** A disk of `capacity` bytes under `dir`: a write that does not fit is cut short, then ENOSPC. */
+export function faultyDisk(dir: string, capacity: number): FaultyDisk {
+  const used = () => readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0)
+  const disk: FaultyDisk = {
+    capacity,
+    lieAboutSpace: false,
+    failSync: false,
+    writes: { short: 0, enospc: 0 },
+    fs: {
+      async open(path, mode) {
+        const f = await nodeSpoolFs.open(path, mode)
+        return {
+          ...f,
+          async write(buf, position) {
+            const size = statSync(path).size
+            const growth = Math.max(0, position + buf.length - size)
+            const room = disk.capacity - used()
+            if (growth > room) {
+              const n = Math.max(0, buf.length - (growth - Math.max(0, room)))
+              if (n === 0) {
+                disk.writes.enospc++
+                throw errno('ENOSPC')
+              }
+              disk.writes.short++
+              return f.write(buf.subarray(0, n), position)
+            }
+            return f.write(buf, position)
+          },
+          async datasync() {
+            if (disk.failSync) throw errno('EIO')
+            return f.datasync()
+          },
+          async truncate(length) {
+            if (disk.failSync && disk.failSync.alsoTruncate) throw errno('EIO')
+            return f.truncate(length)
+          },
+        }
+      },
+      freeBytes: async () => (disk.lieAboutSpace ? disk.capacity : Math.max(0, disk.capacity - used())),
+      syncDir: (d) => nodeSpoolFs.syncDir(d),
+    },
+  }
+  return disk
+}
+
+let n = 0
+const USERS = 12 // few distinct users per day and name: uniqCombined is exact there
+/** Anonymised rows as the pipeline makes them, with fresh ids, over two days and two names. */
+export function rows(count: number, app = 'fault-app'): EventRow[] {
+  const now = Date.now()
+  return Array.from({ length: count }, () => {
+    const i = ++n
+    const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+    const ts = now - (i % 2) * 86_400_000
+    return [app, id, i % 3 ? 'login' : 'click', ts, now, `u${i % USERS}`, 's', '', 1, { path: '/p' }, {}, 'DE', '', 'Chrome', '120', 'Linux', '', 'desktop', 'de', 0, 0, '', '', 'user'] as EventRow
+  })
+}
+
+export const idsOf = (rs: EventRow[]) => rs.map((r) => r[1])
+
+/** Stored count per id, for every id of `app`. */
+export async function storedCounts(client: ClickHouseClient, app: string): Promise<Map<string, number>> {
+  const rs = await client.query({
+    query: 'SELECT toString(event_id) AS id, count() AS n FROM events WHERE app_id = {app:String} GROUP BY id',
+    query_params: { app },
+    format: 'JSONCompactEachRow',
+  })
+  return new Map((await rs.json<[string, string]>()).map(([id, c]) => [id, Number(c)]))
+}
+
+/** Acknowledged ids missing from storage, and ids stored more than once. */
+export async function lostAndDuplicated(client: ClickHouseClient, app: string, acked: Iterable<string>): Promise<{ lost: number; duplicated: number; stored: number }> {
+  const counts = await storedCounts(client, app)
+  let lost = 0
+  for (const id of acked) if (!counts.has(id)) lost++
+  let duplicated = 0
+  for (const c of counts.values()) if (c > 1) duplicated += c - 1
+  return { lost, duplicated, stored: counts.size }
+}
+
+/**
+ * Per day and name: events and distinct users in the events table against agg_events_daily,
+ * and events against each breakdown dimension. Returns the rows that differ (none, when all agree).
+ */
+export async function aggregateMismatches(client: ClickHouseClient, app: string): Promise<unknown[]> {
+  const q = async (query: string) =>
+    (await (await client.query({ query, query_params: { app }, format: 'JSONCompactEachRow' })).json<unknown[]>()).map((r) => JSON.stringify(r))
+  const fromEvents = await q(`SELECT toString(toDate(ts)) AS day, toString(name), count(), uniqExactIf(user_hash, user_hash != '')
+    FROM events WHERE app_id = {app:String} GROUP BY day, name ORDER BY day, name`)
+  const fromAgg = await q(`SELECT toString(day) AS d, toString(name) AS nm, sum(events), uniqCombinedMerge(12)(users)
+    FROM agg_events_daily WHERE app_id = {app:String} GROUP BY d, nm ORDER BY d, nm`)
+  const byDim = await q(`SELECT toString(dimension) AS dim, toString(day) AS d, toString(name) AS nm, sum(events)
+    FROM agg_breakdowns_daily WHERE app_id = {app:String} GROUP BY dim, d, nm ORDER BY dim, d, nm`)
+  const out: unknown[] = []
+  const a = new Set(fromEvents)
+  const b = new Set(fromAgg)
+  for (const r of fromEvents) if (!b.has(r)) out.push({ events: r })
+  for (const r of fromAgg) if (!a.has(r)) out.push({ agg_events_daily: r })
+  const counts = new Map(fromEvents.map((r) => {
+    const [d, nm, c] = JSON.parse(r) as [string, string, string]
+    return [`${d}|${nm}`, String(c)]
+  }))
+  for (const r of byDim) {
+    const [dim, d, nm, c] = JSON.parse(r) as [string, string, string, string]
+    if (counts.get(`${d}|${nm}`) !== String(c)) out.push({ agg_breakdowns_daily: r, dim })
+  }
+  return out
+}
+
+/** The closing checks of every fault test. */
+export async function expectNoLossNoDuplicateAggregatesAgree(client: ClickHouseClient, app: string, acked: Iterable<string>): Promise<void> {
+  const { lost, duplicated } = await lostAndDuplicated(client, app, acked)
+  expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 })
+  expect(await aggregateMismatches(client, app)).toEqual([])
+}
+
+/** Bounded polling: `check` until it holds or `ms` pass. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 20_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
