@@ -5,8 +5,8 @@ import type { AppRegistry } from './apps.ts'
 import type { Metrics } from './metrics.ts'
 import type { Writer } from './storage/writer.ts'
 
-export function registerServerMetrics(metrics: Metrics, deps: { writer: Writer<unknown>; client: ClickHouseClient; apps: AppRegistry }): void {
-  const { writer, client, apps } = deps
+export function registerServerMetrics(metrics: Metrics, deps: { writer: Writer<unknown>; client: ClickHouseClient; apps: AppRegistry; now: () => number }): void {
+  const { writer, client, apps, now } = deps
   metrics.gauge('writer_pending_rows', () => writer.stats().pendingRows, 'Rows accepted and not yet committed (direct mode) or not yet in ClickHouse (spool mode).')
   metrics.gauge('writer_oldest_pending_seconds', () => (writer.stats().oldestPendingMs ?? 0) / 1000, 'Age of the oldest row waiting for its insert; 0 when none waits.')
   metrics.gauge('writer_inserts_total', () => writer.stats().inserts, 'Inserts committed by the writer (a counter, read from the writer).')
@@ -24,12 +24,16 @@ export function registerServerMetrics(metrics: Metrics, deps: { writer: Writer<u
   const ages = () =>
     (pending ??= (async () => {
       try {
+        // Ages on the clock that stamped created_at (the nodes' `now`), not the engine's now64():
+        // in production both are the wall clock; an injected clock must agree with its own rows.
         const rs = await client.query({
-          query: `SELECT count() AS n, dateDiff('second', max(created_at), now64(3)) AS newest, dateDiff('second', min(created_at), now64(3)) AS oldest FROM salts`,
+          query: 'SELECT count() AS n, toUnixTimestamp64Milli(max(created_at)) AS newest, toUnixTimestamp64Milli(min(created_at)) AS oldest FROM salts',
           format: 'JSONEachRow',
+          clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
         })
         const [row] = await rs.json<{ n: string | number; newest: string | number; oldest: string | number }>()
-        return Number(row?.n) > 0 ? { newest: Number(row!.newest), oldest: Number(row!.oldest) } : {}
+        const t = now()
+        return Number(row?.n) > 0 ? { newest: Math.round((t - Number(row!.newest)) / 1000), oldest: Math.round((t - Number(row!.oldest)) / 1000) } : {}
       } finally {
         pending = undefined
       }

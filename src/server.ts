@@ -217,7 +217,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       deadLetter: async (rows, reason) => onDeadLetter(rows, reason),
     })
   }
-  registerServerMetrics(metrics, { writer, client, apps })
+  registerServerMetrics(metrics, { writer, client, apps, now })
 
   // Remember the ids stored in the last hour, so a retry across a restart is stored once. The
   // hour is measured on the clock that stamped received_at (this process's `now`), not the

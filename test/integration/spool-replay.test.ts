@@ -69,9 +69,8 @@ async function crashAt(dir: string, when: 'before insert' | 'after insert', batc
     },
   })
   await Promise.all(batches.map((b) => spool.append(encodeRows(b), b.length)))
-  // Past the feed delay, so the first insert has been attempted and stalls (the process is gone).
-  await new Promise((r) => setTimeout(r, 300))
-  expect(dead).toBe(true)
+  // Past the feed delay, the first insert is attempted and stalls (the process is gone).
+  await expect.poll(() => dead, { timeout: 10_000 }).toBe(true)
 }
 
 describe('replay after a crash', () => {
