@@ -89,6 +89,23 @@ describe('dashboard card states', () => {
     await page.close()
   })
 
+  it('with data: the headline cards compare with the 7 days just before, fetched from the same API', async () => {
+    const { page } = await openApp('with-data')
+    await page.selectOption('#f-preset', '7')
+    await settled(page)
+    const deltas = await page.locator('.kpi .delta').allInnerTexts()
+    expect(deltas[1]).toMatch(/^[+-]?\d+(\.\d)? % vs previous 7 days \([\d,]+\)$/)
+    expect(deltas[3]).toMatch(/^[+-]?\d+\.\d pp vs previous 7 days \(\d+(\.\d)? %\)$/)
+    // The figure compared with is the API's own total of that period.
+    const today = Date.parse(new Date().toISOString().slice(0, 10))
+    const iso = (t: number) => new Date(t).toISOString().slice(0, 10)
+    const res = await fetch(`${server.url}/v1/stats/events?app=with-data&from=${iso(today - 13 * 86_400_000)}&to=${iso(today - 7 * 86_400_000)}`, { headers: { Authorization: `Bearer ${readKey}` } })
+    const before = (await res.json()) as { total: { events: number } }
+    expect(deltas[1]).toContain(`(${before.total.events.toLocaleString('en-US')})`)
+    await page.screenshot({ path: `${OUT}/data-headline-7-days.png`, clip: (await page.locator('#kpis').boundingBox())! })
+    await page.close()
+  })
+
   it('with data: picking an event says which cards follow it', async () => {
     const { page } = await openApp('with-data')
     await page.locator('#c-names a', { hasText: 'report_query' }).click()
@@ -118,7 +135,7 @@ describe('dashboard card states', () => {
   it('suppressed: every card says suppressed, never zero or empty, and the reason is one click away', async () => {
     const { page, errors } = await openApp('few-people')
     await shoot(page, 'suppressed')
-    for (const id of CARDS.filter((c) => c !== 'names')) {
+    for (const id of CARDS) {
       const t = await text(page, id)
       expect(t, id).toMatch(/suppressed/)
       expect(t, id).not.toMatch(/^No .* in this range/m)

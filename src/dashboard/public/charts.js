@@ -70,11 +70,12 @@
   }
 
   /**
-   * el: container; buckets: ['2025-01-01', ...]; series: [{ label, values, color, unit, summary, suppressed }];
+   * el: container; buckets: ['2025-01-01', ...]; series: [{ label, values, color, unit, summary, suppressed, total }];
+   * total: the API's total (null when suppressed), shown in the legend instead of a sum;
    * unit '' counts, 'ms' durations, '%' rates (0..1); summary 'total' or 'latest' (the legend's
    * value when not hovering); suppressed: [bool per bucket]; week: bucket width.
    */
-  function timeChart(el, { buckets, series, suppressed, week, height = 230 }) {
+  function timeChart(el, { buckets, series, suppressed, week, height = 230, k = 'k' }) {
     destroy(el)
     el.replaceChildren()
     const xs = buckets.map((b) => Date.parse(`${b}T00:00:00Z`) / 1000)
@@ -102,7 +103,8 @@
         ...series.map((s) => {
           // A series may have its own hidden buckets (one event name of several on a chart).
           const hiddenAt = s.suppressed || suppressed
-          const summary = summaryOf(s.values, hiddenAt, s.summary || 'latest', s.unit)
+          // The API's own total when given: a total may be suppressed though some days are shown.
+          const summary = s.total !== undefined ? (s.total === null ? 'suppressed' : `total ${fmt(s.total, s.unit)}`) : summaryOf(s.values, hiddenAt, s.summary || 'latest', s.unit)
           return {
             label: s.label, stroke: s.color, width: 2, scale: s.unit || 'n',
             fill: s.fill ? `${s.color}22` : undefined,
@@ -119,7 +121,7 @@
     const chart = new uPlot(opts, [xs, ...series.map((s) => s.values)], el)
     const hidden = (suppressed || []).filter(Boolean).length
     if (hidden > buckets.length / 2) {
-      el.append(Object.assign(document.createElement('p'), { className: 'hint', textContent: `${hidden} of ${buckets.length} ${week ? 'weeks' : 'days'} are hidden (fewer than k people).${week ? '' : ' Weekly buckets may show more.'}` }))
+      el.append(Object.assign(document.createElement('p'), { className: 'hint', textContent: `${hidden} of ${buckets.length} ${week ? 'weeks' : 'days'} are hidden (fewer than ${k} people in a salt period and day).${week ? '' : ' Weekly buckets may show more.'}` }))
     }
     const ro = new ResizeObserver(() => chart.setSize({ width: Math.max(el.clientWidth, 280), height }))
     ro.observe(el)

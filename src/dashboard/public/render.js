@@ -152,9 +152,9 @@
     if (!s && event) return el.replaceChildren(empty(`No day of ${event} in this range has ${k} or more people, or it has no events: nothing of it can be shown.`))
     if (!s || (s.total.events === 0 && !s.total.suppressed)) return el.replaceChildren(empty('No events in this range yet.'))
     if (s.total.suppressed) return el.replaceChildren(hidden(`Every day of ${event || 'every event'} in this range had fewer than ${k} people`))
-    timeChart(el, {
+    timeChart(el, { k,
       buckets: r.buckets, week,
-      suppressed: s.points.map((p) => p.suppressed),
+      suppressed: s.points.map((p) => p.suppressed), total: s.total.suppressed ? null : s.total.events,
       series: [
         { label: 'People', axisLabel: week ? 'People per week' : 'People per day', values: s.points.map((p) => p.users), color: COLORS[0], fill: true, summary: 'latest' },
         { label: 'Events', values: s.points.map((p) => p.events), color: COLORS[1], unit: 'events', summary: 'total' },
@@ -163,6 +163,7 @@
   }
 
   function names(el, r, onPick) {
+    if (!r.names.length && r.total.suppressed) return el.replaceChildren(hidden(`Every day of every event in this range had fewer than ${k} people`))
     if (!r.names.length) return el.replaceChildren(empty('No events in this range yet.'))
     const rows = r.names.map((n) => ({ ...n, key: h('a', { href: '#', text: n.name, title: `Filter the activity and breakdown cards by ${n.name}`, onclick: (e) => { e.preventDefault(); onPick(n.name) } }) }))
     el.replaceChildren(table([first('Event'), { label: 'People', get: (x) => x.users }, { label: 'Events', get: (x) => x.events }], rows, { barOf: (x) => x.events, other: otherRow(r.other, '', 'events'), file: 'events-by-name' }))
@@ -178,7 +179,7 @@
   function sessions(el, r, week) {
     if (r.total.suppressed) return el.replaceChildren(hidden(`Every day of app_stop in this range had fewer than ${k} people`))
     if (r.total.sessions === 0) return el.replaceChildren(empty('No app_stop events (sessions) in this range.'))
-    timeChart(el, { buckets: r.points.map((p) => p.bucket), week, suppressed: r.points.map((p) => p.suppressed), series: [
+    timeChart(el, { k, buckets: r.points.map((p) => p.bucket), week, suppressed: r.points.map((p) => p.suppressed), series: [
       { label: 'p50', axisLabel: 'Session length', values: r.points.map((p) => (p.sessions === 0 ? null : p.p50_ms)), color: COLORS[0], unit: 'ms' },
       { label: 'p95', axisLabel: 'Session length', values: r.points.map((p) => (p.sessions === 0 ? null : p.p95_ms)), color: COLORS[2], unit: 'ms' },
       { label: 'Sessions', values: r.points.map((p) => p.sessions), color: COLORS[1], summary: 'total' },
@@ -188,7 +189,7 @@
   function imports(el, r, week) {
     if (r.total.suppressed) return el.replaceChildren(hidden(`Every day of cm_data_import in this range had fewer than ${k} people`))
     if (r.total.imports === 0) return el.replaceChildren(empty('No CM data imports in this range.'))
-    timeChart(el, { buckets: r.points.map((p) => p.bucket), week, suppressed: r.points.map((p) => p.suppressed), series: [
+    timeChart(el, { k, buckets: r.points.map((p) => p.bucket), week, suppressed: r.points.map((p) => p.suppressed), series: [
       { label: 'Imports', values: r.points.map((p) => p.imports), color: COLORS[0], fill: true, summary: 'total' },
       { label: 'Failure rate', values: r.points.map((p) => (p.imports ? p.failure_rate : null)), color: COLORS[4], unit: '%' },
     ] })
@@ -202,11 +203,14 @@
     el.replaceChildren(table([first('Object'), { label: 'Added', get: (x) => x.add }, { label: 'Changed', get: (x) => x.change }, { label: 'Removed', get: (x) => x.remove }], rows, { file: 'rules-and-labels' }))
     const chart = h('div', { class: 'chart small' })
     el.append(chart)
-    timeChart(chart, { buckets: r.buckets, week, height: 170, suppressed: r.buckets.map((_, i) => r.series.some((s) => s.points[i].suppressed)), series:
-      r.series.map((s, i) => ({ label: s.name.replace('_', ' '), axisLabel: 'Changes', values: s.points.map((p) => p.events), suppressed: s.points.map((p) => p.suppressed), color: COLORS[i % COLORS.length], summary: 'total' })) })
+    // A day is hatched only when nothing of it is shown; a single hidden name says so in its legend.
+    const nothingShown = (i) => r.series.some((s) => s.points[i].suppressed) && r.series.every((s) => s.points[i].suppressed || !s.points[i].events)
+    timeChart(chart, { buckets: r.buckets, week, k, height: 170, suppressed: r.buckets.map((_, i) => nothingShown(i)), series:
+      r.series.map((s, i) => ({ label: s.name.replace('_', ' '), axisLabel: 'Changes', values: s.points.map((p) => p.events), suppressed: s.points.map((p) => p.suppressed), total: s.total.suppressed ? null : s.total.events, color: COLORS[i % COLORS.length], summary: 'total' })) })
   }
 
   function reports(el, r) {
+    if (!r.reports.length && r.total.suppressed) return el.replaceChildren(hidden(`Every day of report_query in this range had fewer than ${k} people`))
     if (r.total.queries === 0) return el.replaceChildren(empty('No report queries in this range.'))
     el.replaceChildren(table([first('Report'), { label: 'Queries', get: (x) => x.queries }, { label: 'People', get: (x) => x.users },
       { label: 'p50', get: (x) => x.p50_ms, unit: 'ms' }, { label: 'p95', get: (x) => x.p95_ms, unit: 'ms' }, { label: 'Failed', get: (x) => x.failure_rate, unit: '%' }],
