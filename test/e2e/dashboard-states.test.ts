@@ -75,7 +75,7 @@ describe('dashboard card states', () => {
       expect(legend, id).toMatch(/(latest|total) \d/)
     }
     // Every name cell carries its whole name as a tooltip and never wraps.
-    const names = await page.locator('#c-names td:first-child .name').evaluateAll((els) => els.map((e) => ({ title: e.getAttribute('title'), text: e.textContent, white: getComputedStyle(e).whiteSpace })))
+    const names = await page.locator('#c-names tbody tr:not(.other):not(.total) td:first-child .name').evaluateAll((els) => els.map((e) => ({ title: e.getAttribute('title'), text: e.textContent, white: getComputedStyle(e).whiteSpace })))
     expect(names.length).toBeGreaterThan(3)
     for (const n of names) expect(n.title).toBe(n.text), expect(n.white).toBe('nowrap')
     // Which cards follow the event filter is written on them.
