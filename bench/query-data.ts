@@ -59,7 +59,8 @@ SELECT
   [1920, 1920, 2560, 1366, 1440][1 + cityHash64(user_hash, 7) % 5] AS screen_w,
   [1080, 1080, 1440, 768, 900][1 + cityHash64(user_hash, 7) % 5] AS screen_h,
   ['4.2.1', '4.2.0', '4.1.3', '4.0.0', '3.9.2'][1 + cityHash64(user_hash, 8) % 5] AS app_version,
-  'cloud' AS deployment
+  'cloud' AS deployment,
+  'user' AS user_kind
 FROM numbers({offset:UInt64}, {count:UInt64})`
 
 export async function generateEvents(client: ClickHouseClient, o: GenerateOptions): Promise<void> {

@@ -62,3 +62,34 @@ export async function seedMonth(client: ClickHouseClient, appId: string, now: nu
   await client.insert({ table: 'events', values, format: 'JSONEachRow' })
   return values.length
 }
+
+/**
+ * A month of the same kinds of events from only `people` users (fewer than k): every slice
+ * has data and none may be shown, so every card of the dashboard is in its suppressed state.
+ */
+export async function seedFew(client: ClickHouseClient, appId: string, now: number, people = 3): Promise<number> {
+  const today = Date.parse(new Date(now).toISOString().slice(0, 10))
+  const values: Record<string, unknown>[] = []
+  for (let d = 29; d >= 0; d--) {
+    const day = today - d * DAY_MS
+    for (let i = 0; i < people; i++) {
+      const base = {
+        app_id: appId, user_hash: `hash-few-${i}`, session_hash: `hash-few-${i}-${d}`, org_hash: '', salt_period: 1,
+        country: 'DE', city: '', browser: 'Chrome', browser_version: '120', os: 'Windows', os_version: '11', device_type: 'desktop',
+        lang: 'de', screen_w: 1920, screen_h: 1080, app_version: '4.2.1', deployment: 'cloud',
+      }
+      const at = (min: number, name: string, props: Record<string, string> = {}, metrics: Record<string, number> = {}) =>
+        values.push({ ...base, event_id: randomUUID(), name, ts: stamp(day, min), received_at: stamp(day, min), props, metrics })
+      at(0, 'app_start', { version: '4.2.1' })
+      at(2, 'page_view', { path: '/dashboard' })
+      at(4, 'report_query', { report: 'energy', status: 'ok' }, { duration_ms: 800, rows: 10 })
+      at(6, 'cm_data_import', { status: 'ok' }, { records: 100 })
+      at(8, 'rule_change', { rule_type: 'threshold' })
+      at(10, 'feedback', { text: 'A text from one of three people', topic: 'general' }, { rating: 4 })
+      at(12, 'app_crash', { error_type: 'TypeError', fingerprint: 'f3a9c1', fatal: 'true' })
+      at(14, 'app_stop', {}, { uptime_ms: 40 * 60_000 })
+    }
+  }
+  await client.insert({ table: 'events', values, format: 'JSONEachRow' })
+  return values.length
+}

@@ -62,7 +62,9 @@ describe('dashboard', () => {
     await page.selectOption('#f-event', 'report_query')
     await page.waitForFunction(() => document.querySelectorAll('.card.loading').length === 0)
     const legend = await page.locator('#c-activity .u-legend').innerText()
-    expect(legend).toContain('Active users')
+    expect(legend).toContain('People')
+    // Without hovering, the legend carries the filtered event's total, not a placeholder.
+    expect(legend).toMatch(/Events\s*total [\d,]+/)
     expect(await page.locator('#c-breakdown').innerText()).toMatch(/DE/)
     await page.close()
   })

@@ -68,14 +68,32 @@
     }).finally(() => { if (gen === generation) el.classList.remove('loading') })
   }
 
+  /** The period just before a range, of the same length in days, for the headline comparison. */
+  function previous({ from, to }) {
+    const days = Math.round((Date.parse(to) - Date.parse(from)) / DAY) + 1
+    const end = Date.parse(from) - DAY
+    return { from: iso(end - (days - 1) * DAY), to: iso(end), days }
+  }
+
+  /** Says on every card that follows the event filter what it now shows. */
+  function scopes() {
+    for (const el of document.querySelectorAll('.scope[data-follows]')) {
+      el.textContent = state.event ? `filtered: event ${state.event}` : 'all events · follows the Event filter'
+      el.title = state.event ? `Shows only ${state.event}; choose "All events" in the Event filter to undo` : 'Changes with the Event filter'
+      el.classList.toggle('active', Boolean(state.event))
+    }
+  }
+
   async function load() {
     const gen = ++generation
     const { from, to } = range()
     const base = { app: state.app, from, to, interval: state.interval }
     const week = state.interval === 'week'
     $('boarderror').hidden = true
+    scopes()
     const events = card('activity', api('/v1/stats/events', { ...base, event: state.event }), (el, r) => {
       R.setK(r.meta.k)
+      R.setNote(r.meta.notes.suppression)
       privacy(r.meta)
       R.activity(el, r, state.event, week)
       R.names(target('names'), r, pickEvent)
@@ -89,9 +107,20 @@
     card('changes', api('/v1/stats/changes', base), (el, r) => R.changes(el, r, week), gen)
     card('feedback', api('/v1/stats/feedback', base), R.feedback, gen)
     loadBreakdown(gen)
+    // The previous period, same length and just before, from the same API: headline cards only.
+    const prev = previous({ from, to })
+    const pbase = { app: state.app, from: prev.from, to: prev.to, interval: state.interval }
+    const before = Promise.all(['events', 'sessions', 'crashes', 'imports', 'report-queries'].map((r) => api(`/v1/stats/${r}`, pbase)))
+      .then(([events, sessions, crashes, imports, queries]) => ({ events, sessions, crashes, imports, queries }), () => null)
     const [e, s, c, i, q] = await Promise.all([events, sessions, crashes, imports, queries])
     if (gen !== generation) return
-    if (e && s && c && i && q) R.kpis($('kpis'), { events: e, sessions: s, crashes: c, imports: i, queries: q })
+    if (!(e && s && c && i && q)) return
+    const cur = { events: e, sessions: s, crashes: c, imports: i, queries: q }
+    R.kpis($('kpis'), cur, null, prev.days)
+    const p = await before
+    if (gen !== generation) return
+    if (p) R.kpis($('kpis'), cur, p, prev.days)
+    else R.kpis($('kpis'), cur, { failed: true }, prev.days)
   }
 
   function loadBreakdown(gen = generation) {
@@ -102,7 +131,7 @@
   function privacy(meta) {
     $('privacy').replaceChildren(
       R.h('span', { class: 'legend-sup' }),
-      `Counted per salt period and day: groups of fewer than ${meta.k} people are suppressed and left out of every total, and so is any cell that would let one be worked out. ${meta.from} to ${meta.to}, UTC.`,
+      `People are users, visitors and installations, each counted once per salt period (a day by default). Per salt period and day, groups of fewer than ${meta.k} people are suppressed and left out of every total, and so is any cell that would let one be worked out; click "suppressed" for why. ${meta.from} to ${meta.to}, UTC.`,
     )
     $('notes').replaceChildren(...Object.values(meta.notes).map((n) => R.h('div', { text: n })))
   }
@@ -139,10 +168,15 @@
   }
 
   bind()
-  // A key in the fragment (#key=rk_...) never reaches a server; it is moved to this tab's storage.
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get('key')
-  if (fromHash) history.replaceState(null, '', location.pathname + location.search)
-  const key = fromHash || sessionStorage.getItem(KEY)
+  // A key in the fragment (#key=rk_...) never reaches a server; it is moved to this tab's
+  // storage. Read at start and whenever the fragment changes in an open tab.
+  function keyFromHash() {
+    const fromHash = new URLSearchParams(location.hash.slice(1)).get('key')
+    if (fromHash) history.replaceState(null, '', location.pathname + location.search)
+    return fromHash
+  }
+  window.addEventListener('hashchange', () => { const k = keyFromHash(); if (k) open(k) })
+  const key = keyFromHash() || sessionStorage.getItem(KEY)
   if (key) open(key)
   else showGate('')
 })()
