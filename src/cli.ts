@@ -6,13 +6,13 @@ import { loadConfig } from './config.ts'
 import { loadAppsFile } from './apps.ts'
 import { planOf } from './plan/plans.ts'
 import { planTypes } from './plan/plan-types.ts'
-import { DataDirBusyError, openStorage } from './storage/client.ts'
 import { migrate, migrationPlan } from './storage/migrate.ts'
 import { runApps } from './cli/apps-command.ts'
 import { AppsFileError } from './cli/apps-file.ts'
 import { createOutput, exitWhenFlushed, ReaderGoneError, type Output } from './cli/output.ts'
 import { runSql } from './cli/sql-command.ts'
 import { runSpoolCommand, SPOOL_USAGE } from './cli/spool-commands.ts'
+import { withStorage } from './cli/with-storage.ts'
 
 const USAGE = `usage: npm run veil -- <command>
   sql "<SELECT ...>"   run a read-only query and print one JSON object per row
@@ -75,31 +75,21 @@ export async function runCli(argv: string[], out: Output, err: Output = out): Pr
     await out.write(migrationPlan({ retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER }))
     return 0
   }
-  let storage
-  try {
-    storage = await openStorage(config)
-  } catch (e) {
-    if (e instanceof DataDirBusyError) {
-      await err.write(`veil: ${e.message}\n`)
-      return 3
-    }
-    throw e
-  }
-  try {
-    if (command === 'migrate') {
-      const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER })
-      await out.write(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'nothing to apply\n')
+  return withStorage(config, err, async (storage) => {
+    try {
+      if (command === 'migrate') {
+        const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER })
+        await out.write(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'nothing to apply\n')
+        return 0
+      }
+      await runSql(storage.client, args.join(' '), out)
       return 0
+    } catch (e) {
+      if (e instanceof ReaderGoneError) return 0
+      await err.write(`veil: ${(e as Error).message.split('\n')[0]}\n`)
+      return 1
     }
-    await runSql(storage.client, args.join(' '), out)
-    return 0
-  } catch (e) {
-    if (e instanceof ReaderGoneError) return 0
-    await err.write(`veil: ${(e as Error).message.split('\n')[0]}\n`)
-    return 1
-  } finally {
-    await storage.close()
-  }
+  })
 }
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)

@@ -4,12 +4,12 @@
 import { join } from 'node:path'
 import type { Config } from '../config.ts'
 import { EVENT_COLUMNS } from '../pipeline/types.ts'
-import { DataDirBusyError, openStorage, type Storage } from '../storage/client.ts'
 import { readDeadLetters } from '../storage/dead-letter.ts'
 import { repairAggregates } from '../storage/repair-aggregates.ts'
 import { ROWS_FORMAT } from '../storage/rows-format.ts'
 import { inspectSpool, refeedDeadLetters } from '../storage/spool-inspect.ts'
 import type { Output } from './output.ts'
+import { withStorage } from './with-storage.ts'
 
 export const SPOOL_USAGE = `  spool                show the spool: segments, rows waiting, damaged segments, dead letters
   dead-letter export   print the dead-lettered rows, one JSON object per line
@@ -20,25 +20,6 @@ export const SPOOL_USAGE = `  spool                show the spool: segments, row
 `
 
 const spoolDir = (config: Config) => config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool')
-
-/** Opens the store for one command; 3 when a running server holds the embedded data directory. */
-async function withStorage(config: Config, err: Output, run: (s: Storage) => Promise<number>): Promise<number> {
-  let storage
-  try {
-    storage = await openStorage(config)
-  } catch (e) {
-    if (e instanceof DataDirBusyError) {
-      await err.write(`veil: ${e.message}\n`)
-      return 3
-    }
-    throw e
-  }
-  try {
-    return await run(storage)
-  } finally {
-    await storage.close()
-  }
-}
 
 export async function runSpoolCommand(command: string, args: string[], config: Config, out: Output, err: Output): Promise<number> {
   const dir = spoolDir(config)
