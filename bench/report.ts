@@ -1,5 +1,6 @@
 // The benchmark's table: per scenario the ceiling, Veil, their ratio, latency, memory, and
 // whether every acknowledged event was found in ClickHouse afterwards.
+import type { CpuPerEvent } from './cpu-split.ts'
 import type { LoadResult } from './load.ts'
 
 export interface ScenarioResult {
@@ -9,6 +10,8 @@ export interface ScenarioResult {
   rate?: number
   ceiling?: LoadResult
   veil: LoadResult
+  /** The server's CPU per acknowledged event during the Veil run: main thread, other threads. */
+  cpu?: CpuPerEvent
   /** Peak resident set of the server during this scenario (VmHWM), bytes. */
   peakRss: number
   rssSamples?: { t: number; rss: number }[]
@@ -23,7 +26,7 @@ export interface ScenarioResult {
 const k = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0))
 
 export function formatTable(results: ScenarioResult[]): string {
-  const head = ['scenario', 'ceil req/s', 'ceil ev/s', 'req/s', 'ev/s', 'ratio', 'p50 ms', 'p99 ms', 'ceil p99', 'non2xx', 'peak RSS', 'acked', 'stored']
+  const head = ['scenario', 'ceil req/s', 'ceil ev/s', 'req/s', 'ev/s', 'ratio', 'main µs/ev', 'other µs/ev', 'p50 ms', 'p99 ms', 'ceil p99', 'non2xx', 'peak RSS', 'acked', 'stored']
   const rows = results.map((r) => [
     r.name + (r.rate ? ` @${r.rate}/s` : ''),
     r.ceiling ? k(r.ceiling.reqPerSec) : '-',
@@ -31,6 +34,8 @@ export function formatTable(results: ScenarioResult[]): string {
     k(r.veil.reqPerSec),
     k(r.veil.eventsPerSec),
     r.ratio === undefined ? '-' : r.ratio.toFixed(2),
+    r.cpu ? r.cpu.mainUs.toFixed(1) : '-',
+    r.cpu ? r.cpu.otherUs.toFixed(1) : '-',
     String(r.veil.p50),
     String(r.veil.p99),
     r.ceiling ? String(r.ceiling.p99) : '-',

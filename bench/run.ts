@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { randomKey } from '../src/apps.ts'
 import { countStored, type StoreTarget } from './count.ts'
+import { cpuPerEvent, cpuSnapshot } from './cpu-split.ts'
 import { runLoad, type LoadResult } from './load.ts'
 import { createPayload } from './payloads.ts'
 import { formatTable, type ScenarioResult } from './report.ts'
@@ -114,7 +115,9 @@ async function main(): Promise<void> {
       const samples: { t: number; rss: number }[] = []
       const stopSampling = sampleRss(veil, s.name === 'soak' ? 10_000 : 250, samples)
       const loadBefore = loadavg()[0]
+      const cpuBefore = cpuSnapshot(veil.pid)
       const v = await runLoad({ url: veil.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
+      const cpuAfter = cpuSnapshot(veil.pid)
       stopSampling()
       byName.set(s.name, { ceiling: c, veil: v })
       results.push({
@@ -124,6 +127,7 @@ async function main(): Promise<void> {
         ceiling: c,
         veil: v,
         peakRss: veil.memory().hwm,
+        cpu: cpuPerEvent(cpuBefore, cpuAfter, v.acknowledged),
         rssSamples: s.name === 'soak' ? samples : undefined,
         load1: loadBefore,
         // At a fixed rate both servers only keep up: the ratio would measure the rate, not them.

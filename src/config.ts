@@ -69,10 +69,11 @@ export const configSchema = z.object({
   /**
    * 'direct': a 202 waits for the ClickHouse insert (group commit). 'spool': a 202 waits for an
    * fdatasync of the anonymised rows to a local write-ahead spool, which feeds ClickHouse in
-   * large batches. Direct is the default because it keeps nodes stateless (DESIGN.md
-   * "Scale-out"); the spool needs SPOOL_DIR on a disk that outlives the process.
+   * large batches. Default: 'spool' with the embedded engine (its DATA_DIR is a local disk
+   * anyway, and a 202 then costs an fdatasync instead of an insert), 'direct' with
+   * CLICKHOUSE_URL, which keeps nodes stateless (DESIGN.md "Scale-out"); resolved in loadConfig.
    */
-  WRITE_MODE: z.enum(['direct', 'spool']).default('direct'),
+  WRITE_MODE: z.enum(['direct', 'spool']).optional(),
   /** The spool's directory; default DATA_DIR/veil-spool. */
   SPOOL_DIR: z.string().optional(),
   /** Spooled bytes not yet in ClickHouse beyond which requests get 503. */
@@ -106,7 +107,8 @@ export const configSchema = z.object({
   message: 'a cluster needs a ClickHouse server: set CLICKHOUSE_URL too',
 })
 
-export type Config = Readonly<z.infer<typeof configSchema>>
+type ParsedConfig = z.infer<typeof configSchema>
+export type Config = Readonly<Omit<ParsedConfig, 'WRITE_MODE'> & { WRITE_MODE: NonNullable<ParsedConfig['WRITE_MODE']> }>
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -123,5 +125,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
   }
-  return Object.freeze(result.data)
+  const WRITE_MODE = result.data.WRITE_MODE ?? (result.data.CLICKHOUSE_URL ? 'direct' : 'spool')
+  return Object.freeze({ ...result.data, WRITE_MODE })
 }

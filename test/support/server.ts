@@ -57,6 +57,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     APPS_FILE: join(dataDir, 'apps.json'),
     LOG_LEVEL: 'silent',
     WRITER_MAX_DELAY_MS: '5',
+    // Explicit, not the embedded default (spool): these tests read ClickHouse right after a 202,
+    // which in spool mode means only synced to disk. Spool tests pass WRITE_MODE: 'spool'.
+    WRITE_MODE: 'direct',
     ...opts.env,
   })
   const apps = opts.apps ?? [testApp()]

@@ -30,6 +30,15 @@ describe('loadConfig', () => {
     expect(c.CLICKHOUSE_URL).toBeUndefined()
   })
 
+  it('writes through the spool with the embedded engine and directly to a ClickHouse server, unless WRITE_MODE says', () => {
+    expect(loadConfig({}).WRITE_MODE).toBe('spool')
+    expect(loadConfig({ CLICKHOUSE_URL: 'http://clickhouse:8123' }).WRITE_MODE).toBe('direct')
+    expect(loadConfig({ WRITE_MODE: 'direct' }).WRITE_MODE).toBe('direct')
+    expect(loadConfig({ CLICKHOUSE_URL: 'http://clickhouse:8123', WRITE_MODE: 'spool' }).WRITE_MODE).toBe('spool')
+    expect(loadConfig({ WRITE_MODE: '' }).WRITE_MODE).toBe('spool')
+    expect(refusal({ WRITE_MODE: 'later' })).toMatch(/WRITE_MODE/)
+  })
+
   it('reads numbers from their string values', () => {
     const c = loadConfig({ PORT: '9000', RETENTION_MONTHS: '25', IP_TRUNCATION: 'strict' })
     expect([c.PORT, c.RETENTION_MONTHS, c.IP_TRUNCATION]).toEqual([9000, 25, 'strict'])

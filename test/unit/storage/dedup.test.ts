@@ -1,6 +1,7 @@
 // createIdDedup: retried events are written once. Repeats within a batch and of committed ids
 // are counted as duplicates, in-flight ids make the retry wait for their commit, failed ones
 // may be written again; the memory is bounded.
+import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createIdDedup } from '../../../src/storage/dedup.ts'
 
@@ -79,6 +80,16 @@ describe('createIdDedup', () => {
     d.remember(['a', 'b', 'c'])
     expect(d.size).toBe(2)
     expect(d.plan(['a', 'c'], id).fresh).toEqual(['a'])
+  })
+
+  it('always remembers the latest maxIds / 2 ids of many, and never more than maxIds', () => {
+    const d = createIdDedup(1000)
+    const ids = Array.from({ length: 2700 }, () => randomUUID())
+    d.remember(ids)
+    expect(d.size).toBeLessThanOrEqual(1000)
+    expect(d.size).toBeGreaterThanOrEqual(500)
+    expect(d.plan(ids.slice(-500), id).duplicates).toBe(500)
+    expect(d.plan(ids.slice(0, 1000), id).fresh).toHaveLength(1000)
   })
 
   it('remembers nothing when the window is 0, but still collapses repeats within a batch', () => {
