@@ -82,9 +82,12 @@ export async function withMigrationLock<T>(client: ClickHouseClient, work: () =>
 
 /** The rows of the newest generation: a claim, and a release once it is released. */
 async function latest(client: ClickHouseClient): Promise<LockRow[]> {
+  // The lease was stamped by a node's clock (Date.now()), so it is judged on this node's clock
+  // too, not the engine's now64(): in production both are the wall clock.
   const rs = await client.query({
-    query: `SELECT toString(generation) AS gen, owner, released, toUInt8(expires_at < now64(3)) AS expired
+    query: `SELECT toString(generation) AS gen, owner, released, toUInt8(expires_at < fromUnixTimestamp64Milli({now:Int64})) AS expired
       FROM ${LOCK_TABLE} WHERE generation = (SELECT max(generation) FROM ${LOCK_TABLE}) ORDER BY released`,
+    query_params: { now: Date.now() },
     format: 'JSONEachRow',
   })
   return rs.json<LockRow>()
