@@ -4,49 +4,15 @@
 //
 //   npx tsx bench/compat.ts [--requests 2000]
 import { parseArgs } from 'node:util'
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
-import type { ClickHouseClient } from '@clickhouse/client'
-import { createApp } from '../src/app.ts'
-import { createAppRegistry, parseApps } from '../src/apps.ts'
-import { loadConfig } from '../src/config.ts'
-import { createRateLimiter } from '../src/http/rate-limit.ts'
-import { createLogger } from '../src/logger.ts'
-import { createMetrics } from '../src/metrics.ts'
-import { createPipeline } from '../src/pipeline/index.ts'
-import type { SaltStore } from '../src/privacy/salts.ts'
-import { createIdDedup } from '../src/storage/dedup.ts'
-import { encodeRows } from '../src/storage/rows-format.ts'
-import type { Writer } from '../src/storage/writer.ts'
+import { createStorageFreeApp } from './storage-free-app.ts'
 import { CHROME_UA } from './payloads.ts'
 
 const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '2000' } } })
 const KEY = 'wk_benchcompat'
 const EVENTS = 50
-const config = loadConfig({ RATE_LIMIT_RPS: '100000000', LOG_LEVEL: 'silent' })
-const salt = { appId: 'bench', period: 1, generation: 1, salt: randomBytes(32), retiresAt: Infinity }
-const salts: SaltStore = { current: async () => salt, orgKey: async () => salt.salt, purgeExpired: async () => 0 }
-const nullWriter = <Row extends unknown[]>(): Writer<Row> => ({
-  write: async (rows) => void encodeRows(rows),
-  submit: (rows) => (encodeRows(rows), { acked: Promise.resolve([]), stored: Promise.resolve() }),
-  flush: async () => {},
-  shutdown: async () => {},
-  stats: () => ({ inserts: 0, rowsWritten: 0, failedInserts: 0, refusedRows: 0, pendingRows: 0, retries: 0, deadLetteredRows: 0 }),
-})
-const app = createApp({
-  config,
-  apps: createAppRegistry(parseApps({ apps: [{ id: 'bench', write_keys: [KEY] }] })),
-  pipeline: createPipeline(config),
-  salts,
-  writer: nullWriter(),
-  quarantine: nullWriter(),
-  dedup: createIdDedup(config.DEDUP_WINDOW_IDS),
-  rateLimiter: createRateLimiter(config.RATE_LIMIT_BURST, Date.now),
-  metrics: createMetrics(),
-  logger: createLogger('silent'),
-  now: Date.now,
-  client: {} as ClickHouseClient,
-})
+const app = createStorageFreeApp(KEY)
 
 // The same 50 events in each dialect: a report query with three props, one user and session.
 const veil = () => JSON.stringify({ key: KEY, sent_at: Date.now(), context: { lang: 'de-DE', screen: { w: 1920, h: 1080 } }, events: Array.from({ length: EVENTS }, () => ({

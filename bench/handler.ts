@@ -5,20 +5,7 @@
 //
 //   npx tsx bench/handler.ts [--seconds 5] [--only batch50,single]
 import { parseArgs } from 'node:util'
-import { randomBytes } from 'node:crypto'
-import { createApp } from '../src/app.ts'
-import { createAppRegistry, parseApps } from '../src/apps.ts'
-import { loadConfig } from '../src/config.ts'
-import { createRateLimiter } from '../src/http/rate-limit.ts'
-import { createLogger } from '../src/logger.ts'
-import { createMetrics } from '../src/metrics.ts'
-import { createPipeline } from '../src/pipeline/index.ts'
-import type { EventRow } from '../src/pipeline/types.ts'
-import type { SaltStore } from '../src/privacy/salts.ts'
-import { createIdDedup } from '../src/storage/dedup.ts'
-import { encodeRows } from '../src/storage/rows-format.ts'
-import type { Writer } from '../src/storage/writer.ts'
-import type { ClickHouseClient } from '@clickhouse/client'
+import { createStorageFreeApp } from './storage-free-app.ts'
 import { CHROME_UA, createPayload, type PayloadSpec } from './payloads.ts'
 
 const { values: args } = parseArgs({
@@ -26,44 +13,7 @@ const { values: args } = parseArgs({
 })
 
 const KEY = 'wk_benchhandler'
-const config = loadConfig({ RATE_LIMIT_RPS: '100000000', LOG_LEVEL: 'silent' })
-const salt = { appId: 'bench', period: 1, generation: 1, salt: randomBytes(32), retiresAt: Infinity }
-const salts: SaltStore = {
-  current: async () => salt,
-  orgKey: async () => salt.salt,
-  purgeExpired: async () => 0,
-}
-function nullWriter<Row extends unknown[]>(): Writer<Row> {
-  let rowsWritten = 0
-  const write = async (rows: Row[]) => {
-    encodeRows(rows) // what the spool does before its append
-    rowsWritten += rows.length
-  }
-  return {
-    write,
-    submit: (rows) => {
-      const stored = write(rows)
-      return { acked: stored.then(() => []), stored }
-    },
-    flush: async () => {},
-    shutdown: async () => {},
-    stats: () => ({ inserts: 0, rowsWritten, failedInserts: 0, refusedRows: 0, pendingRows: 0, retries: 0, deadLetteredRows: 0 }),
-  }
-}
-const app = createApp({
-  config,
-  apps: createAppRegistry(parseApps({ apps: [{ id: 'bench', write_keys: [KEY] }] })),
-  pipeline: createPipeline(config),
-  salts,
-  writer: nullWriter<EventRow>(),
-  quarantine: nullWriter(),
-  dedup: createIdDedup(config.DEDUP_WINDOW_IDS),
-  rateLimiter: createRateLimiter(config.RATE_LIMIT_BURST, Date.now),
-  metrics: createMetrics(),
-  logger: createLogger('silent'),
-  now: Date.now,
-  client: {} as ClickHouseClient,
-})
+const app = createStorageFreeApp(KEY)
 
 const scenarios: Record<string, PayloadSpec> = {
   single: { events: 1 },

@@ -1,0 +1,56 @@
+// The real Veil app in process with storage taken out, for the in-process benches (handler.ts,
+// compat.ts): the pipeline, dedup and row encoding run as in the server, the writer encodes the
+// rows (as the spool does before its append) and resolves at once, and the salts are fixed.
+import { randomBytes } from 'node:crypto'
+import type { ClickHouseClient } from '@clickhouse/client'
+import { createApp } from '../src/app.ts'
+import { createAppRegistry, parseApps } from '../src/apps.ts'
+import { loadConfig } from '../src/config.ts'
+import { createRateLimiter } from '../src/http/rate-limit.ts'
+import { createLogger } from '../src/logger.ts'
+import { createMetrics } from '../src/metrics.ts'
+import { createPipeline } from '../src/pipeline/index.ts'
+import type { EventRow } from '../src/pipeline/types.ts'
+import type { SaltStore } from '../src/privacy/salts.ts'
+import { createIdDedup } from '../src/storage/dedup.ts'
+import { encodeRows } from '../src/storage/rows-format.ts'
+import type { Writer } from '../src/storage/writer.ts'
+
+function nullWriter<Row extends unknown[]>(): Writer<Row> {
+  let rowsWritten = 0
+  const write = async (rows: Row[]) => {
+    encodeRows(rows) // what the spool does before its append
+    rowsWritten += rows.length
+  }
+  return {
+    write,
+    submit: (rows) => {
+      const stored = write(rows)
+      return { acked: stored.then(() => []), stored }
+    },
+    flush: async () => {},
+    shutdown: async () => {},
+    stats: () => ({ inserts: 0, rowsWritten, failedInserts: 0, refusedRows: 0, pendingRows: 0, retries: 0, deadLetteredRows: 0 }),
+  }
+}
+
+/** One app ('bench') with the write key given; rate limits out of the way. */
+export function createStorageFreeApp(key: string) {
+  const config = loadConfig({ RATE_LIMIT_RPS: '100000000', LOG_LEVEL: 'silent' })
+  const salt = { appId: 'bench', period: 1, generation: 1, salt: randomBytes(32), retiresAt: Infinity }
+  const salts: SaltStore = { current: async () => salt, orgKey: async () => salt.salt, purgeExpired: async () => 0 }
+  return createApp({
+    config,
+    apps: createAppRegistry(parseApps({ apps: [{ id: 'bench', write_keys: [key] }] })),
+    pipeline: createPipeline(config),
+    salts,
+    writer: nullWriter<EventRow>(),
+    quarantine: nullWriter(),
+    dedup: createIdDedup(config.DEDUP_WINDOW_IDS),
+    rateLimiter: createRateLimiter(config.RATE_LIMIT_BURST, Date.now),
+    metrics: createMetrics(),
+    logger: createLogger('silent'),
+    now: Date.now,
+    client: {} as ClickHouseClient,
+  })
+}
