@@ -61,10 +61,9 @@ function checkSpec(key: string, spec: PropSpec, v: unknown): string | undefined 
   return undefined
 }
 
-function maxLengthOf(name: string, key: string): number {
-  if (!isCatalogName(name)) return LIMITS.maxPropStringLength
-  const spec = (CATALOG[name] as Record<string, PropSpec>)[key]
-  return spec?.maxLength ?? LIMITS.maxPropStringLength
+/** The longest string a prop takes: its catalog spec's maxLength, else the general limit. */
+function maxLengthOf(specs: Record<string, PropSpec> | undefined, key: string): number {
+  return specs?.[key]?.maxLength ?? LIMITS.maxPropStringLength
 }
 
 const PROP_KEY_MESSAGE = 'prop keys must match ^[a-z][a-z0-9_]{0,39}$'
@@ -91,6 +90,8 @@ type Report = ((path: string[], message: string) => void) | undefined
  */
 export function checkProps(name: string, props: Record<string, unknown>, report: Report): boolean {
   let ok = true
+  // Looked up once per event, not once per prop.
+  const specs = isCatalogName(name) ? (CATALOG[name] as Record<string, PropSpec>) : undefined
   const keys = Object.keys(props)
   if (keys.length > LIMITS.maxPropsPerEvent) {
     if (!report) return false
@@ -102,14 +103,13 @@ export function checkProps(name: string, props: Record<string, unknown>, report:
     let message: string | undefined
     if (!LIMITS.propKeyPattern.test(key)) message = PROP_KEY_MESSAGE
     else if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) message = PROP_VALUE_MESSAGE
-    else if (typeof v === 'string' && v.length > maxLengthOf(name, key)) message = `props.${showKey(key)} is longer than ${maxLengthOf(name, key)} characters`
+    else if (typeof v === 'string' && v.length > maxLengthOf(specs, key)) message = `props.${showKey(key)} is longer than ${maxLengthOf(specs, key)} characters`
     if (message === undefined) continue
     if (!report) return false
     ok = false
     report(['props', showKey(key)], message)
   }
-  if (!isCatalogName(name)) return ok
-  const specs = CATALOG[name] as Record<string, PropSpec>
+  if (specs === undefined) return ok
   for (const key in specs) {
     const problem = checkSpec(key, specs[key]!, props[key])
     if (problem === undefined) continue
