@@ -15,7 +15,7 @@ import type { SaltStore } from '../privacy/salts.ts'
 import type { DroppedProp } from '../plan/compile-plan.ts'
 import type { IdDedup } from '../storage/dedup.ts'
 import { StorageUnavailableError, withDeadline, type Writer } from '../storage/writer.ts'
-import { createEnvelopeSchema, describeIssues, parseEvent, type Envelope } from './batch-schema.ts'
+import { createEnvelopeParser, parseEvent, type Envelope } from './batch-schema.ts'
 import { clientIp } from './client-ip.ts'
 import { HttpError, badRequest } from './errors.ts'
 import { ClientClosedError, checkContentType, readBody } from './read-body.ts'
@@ -248,7 +248,7 @@ export async function ingestBatch(deps: BatchDeps, c: Context, input: IngestInpu
 
 export function createBatchHandler(deps: BatchDeps) {
   const { config, metrics } = deps
-  const envelopeSchema = createEnvelopeSchema(config.MAX_EVENTS_PER_BATCH)
+  const parseEnvelope = createEnvelopeParser(config.MAX_EVENTS_PER_BATCH)
 
   return async function batch(c: Context): Promise<Response> {
     checkContentType(c.req.raw)
@@ -260,9 +260,9 @@ export function createBatchHandler(deps: BatchDeps) {
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       throw badRequest('the body must be a JSON object: {"key": ..., "events": [...]}')
     }
-    const parsed = envelopeSchema.safeParse(json)
-    if (!parsed.success) throw badRequest(`not a batch: ${describeIssues(parsed.error)}`)
-    const envelope = parsed.data
+    const parsed = parseEnvelope(json)
+    if (!parsed.ok) throw badRequest(`not a batch: ${parsed.reason}`)
+    const envelope = parsed.envelope
     const { app, key } = findApp(deps, c, envelope)
     const result = await ingestBatch(deps, c, {
       app,

@@ -4,6 +4,7 @@
 import { z } from 'zod'
 import { CATALOG, LIMITS, isCatalogName, type PropSpec } from '../../sdk/core/catalog.ts'
 import { isSafeKey } from '../../sdk/core/shapes.ts'
+import { fastEnvelope, fastEvent } from './batch-fast-check.ts'
 
 /** A prop key as a message may show it: a key shaped like an address is not echoed (issue 10). */
 const showKey = (key: string) => (isSafeKey(key) ? key : '[key]')
@@ -23,9 +24,12 @@ export const contextSchema = z
   })
   .optional()
 
+/** The longest write key the envelope takes. */
+export const MAX_KEY_LENGTH = 200
+
 export function createEnvelopeSchema(maxEvents: number) {
   return z.object({
-    key: z.string().max(200).optional(),
+    key: z.string().max(MAX_KEY_LENGTH).optional(),
     sent_at: z.number().finite().optional(),
     context: contextSchema,
     events: z
@@ -57,10 +61,9 @@ function checkSpec(key: string, spec: PropSpec, v: unknown): string | undefined 
   return undefined
 }
 
-function maxLengthOf(name: string, key: string): number {
-  if (!isCatalogName(name)) return LIMITS.maxPropStringLength
-  const spec = (CATALOG[name] as Record<string, PropSpec>)[key]
-  return spec?.maxLength ?? LIMITS.maxPropStringLength
+/** The longest string a prop takes: its catalog spec's maxLength, else the general limit. */
+function maxLengthOf(specs: Record<string, PropSpec> | undefined, key: string): number {
+  return specs?.[key]?.maxLength ?? LIMITS.maxPropStringLength
 }
 
 const PROP_KEY_MESSAGE = 'prop keys must match ^[a-z][a-z0-9_]{0,39}$'
@@ -77,9 +80,52 @@ const propsSchema = z
   .optional()
   .default({})
 
+/** Where a prop problem is reported: zod's refinement context, or nothing (only the verdict counts). */
+type Report = ((path: string[], message: string) => void) | undefined
+
+/**
+ * The prop checks of an event (count, keys, values, lengths, the catalog's specs): true when
+ * there is no problem. The schema's refinement reports every problem; the fast path
+ * (batch-fast-check.ts) only needs the verdict, so both share this one definition.
+ */
+export function checkProps(name: string, props: Record<string, unknown>, report: Report): boolean {
+  let ok = true
+  // Looked up once per event, not once per prop.
+  const specs = isCatalogName(name) ? (CATALOG[name] as Record<string, PropSpec>) : undefined
+  const keys = Object.keys(props)
+  if (keys.length > LIMITS.maxPropsPerEvent) {
+    if (!report) return false
+    ok = false
+    report(['props'], `an event has at most ${LIMITS.maxPropsPerEvent} props`)
+  }
+  for (const key of keys) {
+    const v: unknown = props[key]
+    let message: string | undefined
+    if (!LIMITS.propKeyPattern.test(key)) message = PROP_KEY_MESSAGE
+    else if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) message = PROP_VALUE_MESSAGE
+    else if (typeof v === 'string' && v.length > maxLengthOf(specs, key)) message = `props.${showKey(key)} is longer than ${maxLengthOf(specs, key)} characters`
+    if (message === undefined) continue
+    if (!report) return false
+    ok = false
+    report(['props', showKey(key)], message)
+  }
+  if (specs === undefined) return ok
+  for (const key in specs) {
+    const problem = checkSpec(key, specs[key]!, props[key])
+    if (problem === undefined) continue
+    if (!report) return false
+    ok = false
+    report(['props', key], problem)
+  }
+  return ok
+}
+
+/** The id check, apart so that the fast path tests the very pattern zod does. */
+export const uuidSchema = z.uuid('id must be a UUID')
+
 export const eventSchema = z
   .object({
-    id: z.uuid('id must be a UUID'),
+    id: uuidSchema,
     name: z
       .string()
       .regex(LIMITS.customNamePattern, 'name must match ^[a-z][a-z0-9_.]{0,63}$ (a catalog name or a custom one)'),
@@ -90,29 +136,20 @@ export const eventSchema = z
     props: propsSchema,
   })
   .superRefine((e, ctx) => {
-    const keys = Object.keys(e.props)
-    if (keys.length > LIMITS.maxPropsPerEvent) {
-      ctx.addIssue({ code: 'custom', path: ['props'], message: `an event has at most ${LIMITS.maxPropsPerEvent} props` })
-    }
-    for (const key of keys) {
-      const v: unknown = e.props[key]
-      const shown = showKey(key)
-      if (!LIMITS.propKeyPattern.test(key)) {
-        ctx.addIssue({ code: 'custom', path: ['props', shown], message: PROP_KEY_MESSAGE })
-      } else if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) {
-        ctx.addIssue({ code: 'custom', path: ['props', shown], message: PROP_VALUE_MESSAGE })
-      } else if (typeof v === 'string' && v.length > maxLengthOf(e.name, key)) {
-        ctx.addIssue({ code: 'custom', path: ['props', shown], message: `props.${shown} is longer than ${maxLengthOf(e.name, key)} characters` })
-      }
-    }
-    if (!isCatalogName(e.name)) return
-    for (const [key, spec] of Object.entries(CATALOG[e.name] as Record<string, PropSpec>)) {
-      const problem = checkSpec(key, spec, e.props[key])
-      if (problem) ctx.addIssue({ code: 'custom', path: ['props', key], message: problem })
-    }
+    checkProps(e.name, e.props, (path, message) => ctx.addIssue({ code: 'custom', path, message }))
   })
 
-export type EventParse = { ok: true; event: z.infer<typeof eventSchema> } | { ok: false; reason: string }
+export type ParsedWireEvent = z.infer<typeof eventSchema>
+export type EventParse = { ok: true; event: ParsedWireEvent } | { ok: false; reason: string }
+
+/**
+ * When set (the test setup sets it), every parse runs zod as well and throws if the fast path
+ * (batch-fast-check.ts) disagrees with it: every test that sends events checks the two agree.
+ */
+let verifyFastPath: ((what: string, raw: unknown, fast: unknown, zod: { success: boolean; data?: unknown }) => void) | undefined
+export function setFastPathVerifier(verify: typeof verifyFastPath): void {
+  verifyFastPath = verify
+}
 
 /**
  * One event off the wire. zod's record silently skips an own "__proto__" key (JSON.parse makes
@@ -123,8 +160,26 @@ export function parseEvent(raw: unknown): EventParse {
   if (typeof props === 'object' && props !== null && Object.prototype.hasOwnProperty.call(props, '__proto__')) {
     return { ok: false, reason: `prop key "__proto__" is not allowed; ${PROP_KEY_MESSAGE}` }
   }
+  // zod only for what the fast path does not accept: the rare invalid event, and its message.
+  const fast = fastEvent(raw)
+  if (verifyFastPath) verifyFastPath('event', raw, fast, eventSchema.safeParse(raw))
+  if (fast !== undefined) return { ok: true, event: fast }
   const r = eventSchema.safeParse(raw)
   return r.success ? { ok: true, event: r.data } : { ok: false, reason: describeIssues(r.error) }
+}
+
+export type EnvelopeParse = { ok: true; envelope: Envelope } | { ok: false; reason: string }
+
+/** The envelope check of /v1/batch: the fast path, and zod for what it does not accept. */
+export function createEnvelopeParser(maxEvents: number): (raw: unknown) => EnvelopeParse {
+  const schema = createEnvelopeSchema(maxEvents)
+  return (raw) => {
+    const fast = fastEnvelope(raw, maxEvents)
+    if (verifyFastPath) verifyFastPath('envelope', raw, fast, schema.safeParse(raw))
+    if (fast !== undefined) return { ok: true, envelope: fast }
+    const r = schema.safeParse(raw)
+    return r.success ? { ok: true, envelope: r.data } : { ok: false, reason: describeIssues(r.error) }
+  }
 }
 
 /** One line a developer understands: the first problem, with where it is. */

@@ -82,11 +82,12 @@ export function createPipeline(
     event(e, ctx) {
       // The on-prem SDK names its OS in the context; its session stands for the installation.
       const anonymous = ctx.batch.os || ctx.batch.deployment === 'onprem' ? 'installation' : 'visitor'
-      const planned = applyPlan(hashIds(e, ctx.keys, anonymous), { app: ctx.req.app, droppedProps: ctx.droppedProps })
+      // The steps take the request's context as it is: no object of their own per event.
+      const planned = applyPlan(hashIds(e, ctx.keys, anonymous), ctx)
       if (isDrop(planned)) return planned
       const timed = clampTime(normalisePath(scrubStrings(planned)), ctx)
       if (isDrop(timed)) return timed
-      return repairText(toRow(timed, { appId: ctx.appId, receivedAt: ctx.receivedAt, client: ctx.req.facts, batch: ctx.batch }))
+      return repairText(toRow(timed, ctx))
     },
   }
 }

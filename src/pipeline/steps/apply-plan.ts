@@ -7,8 +7,8 @@ import type { AppConfig } from '../../apps.ts'
 import { withProps, type Drop, type HashedEvent, type RejectReason } from '../types.ts'
 
 export function createApplyPlanStep() {
-  return function applyPlan(event: HashedEvent, ctx: { app: AppConfig; droppedProps: DroppedProp[] }): HashedEvent | Drop<RejectReason> {
-    const planned = planOf(ctx.app).apply(event.name, event.props)
+  return function applyPlan(event: HashedEvent, ctx: { req: { app: AppConfig }; droppedProps: DroppedProp[] }): HashedEvent | Drop<RejectReason> {
+    const planned = planOf(ctx.req.app).apply(event.name, event.props)
     if ('reject' in planned) return { drop: planned.reject, message: planned.message }
     for (const d of planned.dropped) ctx.droppedProps.push(d)
     if (planned.props === event.props && planned.text.length === 0 && planned.paths.length === 0) return event

@@ -4,27 +4,26 @@
 // odd event is neither lost nor able to take its batch (or its neighbours' batches) down.
 import type { EventRow } from '../types.ts'
 
-const repair = (s: string) => (s.isWellFormed() ? s : s.toWellFormed())
-
-function repairMap<V>(m: Record<string, V>, value: (v: V) => V): Record<string, V> {
+/** Keys, and string values when asked, made well-formed; an entry is written only when it changes. */
+function repairMap(m: Record<string, unknown>, values: boolean): void {
   for (const k in m) {
-    const v = value(m[k]!)
+    const v = m[k]
+    const fixed = values && typeof v === 'string' && !v.isWellFormed() ? v.toWellFormed() : v
     if (!k.isWellFormed()) {
       delete m[k]
-      m[k.toWellFormed()] = v
-    } else m[k] = v
+      m[k.toWellFormed()] = fixed
+    } else if (fixed !== v) m[k] = fixed
   }
-  return m
 }
 
 export function createRepairTextStep() {
   return function repairText(row: EventRow): EventRow {
     for (let i = 0; i < row.length; i++) {
       const v = row[i]
-      if (typeof v === 'string') (row as unknown[])[i] = repair(v)
+      if (typeof v === 'string' && !v.isWellFormed()) (row as unknown[])[i] = v.toWellFormed()
     }
-    row[9] = repairMap(row[9], repair) // props
-    row[10] = repairMap(row[10], (n) => n) // metrics: keys only
+    repairMap(row[9], true) // props
+    repairMap(row[10], false) // metrics: keys only
     return row
   }
 }

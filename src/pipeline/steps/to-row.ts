@@ -5,7 +5,7 @@ import type { BatchFacts, ClientFacts, EventRow, HashedEvent } from '../types.ts
 export function createToRowStep() {
   return function toRow(
     event: HashedEvent,
-    ctx: { appId: string; receivedAt: number; client: ClientFacts; batch: BatchFacts },
+    ctx: { appId: string; receivedAt: number; req: { facts: ClientFacts }; batch: BatchFacts },
   ): EventRow {
     const props: Record<string, string> = {}
     const metrics: Record<string, number> = {}
@@ -14,7 +14,8 @@ export function createToRowStep() {
       if (typeof v === 'number') metrics[key] = v
       else props[key] = String(v)
     }
-    const { client, batch } = ctx
+    const { batch } = ctx
+    const client = ctx.req.facts
     // The on-prem SDK has no User-Agent and reports its OS family and version instead.
     const os = client.os || batch.os?.name || ''
     const osVersion = client.os_version || (batch.os?.version ?? '').split('.')[0] || ''

@@ -11,14 +11,14 @@ describe('apply_plan step', () => {
 
   it('keeps declared props, reports dropped ones and marks text', () => {
     const dropped: DroppedProp[] = []
-    const out = step(hashedEvent({ name: 'cart_opened', props: { items: 2, note: 'hi', username: 'jroe' } }), { app: shop, droppedProps: dropped })
+    const out = step(hashedEvent({ name: 'cart_opened', props: { items: 2, note: 'hi', username: 'jroe' } }), { req: { app: shop }, droppedProps: dropped })
     expect(out).toMatchObject({ props: { items: 2, note: 'hi' }, text: ['note'], paths: [] })
     expect(dropped).toEqual([{ key: 'username', reason: 'undeclared' }])
   })
 
   it('rejects an event the plan does not declare; an app without a plan has the catalog only', () => {
-    expect(step(hashedEvent({ name: 'checkout' }), { app: shop, droppedProps: [] })).toMatchObject({ drop: 'not_in_plan' })
-    expect(step(hashedEvent({ name: 'cart_opened' }), { app: app(), droppedProps: [] })).toMatchObject({ drop: 'not_in_plan' })
-    expect(step(hashedEvent({ name: 'login', props: { method: 'sso' } }), { app: app(), droppedProps: [] })).toMatchObject({ props: { method: 'sso' } })
+    expect(step(hashedEvent({ name: 'checkout' }), { req: { app: shop }, droppedProps: [] })).toMatchObject({ drop: 'not_in_plan' })
+    expect(step(hashedEvent({ name: 'cart_opened' }), { req: { app: app() }, droppedProps: [] })).toMatchObject({ drop: 'not_in_plan' })
+    expect(step(hashedEvent({ name: 'login', props: { method: 'sso' } }), { req: { app: app() }, droppedProps: [] })).toMatchObject({ props: { method: 'sso' } })
   })
 })

@@ -11,7 +11,7 @@ const repair = createRepairTextStep()
 describe('repair_text step', () => {
   it('replaces lone surrogates in the name, prop keys, prop values and metric keys', () => {
     const e = hashedEvent({ name: 'sign\ud800up', props: { ['k\udfff']: 'v\ud83d', plain: 'ok', ['n\ud800']: 3 } })
-    const row = repair(toRow(e, { appId: 'a', receivedAt: 1, client: NO_FACTS, batch: batchFacts({ app_version: '1.\udc00' }) }))
+    const row = repair(toRow(e, { appId: 'a', receivedAt: 1, req: { facts: NO_FACTS }, batch: batchFacts({ app_version: '1.\udc00' }) }))
     expect(row[2]).toBe('sign\ufffdup')
     expect(row[9]).toEqual({ 'k\ufffd': 'v\ufffd', plain: 'ok' })
     expect(row[10]).toEqual({ 'n\ufffd': 3 })
@@ -21,7 +21,7 @@ describe('repair_text step', () => {
 
   it('keeps well-formed text, emoji (surrogate pairs) included, unchanged', () => {
     const e = hashedEvent({ name: 'launch 🚀', props: { note: 'héllo 👋' } })
-    const row = toRow(e, { appId: 'a', receivedAt: 1, client: NO_FACTS, batch: batchFacts() })
+    const row = toRow(e, { appId: 'a', receivedAt: 1, req: { facts: NO_FACTS }, batch: batchFacts() })
     const copy = structuredClone(row)
     expect(repair(row)).toEqual(copy)
   })

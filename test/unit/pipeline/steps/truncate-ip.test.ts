@@ -1,7 +1,7 @@
 // truncate_ip (PRIVACY.md 2): IPv4 to /24 and IPv6 to /48, strict /16 and /32, IPv4-mapped
 // IPv6 as IPv4, non-addresses to nothing; the step keeps only the prefix.
 import { describe, expect, it } from 'vitest'
-import { createTruncateIpStep, truncateAddress } from '../../../../src/pipeline/steps/truncate-ip.ts'
+import { createTruncateIpStep, truncateAddress, truncateParsed } from '../../../../src/pipeline/steps/truncate-ip.ts'
 import { requestState } from '../fixtures.ts'
 
 describe('truncateAddress', () => {
@@ -32,6 +32,16 @@ describe('truncateAddress', () => {
       expect(truncateAddress(input, 'standard')).toBeUndefined()
     },
   )
+})
+
+describe('truncateAddress of a dotted quad', () => {
+  it('gives what ipaddr.js gives, for every byte value and odd spellings', () => {
+    const inputs = ['0.0.0.0', '255.255.255.255', '256.1.1.1', '1.256.1.1', '1.1.1.256', '01.2.3.4', '1.2.3.04', '1.2.3.999', '1.2.3.1000', ' 1.2.3.4', '1.2.3.4 ', '1.2.3', '1..3.4', '-1.2.3.4', '1.2.3.4\n']
+    for (let i = 0; i < 256; i++) inputs.push(`${i}.${255 - i}.${(i * 7) % 256}.${(i * 13) % 256}`, `10.${i}.0.${i}`)
+    for (const mode of ['standard', 'strict'] as const) {
+      for (const ip of inputs) expect(truncateAddress(ip, mode), `${ip} ${mode}`).toBe(truncateParsed(ip, mode))
+    }
+  })
 })
 
 describe('truncate_ip step', () => {
