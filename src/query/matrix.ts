@@ -32,18 +32,19 @@ export const GRAND = 'g'
 
 const matrixSql = (by: 'time' | Dimension, k: number, someNames: boolean) => `
   SELECT row, col, grouping(row, col) AS g, ${FIGURES}
-  FROM (${by === 'time' ? timeCells(k) : dimensionCells(k, someNames)})
+  FROM (${by === 'time' ? timeCells(k, someNames) : dimensionCells(k, someNames)})
   GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
 
 // Slices are the cells: one name, one salt period, one day. The bucket (day or Monday) is
-// chosen by a typed parameter, not by text.
-const timeCells = (k: number) =>
+// chosen by a typed parameter, not by text. Names are decided each on their own slices, so a
+// report that reads only some names' series (sessions, imports, changes) reads only them.
+const timeCells = (k: number, someNames: boolean) =>
   compact(
     decideSlices(`
       SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col,
              uniqCombinedMergeState(12)(users) AS st, ${counting(k).cell}, sum(events) AS e
       FROM agg_events_daily
-      WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
+      WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}${someNames ? ' AND name IN {names:Array(String)}' : ''}
       GROUP BY period, day, name`),
     ['row', 'col'],
   )
@@ -70,7 +71,10 @@ export interface MatrixQuery {
   range: Range
   /** Rows are time buckets, or the values of a breakdown dimension. */
   by: 'time' | Dimension
-  /** Breakdowns only: just these event names (the grand total then covers only them). */
+  /**
+   * Just these event names: their cells and name totals are the same as in the whole table; row
+   * and grand totals then cover only them (a report that reads names' series alone).
+   */
   names?: readonly string[]
 }
 
