@@ -121,23 +121,8 @@ const alias = (measure: string) => /\bAS\s+(\w+)\s*$/.exec(measure)?.[1] ?? meas
 /** The same aggregate over the measure's own column: `sum(failed) AS f` -> `sum(f) AS f`. */
 const refold = (measure: string) => measure.replace(/\(([^()]*)\)(\s+AS\s+(\w+))\s*$/, (_all, _arg: string, as: string, name: string) => `(${name})${as}`)
 
-/** Slices alone (one row per period, day and name): shown when they have k users. */
-export function decideSlices(inner: string): string {
-  return `SELECT *, cu >= {k:UInt32} AS slice_ok, slice_ok AS ok FROM (${inner})`
-}
-
 /**
- * Folds decided cells into one row per (keys, ok, slice_ok) before the totals are taken, so
- * that the GROUPING SETS above merge a few states per row instead of one per (period, day).
- * `extra` folds further measures (e.g. `sum(f) AS f`).
- */
-export function compact(decided: string, keys: readonly string[], extra: readonly string[] = []): string {
-  return `SELECT ${keys.join(', ')}, ok, slice_ok, uniqCombinedMergeState(12)(st) AS st, sum(e) AS e, count() AS n${extra.map((x) => `, ${x}`).join('')}
-    FROM (${decided}) GROUP BY ${keys.join(', ')}, ok, slice_ok`
-}
-
-/**
- * The columns every shown figure is made of, over rows of compact():
+ * The columns every shown figure is made of, over rows of foldSubCells():
  * - users, events: of the shown cells only (the numbers of a row, a bucket, a value);
  * - shown, hidden: how many cells were shown and hidden (hidden = has data, not shown);
  * - slice_users, slice_events: of the shown slices (a name's total, the grand total);

@@ -5,7 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { num, select, str } from './db.ts'
 import type { Dimension, Range } from './params.ts'
-import { compact, counting, decideSlices, FIGURES, foldSubCells } from './cells.ts'
+import { counting, FIGURES, foldSubCells } from './cells.ts'
 
 export interface Cell {
   users: number
@@ -30,24 +30,38 @@ export const rowId = (row: string) => `r\u001f${row}`
 export const colId = (col: string) => `k\u001f${col}`
 export const GRAND = 'g'
 
-const matrixSql = (by: 'time' | Dimension, k: number, someNames: boolean) => `
+const matrixSql = (by: 'time' | Dimension, k: number, someNames: boolean) =>
+  by === 'time'
+    ? timeSql(k, someNames)
+    : `
   SELECT row, col, grouping(row, col) AS g, ${FIGURES}
-  FROM (${by === 'time' ? timeCells(k, someNames) : dimensionCells(k, someNames)})
+  FROM (${dimensionCells(k, someNames)})
   GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
 
 // Slices are the cells: one name, one salt period, one day. The bucket (day or Monday) is
 // chosen by a typed parameter, not by text. Names are decided each on their own slices, so a
 // report that reads only some names' series (sessions, imports, changes) reads only them.
-const timeCells = (k: number, someNames: boolean) =>
-  compact(
-    decideSlices(`
-      SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col,
-             uniqCombinedMergeState(12)(users) AS st, ${counting(k).cell}, sum(events) AS e
-      FROM agg_events_daily
-      WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}${someNames ? ' AND name IN {names:Array(String)}' : ''}
-      GROUP BY period, day, name`),
-    ['row', 'col'],
+// The decision reads only the small users_upto states; the table's rows are then joined to it
+// and their uniqCombined states merged straight into the four groupings (merging them first
+// into a state per slice and per bucket cost a third more). A slice is whole or hidden, so the
+// totals of names and of everything are their shown slices (slice_* = the shown figures).
+const timeSql = (k: number, someNames: boolean) => {
+  const where = `app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}${someNames ? ' AND name IN {names:Array(String)}' : ''}`
+  return `
+  SELECT row, col, grouping(row, col) AS g,
+         uniqCombinedMergeIf(12)(st, ok) AS users, sumIf(e, ok) AS events,
+         uniqExactIf(slice, ok) AS shown, uniqExactIf(slice, NOT ok) AS hidden,
+         users AS slice_users, events AS slice_events, shown AS slices_shown, 0 AS other_events, 0 AS other_cells
+  FROM (
+    SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col, (period, day, name) AS slice, ok, users AS st, events AS e
+    FROM (SELECT period, day, name, users, events FROM agg_events_daily WHERE ${where}) AS raw
+    INNER JOIN (
+      SELECT period, day, name, ${counting(k).count} >= {k:UInt32} AS ok
+      FROM agg_events_daily WHERE ${where} GROUP BY period, day, name
+    ) AS slices USING (period, day, name)
   )
+  GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
+}
 
 // Sub-cells of a slice: one value of the dimension within one name, period and day.
 // Names are decided each on their own slices, so leaving other names out changes nothing for
