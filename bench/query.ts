@@ -1,9 +1,10 @@
 // Query benchmark of the reports API (issue 4): generates a data set inside ClickHouse
 // (INSERT ... SELECT FROM numbers, through the real migrations and materialized views), then
 // times every report through the HTTP routes and prints p50/p95 per report.
-// Usage: npx tsx bench/query.ts [--events 10000000] [--days 90] [--users 50000] [--runs 20]
+// Usage: npx tsx bench/query.ts [--events 10000000] [--days 90] [--users 50000] [--runs 20] [--keep DIR]
+// --keep generates into DIR and leaves it there, for bench/query-profile.ts --dir DIR afterwards.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createAppRegistry, randomKey } from '../src/apps.ts'
@@ -19,13 +20,14 @@ const { values: args } = parseArgs({
     days: { type: 'string', default: '90' },
     users: { type: 'string', default: '50000' },
     runs: { type: 'string', default: '20' },
+    keep: { type: 'string' },
   },
 })
 const EVENTS = Number(args.events)
 const DAYS = Number(args.days)
 const RUNS = Number(args.runs)
 
-const dir = mkdtempSync(join(tmpdir(), 'veil-bench-query-'))
+const dir = args.keep ?? mkdtempSync(join(tmpdir(), 'veil-bench-query-'))
 const config = loadConfig({ DATA_DIR: join(dir, 'clickhouse') })
 const storage = await openStorage(config)
 try {
@@ -61,6 +63,10 @@ try {
     'events', 'events?event=report_query', 'breakdown?dimension=country', 'breakdown?dimension=app_version&event=app_crash',
     'pages', 'crashes', 'sessions', 'report-queries', 'imports', 'changes', 'feedback',
   ]
+  // The machine's load beside the figures: on a shared machine they say as much as the times.
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ')
+  const loadBefore = load()
+  console.log(`load average before the queries: ${loadBefore}`)
   const results: { report: string; range: string; p50_ms: number; p95_ms: number; bytes: number }[] = []
   for (const range of ranges) {
     for (const report of reports) {
@@ -81,13 +87,15 @@ try {
       console.log(`${range.label.padEnd(18)} ${report.padEnd(48)} p50 ${fmt(pct(0.5))}  p95 ${fmt(pct(0.95))}  (${(bytes / 1024).toFixed(1)} KiB)`)
     }
   }
+  const loadAfter = load()
+  console.log(`load average after the queries: ${loadAfter}`)
   mkdirSync('bench/results', { recursive: true })
   const file = `bench/results/query-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
-  writeFileSync(file, JSON.stringify({ events: EVENTS, days: DAYS, users: Number(args.users), runs: RUNS, generate_seconds: genSeconds, sizes, results }, null, 2) + '\n')
+  writeFileSync(file, JSON.stringify({ events: EVENTS, days: DAYS, users: Number(args.users), runs: RUNS, generate_seconds: genSeconds, sizes, load_average: { before: loadBefore, after: loadAfter }, results }, null, 2) + '\n')
   console.log(`results: ${file}`)
 } finally {
   await storage.close()
-  rmSync(dir, { recursive: true, force: true })
+  if (!args.keep) rmSync(dir, { recursive: true, force: true })
 }
 
 function round(ms: number): number {
