@@ -2,8 +2,9 @@
 // (INSERT ... SELECT FROM numbers, through the real migrations and materialized views), then
 // times every report through the HTTP routes and prints p50/p95 per report.
 // Usage: npx tsx bench/query.ts [--events 10000000] [--days 90] [--users 50000] [--runs 20] [--keep DIR]
-// --keep generates into DIR and leaves it there, for bench/query-profile.ts --dir DIR afterwards.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+// --keep DIR generates into DIR and leaves it there (for bench/query-profile.ts --dir DIR); a later
+// run with the same --keep DIR times the reports on that data set again instead of generating.
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -28,13 +29,15 @@ const DAYS = Number(args.days)
 const RUNS = Number(args.runs)
 
 const dir = args.keep ?? mkdtempSync(join(tmpdir(), 'veil-bench-query-'))
+const reuse = args.keep !== undefined && existsSync(join(dir, 'clickhouse'))
 const config = loadConfig({ DATA_DIR: join(dir, 'clickhouse') })
 const storage = await openStorage(config)
 try {
   await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS })
-  const end = Date.now()
+  // A kept data set ends on the day it was generated: the ranges follow it.
+  const end = reuse ? Number((await (await storage.client.query({ query: 'SELECT toUnixTimestamp64Milli(max(ts)) AS t FROM events', format: 'JSONEachRow' })).json<{ t: string }>())[0]!.t) : Date.now()
   const t0 = performance.now()
-  await generateEvents(storage.client, { appId: 'bench', events: EVENTS, days: DAYS, users: Number(args.users), end, onChunk: (n) => process.stdout.write(`\rgenerated ${n.toLocaleString()} events`) })
+  if (!reuse) await generateEvents(storage.client, { appId: 'bench', events: EVENTS, days: DAYS, users: Number(args.users), end, onChunk: (n) => process.stdout.write(`\rgenerated ${n.toLocaleString()} events`) })
   const genSeconds = (performance.now() - t0) / 1000
   const [sizes] = await (await storage.client.query({
     query: `SELECT (SELECT count() FROM events) AS events,
@@ -43,13 +46,13 @@ try {
     format: 'JSONEachRow',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   })).json<Record<string, number>>()
-  console.log(`\ngenerated in ${genSeconds.toFixed(1)} s: ${JSON.stringify(sizes)}`)
+  console.log(reuse ? `reusing the data set in ${dir}: ${JSON.stringify(sizes)}` : `\ngenerated in ${genSeconds.toFixed(1)} s: ${JSON.stringify(sizes)}`)
   // Merge the parts of the ten bulk inserts, as background merges soon would on a live system.
   const t1 = performance.now()
-  for (const table of ['agg_events_daily', 'agg_breakdowns_daily', 'agg_pages_daily', 'agg_crashes_daily', 'agg_sessions_daily', 'agg_report_queries_daily', 'agg_imports_daily', 'agg_feedback_daily']) {
+  for (const table of reuse ? [] : ['agg_events_daily', 'agg_breakdowns_daily', 'agg_pages_daily', 'agg_crashes_daily', 'agg_sessions_daily', 'agg_report_queries_daily', 'agg_imports_daily', 'agg_feedback_daily', 'agg_feedback_texts_daily']) {
     await storage.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` })
   }
-  console.log(`aggregate tables merged in ${((performance.now() - t1) / 1000).toFixed(1)} s`)
+  if (!reuse) console.log(`aggregate tables merged in ${((performance.now() - t1) / 1000).toFixed(1)} s`)
 
   const app = { id: 'bench', write_keys: [randomKey('wk')], read_keys: [randomKey('rk')], salt_rotation_hours: 24, honor_gpc: true, k_anonymity: 5 }
   const routes = createStatsRoutes({ client: storage.client, apps: createAppRegistry([app]), now: () => end })
@@ -91,7 +94,7 @@ try {
   console.log(`load average after the queries: ${loadAfter}`)
   mkdirSync('bench/results', { recursive: true })
   const file = `bench/results/query-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
-  writeFileSync(file, JSON.stringify({ events: EVENTS, days: DAYS, users: Number(args.users), runs: RUNS, generate_seconds: genSeconds, sizes, load_average: { before: loadBefore, after: loadAfter }, results }, null, 2) + '\n')
+  writeFileSync(file, JSON.stringify({ events: EVENTS, days: DAYS, users: Number(args.users), runs: RUNS, generate_seconds: reuse ? null : genSeconds, reused: reuse, sizes, load_average: { before: loadBefore, after: loadAfter }, results }, null, 2) + '\n')
   console.log(`results: ${file}`)
 } finally {
   await storage.close()

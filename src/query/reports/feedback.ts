@@ -15,7 +15,7 @@ export async function feedbackReport(ctx: ReportContext) {
   const rows = await select(
     ctx.client,
     oneWaySql(
-      { table: 'agg_feedback_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'rating', e: 'sum(count)', sparse: true },
+      { table: 'agg_feedback_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'rating', e: 'sum(count)' },
       ctx.app.k_anonymity,
       (cond, sfx) => [`sumIf(e, ${cond}) AS count${sfx}`],
     ),

@@ -10,7 +10,7 @@ export async function pagesReport(ctx: ReportContext, limit: number) {
   const rows = await select(
     ctx.client,
     oneWaySql(
-      { table: 'agg_pages_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'path', e: 'sum(views)', sparse: true },
+      { table: 'agg_pages_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'path', e: 'sum(views)' },
       ctx.app.k_anonymity,
       (cond, sfx) => [`sumIf(e, ${cond}) AS views${sfx}`],
     ),

@@ -11,7 +11,7 @@ export async function reportQueriesReport(ctx: ReportContext, limit: number) {
     ctx.client,
     oneWaySql(
       {
-        table: 'agg_report_queries_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'report', e: 'sum(queries)', sparse: true,
+        table: 'agg_report_queries_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'report', e: 'sum(queries)',
         fold: ['sum(failed) AS f', 'sum(rows) AS r', 'sum(duration_ms) AS d', 'quantilesMergeState(0.5, 0.95)(quantiles) AS qs'],
       },
       ctx.app.k_anonymity,
