@@ -36,9 +36,10 @@ export interface SubCells {
   /** More measures folded per output row (e.g. sum(failed) AS f). */
   fold?: readonly string[]
   /**
-   * Many sub-cells of few users each (crash fingerprints, reports): decided in one read of the
-   * table (foldInOneRead) instead of three. Measured on the bench data set (docs/reports.md):
-   * faster for such tables, slower for breakdowns, whose large states it would carry along.
+   * Many sub-cells of few users each (crash fingerprints): decided in one read of the table
+   * (foldInOneRead) instead of three. Measured on the bench data sets (docs/reports.md): faster
+   * for the fingerprints, not for paths, reports, ratings or breakdowns, whose large states it
+   * would carry along.
    */
   sparse?: boolean
 }
@@ -85,7 +86,7 @@ export function foldSubCells(c: SubCells, k: number): string {
 /**
  * foldSubCells for sparse tables (sparse in SubCells): one read, the slice's decision inputs
  * taken over the partition by window functions, which carry each row's uniqCombined state
- * along (cheap for the few users of a crash fingerprint or a report, dear for large groups).
+ * along (cheap for the few users of a crash fingerprint, dear for large groups).
  */
 function foldInOneRead(c: SubCells, k: number): string {
   const part = c.partition.map((p) => `${p}, `).join('')

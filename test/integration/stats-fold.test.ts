@@ -1,7 +1,7 @@
 // The two ways cells.ts decides sub-cells (three reads and joins, or one read with window
 // functions for sparse tables) must give the same cells, hidden and shown, on every table of
 // sub-cells, for k decided on users_upto (k <= 33) and on the uniqCombined states (k > 33).
-// The reports use one read for crash fingerprints, reports, paths and ratings (docs/reports.md).
+// The reports use one read for the crash fingerprints only (docs/reports.md has the figures).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { foldSubCells, type SubCells } from '../../src/query/cells.ts'
 import { openSeededStats, type SeededStats } from './stats-setup.ts'
