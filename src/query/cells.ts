@@ -61,7 +61,7 @@ export function foldSubCells(c: SubCells, k: number): string {
   if (c.sparse) return foldInOneRead(c, k)
   const part = c.partition.map((p) => `${p}, `).join('')
   const by = `period, day, ${part}`.replace(/, $/, '')
-  const { cell, merge, mergeIf } = counting(k)
+  const { cell, count, merge, mergeIf } = counting(k)
   const cells = `SELECT period, day, ${part}${c.key} AS key, ${cell}, ${c.e} AS e FROM ${c.table} WHERE ${c.where} GROUP BY period, day, ${part}key`
   // The decision reads only the small users_upto states; a GROUP BY per slice joined back,
   // not window functions, which finalise a slice's merged state once per row.
@@ -75,11 +75,17 @@ export function foldSubCells(c: SubCells, k: number): string {
       FROM (${cells})
       GROUP BY ${by}
     ) AS slices USING (${by})`
-  // Then the large uniqCombined states are merged once, folded by decision.
+  // Then the large uniqCombined states are merged once, folded by decision. The decision is
+  // looked up with IN (sets of the shown sub-cells and slices), not joined to the rows: a join
+  // copies every row's state, which cost more than the decision itself.
   return `
     SELECT ${part}key, ok, slice_ok, uniqCombinedMergeState(12)(users) AS st, ${c.e} AS e, uniqExact(period, day) AS n${(c.fold ?? []).map((f) => `, ${f}`).join('')}
-    FROM (SELECT *, ${c.key} AS key FROM ${c.table} WHERE ${c.where}) AS raw
-    INNER JOIN (${decided}) AS decided USING (period, day, ${part}key)
+    FROM (
+      SELECT *, ${c.key} AS key,
+             (period, day, ${part}key) IN (SELECT period, day, ${part}key FROM (${decided}) WHERE ok) AS ok,
+             (${by}) IN (SELECT ${by} FROM ${c.table} WHERE ${c.where} GROUP BY ${by} HAVING ${count} >= {k:UInt32}) AS slice_ok
+      FROM ${c.table} WHERE ${c.where}
+    )
     GROUP BY ${part}key, ok, slice_ok`
 }
 
