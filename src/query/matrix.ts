@@ -41,9 +41,10 @@ const matrixSql = (by: 'time' | Dimension, k: number, someNames: boolean) =>
 // Slices are the cells: one name, one salt period, one day. The bucket (day or Monday) is
 // chosen by a typed parameter, not by text. Names are decided each on their own slices, so a
 // report that reads only some names' series (sessions, imports, changes) reads only them.
-// The decision reads only the small users_upto states; the table's rows are then joined to it
-// and their uniqCombined states merged straight into the four groupings (merging them first
-// into a state per slice and per bucket cost a third more). A slice is whole or hidden, so the
+// The decision reads only the small users_upto states; the table's rows look it up (IN the set
+// of shown slices: a join would copy every row's state) and their uniqCombined states are
+// merged straight into the four groupings (merging them first into a state per slice and per
+// bucket cost a third more). A slice is whole or hidden, so the
 // totals of names and of everything are their shown slices (slice_* = the shown figures).
 const timeSql = (k: number, someNames: boolean) => {
   const where = `app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}${someNames ? ' AND name IN {names:Array(String)}' : ''}`
@@ -53,12 +54,10 @@ const timeSql = (k: number, someNames: boolean) => {
          uniqExactIf(slice, ok) AS shown, uniqExactIf(slice, NOT ok) AS hidden,
          users AS slice_users, events AS slice_events, shown AS slices_shown, 0 AS other_events, 0 AS other_cells
   FROM (
-    SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col, (period, day, name) AS slice, ok, users AS st, events AS e
-    FROM (SELECT period, day, name, users, events FROM agg_events_daily WHERE ${where}) AS raw
-    INNER JOIN (
-      SELECT period, day, name, ${counting(k).count} >= {k:UInt32} AS ok
-      FROM agg_events_daily WHERE ${where} GROUP BY period, day, name
-    ) AS slices USING (period, day, name)
+    SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col, (period, day, name) AS slice,
+           slice IN (SELECT period, day, name FROM agg_events_daily WHERE ${where} GROUP BY period, day, name HAVING ${counting(k).count} >= {k:UInt32}) AS ok,
+           users AS st, events AS e
+    FROM agg_events_daily WHERE ${where}
   )
   GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
 }
