@@ -37,9 +37,9 @@ export interface SubCells {
   fold?: readonly string[]
   /**
    * Many sub-cells of few users each (crash fingerprints): decided in one read of the table
-   * (foldInOneRead) instead of three. Measured on the bench data sets (docs/reports.md): faster
-   * for the fingerprints, not for paths, reports, ratings or breakdowns, whose large states it
-   * would carry along.
+   * (foldInOneRead) instead of a separate decision looked up by the rows. Measured on the bench
+   * data sets (docs/reports.md): faster for the fingerprints, not for paths, reports, ratings or
+   * breakdowns, whose large states it would carry along.
    */
   sparse?: boolean
 }

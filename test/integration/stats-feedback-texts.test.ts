@@ -1,7 +1,6 @@
-// Feedback texts from their aggregate (sql/0040) against the definition they replace: the
-// events table, per (salt period, day, rating) group with k authors, most recent first, at most
-// TEXTS_PER_RATING per rating. More texts than the limit, over several groups and days, one
-// group under k that is the most recent of all, and a period that spans two days.
+// Feedback texts from their aggregate (sql/0040) against the definition they replace (the events
+// table): more texts than the limit, over several groups and days of one salt period, and a
+// group under k that is the most recent of all.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
