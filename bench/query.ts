@@ -1,9 +1,11 @@
 // Query benchmark of the reports API (issue 4): generates a data set inside ClickHouse
 // (INSERT ... SELECT FROM numbers, through the real migrations and materialized views), then
 // times every report through the HTTP routes and prints p50/p95 per report.
-// Usage: npx tsx bench/query.ts [--events 10000000] [--days 90] [--users 50000] [--runs 20]
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+// Usage: npx tsx bench/query.ts [--events 10000000] [--days 90] [--users 50000] [--runs 20] [--keep DIR]
+// --keep DIR generates into DIR and leaves it there (for bench/query-profile.ts --dir DIR); a later
+// run with the same --keep DIR times the reports on that data set again instead of generating.
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createAppRegistry, randomKey } from '../src/apps.ts'
@@ -19,20 +21,23 @@ const { values: args } = parseArgs({
     days: { type: 'string', default: '90' },
     users: { type: 'string', default: '50000' },
     runs: { type: 'string', default: '20' },
+    keep: { type: 'string' },
   },
 })
 const EVENTS = Number(args.events)
 const DAYS = Number(args.days)
 const RUNS = Number(args.runs)
 
-const dir = mkdtempSync(join(tmpdir(), 'veil-bench-query-'))
+const dir = args.keep ?? mkdtempSync(join(tmpdir(), 'veil-bench-query-'))
+const reuse = args.keep !== undefined && existsSync(join(dir, 'clickhouse'))
 const config = loadConfig({ DATA_DIR: join(dir, 'clickhouse') })
 const storage = await openStorage(config)
 try {
   await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS })
-  const end = Date.now()
+  // A kept data set ends on the day it was generated: the ranges follow it.
+  const end = reuse ? Number((await (await storage.client.query({ query: 'SELECT toUnixTimestamp64Milli(max(ts)) AS t FROM events', format: 'JSONEachRow' })).json<{ t: string }>())[0]!.t) : Date.now()
   const t0 = performance.now()
-  await generateEvents(storage.client, { appId: 'bench', events: EVENTS, days: DAYS, users: Number(args.users), end, onChunk: (n) => process.stdout.write(`\rgenerated ${n.toLocaleString()} events`) })
+  if (!reuse) await generateEvents(storage.client, { appId: 'bench', events: EVENTS, days: DAYS, users: Number(args.users), end, onChunk: (n) => process.stdout.write(`\rgenerated ${n.toLocaleString()} events`) })
   const genSeconds = (performance.now() - t0) / 1000
   const [sizes] = await (await storage.client.query({
     query: `SELECT (SELECT count() FROM events) AS events,
@@ -41,13 +46,13 @@ try {
     format: 'JSONEachRow',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   })).json<Record<string, number>>()
-  console.log(`\ngenerated in ${genSeconds.toFixed(1)} s: ${JSON.stringify(sizes)}`)
+  console.log(reuse ? `reusing the data set in ${dir}: ${JSON.stringify(sizes)}` : `\ngenerated in ${genSeconds.toFixed(1)} s: ${JSON.stringify(sizes)}`)
   // Merge the parts of the ten bulk inserts, as background merges soon would on a live system.
   const t1 = performance.now()
-  for (const table of ['agg_events_daily', 'agg_breakdowns_daily', 'agg_pages_daily', 'agg_crashes_daily', 'agg_sessions_daily', 'agg_report_queries_daily', 'agg_imports_daily', 'agg_feedback_daily']) {
+  for (const table of reuse ? [] : ['agg_events_daily', 'agg_breakdowns_daily', 'agg_pages_daily', 'agg_crashes_daily', 'agg_sessions_daily', 'agg_report_queries_daily', 'agg_imports_daily', 'agg_feedback_daily', 'agg_feedback_texts_daily']) {
     await storage.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` })
   }
-  console.log(`aggregate tables merged in ${((performance.now() - t1) / 1000).toFixed(1)} s`)
+  if (!reuse) console.log(`aggregate tables merged in ${((performance.now() - t1) / 1000).toFixed(1)} s`)
 
   const app = { id: 'bench', write_keys: [randomKey('wk')], read_keys: [randomKey('rk')], salt_rotation_hours: 24, honor_gpc: true, k_anonymity: 5 }
   const routes = createStatsRoutes({ client: storage.client, apps: createAppRegistry([app]), now: () => end })
@@ -61,6 +66,10 @@ try {
     'events', 'events?event=report_query', 'breakdown?dimension=country', 'breakdown?dimension=app_version&event=app_crash',
     'pages', 'crashes', 'sessions', 'report-queries', 'imports', 'changes', 'feedback',
   ]
+  // The machine's load beside the figures: on a shared machine they say as much as the times.
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ')
+  const loadBefore = load()
+  console.log(`load average before the queries: ${loadBefore}`)
   const results: { report: string; range: string; p50_ms: number; p95_ms: number; bytes: number }[] = []
   for (const range of ranges) {
     for (const report of reports) {
@@ -81,13 +90,15 @@ try {
       console.log(`${range.label.padEnd(18)} ${report.padEnd(48)} p50 ${fmt(pct(0.5))}  p95 ${fmt(pct(0.95))}  (${(bytes / 1024).toFixed(1)} KiB)`)
     }
   }
+  const loadAfter = load()
+  console.log(`load average after the queries: ${loadAfter}`)
   mkdirSync('bench/results', { recursive: true })
   const file = `bench/results/query-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
-  writeFileSync(file, JSON.stringify({ events: EVENTS, days: DAYS, users: Number(args.users), runs: RUNS, generate_seconds: genSeconds, sizes, results }, null, 2) + '\n')
+  writeFileSync(file, JSON.stringify({ events: EVENTS, days: DAYS, users: Number(args.users), runs: RUNS, generate_seconds: reuse ? null : genSeconds, reused: reuse, sizes, load_average: { before: loadBefore, after: loadAfter }, results }, null, 2) + '\n')
   console.log(`results: ${file}`)
 } finally {
   await storage.close()
-  rmSync(dir, { recursive: true, force: true })
+  if (!args.keep) rmSync(dir, { recursive: true, force: true })
 }
 
 function round(ms: number): number {

@@ -35,6 +35,13 @@ export interface SubCells {
   e: string
   /** More measures folded per output row (e.g. sum(failed) AS f). */
   fold?: readonly string[]
+  /**
+   * Many sub-cells of few users each (crash fingerprints): decided in one read of the table
+   * (foldInOneRead) instead of a separate decision looked up by the rows. Measured on the bench
+   * data sets (docs/reports.md): faster for the fingerprints, not for paths, reports, ratings or
+   * breakdowns, whose large states it would carry along.
+   */
+  sparse?: boolean
 }
 
 /**
@@ -51,9 +58,10 @@ export interface SubCells {
  * sub-cells), e, n (how many sub-cells) and the folded measures, ready for FIGURES.
  */
 export function foldSubCells(c: SubCells, k: number): string {
+  if (c.sparse) return foldInOneRead(c, k)
   const part = c.partition.map((p) => `${p}, `).join('')
   const by = `period, day, ${part}`.replace(/, $/, '')
-  const { cell, merge, mergeIf } = counting(k)
+  const { cell, count, merge, mergeIf } = counting(k)
   const cells = `SELECT period, day, ${part}${c.key} AS key, ${cell}, ${c.e} AS e FROM ${c.table} WHERE ${c.where} GROUP BY period, day, ${part}key`
   // The decision reads only the small users_upto states; a GROUP BY per slice joined back,
   // not window functions, which finalise a slice's merged state once per row.
@@ -67,31 +75,61 @@ export function foldSubCells(c: SubCells, k: number): string {
       FROM (${cells})
       GROUP BY ${by}
     ) AS slices USING (${by})`
-  // Then the large uniqCombined states are merged once, folded by decision.
+  // Then the large uniqCombined states are merged once, folded by decision. The decision is
+  // looked up with IN (sets of the shown sub-cells and slices), not joined to the rows: a join
+  // copies every row's state, which cost more than the decision itself.
   return `
     SELECT ${part}key, ok, slice_ok, uniqCombinedMergeState(12)(users) AS st, ${c.e} AS e, uniqExact(period, day) AS n${(c.fold ?? []).map((f) => `, ${f}`).join('')}
-    FROM (SELECT *, ${c.key} AS key FROM ${c.table} WHERE ${c.where}) AS raw
-    INNER JOIN (${decided}) AS decided USING (period, day, ${part}key)
+    FROM (
+      SELECT *, ${c.key} AS key,
+             (period, day, ${part}key) IN (SELECT period, day, ${part}key FROM (${decided}) WHERE ok) AS ok,
+             (${by}) IN (SELECT ${by} FROM ${c.table} WHERE ${c.where} GROUP BY ${by} HAVING ${count} >= {k:UInt32}) AS slice_ok
+      FROM ${c.table} WHERE ${c.where}
+    )
     GROUP BY ${part}key, ok, slice_ok`
 }
 
-/** Slices alone (one row per period, day and name): shown when they have k users. */
-export function decideSlices(inner: string): string {
-  return `SELECT *, cu >= {k:UInt32} AS slice_ok, slice_ok AS ok FROM (${inner})`
-}
-
 /**
- * Folds decided cells into one row per (keys, ok, slice_ok) before the totals are taken, so
- * that the GROUPING SETS above merge a few states per row instead of one per (period, day).
- * `extra` folds further measures (e.g. `sum(f) AS f`).
+ * foldSubCells for sparse tables (sparse in SubCells): one read, the slice's decision inputs
+ * taken over the partition by window functions, which carry each row's uniqCombined state
+ * along (cheap for the few users of a crash fingerprint, dear for large groups).
  */
-export function compact(decided: string, keys: readonly string[], extra: readonly string[] = []): string {
-  return `SELECT ${keys.join(', ')}, ok, slice_ok, uniqCombinedMergeState(12)(st) AS st, sum(e) AS e, count() AS n${extra.map((x) => `, ${x}`).join('')}
-    FROM (${decided}) GROUP BY ${keys.join(', ')}, ok, slice_ok`
+function foldInOneRead(c: SubCells, k: number): string {
+  const part = c.partition.map((p) => `${p}, `).join('')
+  const by = `period, day, ${part}`.replace(/, $/, '')
+  const { cell, merge, mergeIf } = counting(k)
+  const fold = c.fold ?? []
+  // One read of the table: each sub-cell once, with its small users_upto state for the decision
+  // and its uniqCombined state for the figures.
+  const cells = `SELECT period, day, ${part}${c.key} AS key, ${cell}, uniqCombinedMergeState(12)(users) AS st, ${c.e} AS e${fold.map((f) => `, ${f}`).join('')}
+    FROM ${c.table} WHERE ${c.where} GROUP BY period, day, ${part}key`
+  // The slice's decision inputs over the partition (window functions merge only the small
+  // users_upto states; reading the sub-cells again and joining them back cost more).
+  const decided = `
+    SELECT ${part}key, st, e${fold.map((f) => `, ${alias(f)}`).join('')}, su >= {k:UInt32} AS slice_ok,
+           su >= {k:UInt32} AND cu >= {k:UInt32} AND NOT (hn > 0 AND hu < {k:UInt32} AND key = victim) AS ok
+    FROM (
+      SELECT *, ${merge}(ut) OVER slice AS su, ${mergeIf}(ut, cu < {k:UInt32}) OVER slice AS hu,
+             countIf(cu < {k:UInt32}) OVER slice AS hn, argMinIf(key, (cu, e, key), cu >= {k:UInt32}) OVER slice AS victim
+      FROM (${cells})
+      WINDOW slice AS (PARTITION BY ${by})
+    )`
+  // Then the large uniqCombined states are merged once, folded by decision; a folded measure
+  // is aggregated again over its own column (sum(x) AS f -> sum(f) AS f).
+  return `
+    SELECT ${part}key, ok, slice_ok, uniqCombinedMergeState(12)(st) AS st, sum(e) AS e, count() AS n${fold.map((f) => `, ${refold(f)}`).join('')}
+    FROM (${decided})
+    GROUP BY ${part}key, ok, slice_ok`
 }
 
+/** The alias of a folded measure (`sum(failed) AS f` -> `f`). */
+const alias = (measure: string) => /\bAS\s+(\w+)\s*$/.exec(measure)?.[1] ?? measure
+
+/** The same aggregate over the measure's own column: `sum(failed) AS f` -> `sum(f) AS f`. */
+const refold = (measure: string) => measure.replace(/\(([^()]*)\)(\s+AS\s+(\w+))\s*$/, (_all, _arg: string, as: string, name: string) => `(${name})${as}`)
+
 /**
- * The columns every shown figure is made of, over rows of compact():
+ * The columns every shown figure is made of, over rows of foldSubCells():
  * - users, events: of the shown cells only (the numbers of a row, a bucket, a value);
  * - shown, hidden: how many cells were shown and hidden (hidden = has data, not shown);
  * - slice_users, slice_events: of the shown slices (a name's total, the grand total);

@@ -5,7 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { num, select, str } from './db.ts'
 import type { Dimension, Range } from './params.ts'
-import { compact, counting, decideSlices, FIGURES, foldSubCells } from './cells.ts'
+import { counting, FIGURES, foldSubCells } from './cells.ts'
 
 export interface Cell {
   users: number
@@ -30,23 +30,37 @@ export const rowId = (row: string) => `r\u001f${row}`
 export const colId = (col: string) => `k\u001f${col}`
 export const GRAND = 'g'
 
-const matrixSql = (by: 'time' | Dimension, k: number, someNames: boolean) => `
+const matrixSql = (by: 'time' | Dimension, k: number, someNames: boolean) =>
+  by === 'time'
+    ? timeSql(k, someNames)
+    : `
   SELECT row, col, grouping(row, col) AS g, ${FIGURES}
-  FROM (${by === 'time' ? timeCells(k) : dimensionCells(k, someNames)})
+  FROM (${dimensionCells(k, someNames)})
   GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
 
 // Slices are the cells: one name, one salt period, one day. The bucket (day or Monday) is
-// chosen by a typed parameter, not by text.
-const timeCells = (k: number) =>
-  compact(
-    decideSlices(`
-      SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col,
-             uniqCombinedMergeState(12)(users) AS st, ${counting(k).cell}, sum(events) AS e
-      FROM agg_events_daily
-      WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}
-      GROUP BY period, day, name`),
-    ['row', 'col'],
+// chosen by a typed parameter, not by text. Names are decided each on their own slices, so a
+// report that reads only some names' series (sessions, imports, changes) reads only them.
+// The decision reads only the small users_upto states; the table's rows look it up (IN the set
+// of shown slices: a join would copy every row's state) and their uniqCombined states are
+// merged straight into the four groupings (merging them first into a state per slice and per
+// bucket cost a third more). A slice is whole or hidden, so the
+// totals of names and of everything are their shown slices (slice_* = the shown figures).
+const timeSql = (k: number, someNames: boolean) => {
+  const where = `app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}${someNames ? ' AND name IN {names:Array(String)}' : ''}`
+  return `
+  SELECT row, col, grouping(row, col) AS g,
+         uniqCombinedMergeIf(12)(st, ok) AS users, sumIf(e, ok) AS events,
+         uniqExactIf(slice, ok) AS shown, uniqExactIf(slice, NOT ok) AS hidden,
+         users AS slice_users, events AS slice_events, shown AS slices_shown, 0 AS other_events, 0 AS other_cells
+  FROM (
+    SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col, (period, day, name) AS slice,
+           slice IN (SELECT period, day, name FROM agg_events_daily WHERE ${where} GROUP BY period, day, name HAVING ${counting(k).count} >= {k:UInt32}) AS ok,
+           users AS st, events AS e
+    FROM agg_events_daily WHERE ${where}
   )
+  GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
+}
 
 // Sub-cells of a slice: one value of the dimension within one name, period and day.
 // Names are decided each on their own slices, so leaving other names out changes nothing for
@@ -70,7 +84,10 @@ export interface MatrixQuery {
   range: Range
   /** Rows are time buckets, or the values of a breakdown dimension. */
   by: 'time' | Dimension
-  /** Breakdowns only: just these event names (the grand total then covers only them). */
+  /**
+   * Just these event names: their cells and name totals are the same as in the whole table; row
+   * and grand totals then cover only them (a report that reads names' series alone).
+   */
   names?: readonly string[]
 }
 

@@ -36,7 +36,7 @@ async function fingerprints(ctx: ReportContext, limit: number) {
   const rows = await select(
     ctx.client,
     oneWaySql(
-      { table: 'agg_crashes_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'tuple(fingerprint, toString(error_type))', e: 'sum(crashes)', fold: ['sum(fatal) AS f'] },
+      { table: 'agg_crashes_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'tuple(fingerprint, toString(error_type))', e: 'sum(crashes)', fold: ['sum(fatal) AS f'], sparse: true },
       ctx.app.k_anonymity,
       (cond, sfx) => [`sumIf(e, ${cond}) AS crashes${sfx}`, `sumIf(f, ${cond}) AS fatal${sfx}`],
     ),

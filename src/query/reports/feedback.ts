@@ -1,10 +1,11 @@
 // Feedback (issue 4): the rating distribution, and recent scrubbed texts. Ratings are sub-cells
-// of the feedback slices (cells.ts). Texts are read from the events table (so only within
-// retention), only for ratings shown in the range, and only from (salt period, day, rating)
-// groups where at least k distinct users of that one period wrote a text.
+// of the feedback slices (cells.ts). Texts are read from their own aggregate (sql/0040, kept as
+// long as the events), only for ratings shown in the range, and only from (salt period, day,
+// rating) groups where at least k distinct users of that one period wrote a text.
 import { num, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
+import { counting } from '../cells.ts'
 import { baseParams, type ReportContext } from './context.ts'
 
 /** Texts returned per rating; rating 0 means none was given. */
@@ -35,22 +36,24 @@ export async function feedbackReport(ctx: ReportContext) {
 }
 
 async function texts(ctx: ReportContext, ratings: number[]) {
+  // Each (period, day, rating) group of agg_feedback_texts_daily holds its authors and its most
+  // recent texts (sql/0040); the groups with k authors are merged per rating, which keeps the most
+  // recent TEXTS_PER_RATING of them all. Entries are (-ts in ms, text): the smallest come first.
   const rows = await select(
     ctx.client,
-    `SELECT rating, text FROM (
-       SELECT rating, text, ts, uniqExact(user_hash) OVER (PARTITION BY salt_period, toDate(ts), rating) AS authors
-       FROM (
-         SELECT toUInt8(least(greatest(round(metrics['rating']), 0), 5)) AS rating, props['text'] AS text, ts, salt_period, user_hash
-         FROM events
-         WHERE app_id = {app:String} AND name = 'feedback' AND toDate(ts) BETWEEN {from:Date} AND {to:Date}
-           AND props['text'] != '' AND user_hash != ''
-       )
+    `SELECT rating, groupArraySortedMerge(${TEXTS_PER_RATING})(t) AS texts
+     FROM (
+       SELECT rating, groupArraySortedMergeState(${TEXTS_PER_RATING})(texts) AS t
+       FROM agg_feedback_texts_daily
+       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date} AND has({ratings:Array(UInt8)}, rating)
+       GROUP BY period, day, rating
+       HAVING ${counting(ctx.app.k_anonymity).count} >= {k:UInt32}
      )
-     WHERE authors >= {k:UInt32} AND has({ratings:Array(UInt8)}, rating)
-     ORDER BY ts DESC
-     LIMIT {n:UInt32} BY rating`,
-    { ...baseParams(ctx), k: ctx.app.k_anonymity, ratings, n: TEXTS_PER_RATING },
+     GROUP BY rating`,
+    { ...baseParams(ctx), k: ctx.app.k_anonymity, ratings },
   )
-  // No timestamps or ids go out with a text: order (most recent first) is all that is kept.
-  return rows.map((r) => ({ rating: num(r.rating), text: str(r.text) }))
+  const all = rows.flatMap((r) => (Array.isArray(r.texts) ? r.texts : []).map((t) => ({ rating: num(r.rating), negTs: num((t as unknown[])[0]), text: str((t as unknown[])[1]) })))
+  // Most recent first across ratings, as before; no timestamps or ids go out with a text.
+  all.sort((a, b) => a.negTs - b.negTs || a.rating - b.rating)
+  return all.map((t) => ({ rating: t.rating, text: t.text }))
 }

@@ -10,7 +10,7 @@ import { baseParams, type ReportContext } from './context.ts'
 
 export async function importsReport(ctx: ReportContext) {
   const [m, rows] = await Promise.all([
-    loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: 'time' }),
+    loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: 'time', names: ['cm_data_import'] }),
     select(
       ctx.client,
       `SELECT toString(if({week:Bool}, toMonday(day), day)) AS bucket, grouping(bucket) AS g,

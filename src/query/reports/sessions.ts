@@ -17,7 +17,7 @@ interface Lengths {
 
 export async function sessionsReport(ctx: ReportContext) {
   const [m, rows] = await Promise.all([
-    loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: 'time' }),
+    loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: 'time', names: ['app_stop', 'app_start'] }),
     select(
       ctx.client,
       `SELECT toString(if({week:Bool}, toMonday(day), day)) AS bucket, grouping(bucket) AS g,
