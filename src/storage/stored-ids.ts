@@ -2,8 +2,7 @@
 // being stored twice when it reaches another node than its first attempt, or this node after
 // its retry memory (dedup.ts) has forgotten the id. One primary-key lookup per insert.
 import type { ClickHouseClient } from '@clickhouse/client'
-import { rowLines } from './spool-files.ts'
-import { idsOfFrame } from './dead-letter-rows.ts'
+import { eventIdOf, splitRows, type RowsFormat } from './rows-format.ts'
 
 export type StoredAmong = (ids: string[]) => Promise<Set<string>>
 
@@ -20,7 +19,7 @@ export function createStoredIds(client: ClickHouseClient): StoredAmong {
 }
 
 /** The lines of an encoded body whose event id is not in `stored`, and how many there are. */
-export function withoutStored(body: Buffer, stored: Set<string>): { body: Buffer; rows: number } {
-  const keep = rowLines(body).filter((line) => !stored.has(idsOfFrame(line)[0] ?? ''))
+export function withoutStored(body: Buffer, stored: Set<string>, format: RowsFormat = 'JSONCompactEachRow'): { body: Buffer; rows: number } {
+  const keep = splitRows(body, format).filter((row) => !stored.has(eventIdOf(row, format) ?? ''))
   return { body: Buffer.concat(keep), rows: keep.length }
 }
