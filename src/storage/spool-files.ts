@@ -40,7 +40,8 @@ export function frameHeader(parts: Buffer | readonly Buffer[], rows: number, for
 
 /** The next offset after `at` where a frame magic of any version starts, or -1. */
 function nextMagic(buf: Buffer, at: number): number {
-  for (let i = buf.indexOf(MAGIC_PREFIX, at + 1); i >= 1; i = buf.indexOf(MAGIC_PREFIX, i + 1)) {
+  // The prefix sits one byte into a magic: from at + 2, so the magic at `at` itself is never found.
+  for (let i = buf.indexOf(MAGIC_PREFIX, at + 2); i >= 0; i = buf.indexOf(MAGIC_PREFIX, i + 1)) {
     const v = buf[i - 1]
     if (v === 0x31 || v === 0x32 || v === 0x33) return i - 1
   }
