@@ -6,15 +6,21 @@ import { eventIdOf, splitRows, type RowsFormat } from './rows-format.ts'
 
 export type StoredAmong = (ids: string[]) => Promise<Set<string>>
 
+/** Ids per lookup query: a spool feed of 100 k rows as one parameter is a 3.7 MB query text. */
+const LOOKUP_IDS = 5000
+
 export function createStoredIds(client: ClickHouseClient): StoredAmong {
   return async (ids) => {
-    if (ids.length === 0) return new Set()
-    const rs = await client.query({
-      query: 'SELECT DISTINCT toString(event_id) FROM recent_event_ids WHERE event_id IN {ids:Array(UUID)}',
-      query_params: { ids },
-      format: 'JSONCompactEachRow',
-    })
-    return new Set((await rs.json<[string]>()).map((r) => r[0]))
+    const found = new Set<string>()
+    for (let at = 0; at < ids.length; at += LOOKUP_IDS) {
+      const rs = await client.query({
+        query: 'SELECT DISTINCT toString(event_id) FROM recent_event_ids WHERE event_id IN {ids:Array(UUID)}',
+        query_params: { ids: ids.slice(at, at + LOOKUP_IDS) },
+        format: 'JSONCompactEachRow',
+      })
+      for (const [id] of await rs.json<[string]>()) found.add(id)
+    }
+    return found
   }
 }
 
