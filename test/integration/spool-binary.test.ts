@@ -12,6 +12,7 @@ import { readDeadLetters } from '../../src/storage/dead-letter.ts'
 import { encodeRows, type RowsFormat } from '../../src/storage/rows-format.ts'
 import { EVENT_BINARY_TYPES, EVENT_ROWS, EVENT_STRUCTURE } from '../../src/storage/event-rows.ts'
 import { quoteSql } from '../../src/storage/file-insert.ts'
+import { createStoredIds } from '../../src/storage/stored-ids.ts'
 import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
 import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, storedCounts } from '../faults/support.ts'
 
@@ -99,5 +100,17 @@ describe('a RowBinary row the engine refuses', () => {
     expect(stored.size).toBe(200 + 49 + 200)
     expect([...stored.values()].every((c) => c === 1)).toBe(true)
     await spool.close(1000)
+  })
+})
+
+describe('the stored-ids lookup of a large feed', () => {
+  it('finds every stored id among more ids than one lookup query takes (5,000), and none of the others', async () => {
+    const r = rows(12_000, 'rb-lookup')
+    await insert(EVENT_ROWS.encode(r), 'rb-lookup-token', 'RowBinary')
+    const fresh = rows(7, 'rb-lookup').map((x) => x[1])
+    const found = await createStoredIds(s.veil.storage.client)([...fresh.slice(0, 3), ...idsOf(r), ...fresh.slice(3)])
+    expect(found.size).toBe(12_000)
+    expect(idsOf(r).every((id) => found.has(id))).toBe(true)
+    expect(fresh.some((id) => found.has(id))).toBe(false)
   })
 })
