@@ -4,6 +4,12 @@
 // this splits an event's cost between the server's own work and the engine's.
 //
 //   npx tsx bench/insert-cost.ts [--rows 20000] [--inserts 10] [--without-views] [--agg-window 0] [--no-fsync]
+//                                [--doors raw:JSONCompactEachRow,file:JSONCompactEachRow,file:RowBinary,file:Native,raw:TabSeparated]
+//
+// A door is how the rows reach the engine: `raw` is chDB's rawInsert (the bytes as the data of
+// INSERT ... FORMAT; text formats only), `file` is INSERT INTO events SELECT * FROM file(path, fmt)
+// of a file written beforehand (the spool's way). Native bodies are made by the engine itself
+// from the same rows (there is no JS encoder for it), so only the engine side is measured.
 //
 // Inserts carry a fresh insert_deduplication_token and deduplicate_blocks_in_dependent_materialized_views
 // as the server's do; --agg-window sets the aggregates' deduplication window (sql/0030 sets
@@ -18,6 +24,9 @@ import { EVENT_COLUMNS, type EventRow } from '../src/pipeline/types.ts'
 import { openStorage } from '../src/storage/client.ts'
 import { migrate } from '../src/storage/migrate.ts'
 import { encodeRows, ROWS_FORMAT } from '../src/storage/rows-format.ts'
+import { EVENT_ROWS } from '../src/storage/event-rows.ts'
+import { eventsFileInsert, quoteSql } from '../src/storage/file-insert.ts'
+import { writeFileSync } from 'node:fs'
 
 const { values: args } = parseArgs({
   options: {
@@ -29,6 +38,7 @@ const { values: args } = parseArgs({
     'agg-window': { type: 'string' },
     /** Turns off the fsync of each inserted part (sql/0030 turns it on) to measure what it costs. */
     'no-fsync': { type: 'boolean', default: false },
+    doors: { type: 'string', default: 'raw:JSONCompactEachRow,file:JSONCompactEachRow,file:RowBinary,file:Native' },
   },
 })
 const perInsert = Number(args.rows)
@@ -64,7 +74,6 @@ function encodeTsv(rows: readonly EventRow[]): Buffer {
   return Buffer.from(text, 'utf8')
 }
 
-const FORMATS = { [ROWS_FORMAT]: encodeRows, TabSeparated: encodeTsv } as const
 
 const dir = mkdtempSync(join(tmpdir(), 'veil-insert-cost-'))
 const storage = await openStorage({ DATA_DIR: dir, CLICKHOUSE_DATABASE: 'veil', CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: '' })
@@ -84,42 +93,70 @@ try {
     await storage.client.command({ query: 'ALTER TABLE events MODIFY SETTING fsync_after_insert = 0, fsync_part_directory = 0' })
   }
   let n = 0
-  const insert = (format: string, body: Buffer) =>
-    storage.insertRaw({
-      table: 'events', columns: EVENT_COLUMNS, format: format as typeof ROWS_FORMAT, body,
-      settings: { insert_deduplication_token: `bench-${process.pid}-${++n}`, deduplicate_blocks_in_dependent_materialized_views: 1 },
-    })
-  // Both formats must store the same thing, or the comparison means nothing.
+  const settings = () => ({ insert_deduplication_token: `bench-${process.pid}-${++n}`, deduplicate_blocks_in_dependent_materialized_views: 1 })
+  const fileInsert = eventsFileInsert(storage.client)
+  let files = 0
+  const toFile = (body: Buffer) => {
+    const path = join(dir, `body-${++files}`)
+    writeFileSync(path, body)
+    return path
+  }
+  /** Native from the engine: the JSON body re-encoded by ClickHouse itself. */
+  async function nativeOf(rows: EventRow[]): Promise<Buffer> {
+    const src = toFile(encodeRows(rows))
+    const out = join(dir, `native-${files}`)
+    await storage.client.command({ query: `INSERT INTO FUNCTION file('${out}', 'Native') SELECT * FROM file('${src}', 'JSONCompactEachRow', ${quoteSql(fileInsert.structure)})` })
+    const { readFileSync } = await import('node:fs')
+    return readFileSync(out)
+  }
+  type Door = { encode(rows: EventRow[]): Buffer | Promise<Buffer>; insert(body: Buffer): Promise<void>; jsEncode?: (rows: EventRow[]) => Buffer }
+  const DOORS: Record<string, Door> = {
+    'raw:JSONCompactEachRow': { encode: encodeRows, jsEncode: encodeRows, insert: (body) => storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: ROWS_FORMAT, body, settings: settings() }) },
+    'raw:TabSeparated': { encode: encodeTsv, jsEncode: encodeTsv, insert: (body) => storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: 'TabSeparated' as typeof ROWS_FORMAT, body, settings: settings() }) },
+    'file:JSONCompactEachRow': { encode: encodeRows, jsEncode: encodeRows, insert: (body) => fileInsert.insert(toFile(body), 'JSONCompactEachRow', settings()) },
+    'file:RowBinary': { encode: (r) => EVENT_ROWS.encode(r), jsEncode: (r) => EVENT_ROWS.encode(r), insert: (body) => fileInsert.insert(toFile(body), 'RowBinary', settings()) },
+    'file:Native': { encode: nativeOf, insert: (body) => fileInsert.insert(toFile(body), 'Native', settings()) },
+  }
+  const doors = args.doors.split(',').map((d) => {
+    if (!DOORS[d]) throw new Error(`unknown door ${d}; known: ${Object.keys(DOORS).join(', ')}`)
+    return [d, DOORS[d]] as const
+  })
+  // Every door must store the same thing, or the comparison means nothing.
   const probe = makeRows(3, Date.now())
-  await insert(ROWS_FORMAT, encodeRows(probe))
-  await insert('TabSeparated', encodeTsv(probe.map((r) => ['probe_tsv', ...r.slice(1)] as EventRow)))
+  for (const [i, [, door]] of doors.entries()) await door.insert(await door.encode(probe.map((r) => [`probe_${i}`, ...r.slice(1)] as EventRow)))
   const rs = await storage.client.query({
-    query: "SELECT app_id, groupArray(toString(tuple(* EXCEPT app_id))) AS rows FROM (SELECT * FROM events WHERE app_id IN ('bench', 'probe_tsv') ORDER BY event_id) GROUP BY app_id",
+    query: "SELECT app_id, groupArray(toString(tuple(* EXCEPT app_id))) AS rows FROM (SELECT * FROM events WHERE app_id LIKE 'probe\\_%' ORDER BY event_id) GROUP BY app_id",
     format: 'JSONEachRow',
   })
   const stored = await rs.json<{ app_id: string; rows: string[] }>()
-  if (stored.length !== 2 || JSON.stringify(stored[0]!.rows) !== JSON.stringify(stored[1]!.rows)) throw new Error('the formats store different rows')
+  if (stored.length !== doors.length || stored.some((s) => JSON.stringify(s.rows) !== JSON.stringify(stored[0]!.rows))) throw new Error('the doors store different rows')
 
   const into = args['without-views'] ? 'events alone' : `events and its ${viewNames.length} materialized views`
-  console.log(`${inserts} inserts of ${perInsert} rows into ${into}, per format (2 rounds)`)
+  console.log(`${inserts} inserts of ${perInsert} rows into ${into}, per door (2 rounds)`)
   for (const round of [1, 2]) {
-    for (const [format, encode] of Object.entries(FORMATS)) {
-      const bodies = Array.from({ length: inserts }, () => encode(makeRows(perInsert, Date.now())))
+    for (const [name, door] of doors) {
+      const bodies: Buffer[] = []
+      for (let i = 0; i < inserts; i++) bodies.push(await door.encode(makeRows(perInsert, Date.now())))
       // Encoding runs on the JS thread alone: its wall time is its CPU time.
-      const sample = makeRows(perInsert, Date.now())
-      const e0 = performance.now()
-      encode(sample)
-      const encodeUs = (performance.now() - e0) * 1000
+      let encodeUs = NaN
+      if (door.jsEncode) {
+        const sample = makeRows(perInsert, Date.now())
+        door.jsEncode(sample)
+        const e0 = performance.now()
+        door.jsEncode(sample)
+        encodeUs = (performance.now() - e0) * 1000
+      }
       const cpu0 = process.cpuUsage()
       const t0 = performance.now()
-      for (const body of bodies) await insert(format, body)
+      for (const body of bodies) await door.insert(body)
       const wallMs = performance.now() - t0
       const cpu = process.cpuUsage(cpu0)
       const rows = inserts * perInsert
+      const bytes = bodies.reduce((s, b) => s + b.length, 0) / rows
       console.log(
-        `round ${round}  ${format.padEnd(18)}  engine CPU ${((cpu.user + cpu.system) / rows).toFixed(1).padStart(5)} us/row` +
+        `round ${round}  ${name.padEnd(24)}  engine CPU ${((cpu.user + cpu.system) / rows).toFixed(1).padStart(5)} us/row` +
           `  wall ${((wallMs * 1000) / rows).toFixed(1).padStart(5)} us/row  ${((wallMs / inserts)).toFixed(0).padStart(4)} ms/insert` +
-          `  encoding in JS ${(encodeUs / perInsert).toFixed(1)} us/row`,
+          `  encoding in JS ${(encodeUs / perInsert).toFixed(2)} us/row  ${bytes.toFixed(0)} B/row`,
       )
     }
   }

@@ -22,7 +22,7 @@ import { openStorage, type Storage } from './storage/client.ts'
 import { applyRetention, migrate } from './storage/migrate.ts'
 import { createIdDedup } from './storage/dedup.ts'
 import { createWriter, type Writer } from './storage/writer.ts'
-import { encodeRows, ROWS_FORMAT } from './storage/rows-format.ts'
+import { encodeRows, eventIdsOf, ROWS_FORMAT, type RowsFormat } from './storage/rows-format.ts'
 import { openSpool, type Spool } from './storage/spool.ts'
 import { createSpoolWriter } from './storage/spool-writer.ts'
 import { registerSpoolMetrics } from './storage/spool-metrics.ts'
@@ -30,7 +30,7 @@ import type { SpoolFs } from './storage/spool-fs.ts'
 import { registerServerMetrics, timedInsert } from './server-metrics.ts'
 import { errorFields } from './log-error.ts'
 import { createRouteModules } from './routes.ts'
-import { deadLetterToQuarantine, idsOfFrame } from './storage/dead-letter-rows.ts'
+import { deadLetterToQuarantine } from './storage/dead-letter-rows.ts'
 import { openRunMarker, repairAggregates, REPAIR_LOOKBACK_MS } from './storage/repair-aggregates.ts'
 import { createStoredIds, withoutStored } from './storage/stored-ids.ts'
 import type { ClickHouseClient } from '@clickhouse/client'
@@ -56,8 +56,8 @@ export interface StartOptions {
 }
 
 export type InsertFn = (rows: EventRow[], token: string) => Promise<void>
-/** Inserts rows already encoded (rows-format.ts), as the spool keeps them; `first`: see SpoolOptions. */
-export type SpoolInsertFn = (body: Buffer, rows: number, token: string, first?: boolean) => Promise<void>
+/** Inserts rows already encoded (rows-format.ts; JSON unless `format` says), as the spool keeps them; `first`: see SpoolOptions. */
+export type SpoolInsertFn = (body: Buffer, rows: number, token: string, first?: boolean, format?: RowsFormat) => Promise<void>
 
 export interface Veil {
   app: Hono
@@ -142,9 +142,10 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     deduplicate_blocks_in_dependent_materialized_views: 1,
     ...(config.CLICKHOUSE_CLUSTER ? { distributed_foreground_insert: 1 } : {}),
   })
-  // Rows are encoded once, by JSON.stringify, and handed over as bytes (rows-format.ts).
-  const insertBody: SpoolInsertFn = (body, _rows, token) =>
-    storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: ROWS_FORMAT, body, settings: insertSettings(token) })
+  // Rows are encoded once and handed over as bytes (rows-format.ts): the spool's RowBinary (the
+  // embedded engine reads it through file()), JSON in direct mode and in older spool frames.
+  const insertBody: SpoolInsertFn = (body, _rows, token, _first, format = ROWS_FORMAT) =>
+    storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format, body, settings: insertSettings(token) })
   // Events another node (or this one, beyond its retry memory) stored already are dropped before
   // an insert (sql/0033; docs/durability.md, "several nodes"). On a cluster the generated schema
   // has it as a Distributed table over each shard's local one. The view keeps rows by the
@@ -153,13 +154,13 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const storedAmong = config.DEDUP_STORE_CHECK && (await hasTable(client, 'recent_event_ids')) ? createStoredIds(client) : undefined
   // In the spool, only a range's first attempt is filtered: a replay or a retry re-sends the
   // range as it was, so that its token means the same rows (and fills views a crash cut off).
-  const spoolInsert: SpoolInsertFn = async (body, rows, token, first) => {
+  const spoolInsert: SpoolInsertFn = async (body, rows, token, first, format = ROWS_FORMAT) => {
     if (first && storedAmong) {
-      const stored = await storedAmong(idsOfFrame(body))
-      if (stored.size > 0) ({ body, rows } = withoutStored(body, stored))
+      const stored = await storedAmong(eventIdsOf(body, format))
+      if (stored.size > 0) ({ body, rows } = withoutStored(body, stored, format))
       if (rows === 0) return
     }
-    return insertBody(body, rows, token)
+    return insertBody(body, rows, token, first, format)
   }
   const quarantine = createWriter<QuarantineRow>({
     insert: timedInsert(metrics, 'quarantine', async (rows: QuarantineRow[]) => {
@@ -194,11 +195,11 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       onDamage: (d) => logger.error(d, 'spool segment damaged: valid frames kept, damaged bytes skipped, segment kept as *.damaged'),
       // Replayed rows are remembered at once, so a client's retry of one is not stored again
       // while the backlog drains behind a listening server (F4).
-      onReplayFrame: (payload) => replayedIds.push(...idsOfFrame(payload)),
+      onReplayFrame: (payload, format) => replayedIds.push(...eventIdsOf(payload, format)),
     })
     const { replayedRows, corruptSegments, corruptBytes } = spool.stats()
     if (replayedRows || corruptSegments) logger.info({ replayedRows, corruptSegments, corruptBytes }, 'spool replayed; feeding ClickHouse in the background')
-    writer = createSpoolWriter<EventRow>(spool, config.SHUTDOWN_TIMEOUT_MS)
+    writer = createSpoolWriter(spool, config.SHUTDOWN_TIMEOUT_MS)
     registerSpoolMetrics(metrics, spool)
   } else {
     const baseInsert: InsertFn = async (rows, token) => {

@@ -6,6 +6,8 @@ import { Readable } from 'node:stream'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { Config } from '../config.ts'
 import { jsonClientLogger } from './client-logger.ts'
+import { createFileDoor } from './file-insert.ts'
+import type { RowsFormat } from './rows-format.ts'
 
 export type { ClickHouseClient }
 
@@ -31,7 +33,7 @@ export interface Storage {
 export interface RawInsert {
   table: string
   columns: readonly string[]
-  format: 'JSONCompactEachRow'
+  format: RowsFormat
   body: Buffer
   settings: Record<string, string | number>
 }
@@ -42,14 +44,17 @@ interface ChdbRawInsert {
 }
 
 /**
- * Pre-encoded rows: chDB takes the Buffer directly; a server gets it as the body of
+ * Pre-encoded rows: chDB takes JSON text directly and RowBinary through a file it reads
+ * (file-insert.ts: its raw insert takes text formats only); a server gets either as the body of
  * INSERT ... FORMAT (clickhouse-js `exec` with a byte stream; its `insert` wants objects for
  * JSON formats and would encode them again).
  */
-function insertRawVia(client: ClickHouseClient, connection: unknown): (r: RawInsert) => Promise<void> {
+function insertRawVia(client: ClickHouseClient, connection: unknown, feedDir?: string): (r: RawInsert) => Promise<void> {
   const chdb = (connection as Partial<ChdbRawInsert> | undefined)?.chdb
   if (chdb) {
+    const door = createFileDoor(client, feedDir!)
     return async (r) => {
+      if (r.format === 'RowBinary') return door.insert(r)
       await chdb.rawInsert({ table: r.table, columns: r.columns, format: r.format, values: r.body, settings: r.settings })
     }
   }
@@ -134,7 +139,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   // chDB's session ignores the client's `database` option but keeps USE for the session.
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
   await client.command({ query: `USE ${database}` })
-  return { client, kind: 'embedded', database, insertRaw: insertRawVia(client, connection), close: () => client.close() }
+  return { client, kind: 'embedded', database, insertRaw: insertRawVia(client, connection, join(dir, 'veil-feed')), close: () => client.close() }
 }
 
 /**

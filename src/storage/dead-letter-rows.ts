@@ -2,19 +2,10 @@
 // spooled frame, and a dead-lettered row as a quarantine row (what an SDK developer may see:
 // the name and prop keys, never an identifier, not even hashed; PRIVACY.md 1).
 import type { QuarantineRow } from '../http/quarantine.ts'
-import { rowLines } from './spool-files.ts'
+import { eventIdsOf } from './rows-format.ts'
 
-/** `["app_id","event_id",...`: the second JSON string of each line, read without parsing the row. */
-const ID = /^\["(?:[^"\\]|\\.)*","([^"]*)"/
-
-export function idsOfFrame(payload: Buffer): string[] {
-  const ids: string[] = []
-  for (const line of rowLines(payload)) {
-    const m = ID.exec(line.toString('utf8', 0, Math.min(line.length, 300)))
-    if (m) ids.push(m[1]!)
-  }
-  return ids
-}
+/** The event ids of a JSONCompactEachRow frame (rows-format.ts eventIdsOf reads either format). */
+export const idsOfFrame = (payload: Buffer): string[] => eventIdsOf(payload, 'JSONCompactEachRow')
 
 export function deadLetterToQuarantine(rows: unknown[][], reason: string): QuarantineRow[] {
   return rows.map((r) => {

@@ -1,12 +1,88 @@
-// Rows as the bytes of one ClickHouse insert in JSONCompactEachRow: one JSON array per line, in
-// the table's column order; Map columns as JSON objects
-// (https://clickhouse.com/docs/interfaces/formats/JSONCompactEachRow). The same text that
-// @clickhouse/client would produce from the rows, built once: the spool stores it as it is and
-// the insert sends it as it is.
-export const ROWS_FORMAT = 'JSONCompactEachRow' as const
+// Events-table rows as the bytes of one ClickHouse insert, in one of two formats: RowBinary, what
+// the spool writes now (event-rows.ts: encoded straight from the row arrays, read by the engine
+// without parsing text), and JSONCompactEachRow, one JSON array per line
+// (https://clickhouse.com/docs/interfaces/formats/JSONCompactEachRow), which earlier versions
+// wrote and which is still fed, split and dead-lettered the same way. Each spool frame says which.
+import type { EventRow } from '../pipeline/types.ts'
+import { EVENT_ROWS } from './event-rows.ts'
+import { uuidText } from './row-binary.ts'
 
+export const ROWS_FORMAT = 'JSONCompactEachRow' as const
+export type RowsFormat = 'JSONCompactEachRow' | 'RowBinary'
+
+/** JSONCompactEachRow: the text @clickhouse/client would produce from the rows, built once. */
 export function encodeRows(rows: readonly unknown[][]): Buffer {
   let text = ''
   for (const r of rows) text += JSON.stringify(r) + '\n'
   return Buffer.from(text, 'utf8')
+}
+
+/**
+ * The rows in the cheapest format the engine takes. A row RowBinary cannot express (an event id
+ * that is not a UUID: the pipeline never makes one) sends its rows as JSON instead, where
+ * ClickHouse refuses that row alone and the poison isolation dead-letters it (poison.ts).
+ */
+export function encodeEventRows(rows: readonly EventRow[]): { payload: Buffer; format: RowsFormat } {
+  try {
+    return { payload: EVENT_ROWS.encode(rows), format: 'RowBinary' }
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e
+    return { payload: encodeRows(rows), format: ROWS_FORMAT }
+  }
+}
+
+/** The rows of a body, each as its own bytes (subarrays: no copy). */
+export function splitRows(body: Buffer, format: RowsFormat): Buffer[] {
+  const rows: Buffer[] = []
+  let at = 0
+  while (at < body.length) {
+    let end: number
+    if (format === 'RowBinary') end = EVENT_ROWS.skipRow(body, at)
+    else {
+      // JSON never holds a raw newline.
+      const nl = body.indexOf(10, at)
+      end = nl < 0 ? body.length : nl + 1
+    }
+    rows.push(body.subarray(at, end))
+    at = end
+  }
+  return rows
+}
+
+/** One row's bytes as a JSONCompactEachRow line without its newline (dead letters, logs). */
+export function rowAsJson(row: Buffer, format: RowsFormat): string {
+  if (format === 'JSONCompactEachRow') return row.toString('utf8').trimEnd()
+  return JSON.stringify(EVENT_ROWS.decodeRow(row, 0).row)
+}
+
+/** The event id of one row's bytes (the second column), read without decoding the rest. */
+export function eventIdOf(row: Buffer, format: RowsFormat): string | undefined {
+  if (format === 'RowBinary') {
+    // app_id (a String: length, bytes), then the UUID.
+    let at = 0
+    let n = 0
+    let mul = 1
+    for (;;) {
+      const b = row[at++]
+      if (b === undefined) return undefined
+      n += (b & 0x7f) * mul
+      if (b < 0x80) break
+      mul *= 128
+    }
+    return at + n + 16 <= row.length ? uuidText(row, at + n) : undefined
+  }
+  return ID.exec(row.toString('utf8', 0, Math.min(row.length, 300)))?.[1]
+}
+
+/** `["app_id","event_id",...`: the second JSON string of a line, read without parsing the row. */
+const ID = /^\["(?:[^"\\]|\\.)*","([^"]*)"/
+
+/** The event ids of a body, in order. */
+export function eventIdsOf(body: Buffer, format: RowsFormat): string[] {
+  const ids: string[] = []
+  for (const row of splitRows(body, format)) {
+    const id = eventIdOf(row, format)
+    if (id !== undefined) ids.push(id)
+  }
+  return ids
 }

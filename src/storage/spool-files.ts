@@ -5,22 +5,47 @@ import { randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { splitRows, type RowsFormat } from './rows-format.ts'
 
-/** "VSP2": magic, payload length, rows, crc32 of the payload, crc32 of the 16 bytes before. */
-const FRAME_MAGIC = 0x56535032
-const MAGIC_BYTES = Buffer.from([0x32, 0x50, 0x53, 0x56])
+/**
+ * "VSP3": magic, payload length, rows, crc32 of the payload, crc32 of the 16 bytes before; the
+ * payload is RowBinary (rows-format.ts).
+ */
+const FRAME_MAGIC = 0x56535033
+/** "VSP2": the same header, the payload JSONCompactEachRow (earlier versions, and rows RowBinary cannot express). */
+const FRAME_MAGIC_JSON = 0x56535032
+/** What the three magics share ("VSP"): the byte after it says the version. */
+const MAGIC_PREFIX = Buffer.from([0x50, 0x53, 0x56])
 /** "VSP1": frames of earlier versions, without a header checksum; read, never written. */
 const FRAME_MAGIC_V1 = 0x56535031
 export const FRAME_HEADER_BYTES = 20
 
-export function frameHeader(payload: Buffer, rows: number): Buffer {
+/** The header of a frame whose payload is `parts` one after the other (written with writev: no concat). */
+export function frameHeader(parts: Buffer | readonly Buffer[], rows: number, format: RowsFormat = 'JSONCompactEachRow'): Buffer {
+  const list = Buffer.isBuffer(parts) ? [parts] : parts
+  let length = 0
+  let crc = 0
+  for (const p of list) {
+    length += p.length
+    crc = crc32(p, crc)
+  }
   const h = Buffer.allocUnsafe(FRAME_HEADER_BYTES)
-  h.writeUInt32LE(FRAME_MAGIC, 0)
-  h.writeUInt32LE(payload.length, 4)
+  h.writeUInt32LE(format === 'RowBinary' ? FRAME_MAGIC : FRAME_MAGIC_JSON, 0)
+  h.writeUInt32LE(length, 4)
   h.writeUInt32LE(rows, 8)
-  h.writeUInt32LE(crc32(payload), 12)
+  h.writeUInt32LE(crc, 12)
   h.writeUInt32LE(crc32(h.subarray(0, 16)), 16)
   return h
+}
+
+/** The next offset after `at` where a frame magic of any version starts, or -1. */
+function nextMagic(buf: Buffer, at: number): number {
+  // The prefix sits one byte into a magic: from at + 2, so the magic at `at` itself is never found.
+  for (let i = buf.indexOf(MAGIC_PREFIX, at + 2); i >= 0; i = buf.indexOf(MAGIC_PREFIX, i + 1)) {
+    const v = buf[i - 1]
+    if (v === 0x31 || v === 0x32 || v === 0x33) return i - 1
+  }
+  return -1
 }
 
 export interface Frame {
@@ -29,6 +54,7 @@ export interface Frame {
   end: number
   rows: number
   payload: Buffer
+  format: RowsFormat
 }
 
 export interface Scan {
@@ -48,17 +74,17 @@ export interface Scan {
 function frameAt(buf: Buffer, at: number): Frame | 'bad' | 'torn' | { badRows: number; end: number } {
   const magic = buf.readUInt32LE(at)
   const v1 = magic === FRAME_MAGIC_V1
-  if (magic !== FRAME_MAGIC && !v1) return 'bad'
+  if (magic !== FRAME_MAGIC && magic !== FRAME_MAGIC_JSON && !v1) return 'bad'
   const headerBytes = v1 ? 16 : FRAME_HEADER_BYTES
   if (at + headerBytes > buf.length) return 'torn'
   if (!v1 && crc32(buf.subarray(at, at + 16)) !== buf.readUInt32LE(at + 16)) return 'bad'
   const end = at + headerBytes + buf.readUInt32LE(at + 4)
-  if (end > buf.length) return buf.indexOf(MAGIC_BYTES, at + 1) < 0 ? 'torn' : 'bad'
+  if (end > buf.length) return nextMagic(buf, at) < 0 ? 'torn' : 'bad'
   const payload = buf.subarray(at + headerBytes, end)
   const rows = buf.readUInt32LE(at + 8)
   // A v1 length is unchecked: a failed payload check says nothing about where the next frame is.
   if (crc32(payload) !== buf.readUInt32LE(at + 12)) return v1 ? 'bad' : { badRows: rows, end }
-  return { offset: at, end, rows, payload }
+  return { offset: at, end, rows, payload, format: magic === FRAME_MAGIC ? 'RowBinary' : 'JSONCompactEachRow' }
 }
 
 /**
@@ -77,7 +103,7 @@ export function readFrames(buf: Buffer): Scan {
     const f = frameAt(buf, at)
     if (f === 'torn') break
     if (f === 'bad') {
-      const next = buf.indexOf(MAGIC_BYTES, at + 1)
+      const next = nextMagic(buf, at)
       const to = next < 0 ? buf.length : next
       corruptBytes += to - at
       damaged = true
@@ -168,15 +194,7 @@ export function spoolId(dir: string): string {
   return id
 }
 
-/** The row lines of a frame payload (JSONCompactEachRow: JSON never holds a raw newline). */
-export function rowLines(payload: Buffer): Buffer[] {
-  const lines: Buffer[] = []
-  let at = 0
-  while (at < payload.length) {
-    const nl = payload.indexOf(10, at)
-    const end = nl < 0 ? payload.length : nl + 1
-    lines.push(payload.subarray(at, end))
-    at = end
-  }
-  return lines
+/** The rows of a frame payload, each as its own bytes. */
+export function rowLines(payload: Buffer, format: RowsFormat = 'JSONCompactEachRow'): Buffer[] {
+  return splitRows(payload, format)
 }

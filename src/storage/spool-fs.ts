@@ -6,6 +6,8 @@ import { open, statfs } from 'node:fs/promises'
 export interface SpoolFile {
   /** Writes at `position`; resolves with the bytes written, which may be fewer than asked. */
   write(buf: Buffer, position: number): Promise<number>
+  /** Writes the buffers one after the other from `position` in one call; may write fewer bytes than asked. */
+  writev?(bufs: Buffer[], position: number): Promise<number>
   read(buf: Buffer, position: number): Promise<number>
   datasync(): Promise<void>
   truncate(length: number): Promise<void>
@@ -26,6 +28,7 @@ export const nodeSpoolFs: SpoolFs = {
     const fh = await open(path, mode === 'w' ? 'w+' : mode)
     return {
       write: async (buf, position) => (await fh.write(buf, 0, buf.length, position)).bytesWritten,
+      writev: async (bufs, position) => (await fh.writev(bufs, position)).bytesWritten,
       read: async (buf, position) => (await fh.read(buf, 0, buf.length, position)).bytesRead,
       datasync: () => fh.datasync(),
       truncate: (length) => fh.truncate(length),
@@ -53,5 +56,20 @@ export async function writeAll(file: SpoolFile, buf: Buffer, position: number): 
     const n = await file.write(done === 0 ? buf : buf.subarray(done), position + done)
     if (n <= 0) throw Object.assign(new Error(`short write: ${done} of ${buf.length} bytes`), { code: 'ENOSPC' })
     done += n
+  }
+}
+
+/**
+ * Writes all of `parts`, one after the other, at `position`, or throws: one writev where the
+ * file has it, then plain writes for whatever a short writev left.
+ */
+export async function writeAllParts(file: SpoolFile, parts: Buffer[], position: number): Promise<void> {
+  let done = 0
+  if (file.writev && parts.length > 1) done = Math.max(0, await file.writev(parts, position))
+  let at = 0
+  for (const p of parts) {
+    const from = Math.max(0, done - at)
+    if (from < p.length) await writeAll(file, from === 0 ? p : p.subarray(from), position + at + from)
+    at += p.length
   }
 }

@@ -10,7 +10,8 @@ import { lastIntent, listSegments, readFrames, segmentName } from './spool-files
 
 export interface SpoolReport {
   dir: string
-  segments: { name: string; bytes: number; frames: number; rows: number; corruptBytes: number }[]
+  /** `jsonFrames`: frames in JSONCompactEachRow (written by earlier versions), the rest RowBinary. */
+  segments: { name: string; bytes: number; frames: number; jsonFrames: number; rows: number; corruptBytes: number }[]
   damaged: { name: string; bytes: number }[]
   lastIntent?: { seq: number; start: number; end: number }
   deadLetters: number
@@ -25,7 +26,8 @@ export function inspectSpool(dir: string): SpoolReport {
     const buf = readFileSync(join(dir, segmentName(seq)))
     const scan = readFrames(buf)
     const waiting = scan.frames.filter((f) => !intent || seq > intent.seq || (seq === intent.seq && f.end > intent.start))
-    return { name: segmentName(seq), bytes: buf.length, frames: scan.frames.length, rows: waiting.reduce((n, f) => n + f.rows, 0), corruptBytes: scan.corruptBytes }
+    const jsonFrames = scan.frames.filter((f) => f.format === 'JSONCompactEachRow').length
+    return { name: segmentName(seq), bytes: buf.length, frames: scan.frames.length, jsonFrames, rows: waiting.reduce((n, f) => n + f.rows, 0), corruptBytes: scan.corruptBytes }
   })
   const damaged = readdirSync(dir).filter((f) => f.endsWith('.damaged')).map((name) => ({ name, bytes: statSync(join(dir, name)).size }))
   return { dir, segments, damaged, lastIntent: intent, deadLetters: readDeadLetters(dir).length, waitingRows: segments.reduce((n, s) => n + s.rows, 0) }

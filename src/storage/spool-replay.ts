@@ -3,6 +3,7 @@
 // which segments are damaged. Segments already inserted are deleted; damaged ones are kept.
 import { readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import type { RowsFormat } from './rows-format.ts'
 import { damagedName, lastIntent, listSegments, readFrames, segmentName, type Intent } from './spool-files.ts'
 
 /** Frames of one segment waiting for ClickHouse, by byte range; the bytes stay on disk. */
@@ -15,6 +16,8 @@ export interface Chunk {
   since: number
   /** The range of an insert whose outcome is unknown: inserted alone, so its token is the same. */
   fixed?: boolean
+  /** Its frames' payload format: an insert holds frames of one format. */
+  format: RowsFormat
 }
 
 export interface Replay {
@@ -32,7 +35,7 @@ export interface Replay {
 }
 
 /** Scans the spool directory; `onFrame` sees each payload to be replayed (e.g. to remember its ids). */
-export function replaySpool(dir: string, intentPath: string, now: number, onFrame?: (payload: Buffer) => void): Replay {
+export function replaySpool(dir: string, intentPath: string, now: number, onFrame?: (payload: Buffer, format: RowsFormat) => void): Replay {
   const { intent, slot } = lastIntent(intentPath)
   const r: Replay = { queue: [], lastSeq: intent?.seq ?? 0, intentSlot: slot, rows: 0, bytes: 0, corruptSegments: 0, corruptBytes: 0, corruptRows: 0, damaged: new Set() }
   // Numbers of segments moved aside count too: a new segment never takes the name of a kept one.
@@ -54,15 +57,15 @@ export function replaySpool(dir: string, intentPath: string, now: number, onFram
     let fixed: Chunk | undefined
     for (const f of scan.frames) {
       if (intent && seq === intent.seq && f.end <= intent.start) continue
-      onFrame?.(f.payload)
+      onFrame?.(f.payload, f.format)
       r.rows += f.rows
       r.bytes += f.end - f.offset
       if (isIn(intent, seq, f.end)) {
         // The range as it was recorded, damaged bytes included, so the token is the same.
-        if (!fixed) r.queue.push((fixed = { seq, offset: intent!.start, end: intent!.end, rows: 0, since: 0, fixed: true }))
+        if (!fixed) r.queue.push((fixed = { seq, offset: intent!.start, end: intent!.end, rows: 0, since: 0, fixed: true, format: f.format }))
         fixed.rows += f.rows
       } else {
-        r.queue.push({ seq, offset: f.offset, end: f.end, rows: f.rows, since: now })
+        r.queue.push({ seq, offset: f.offset, end: f.end, rows: f.rows, since: now, format: f.format })
       }
     }
     if (scan.frames.length === 0) {

@@ -1,6 +1,7 @@
 // The spool's interface (spool.ts implements it): its options, what it does, and what it reports
 // about itself: counters for metrics (durability-metrics.ts) and its health for /readyz.
 import type { SpoolFs } from './spool-fs.ts'
+import type { RowsFormat } from './rows-format.ts'
 
 export interface SpoolOptions {
   dir: string
@@ -8,7 +9,7 @@ export interface SpoolOptions {
    * Inserts encoded rows; resolves when committed. The same token must make a replay a no-op.
    * `first` is true on a range's first attempt (not a replay or a retry of an unknown outcome).
    */
-  insert(body: Buffer, rows: number, token: string, first?: boolean): Promise<void>
+  insert(body: Buffer, rows: number, token: string, first?: boolean, format?: RowsFormat): Promise<void>
   /** Bytes not yet in ClickHouse beyond which appends are refused (503). */
   maxBytes: number
   /** A segment is closed and a new one started past this size. */
@@ -28,14 +29,14 @@ export interface SpoolOptions {
   /** Rows ClickHouse refused for what they are; they are in the dead-letter file already. */
   onDeadLetter?(rows: Buffer[], reason: string): void
   /** Each frame found at open that will be re-fed (e.g. to remember its event ids). */
-  onReplayFrame?(payload: Buffer): void
+  onReplayFrame?(payload: Buffer, format: RowsFormat): void
   /** Damage found in a segment (at open or when feeding): logged at error level by the caller. */
   onDamage?(info: { segment: string; corruptBytes: number; corruptRows: number }): void
 }
 
 export interface Spool {
   /** Resolves once the rows are on disk (fdatasync); rejects with StorageUnavailableError. */
-  append(payload: Buffer, rows: number): Promise<void>
+  append(payload: Buffer, rows: number, format?: RowsFormat): Promise<void>
   /** Resolves when everything appended so far is in ClickHouse. */
   drain(): Promise<void>
   /** Refuses new appends, inserts what it can within `ms`, closes; the rest is replayed on open. */

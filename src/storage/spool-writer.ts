@@ -1,15 +1,22 @@
 // The spool behind the writer interface the batch route uses (writer.ts): write() resolves when
 // the rows are synced to the spool, so a 202 keeps meaning durable (DESIGN.md durability rule).
-import { encodeRows } from './rows-format.ts'
+// Each request's rows are encoded once, here, in the format the engine is fed (rows-format.ts).
+import type { EventRow } from '../pipeline/types.ts'
+import { encodeEventRows } from './rows-format.ts'
 import type { Spool } from './spool.ts'
 import type { Writer } from './writer.ts'
 
-export function createSpoolWriter<Row extends unknown[]>(spool: Spool, closeWithinMs: number): Writer<Row> {
+export function createSpoolWriter(spool: Spool, closeWithinMs: number): Writer<EventRow> {
+  const append = (rows: EventRow[]) => {
+    if (rows.length === 0) return Promise.resolve()
+    const { payload, format } = encodeEventRows(rows)
+    return spool.append(payload, rows.length, format)
+  }
   return {
-    write: (rows) => (rows.length === 0 ? Promise.resolve() : spool.append(encodeRows(rows), rows.length)),
+    write: append,
     // Synced is stored, as far as a client is concerned: the spool re-feeds it until it is in.
     submit(rows) {
-      const stored = rows.length === 0 ? Promise.resolve() : spool.append(encodeRows(rows), rows.length)
+      const stored = append(rows)
       return { acked: stored.then(() => []), stored }
     },
     flush: () => spool.drain(),

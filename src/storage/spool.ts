@@ -13,7 +13,8 @@ import { appendDeadLetters } from './dead-letter.ts'
 import { errorLine, isDataError, splitInsert } from './poison.ts'
 import { FRAME_HEADER_BYTES, frameHeader, rowLines, segmentName, damagedName, spoolId, type Intent } from './spool-files.ts'
 import { createSegmentReader, openIntentRing } from './spool-io.ts'
-import { nodeSpoolFs, writeAll, type SpoolFile, type SpoolFs } from './spool-fs.ts'
+import { nodeSpoolFs, writeAll, writeAllParts, type SpoolFile, type SpoolFs } from './spool-fs.ts'
+import { rowAsJson, type RowsFormat } from './rows-format.ts'
 import { replaySpool, type Chunk } from './spool-replay.ts'
 import type { Spool, SpoolOptions } from './spool-stats.ts'
 
@@ -22,6 +23,7 @@ export type { Spool, SpoolHealth, SpoolOptions, SpoolStats } from './spool-stats
 interface Waiting {
   payload: Buffer
   rows: number
+  format: RowsFormat
   resolve(): void
   reject(e: Error): void
 }
@@ -74,14 +76,14 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   let closing = false
   let closed: Promise<void> | undefined
 
-  async function writeGroup(payload: Buffer, rows: number): Promise<void> {
+  async function writeGroup(parts: Buffer[], payloadBytes: number, rows: number, format: RowsFormat): Promise<void> {
     if (failed) {
       if (Date.now() - failed.at < (opts.healMs ?? 5000)) throw failed.error
       await rotate() // the disk may work again: start afresh; the old segment's good frames are still queued
       failed = undefined
     }
     if (size >= opts.segmentBytes) await rotate()
-    const bytes = FRAME_HEADER_BYTES + payload.length
+    const bytes = FRAME_HEADER_BYTES + payloadBytes
     // Checked before every write, not after a failure: a frame never fills the disk, so the
     // intent log, the dead-letter file and ClickHouse (often on the same disk) keep room.
     const free = await fs.freeBytes(dir)
@@ -92,8 +94,8 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
     }
     const offset = size
     try {
-      await writeAll(fh, frameHeader(payload, rows), offset)
-      await writeAll(fh, payload, offset + FRAME_HEADER_BYTES)
+      // The header and every request's payload in one writev: no copy into one buffer.
+      await writeAllParts(fh, [frameHeader(parts, rows, format), ...parts], offset)
       await fh.datasync()
     } catch (cause) {
       stats.writeFailures++
@@ -109,20 +111,25 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
     stats.appendedRows += rows
     pendingRows += rows
     pendingBytes += bytes
-    queue.push({ seq, offset, end: size, rows, since: Date.now() })
+    queue.push({ seq, offset, end: size, rows, since: Date.now(), format })
   }
 
   async function writeLoop(): Promise<void> {
     writing = true
     while (waiting.length > 0) {
-      const group = waiting
-      waiting = []
-      waitingBytes = 0
-      const payload = group.length === 1 ? group[0]!.payload : Buffer.concat(group.map((w) => w.payload))
+      // One frame holds one format: the waiting appends of the first one's format, in order.
+      const format = waiting[0]!.format
+      const group = waiting.every((w) => w.format === format) ? waiting : waiting.filter((w) => w.format === format)
+      waiting = group === waiting ? [] : waiting.filter((w) => w.format !== format)
       let rows = 0
-      for (const w of group) rows += w.rows
+      let bytes = 0
+      for (const w of group) {
+        rows += w.rows
+        bytes += w.payload.length
+      }
+      waitingBytes -= bytes
       try {
-        await writeGroup(payload, rows)
+        await writeGroup(group.map((w) => w.payload), bytes, rows, format)
         for (const w of group) w.resolve()
         feed()
       } catch (e) {
@@ -158,12 +165,12 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
     let rows = take[0]!.rows
     for (let i = 1; i < queue.length && !take[0]!.fixed; i++) {
       const c = queue[i]!
-      if (c.seq !== take[0]!.seq || c.fixed || rows + c.rows > opts.insertRows) break
+      if (c.seq !== take[0]!.seq || c.fixed || c.format !== take[0]!.format || rows + c.rows > opts.insertRows) break
       take.push(c)
       rows += c.rows
     }
     const range: Intent = { seq: take[0]!.seq, start: take[0]!.offset, end: take[take.length - 1]!.end }
-    inserting = insertRange(range, take.length, rows, !take[0]!.fixed).finally(() => {
+    inserting = insertRange(range, take.length, rows, !take[0]!.fixed, take[0]!.format).finally(() => {
       inserting = undefined
       feed()
     })
@@ -182,21 +189,21 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
     return scan.frames.length === 1 ? scan.frames[0]!.payload : Buffer.concat(scan.frames.map((f) => f.payload))
   }
 
-  async function insertRange(range: Intent, chunks: number, rows: number, first: boolean): Promise<void> {
+  async function insertRange(range: Intent, chunks: number, rows: number, first: boolean, format: RowsFormat): Promise<void> {
     const token = `${id}:${range.seq}:${range.start}-${range.end}`
     try {
       await intents.record(range)
       const body = await readRange(range)
       if (body.length > 0) {
         try {
-          await opts.insert(body, rows, token, first)
+          await opts.insert(body, rows, token, first, format)
         } catch (e) {
           if (!isDataError(e)) throw e
           // ClickHouse refused the range for its data: isolate the refused rows (poison.ts).
-          const lines = rowLines(body)
-          const insertLines = (ls: Buffer[], t: string) => opts.insert(Buffer.concat(ls), ls.length, t)
-          if (lines.length === 1) await deadLetter(token)(lines, errorLine(e))
-          stats.deadLetteredRows += lines.length === 1 ? 1 : await splitInsert(lines, token, insertLines, deadLetter(token))
+          const lines = rowLines(body, format)
+          const insertLines = (ls: Buffer[], t: string) => opts.insert(Buffer.concat(ls), ls.length, t, false, format)
+          if (lines.length === 1) await deadLetter(token, format)(lines, errorLine(e))
+          stats.deadLetteredRows += lines.length === 1 ? 1 : await splitInsert(lines, token, insertLines, deadLetter(token, format))
         }
       }
     } catch (e) {
@@ -206,7 +213,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
       opts.onInsertError?.(e)
       // The insert may have committed after all (a timeout): retry exactly this range, never a
       // longer one, so the token stays the same.
-      queue.splice(0, chunks, { seq: range.seq, offset: range.start, end: range.end, rows, since: 0, fixed: true })
+      queue.splice(0, chunks, { seq: range.seq, offset: range.start, end: range.end, rows, since: 0, fixed: true, format })
       await new Promise((res) => setTimeout(res, closing ? 50 : (opts.retryMs ?? 1000)).unref())
       return
     }
@@ -222,10 +229,12 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
     for (let s = range.seq; s < next; s++) await retire(s)
   }
 
-  function deadLetter(token: string) {
+  /** Dead letters are JSON lines whatever the frame's format, so an operator can read them. */
+  function deadLetter(token: string, format: RowsFormat) {
     return async (items: Buffer[], reason: string) => {
-      await appendDeadLetters(dir, items, reason, token)
-      opts.onDeadLetter?.(items, reason)
+      const lines = items.map((r) => Buffer.from(rowAsJson(r, format) + '\n', 'utf8'))
+      await appendDeadLetters(dir, lines, reason, token)
+      opts.onDeadLetter?.(lines, reason)
     }
   }
 
@@ -241,7 +250,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   feed()
 
   return {
-    append(payload, rows) {
+    append(payload, rows, format = 'JSONCompactEachRow') {
       if (closing) return Promise.reject(new StorageUnavailableError('the server is shutting down', 'shutdown'))
       if (failed && Date.now() - failed.at < (opts.healMs ?? 5000)) return Promise.reject(failed.error)
       if (pendingBytes + waitingBytes + payload.length > opts.maxBytes) {
@@ -249,7 +258,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
         return Promise.reject(new StorageUnavailableError('the spool is full; storage is behind', 'overloaded'))
       }
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ payload, rows, resolve, reject })
+        waiting.push({ payload, rows, format, resolve, reject })
         waitingBytes += payload.length
         if (!writing) void writeLoop()
       })

@@ -29,9 +29,9 @@ describe('a restart with a backlog and a store that refuses it (F4, F11)', () =>
     const s = await startTestServer({
       dataDir, apps: [app],
       env: { WRITE_MODE: 'spool', SPOOL_DIR: spoolDir, SPOOL_FEED_DELAY_MS: '20', SPOOL_MIN_FREE_BYTES: '0' },
-      wrapSpoolInsert: (real) => async (body, n, token) => {
+      wrapSpoolInsert: (real) => async (body, n, token, first, format) => {
         if (!storeUp) throw new Error('Code: 210. DB::NetException: Connection refused')
-        return real(body, n, token)
+        return real(body, n, token, first, format)
       },
     })
     try {

@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import type { ClickHouseClient } from '@clickhouse/client'
-import { nodeSpoolFs, type SpoolFs } from '../../src/storage/spool-fs.ts'
+import { nodeSpoolFs, type SpoolFile, type SpoolFs } from '../../src/storage/spool-fs.ts'
 import type { EventRow } from '../../src/pipeline/types.ts'
 
 export interface FaultyDisk {
@@ -33,8 +33,10 @@ export function faultyDisk(dir: string, capacity: number): FaultyDisk {
     fs: {
       async open(path, mode) {
         const f = await nodeSpoolFs.open(path, mode)
-        return {
+        const file: SpoolFile = {
           ...f,
+          // One writev is one write to this disk: cut short or refused the same way.
+          writev: (bufs, position) => file.write(Buffer.concat(bufs), position),
           async write(buf, position) {
             const size = statSync(path).size
             const growth = Math.max(0, position + buf.length - size)
@@ -59,6 +61,7 @@ export function faultyDisk(dir: string, capacity: number): FaultyDisk {
             return f.truncate(length)
           },
         }
+        return file
       },
       freeBytes: async () => (disk.lieAboutSpace ? disk.capacity : Math.max(0, disk.capacity - used())),
       syncDir: (d) => nodeSpoolFs.syncDir(d),

@@ -23,13 +23,13 @@ beforeAll(async () => {
     listen: false,
     env: { WRITE_MODE: 'spool', SPOOL_FEED_DELAY_MS: '0', SPOOL_MAX_BYTES: String(2 ** 20), SPOOL_SEGMENT_BYTES: String(64 * 1024) },
     // The one stand-in: a ClickHouse that refuses inserts, for the "spool is full" case.
-    wrapSpoolInsert: (real) => async (body, rows, token) => {
+    wrapSpoolInsert: (real) => async (body, rows, token, first, format) => {
       if (clickhouseDown) throw new Error('ClickHouse is down')
-      return real(body, rows, token)
+      return real(body, rows, token, first, format)
     },
   })
-  insert = (body, _rows, token) =>
-    s.veil.storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: 'JSONCompactEachRow', body, settings: { insert_deduplication_token: token } })
+  insert = (body, _rows, token, _first, format = 'JSONCompactEachRow') =>
+    s.veil.storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format, body, settings: { insert_deduplication_token: token } })
 })
 afterAll(() => s?.stop())
 

@@ -56,6 +56,33 @@ describe('readFrames', () => {
   })
 })
 
+describe('frame formats', () => {
+  it('says which format each frame holds: RowBinary (VSP3) and JSON (VSP2, what earlier versions wrote) side by side', () => {
+    const bin = Buffer.from([1, 2, 3, 0x0a, 5])
+    const json = Buffer.from('["a"]\n')
+    const scan = readFrames(Buffer.concat([frameHeader(json, 1), json, frameHeader(bin, 1, 'RowBinary'), bin, frameHeader(json, 1, 'JSONCompactEachRow'), json]))
+    expect(scan.frames.map((f) => f.format)).toEqual(['JSONCompactEachRow', 'RowBinary', 'JSONCompactEachRow'])
+    expect(scan.frames[1]!.payload).toEqual(bin)
+    expect(scan.corruptBytes).toBe(0)
+  })
+
+  it('checks a payload written in parts (one writev) as the same bytes in one piece', () => {
+    const parts = [Buffer.from('["a"]\n'), Buffer.from('["b"]\n["c"]\n')]
+    expect(frameHeader(parts, 3, 'RowBinary')).toEqual(frameHeader(Buffer.concat(parts), 3, 'RowBinary'))
+    const scan = readFrames(Buffer.concat([frameHeader(parts, 3, 'RowBinary'), ...parts]))
+    expect(scan.frames.map((f) => f.payload.toString())).toEqual(['["a"]\n["b"]\n["c"]\n'])
+  })
+
+  it('finds the next frame of either format after damage', () => {
+    const bin = Buffer.from('binary rows')
+    const fs = [frame('["a"]\n'), Buffer.concat([frameHeader(bin, 2, 'RowBinary'), bin]), Buffer.concat([frameHeader(bin, 1, 'RowBinary'), bin])]
+    fs[1]![5] ^= 0x40
+    const scan = readFrames(Buffer.concat(fs))
+    expect(scan.frames.map((f) => [f.format, f.rows])).toEqual([['JSONCompactEachRow', 1], ['RowBinary', 1]])
+    expect(scan.corruptBytes).toBe(fs[1]!.length)
+  })
+})
+
 describe('rowLines', () => {
   it('splits a payload into its JSON lines, newline kept', () => {
     expect(rowLines(Buffer.from('[1]\n[2]\n[3]\n')).map(String)).toEqual(['[1]\n', '[2]\n', '[3]\n'])
