@@ -4,7 +4,8 @@
 // whole-process CPU (all the engine's threads), fresh dedup tokens as the server sends them.
 //
 //   npx tsx bench/views-cost.ts [--rows 20000] [--inserts 5] [--rounds 3]
-//                               [--variants null-fanout,family-filter,no-views,drop-each] [--mix bench|varied]
+//                               [--variants null-fanout,family-filter,breakdowns-pregroup,no-views,drop-each]
+//                               [--mix bench|varied]
 //
 // Variants (each measured right after the 9 + 1 views of the migrations, "baseline", A B A B):
 //   no-views       events alone
@@ -36,7 +37,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     /** bench: insert-cost's rows (3 names, one set of dimensions); varied: the exactness rows (7 names, varied dimensions, 5 days). */
     mix: { type: 'string', default: 'bench' },
-    variants: { type: 'string', default: 'null-fanout,family-filter,no-views,drop-each' },
+    variants: { type: 'string', default: 'null-fanout,family-filter,breakdowns-pregroup,no-views,drop-each' },
   },
 })
 const perInsert = Number(args.rows)
@@ -103,6 +104,7 @@ try {
   const aggViews = views.filter((v) => v.name.startsWith('agg_'))
   const filtered = aggViews.filter((v) => /WHERE \(?name = '/.test(v.create_table_query))
   const FAMILY_NAMES = [...new Set(filtered.map((v) => /name = '([a-z_]+)'/.exec(v.create_table_query)![1]!))]
+  console.log(`${views.length} views; family-filter redirects ${filtered.length}: ${filtered.map((v) => v.name).join(', ')} (families ${FAMILY_NAMES.join(', ')})`)
   /** The view's definition reading `from` instead of events. */
   const reading = (q: string, from: string) => {
     const out = q.replace(/FROM veil\.events\b(?!_)/, `FROM veil.${from}`)
