@@ -161,7 +161,7 @@ describe('a spool disk that fills up', () => {
     // the queue's small range records stay. Before, every waiting frame stayed in memory. What
     // may be held is the one feed in flight (the feeder retries every 50 ms): a range of at most
     // one segment (which can pass segmentBytes by one frame) read from disk, and its frames
-    // joined into one body; 2 MB for everything else. All waiting frames would be 55 MB.
+    // joined into one body; 2 MB for everything else. All waiting frames would be about 50 MB.
     const held = process.memoryUsage().arrayBuffers - buffersBefore
     const frameBytes = spooled / 100
     expect(held).toBeLessThan(2 * (segmentBytes + frameBytes) + 2 * 2 ** 20)
