@@ -18,9 +18,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { EVENT_COLUMNS, type EventRow } from '../src/pipeline/types.ts'
+import { benchRows } from './event-rows.ts'
 import { openStorage } from '../src/storage/client.ts'
 import { migrate } from '../src/storage/migrate.ts'
 import { encodeRows, ROWS_FORMAT } from '../src/storage/rows-format.ts'
@@ -43,20 +43,6 @@ const { values: args } = parseArgs({
 })
 const perInsert = Number(args.rows)
 const inserts = Number(args.inserts)
-
-/** Rows as the server makes them for the benchmark's batch50 payloads (bench/payloads.ts). */
-function makeRows(n: number, now: number): EventRow[] {
-  return Array.from({ length: n }, (_, i): EventRow => {
-    const kind = i % 3
-    return [
-      'bench', randomUUID(), kind === 0 ? 'page_view' : kind === 1 ? 'report_query' : 'login', now - i, now,
-      (i % 200).toString(16).padStart(16, '0'), (i % 200).toString(16).padStart(16, 'a'), 'ffeeddccbbaa9988', 20412,
-      kind === 0 ? { path: '/reports/:id/view', referrer_path: '/dashboard' } : kind === 1 ? { report: 'monthly_alarms', status: 'ok' } : { method: 'sso' },
-      kind === 1 ? { duration_ms: 1840 + i, rows: 312 } : {},
-      'DE', 'Munich', 'Chrome', '120', 'Windows', '10', 'desktop', 'de-DE', 1920, 1080, '4.2.1', 'cloud', 'user',
-    ]
-  })
-}
 
 /** TabSeparated, for comparison only: escapes \ tab newline and ', maps as ClickHouse literals. */
 const TSV_SPECIAL = /[\\\t\n\r']/g
@@ -122,7 +108,7 @@ try {
     return [d, DOORS[d]] as const
   })
   // Every door must store the same thing, or the comparison means nothing.
-  const probe = makeRows(3, Date.now())
+  const probe = benchRows(3, Date.now())
   for (const [i, [, door]] of doors.entries()) await door.insert(await door.encode(probe.map((r) => [`probe_${i}`, ...r.slice(1)] as EventRow)))
   const rs = await storage.client.query({
     query: "SELECT app_id, groupArray(toString(tuple(* EXCEPT app_id))) AS rows FROM (SELECT * FROM events WHERE app_id LIKE 'probe\\_%' ORDER BY event_id) GROUP BY app_id",
@@ -136,11 +122,11 @@ try {
   for (const round of [1, 2]) {
     for (const [name, door] of doors) {
       const bodies: Buffer[] = []
-      for (let i = 0; i < inserts; i++) bodies.push(await door.encode(makeRows(perInsert, Date.now())))
+      for (let i = 0; i < inserts; i++) bodies.push(await door.encode(benchRows(perInsert, Date.now())))
       // Encoding runs on the JS thread alone: its wall time is its CPU time.
       let encodeUs = NaN
       if (door.jsEncode) {
-        const sample = makeRows(perInsert, Date.now())
+        const sample = benchRows(perInsert, Date.now())
         door.jsEncode(sample)
         const e0 = performance.now()
         door.jsEncode(sample)

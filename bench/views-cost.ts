@@ -25,6 +25,7 @@ import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import type { EventRow } from '../src/pipeline/types.ts'
+import { benchRows } from './event-rows.ts'
 import { openStorage } from '../src/storage/client.ts'
 import { migrate } from '../src/storage/migrate.ts'
 import { EVENT_ROWS } from '../src/storage/event-rows.ts'
@@ -44,20 +45,6 @@ const perInsert = Number(args.rows)
 const inserts = Number(args.inserts)
 const rounds = Number(args.rounds)
 if (args.mix !== 'bench' && args.mix !== 'varied') throw new Error('--mix is bench or varied')
-
-/** The cost mix: rows as bench/insert-cost.ts makes them (page_view, report_query, login). */
-function benchRows(n: number, now: number): EventRow[] {
-  return Array.from({ length: n }, (_, i): EventRow => {
-    const kind = i % 3
-    return [
-      'bench', randomUUID(), kind === 0 ? 'page_view' : kind === 1 ? 'report_query' : 'login', now - i, now,
-      (i % 200).toString(16).padStart(16, '0'), (i % 200).toString(16).padStart(16, 'a'), 'ffeeddccbbaa9988', 20412,
-      kind === 0 ? { path: '/reports/:id/view', referrer_path: '/dashboard' } : kind === 1 ? { report: 'monthly_alarms', status: 'ok' } : { method: 'sso' },
-      kind === 1 ? { duration_ms: 1840 + i, rows: 312 } : {},
-      'DE', 'Munich', 'Chrome', '120', 'Windows', '10', 'desktop', 'de-DE', 1920, 1080, '4.2.1', 'cloud', 'user',
-    ]
-  })
-}
 
 /** The exactness mix: every family every view reads, anonymous rows, several days and periods. */
 const FAMILIES = ['page_view', 'report_query', 'login', 'app_crash', 'app_stop', 'cm_data_import', 'feedback'] as const
