@@ -1,11 +1,7 @@
-// Events-table rows (EVENT_COLUMNS order) as the durability code needs them: the event ids of a
-// spooled frame, and a dead-lettered row as a quarantine row (what an SDK developer may see:
-// the name and prop keys, never an identifier, not even hashed; PRIVACY.md 1).
+// Events-table rows (EVENT_COLUMNS order) as the durability code needs them: a dead-lettered row
+// as a quarantine row (what an SDK developer may see: the name and prop keys, never an
+// identifier, not even hashed; PRIVACY.md 1). A frame's event ids: rows-format.ts eventIdsOf.
 import type { QuarantineRow } from '../http/quarantine.ts'
-import { eventIdsOf } from './rows-format.ts'
-
-/** The event ids of a JSONCompactEachRow frame (rows-format.ts eventIdsOf reads either format). */
-export const idsOfFrame = (payload: Buffer): string[] => eventIdsOf(payload, 'JSONCompactEachRow')
 
 export function deadLetterToQuarantine(rows: unknown[][], reason: string): QuarantineRow[] {
   return rows.map((r) => {

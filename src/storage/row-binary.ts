@@ -124,7 +124,7 @@ class Out {
 }
 
 /** Reads an unsigned LEB128 length; throws when the body ends inside it. */
-function readVarint(b: Buffer, at: number): [number, number] {
+export function readVarint(b: Buffer, at: number): [number, number] {
   let n = 0
   let mul = 1
   for (;;) {

@@ -5,7 +5,7 @@
 // wrote and which is still fed, split and dead-lettered the same way. Each spool frame says which.
 import type { EventRow } from '../pipeline/types.ts'
 import { EVENT_ROWS } from './event-rows.ts'
-import { uuidText } from './row-binary.ts'
+import { readVarint, uuidText } from './row-binary.ts'
 
 export const ROWS_FORMAT = 'JSONCompactEachRow' as const
 export type RowsFormat = 'JSONCompactEachRow' | 'RowBinary'
@@ -59,15 +59,12 @@ export function rowAsJson(row: Buffer, format: RowsFormat): string {
 export function eventIdOf(row: Buffer, format: RowsFormat): string | undefined {
   if (format === 'RowBinary') {
     // app_id (a String: length, bytes), then the UUID.
-    let at = 0
-    let n = 0
-    let mul = 1
-    for (;;) {
-      const b = row[at++]
-      if (b === undefined) return undefined
-      n += (b & 0x7f) * mul
-      if (b < 0x80) break
-      mul *= 128
+    let n: number
+    let at: number
+    try {
+      ;[n, at] = readVarint(row, 0)
+    } catch {
+      return undefined // the row ends inside app_id's length
     }
     return at + n + 16 <= row.length ? uuidText(row, at + n) : undefined
   }

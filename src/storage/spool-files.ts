@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { splitRows, type RowsFormat } from './rows-format.ts'
+import type { RowsFormat } from './rows-format.ts'
 
 /**
  * "VSP3": magic, payload length, rows, crc32 of the payload, crc32 of the 16 bytes before; the
@@ -192,9 +192,4 @@ export function spoolId(dir: string): string {
   const id = randomBytes(8).toString('hex')
   writeFileSync(path, id + '\n', { flush: true })
   return id
-}
-
-/** The rows of a frame payload, each as its own bytes. */
-export function rowLines(payload: Buffer, format: RowsFormat = 'JSONCompactEachRow'): Buffer[] {
-  return splitRows(payload, format)
 }

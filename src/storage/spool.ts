@@ -11,10 +11,10 @@ import { join } from 'node:path'
 import { StorageUnavailableError } from './writer.ts'
 import { appendDeadLetters } from './dead-letter.ts'
 import { errorLine, isDataError, splitInsert } from './poison.ts'
-import { FRAME_HEADER_BYTES, frameHeader, rowLines, segmentName, damagedName, spoolId, type Intent } from './spool-files.ts'
+import { FRAME_HEADER_BYTES, frameHeader, segmentName, damagedName, spoolId, type Intent } from './spool-files.ts'
 import { createSegmentReader, openIntentRing } from './spool-io.ts'
 import { nodeSpoolFs, writeAll, writeAllParts, type SpoolFile, type SpoolFs } from './spool-fs.ts'
-import { rowAsJson, type RowsFormat } from './rows-format.ts'
+import { rowAsJson, splitRows, type RowsFormat } from './rows-format.ts'
 import { replaySpool, type Chunk } from './spool-replay.ts'
 import type { Spool, SpoolOptions } from './spool-stats.ts'
 
@@ -200,7 +200,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
         } catch (e) {
           if (!isDataError(e)) throw e
           // ClickHouse refused the range for its data: isolate the refused rows (poison.ts).
-          const lines = rowLines(body, format)
+          const lines = splitRows(body, format)
           const insertLines = (ls: Buffer[], t: string) => opts.insert(Buffer.concat(ls), ls.length, t, false, format)
           if (lines.length === 1) await deadLetter(token, format)(lines, errorLine(e))
           stats.deadLetteredRows += lines.length === 1 ? 1 : await splitInsert(lines, token, insertLines, deadLetter(token, format))

@@ -1,17 +1,17 @@
 // Rows as the durability code reads them: the event ids of a spooled frame (for the retry memory
 // after a replay), and a dead-lettered row as a quarantine row without identifiers.
 import { describe, expect, it } from 'vitest'
-import { deadLetterToQuarantine, idsOfFrame } from '../../../src/storage/dead-letter-rows.ts'
-import { encodeRows } from '../../../src/storage/rows-format.ts'
+import { deadLetterToQuarantine } from '../../../src/storage/dead-letter-rows.ts'
+import { encodeRows, eventIdsOf } from '../../../src/storage/rows-format.ts'
 import type { EventRow } from '../../../src/pipeline/types.ts'
 
 const row = (app: string, id: string): EventRow =>
   [app, id, 'login', 1, 2, 'userhash', 'sessionhash', 'orghash', 1, { plan: 'premium-tier', note: 'secret-note' }, { n: 1 }, '', '', '', '', '', '', '', '', 0, 0, '', '', 'user']
 
-describe('idsOfFrame', () => {
+describe('eventIdsOf a JSON frame', () => {
   it('reads the event id of every row, whatever the app id holds', () => {
     const rows = [row('plain', 'id-1'), row('with "quotes" and \\ backslash', 'id-2'), row('', 'id-3')]
-    expect(idsOfFrame(encodeRows(rows))).toEqual(['id-1', 'id-2', 'id-3'])
+    expect(eventIdsOf(encodeRows(rows), 'JSONCompactEachRow')).toEqual(['id-1', 'id-2', 'id-3'])
   })
 })
 

@@ -3,7 +3,8 @@
 // frames of the earlier format (no header checksum) are still read.
 import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { FRAME_HEADER_BYTES, frameHeader, readFrames, rowLines } from '../../../src/storage/spool-files.ts'
+import { FRAME_HEADER_BYTES, frameHeader, readFrames } from '../../../src/storage/spool-files.ts'
+import { splitRows } from '../../../src/storage/rows-format.ts'
 
 const frame = (text: string, rows = 1) => {
   const payload = Buffer.from(text)
@@ -83,8 +84,8 @@ describe('frame formats', () => {
   })
 })
 
-describe('rowLines', () => {
-  it('splits a payload into its JSON lines, newline kept', () => {
-    expect(rowLines(Buffer.from('[1]\n[2]\n[3]\n')).map(String)).toEqual(['[1]\n', '[2]\n', '[3]\n'])
+describe('splitRows', () => {
+  it('splits a JSON payload into its lines, newline kept', () => {
+    expect(splitRows(Buffer.from('[1]\n[2]\n[3]\n'), 'JSONCompactEachRow').map(String)).toEqual(['[1]\n', '[2]\n', '[3]\n'])
   })
 })
