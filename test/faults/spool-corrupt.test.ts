@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
 import { openSpool, type SpoolOptions } from '../../src/storage/spool.ts'
 import { encodeRows } from '../../src/storage/rows-format.ts'
-import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
+import type { EventRow } from '../../src/pipeline/types.ts'
 import { FRAME_HEADER_BYTES, readFrames } from '../../src/storage/spool-files.ts'
-import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, storedCounts } from './support.ts'
+import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, storeInsert, storedCounts } from './support.ts'
 
 let s: TestServer
 beforeAll(async () => {
@@ -18,13 +18,7 @@ beforeAll(async () => {
 afterAll(() => s?.stop())
 
 let storeDown = true
-const insert: SpoolOptions['insert'] = async (body, _rows, token) => {
-  if (storeDown) throw new Error('ClickHouse is down')
-  await s.veil.storage.insertRaw({
-    table: 'events', columns: EVENT_COLUMNS, format: 'JSONCompactEachRow', body,
-    settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 },
-  })
-}
+const insert = storeInsert(() => s.veil.storage, () => storeDown)
 const open = (dir: string, over: Partial<SpoolOptions> = {}) =>
   openSpool({ dir, insert, maxBytes: 8 * 2 ** 20, segmentBytes: 4 * 2 ** 20, insertRows: 10_000, feedDelayMs: 0, retryMs: 50, ...over })
 

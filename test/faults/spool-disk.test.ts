@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
 import { openSpool, type Spool, type SpoolOptions } from '../../src/storage/spool.ts'
 import { encodeRows } from '../../src/storage/rows-format.ts'
-import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
-import { expectNoLossNoDuplicateAggregatesAgree, faultyDisk, idsOf, rows, until } from './support.ts'
+import type { EventRow } from '../../src/pipeline/types.ts'
+import { expectNoLossNoDuplicateAggregatesAgree, faultyDisk, idsOf, rows, storeInsert, until } from './support.ts'
 
 /** The engine's own collector, so memory is measured without garbage waiting to be collected. */
 function exposeGc(): () => void {
@@ -25,13 +25,7 @@ beforeAll(async () => {
 })
 afterAll(() => s?.stop())
 
-const insert: SpoolOptions['insert'] = async (body, _rows, token) => {
-  if (storeDown) throw new Error('ClickHouse is down')
-  await s.veil.storage.insertRaw({
-    table: 'events', columns: EVENT_COLUMNS, format: 'JSONCompactEachRow', body,
-    settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 },
-  })
-}
+const insert = storeInsert(() => s.veil.storage, () => storeDown)
 
 const open = (dir: string, over: Partial<SpoolOptions> = {}) =>
   openSpool({ dir, insert, maxBytes: 8 * 2 ** 20, segmentBytes: 64 * 1024, insertRows: 10_000, feedDelayMs: 0, retryMs: 50, healMs: 100, ...over })

@@ -7,10 +7,9 @@ import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
-import { openSpool, type Spool, type SpoolOptions } from '../../src/storage/spool.ts'
+import { openSpool, type Spool } from '../../src/storage/spool.ts'
 import { encodeRows } from '../../src/storage/rows-format.ts'
-import { EVENT_COLUMNS } from '../../src/pipeline/types.ts'
-import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, until } from './support.ts'
+import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, storeInsert, until } from './support.ts'
 
 const mounts: string[] = []
 function mountTmpfs(bytes: number): string | undefined {
@@ -40,13 +39,7 @@ afterAll(async () => {
   for (const m of mounts) execFileSync('umount', ['-l', m])
 })
 
-const insert: SpoolOptions['insert'] = async (body, _rows, token) => {
-  if (storeDown) throw new Error('ClickHouse is down')
-  await s.veil.storage.insertRaw({
-    table: 'events', columns: EVENT_COLUMNS, format: 'JSONCompactEachRow', body,
-    settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 },
-  })
-}
+const insert = storeInsert(() => s.veil.storage, () => storeDown)
 const open = (dir: string, minFreeBytes: number) =>
   openSpool({ dir, insert, maxBytes: 64 * 2 ** 20, segmentBytes: 256 * 1024, insertRows: 10_000, feedDelayMs: 0, retryMs: 50, healMs: 100, minFreeBytes })
 

@@ -1,13 +1,16 @@
 // Shared by the fault suite (docs/durability.md): the one stand-in (a disk that fills, cuts
-// writes short or fails syncs, since mounting a small tmpfs needs privileges), rows as the
-// pipeline makes them, and the two checks every fault test ends with: acknowledged ids against
-// stored ids (lost = 0, duplicated = 0) and aggregates against the events table.
+// writes short or fails syncs, since mounting a small tmpfs needs privileges), a spool insert
+// into real storage that can be taken down, rows as the pipeline makes them, and the two checks
+// every fault test ends with: acknowledged ids against stored ids (lost = 0, duplicated = 0)
+// and aggregates against the events table.
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { nodeSpoolFs, type SpoolFile, type SpoolFs } from '../../src/storage/spool-fs.ts'
-import type { EventRow } from '../../src/pipeline/types.ts'
+import type { SpoolOptions } from '../../src/storage/spool.ts'
+import type { Storage } from '../../src/storage/client.ts'
+import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
 
 export interface FaultyDisk {
   fs: SpoolFs
@@ -72,6 +75,20 @@ export function faultyDisk(dir: string, capacity: number): FaultyDisk {
 
 let n = 0
 const USERS = 12 // few distinct users per day and name: uniqCombined is exact there
+/**
+ * A spool's insert into the events table of a real storage, as the server's (dedup token and the
+ * views' deduplication), that fails like a ClickHouse outage while `down()` says so.
+ */
+export function storeInsert(storage: () => Storage, down: () => boolean): SpoolOptions['insert'] {
+  return async (body, _rows, token, _first, format = 'JSONCompactEachRow') => {
+    if (down()) throw new Error('ClickHouse is down')
+    await storage().insertRaw({
+      table: 'events', columns: EVENT_COLUMNS, format, body,
+      settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 },
+    })
+  }
+}
+
 /** Anonymised rows as the pipeline makes them, with fresh ids, over two days and two names. */
 export function rows(count: number, app = 'fault-app'): EventRow[] {
   const now = Date.now()
