@@ -17,6 +17,8 @@ export interface ScenarioResult {
   rssSamples?: { t: number; rss: number }[]
   /** 1-minute load average when the Veil run started. */
   load1: number
+  /** How long the spool took to feed the scenario's last rows after the load stopped (inside the CPU figures). */
+  drainMs?: number
   /** Veil events/s divided by the ceiling's, same payloads, same run. */
   ratio?: number
   stored?: number

@@ -1,4 +1,4 @@
-// `npm run bench [-- --mode spool|direct --server dist|tsx --duration 5 --connections 50 --only a,b --soak [--soak-minutes 10] --cpu-prof]`
+// `npm run bench [-- --mode spool|direct --server dist|tsx --duration 5 --connections 50 --only a,b --soak [--soak-minutes 10] --cpu-prof --node-args "--flag ..."]`
 // Load benchmark of the hot path (issue 5): the real server and a bare node:http ceiling, each a
 // child process, the same payloads against both; prints a table, writes bench/results/latest.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
      * tsx: the sources as `npm start` runs them (profiles name the source files).
      */
     server: { type: 'string', default: 'dist' },
+    /** Extra flags for the server's node only (not the ceiling's), e.g. `--node-args=--max-semi-space-size=16`. */
+    'node-args': { type: 'string', default: '' },
   },
 })
 const seconds = Number(args.duration)
@@ -79,6 +81,21 @@ const veilEnv: Record<string, string> = {
   WRITE_MODE: args.mode,
 }
 
+/**
+ * Waits until the server's spool has fed every row to the engine (veil_spool_pending_rows is 0;
+ * absent in direct mode), at most 60 s; returns how long that took.
+ */
+async function waitSpoolFed(url: string): Promise<number> {
+  const t0 = Date.now()
+  while (Date.now() - t0 < 60_000) {
+    const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '')
+    const m = /^veil_spool_pending_rows (\S+)$/m.exec(text)
+    if (!m || Number(m[1]) === 0) return Date.now() - t0
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return Date.now() - t0
+}
+
 /** Samples the server's resident set while a load runs; the peak comes from VmHWM. */
 function sampleRss(child: Child, every: number, out: { t: number; rss: number }[]): () => void {
   const t0 = Date.now()
@@ -88,12 +105,13 @@ function sampleRss(child: Child, every: number, out: { t: number; rss: number }[
 
 async function main(): Promise<void> {
   const load0 = loadavg()
-  log(`machine: ${cpus().length} cores, load ${load0.map((l) => l.toFixed(2)).join(' ')}; storage ${chUrl ? chUrl : 'embedded chDB'}; WRITE_MODE=${args.mode}; server ${args.server}`)
+  log(`machine: ${cpus().length} cores, load ${load0.map((l) => l.toFixed(2)).join(' ')}; storage ${chUrl ? chUrl : 'embedded chDB'}; WRITE_MODE=${args.mode}; server ${args.server}${args['node-args'] ? ` ${args['node-args']}` : ''}`)
   const profDir = join(RESULTS, 'profiles')
   if (args['cpu-prof']) mkdirSync(profDir, { recursive: true })
   const ceiling = await startCeiling()
   if (args.server !== 'dist' && args.server !== 'tsx') throw new Error('--server is dist or tsx')
-  const veil = await startVeilChild(veilEnv, args.server, args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])
+  const nodeArgs = [...args['node-args'].split(' ').filter(Boolean), ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])]
+  const veil = await startVeilChild(veilEnv, args.server, nodeArgs)
   const results: ScenarioResult[] = []
   const byName = new Map<string, { ceiling?: LoadResult; veil: LoadResult }>()
   let stopInfo = { ms: 0, code: null as number | null }
@@ -117,6 +135,9 @@ async function main(): Promise<void> {
       const loadBefore = loadavg()[0]
       const cpuBefore = cpuSnapshot(veil.pid)
       const v = await runLoad({ url: veil.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
+      // The spool feeds the engine after the answers: the scenario's CPU includes its own rows'
+      // feed, not the next scenario (background merges may still lag).
+      const drainMs = await waitSpoolFed(veil.url)
       const cpuAfter = cpuSnapshot(veil.pid)
       stopSampling()
       byName.set(s.name, { ceiling: c, veil: v })
@@ -130,6 +151,7 @@ async function main(): Promise<void> {
         cpu: cpuPerEvent(cpuBefore, cpuAfter, v.acknowledged),
         rssSamples: s.name === 'soak' ? samples : undefined,
         load1: loadBefore,
+        drainMs,
         // At a fixed rate both servers only keep up: the ratio would measure the rate, not them.
         ratio: c && !rate ? v.eventsPerSec / c.eventsPerSec : undefined,
         stored: undefined,
