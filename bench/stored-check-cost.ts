@@ -65,7 +65,7 @@ try {
     await fileInsert.insert(path, 'RowBinary', settings())
   }
   const doors = { 'ids-file': createFileDoor(client, join(dir, 'feed-ids'), 'ids-file'), 'same-file': createFileDoor(client, join(dir, 'feed-same'), 'same-file') }
-  const plain = doors['ids-file']
+  const plain = doors['same-file']
   const storedAmong = createStoredIds(client)
   const base = { table: 'events', columns: EVENT_COLUMNS }
   type Variant = (body: Buffer, rows: number, token: Record<string, string | number>) => Promise<void>

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, type TestServer } from '../support/server.ts'
 import { EVENT_ROWS, EVENT_STRUCTURE } from '../../src/storage/event-rows.ts'
-import { notStored, quoteSql, storedIdsSource } from '../../src/storage/file-insert.ts'
+import { createFileDoor, notStored, quoteSql, storedIdsSource } from '../../src/storage/file-insert.ts'
 import { eventIdBytes } from '../../src/storage/rows-format.ts'
 import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
 import type { SpoolInsertFn } from '../../src/server.ts'
@@ -135,21 +135,44 @@ describe('a spool range’s first attempt on the embedded engine', () => {
 })
 
 describe('the lookup inside the insert', () => {
+  it.each(['same-file', 'ids-file'] as const)('drops the stored rows with the ids read %s, through the door alone', async (how) => {
+    const app = `sc-door-${how}`
+    const door = createFileDoor(s.veil.storage.client, tempDir(`stored-check-door-${how}-`), how)
+    const earlier = await fresh(20, app)
+    await storeElsewhere(earlier, `sc-door-${how}-elsewhere`)
+    const later = await fresh(30, app)
+    const body = EVENT_ROWS.encode([...earlier.slice(0, 5), ...later, ...earlier.slice(5)])
+    await door.insert({ table: 'events', columns: EVENT_COLUMNS, body, rows: 50, settings: { insert_deduplication_token: `sc-door-${how}` }, skipStored: true })
+    const stored = await counts(app)
+    expect(stored.size).toBe(50)
+    expect([...stored.values()].every((c) => c === 1)).toBe(true)
+  })
+
+  it('is refused for a JSON body, with a clear error (JSON frames are looked up first)', async () => {
+    const insert = s.veil.storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: 'JSONCompactEachRow', body: Buffer.from('[]\n'), settings: {}, skipStored: true })
+    await expect(insert).rejects.toThrow(/takes RowBinary, not JSONCompactEachRow/)
+    expect(s.veil.storage.skipsStoredIn('JSONCompactEachRow')).toBe(false)
+    expect(s.veil.storage.skipsStoredIn('RowBinary')).toBe(true)
+  })
+
   it('reads recent_event_ids by its primary key: a few ids select a few granules, not the table', async () => {
     const many = await fresh(100_000, 'sc-explain-fill')
     await storeElsewhere(many, 'sc-explain-fill')
-    // The door's own condition, over a body of three rows (two stored, one new) and its ids file.
+    // The door's own condition over a body of three rows (two stored, one new), its ids read
+    // either way (file-insert.ts, StoredCheck).
     const dir = tempDir('stored-check-ids-')
     const body = EVENT_ROWS.encode([...many.slice(0, 2), ...(await fresh(1, 'sc-explain'))])
     writeFileSync(join(dir, 'body.bin'), body)
     writeFileSync(join(dir, 'ids.bin'), eventIdBytes(body))
     const source = `file(${quoteSql(join(dir, 'body.bin'))}, 'RowBinary', ${quoteSql(EVENT_STRUCTURE)})`
-    const rs = await s.veil.storage.client.query({ query: `EXPLAIN indexes = 1 SELECT * FROM ${source} WHERE ${notStored(storedIdsSource(join(dir, 'ids.bin')))}`, format: 'TabSeparatedRaw' })
-    const plan = await rs.text()
-    const key = plan.slice(plan.indexOf('PrimaryKey'))
-    expect(key).toMatch(/Condition: \(event_id in 3-element set\)/)
-    const [, selected, total] = /Granules: (\d+)\/(\d+)/.exec(key)!.map(Number)
-    expect(total).toBeGreaterThanOrEqual(12)
-    expect(selected).toBeLessThanOrEqual(3)
+    for (const ids of [source, storedIdsSource(join(dir, 'ids.bin'))]) {
+      const rs = await s.veil.storage.client.query({ query: `EXPLAIN indexes = 1 SELECT * FROM ${source} WHERE ${notStored(ids)}`, format: 'TabSeparatedRaw' })
+      const plan = await rs.text()
+      const key = plan.slice(plan.indexOf('PrimaryKey'))
+      expect(key).toMatch(/Condition: \(event_id in 3-element set\)/)
+      const [, selected, total] = /Granules: (\d+)\/(\d+)/.exec(key)!.map(Number)
+      expect(total).toBeGreaterThanOrEqual(12)
+      expect(selected).toBeLessThanOrEqual(3)
+    }
   })
 })
