@@ -154,8 +154,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const storedAmong = config.DEDUP_STORE_CHECK && (await hasTable(client, 'recent_event_ids')) ? createStoredIds(client) : undefined
   // In the spool, only a range's first attempt is filtered: a replay or a retry re-sends the
   // range as it was, so that its token means the same rows (and fills views a crash cut off).
-  // The embedded engine's RowBinary door filters inside the insert itself (file-insert.ts: no
-  // id as text, no lookup query); JSON frames and a ClickHouse server are looked up first.
+  // The embedded engine filters RowBinary inside the insert (file-insert.ts: no id as text).
   const spoolInsert: SpoolInsertFn = async (body, rows, token, first, format = ROWS_FORMAT) => {
     if (first && storedAmong) {
       if (storage.skipsStoredIn(format)) return insertBody(body, rows, token, format, true)
