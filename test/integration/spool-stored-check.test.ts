@@ -110,6 +110,25 @@ describe('a spool range’s first attempt on the embedded engine', () => {
     expect([...stored.values()]).toEqual(old.map(() => 2))
   })
 
+  it('is not made with DEDUP_STORE_CHECK=false: stored events go in again', async () => {
+    const app = 'sc-check-off'
+    let offInsert!: SpoolInsertFn
+    // A second node on the same store (chDB opens one data directory per process, shared).
+    const off = await startTestServer({
+      dataDir: s.dataDir, listen: false,
+      env: { WRITE_MODE: 'spool', SPOOL_DIR: tempDir('stored-check-off-'), SPOOL_FEED_DELAY_MS: '10', SPOOL_MIN_FREE_BYTES: '0', DEDUP_STORE_CHECK: 'false' },
+      wrapSpoolInsert: (insert) => (offInsert = insert),
+    })
+    try {
+      const earlier = await fresh(10, app)
+      await storeElsewhere(earlier, 'sc-check-off-elsewhere')
+      await offInsert(EVENT_ROWS.encode(earlier), earlier.length, 'sc-check-off-first', true, 'RowBinary')
+      expect([...(await counts(app)).values()]).toEqual(earlier.map(() => 2))
+    } finally {
+      await off.stop()
+    }
+  })
+
   it('isolates a row the engine refuses; the rows around it are stored once', async () => {
     const app = 'sc-poison'
     // A condition the engine checks per row, for this store only: refused with code 469, a data error.
