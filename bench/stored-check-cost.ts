@@ -5,7 +5,8 @@
 //   npx tsx bench/stored-check-cost.ts [--rows 50000] [--feeds 5] [--rounds 3] [--stored 300000] [--dup 0.01]
 //                                      [--variants none,lookup,ids-file,same-file]
 //
-// Variants (run in turn, the order rotated each round, so each sees the table grow alike):
+// Variants (run in turn, the order rotated each round, so each sees the table grow alike; a
+// first round warms the JIT up and is not counted):
 //   none       the insert alone, no check (what DEDUP_STORE_CHECK=false does)
 //   lookup     the check before the insert, as the remote-server path does it: the ids as text
 //              (eventIdsOf), looked up in queries of 5,000 ids (stored-ids.ts), the stored rows
@@ -84,9 +85,10 @@ try {
   console.log(`${feeds} feeds of ${perFeed} RowBinary rows (${dupRows} of each stored already) into events and its views; recent_event_ids starts with ${args.stored} ids`)
   console.log('round  variant     all threads us/row  main thread us/row  wall ms/feed  load')
   const results = new Map<string, { all: number[]; main: number[] }>()
-  for (let round = 1; round <= Number(args.rounds); round++) {
+  // Round 0 warms up (the JIT compiles the JavaScript side of each variant) and is not printed.
+  for (let round = 0; round <= Number(args.rounds); round++) {
     for (let k = 0; k < names.length; k++) {
-      const name = names[(k + round - 1) % names.length]!
+      const name = names[(k + round) % names.length]!
       const app = `${name}-${round}`
       const now = await engineNow()
       let dupAt = 0
@@ -105,14 +107,15 @@ try {
       const rows = feeds * perFeed
       const all = (cpu1.totalUs - cpu0.totalUs) / rows
       const main = (cpu1.mainUs - cpu0.mainUs) / rows
-      const r = results.get(name) ?? { all: [], main: [] }
-      r.all.push(all)
-      r.main.push(main)
-      results.set(name, r)
       const fresh = await scalar(`SELECT count() FROM events WHERE app_id = '${app}'`)
       const dups = await scalar(`SELECT count() FROM events WHERE app_id = '${app}-dup'`)
       const wantDups = name === 'none' ? feeds * dupRows : 0
       if (fresh !== feeds * (perFeed - dupRows) || dups !== wantDups) throw new Error(`${name}: stored ${fresh} fresh and ${dups} stored-already rows, expected ${feeds * (perFeed - dupRows)} and ${wantDups}`)
+      if (round === 0) continue
+      const r = results.get(name) ?? { all: [], main: [] }
+      r.all.push(all)
+      r.main.push(main)
+      results.set(name, r)
       console.log(`${String(round).padEnd(5)}  ${name.padEnd(10)}  ${all.toFixed(2).padStart(18)}  ${main.toFixed(2).padStart(18)}  ${(wall / feeds).toFixed(0).padStart(12)}  ${loadavg()[0]!.toFixed(1)}`)
     }
   }
