@@ -10,7 +10,7 @@ export function registerServerMetrics(metrics: Metrics, deps: { writer: Writer<u
   metrics.gauge('writer_pending_rows', () => writer.stats().pendingRows, 'Rows accepted and not yet committed (direct mode) or not yet in ClickHouse (spool mode).')
   metrics.gauge('writer_oldest_pending_seconds', () => (writer.stats().oldestPendingMs ?? 0) / 1000, 'Age of the oldest row waiting for its insert; 0 when none waits.')
   metrics.gauge('writer_inserts_total', () => writer.stats().inserts, 'Inserts committed by the writer (a counter, read from the writer).')
-  metrics.gauge('writer_rows_written_total', () => writer.stats().rowsWritten, 'Rows committed by the writer (a counter, read from the writer).')
+  metrics.gauge('writer_rows_written_total', () => writer.stats().rowsWritten, 'Rows committed by the writer, events found stored already and left out included (a counter, read from the writer).')
   metrics.gauge('writer_failed_inserts_total', () => writer.stats().failedInserts, 'Writer inserts that failed (a counter, read from the writer).')
   metrics.gauge('writer_refused_rows_total', () => writer.stats().refusedRows, 'Rows refused because too many were pending (a counter, read from the writer).')
   metrics.gauge('writer_retries_total', () => writer.stats().retries, 'Inserts re-sent with the same rows and token after an unknown outcome (docs/durability.md).')

@@ -144,8 +144,8 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   })
   // Rows are encoded once and handed over as bytes (rows-format.ts): the spool's RowBinary (the
   // embedded engine reads it through file()), JSON in direct mode and in older spool frames.
-  const insertBody: SpoolInsertFn = (body, _rows, token, _first, format = ROWS_FORMAT) =>
-    storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format, body, settings: insertSettings(token) })
+  const insertBody = (body: Buffer, rows: number, token: string, format: RowsFormat = ROWS_FORMAT, skipStored = false) =>
+    storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format, body, rows, settings: insertSettings(token), skipStored })
   // Events another node (or this one, beyond its retry memory) stored already are dropped before
   // an insert (sql/0033; docs/durability.md, "several nodes"). On a cluster the generated schema
   // has it as a Distributed table over each shard's local one. The view keeps rows by the
@@ -154,13 +154,15 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const storedAmong = config.DEDUP_STORE_CHECK && (await hasTable(client, 'recent_event_ids')) ? createStoredIds(client) : undefined
   // In the spool, only a range's first attempt is filtered: a replay or a retry re-sends the
   // range as it was, so that its token means the same rows (and fills views a crash cut off).
+  // The embedded engine filters RowBinary inside the insert (file-insert.ts: no id as text).
   const spoolInsert: SpoolInsertFn = async (body, rows, token, first, format = ROWS_FORMAT) => {
     if (first && storedAmong) {
+      if (storage.skipsStoredIn(format)) return insertBody(body, rows, token, format, true)
       const stored = await storedAmong(eventIdsOf(body, format))
       if (stored.size > 0) ({ body, rows } = withoutStored(body, stored, format))
       if (rows === 0) return
     }
-    return insertBody(body, rows, token, first, format)
+    return insertBody(body, rows, token, format)
   }
   const quarantine = createWriter<QuarantineRow>({
     insert: timedInsert(metrics, 'quarantine', async (rows: QuarantineRow[]) => {

@@ -27,6 +27,8 @@ export interface Storage {
   database: string
   /** Inserts rows already encoded in `format` as they are (see insertRawVia). */
   insertRaw(insert: RawInsert): Promise<void>
+  /** Whether insertRaw drops stored ids inside the insert (`RawInsert.skipStored`) for `format`. */
+  skipsStoredIn(format: RowsFormat): boolean
   close(): Promise<void>
 }
 
@@ -36,6 +38,13 @@ export interface RawInsert {
   format: RowsFormat
   body: Buffer
   settings: Record<string, string | number>
+  /** The body's row count, when known. */
+  rows?: number
+  /**
+   * Leave out the rows whose event id is in recent_event_ids, inside the insert (file-insert.ts);
+   * only where `skipsStoredIn(format)`, anywhere else the insert throws.
+   */
+  skipStored?: boolean
 }
 
 /** chDB's own insert: the Buffer goes to the engine without a copy (chdb/connection .chdb). */
@@ -55,10 +64,12 @@ function insertRawVia(client: ClickHouseClient, connection: unknown, feedDir?: s
     const door = createFileDoor(client, feedDir!)
     return async (r) => {
       if (r.format === 'RowBinary') return door.insert(r)
+      if (r.skipStored) throw new Error(`the stored-ids check inside the insert takes RowBinary, not ${r.format}`)
       await chdb.rawInsert({ table: r.table, columns: r.columns, format: r.format, values: r.body, settings: r.settings })
     }
   }
   return async (r) => {
+    if (r.skipStored) throw new Error('the stored-ids check inside the insert needs the embedded engine')
     const res = await client.exec({
       query: `INSERT INTO ${r.table} (${r.columns.join(', ')}) FORMAT ${r.format}`,
       values: Readable.from([r.body]),
@@ -100,7 +111,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
       request_timeout: 30_000,
       log: { LoggerClass: jsonClientLogger(config.LOG_LEVEL) },
     })
-    return { client, kind: 'server', database, insertRaw: insertRawVia(client, undefined), close: () => client.close() }
+    return { client, kind: 'server', database, insertRaw: insertRawVia(client, undefined), skipsStoredIn: () => false, close: () => client.close() }
   }
 
   let createChdbConnection: (opts: { path: string }) => unknown
@@ -139,7 +150,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   // chDB's session ignores the client's `database` option but keeps USE for the session.
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
   await client.command({ query: `USE ${database}` })
-  return { client, kind: 'embedded', database, insertRaw: insertRawVia(client, connection, join(dir, 'veil-feed')), close: () => client.close() }
+  return { client, kind: 'embedded', database, insertRaw: insertRawVia(client, connection, join(dir, 'veil-feed')), skipsStoredIn: (f) => f === 'RowBinary', close: () => client.close() }
 }
 
 /**

@@ -74,6 +74,30 @@ export function eventIdOf(row: Buffer, format: RowsFormat): string | undefined {
 /** `["app_id","event_id",...`: the second JSON string of a line, read without parsing the row. */
 const ID = /^\["(?:[^"\\]|\\.)*","([^"]*)"/
 
+/**
+ * The 16 raw bytes of every row's event id, one after another: a RowBinary body of the one
+ * column `event_id UUID`, copied without turning an id into text (file-insert.ts's stored-ids
+ * check). `rows` sizes the result when known.
+ */
+export function eventIdBytes(body: Buffer, rows = 0): Buffer {
+  let out = Buffer.allocUnsafe(Math.max(rows, 1) * 16)
+  let n = 0
+  let at = 0
+  while (at < body.length) {
+    const end = EVENT_ROWS.skipRow(body, at)
+    const [len, from] = readVarint(body, at) // app_id's length, then the UUID
+    if ((n + 1) * 16 > out.length) {
+      const next = Buffer.allocUnsafe(out.length * 2)
+      out.copy(next, 0, 0, n * 16)
+      out = next
+    }
+    body.copy(out, n * 16, from + len, from + len + 16)
+    n++
+    at = end
+  }
+  return out.subarray(0, n * 16)
+}
+
 /** The event ids of a body, in order. */
 export function eventIdsOf(body: Buffer, format: RowsFormat): string[] {
   const ids: string[] = []
