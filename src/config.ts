@@ -106,7 +106,7 @@ export const configSchema = z.object({
    * chDB's allocator (jemalloc) options, as its JE_MALLOC_CONF variable: how soon freed memory
    * goes back to the system. Read once, when the engine is loaded.
    */
-  ENGINE_MALLOC_CONF: z.string().regex(/^[a-z_]+:[A-Za-z0-9_.]+(,[a-z_]+:[A-Za-z0-9_.]+)*$/, 'use jemalloc\'s form, e.g. dirty_decay_ms:1000,muzzy_decay_ms:0').default('dirty_decay_ms:5000'),
+  ENGINE_MALLOC_CONF: z.string().regex(/^[a-z_]+:[A-Za-z0-9_.]+(,[a-z_]+:[A-Za-z0-9_.]+)*$/, 'use jemalloc\'s form, e.g. dirty_decay_ms:1000,muzzy_decay_ms:0').default('dirty_decay_ms:1000'),
   UA_CACHE_SIZE: int(10_000, 0),
   GEO_CACHE_SIZE: int(50_000, 0),
   HASH_CACHE_SIZE: int(200_000, 0),
