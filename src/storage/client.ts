@@ -115,8 +115,9 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   const engine = config.ENGINE_CACHE_BYTES !== undefined && config.ENGINE_INSERT_BLOCK_ROWS !== undefined && config.ENGINE_MALLOC_CONF !== undefined
     ? (config as EngineConfig)
     : undefined
-  // Before the library loads: its allocator reads the variable once (engine-settings.ts).
-  if (engine && process.env[ALLOCATOR_ENV] === undefined) process.env[ALLOCATOR_ENV] = engine.ENGINE_MALLOC_CONF
+  // Written, never read: chDB's allocator reads the variable once, when the library loads
+  // (engine-settings.ts), so it is set from the config before the first import.
+  if (engine) process.env[ALLOCATOR_ENV] = engine.ENGINE_MALLOC_CONF
   let createChdbConnection: (opts: { path: string }) => unknown
   let Session: SessionCtor
   try {

@@ -6,6 +6,8 @@ import { loadConfig } from '../../src/config.ts'
 import { openStorage, type Storage } from '../../src/storage/client.ts'
 import { CACHE_SETTINGS } from '../../src/storage/engine-settings.ts'
 import { migrate } from '../../src/storage/migrate.ts'
+import { registerEngineMetrics } from '../../src/storage/engine-metrics.ts'
+import { createMetrics } from '../../src/metrics.ts'
 import { tempDir } from '../support/server.ts'
 
 // Odd values, so that a match cannot be a default.
@@ -17,7 +19,6 @@ let storage: Storage
 beforeAll(async () => {
   // This file's process has not loaded chDB yet (a process per test file), so the allocator
   // reads the variable Veil sets from the configuration.
-  delete process.env.JE_MALLOC_CONF
   storage = await openStorage(
     loadConfig({ DATA_DIR: join(tempDir('engine-settings-'), 'ch'), ENGINE_CACHE_BYTES: String(CACHE), ENGINE_INSERT_BLOCK_ROWS: String(BLOCK_ROWS), ENGINE_MALLOC_CONF: MALLOC }),
   )
@@ -53,5 +54,17 @@ describe('the embedded engine opened by openStorage', () => {
     const text = Object.values(stats!).join('\n')
     expect(text).toContain(`Environment variable MALLOC_CONF: "${MALLOC}"`)
     expect(text).toMatch(/opt\.dirty_decay_ms: 777\b/)
+  })
+})
+
+describe('the engine memory series of /metrics', () => {
+  it('report what the engine tracks and what its allocator holds, both above zero', async () => {
+    const metrics = createMetrics({ defaultMetrics: false })
+    registerEngineMetrics(metrics, storage.client)
+    const text = await metrics.render()
+    const value = (name: string) => Number(new RegExp(`^veil_${name} (\\S+)$`, 'm').exec(text)?.[1])
+    expect(value('engine_memory_tracked_bytes')).toBeGreaterThan(0)
+    // At least the engine's own tracked memory is resident in its allocator.
+    expect(value('engine_allocator_resident_bytes')).toBeGreaterThan(2 ** 20)
   })
 })
