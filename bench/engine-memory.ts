@@ -3,8 +3,10 @@
 // feeding RowBinary through the spool's door with a deduplication token, as the server does.
 //
 //   npx tsx bench/engine-memory.ts [--rows 100000] [--feeds 6] [--rounds 2]
-//        [--variants 'default;ENGINE_INSERT_BLOCK_ROWS=16384;ENGINE_MALLOC_CONF=dirty_decay_ms:0']
+//        [--variants 'default;ENGINE_INSERT_BLOCK_ROWS=16384;ENGINE_MALLOC_CONF=dirty_decay_ms:0;ROWS=50000']
 //
+// A variant is `default` or space-separated NAME=value config settings; ROWS=n feeds n rows a
+// feed instead of --rows (the spool's SPOOL_INSERT_ROWS), with as many feeds as make the same rows.
 // Per variant: the resident set before the feeds (engine idle, tables made), the highest peak of
 // one feed over the resident set before it (VmHWM after clear_refs 5), the resident set 1 s after
 // the last feed (what the allocator kept), and the process's CPU per row (all threads).
@@ -68,17 +70,20 @@ if (args.child) {
   const self = fileURLToPath(import.meta.url)
   const variants = args.variants.split(';').map((v) => v.trim())
   console.log(`${args.feeds} feeds of ${args.rows} rows per run; ${args.rounds} rounds, variants interleaved`)
-  console.log('variant | load1 | idle MB | feed peak over RSS, MB | RSS 1 s after, MB | engine µs/row')
+  console.log('variant | load1 | idle MB | feed peak over RSS, MB | last feed peak over idle, MB | RSS 1 s after, MB | engine µs/row')
   for (let round = 0; round < Number(args.rounds); round++) {
     for (const v of variants) {
-      const env = v === 'default' ? {} : Object.fromEntries(v.split(/\s+/).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+      const env: Record<string, string> = v === 'default' ? {} : Object.fromEntries(v.split(/\s+/).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+      const rows = Number(env.ROWS ?? args.rows)
+      delete env.ROWS
+      const feeds = Math.max(1, Math.round((Number(args.rows) * Number(args.feeds)) / rows))
       const load = loadavg()[0]!.toFixed(1)
-      const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--child', '--rows', args.rows, '--feeds', args.feeds], {
+      const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--child', '--rows', String(rows), '--feeds', String(feeds)], {
         env: { ...process.env, ENGINE_MEMORY_VARIANT: JSON.stringify(env) },
         encoding: 'utf8',
       })
-      const r = JSON.parse(out.trim().split('\n').at(-1)!) as { idle: number; feedPeak: number; after: number; usPerRow: number }
-      console.log(`${v} | ${load} | ${r.idle} | ${r.feedPeak} | ${r.after} | ${r.usPerRow.toFixed(2)}`)
+      const r = JSON.parse(out.trim().split('\n').at(-1)!) as { idle: number; feedPeak: number; after: number; hwm: number; usPerRow: number }
+      console.log(`${v} | ${load} | ${r.idle} | ${r.feedPeak} | ${r.hwm - r.idle} | ${r.after} | ${r.usPerRow.toFixed(2)}`)
     }
   }
 }
