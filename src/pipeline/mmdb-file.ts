@@ -45,14 +45,23 @@ function fileSource(fd: number, size: number, maxBlocks: number): Source {
       return b
     }
     const start = n * BLOCK
-    b = Buffer.allocUnsafeSlow(Math.min(BLOCK, size - start))
+    const length = Math.min(BLOCK, size - start)
+    // The oldest block's buffer is reused: a cold lookup reads some 20 blocks, which would
+    // otherwise all be garbage for the collector.
+    let spare: Buffer | undefined
+    lastN = -1
+    if (blocks.size >= maxBlocks) {
+      const oldest = blocks.keys().next().value!
+      spare = blocks.get(oldest)
+      blocks.delete(oldest)
+    }
+    b = spare?.length === length ? spare : Buffer.allocUnsafeSlow(length)
     let got = 0
     while (got < b.length) {
       const r = readSync(fd, b, got, b.length - got, start + got)
       if (r === 0) throw new MmdbError(`the database file ended at ${start + got} of ${size} bytes`)
       got += r
     }
-    if (blocks.size >= maxBlocks) blocks.delete(blocks.keys().next().value!)
     blocks.set(n, b)
     lastN = n
     last = b
