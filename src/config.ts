@@ -97,6 +97,22 @@ export const configSchema = z.object({
   DEDUP_STORE_CHECK: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Event ids remembered to drop retried events before they reach storage. */
   DEDUP_WINDOW_IDS: int(1_000_000, 0),
+  /**
+   * The embedded engine's memory (docs/operations.md "Memory"); unused with CLICKHOUSE_URL,
+   * whose server has its own configuration. Each of its caches of marks and indexes is bounded
+   * to this (the engine's defaults are 5 GiB each, sized for a dedicated server).
+   */
+  ENGINE_CACHE_BYTES: int(64 * 2 ** 20, 0),
+  /**
+   * Rows the engine gathers into one block before a spool feed's insert writes a part and runs
+   * the materialized views over it: the size of the insert's working memory.
+   */
+  ENGINE_INSERT_BLOCK_ROWS: int(1_048_449, 1024),
+  /**
+   * chDB's allocator (jemalloc) options, as its JE_MALLOC_CONF variable: how soon freed memory
+   * goes back to the system. Read once, when the engine is loaded.
+   */
+  ENGINE_MALLOC_CONF: z.string().regex(/^[a-z_]+:[A-Za-z0-9_.]+(,[a-z_]+:[A-Za-z0-9_.]+)*$/, 'use jemalloc\'s form, e.g. dirty_decay_ms:1000,muzzy_decay_ms:0').default('dirty_decay_ms:1000'),
   UA_CACHE_SIZE: int(10_000, 0),
   GEO_CACHE_SIZE: int(50_000, 0),
   HASH_CACHE_SIZE: int(200_000, 0),

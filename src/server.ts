@@ -26,6 +26,7 @@ import { encodeRows, eventIdsOf, ROWS_FORMAT, type RowsFormat } from './storage/
 import { openSpool, type Spool } from './storage/spool.ts'
 import { createSpoolWriter } from './storage/spool-writer.ts'
 import { registerSpoolMetrics } from './storage/spool-metrics.ts'
+import { registerEngineMetrics } from './storage/engine-metrics.ts'
 import type { SpoolFs } from './storage/spool-fs.ts'
 import { registerServerMetrics, timedInsert } from './server-metrics.ts'
 import { errorFields } from './log-error.ts'
@@ -221,6 +222,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     })
   }
   registerServerMetrics(metrics, { writer, client, apps, now })
+  if (storage.kind === 'embedded') registerEngineMetrics(metrics, client)
 
   // Remember the ids stored in the last hour, so a retry across a restart is stored once. The
   // hour is measured on the clock that stamped received_at (this process's `now`), not the

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { Config } from '../config.ts'
 import { jsonClientLogger } from './client-logger.ts'
+import { ALLOCATOR_ENV, engineServerArgs, engineSessionSettings, type EngineConfig } from './engine-settings.ts'
 import { createFileDoor } from './file-insert.ts'
 import type { RowsFormat } from './rows-format.ts'
 
@@ -83,7 +84,15 @@ type StorageConfig = Pick<
   Config,
   'CLICKHOUSE_URL' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CLICKHOUSE_DATABASE' | 'DATA_DIR'
 > &
-  Partial<Pick<Config, 'LOG_LEVEL'>>
+  Partial<Pick<Config, 'LOG_LEVEL'>> &
+  // Without them (tools and tests that open a store directly) the engine keeps its own defaults.
+  Partial<EngineConfig>
+
+/** The part of chdb's Session that opens the engine with server settings (chdb index.d.ts). */
+interface EngineSession {
+  close(): void
+}
+type SessionCtor = new (path: string, opts: { connectionArgs: readonly string[] }) => EngineSession
 
 /**
  * Opens storage and makes sure the database exists. The embedded engine is loaded lazily:
@@ -114,9 +123,17 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
     return { client, kind: 'server', database, insertRaw: insertRawVia(client, undefined), skipsStoredIn: () => false, close: () => client.close() }
   }
 
+  const engine = config.ENGINE_CACHE_BYTES !== undefined && config.ENGINE_INSERT_BLOCK_ROWS !== undefined && config.ENGINE_MALLOC_CONF !== undefined
+    ? (config as EngineConfig)
+    : undefined
+  // Written, never read: chDB's allocator reads the variable once, when the library loads
+  // (engine-settings.ts), so it is set from the config before the first import.
+  if (engine) process.env[ALLOCATOR_ENV] = engine.ENGINE_MALLOC_CONF
   let createChdbConnection: (opts: { path: string }) => unknown
+  let Session: SessionCtor
   try {
     ;({ createChdbConnection } = await import('chdb/connection'))
+    ;({ Session } = (await import('chdb')) as unknown as { Session: SessionCtor })
   } catch (cause) {
     throw new StorageError(
       'the embedded ClickHouse (optional dependency "chdb") is not installed: set CLICKHOUSE_URL to a ClickHouse server, or run npm install with optional dependencies',
@@ -134,9 +151,15 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   const holder = lockHolder(dir)
   if (holder !== undefined) throw busy(holder)
   let connection: unknown
+  // createChdbConnection takes no engine arguments; the engine starts with the first connection
+  // to a directory and later ones share it, so a session opened first carries the server
+  // settings. It is held until close.
+  let starter: EngineSession | undefined
   try {
+    if (engine) starter = new Session(dir, { connectionArgs: engineServerArgs(engine) })
     connection = createChdbConnection({ path: dir })
   } catch (cause) {
+    starter?.close()
     const late = lockHolder(dir)
     if (late !== undefined) throw busy(late, cause)
     throw new StorageError(`cannot open the embedded ClickHouse at ${dir}`, { cause })
@@ -150,7 +173,15 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   // chDB's session ignores the client's `database` option but keeps USE for the session.
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
   await client.command({ query: `USE ${database}` })
-  return { client, kind: 'embedded', database, insertRaw: insertRawVia(client, connection, join(dir, 'veil-feed')), skipsStoredIn: (f) => f === 'RowBinary', close: () => client.close() }
+  if (engine) {
+    const settings = Object.entries(engineSessionSettings(engine)).map(([k, v]) => `SET ${k} = ${v}`)
+    for (const query of settings) await client.command({ query })
+  }
+  const close = async () => {
+    await client.close()
+    starter?.close()
+  }
+  return { client, kind: 'embedded', database, insertRaw: insertRawVia(client, connection, join(dir, 'veil-feed')), skipsStoredIn: (f) => f === 'RowBinary', close }
 }
 
 /**
