@@ -1,6 +1,6 @@
 // The real Veil app in process with storage taken out, for the in-process benches (handler.ts,
-// compat.ts): the pipeline, dedup and row encoding run as in the server, the writer encodes the
-// rows (as the spool does before its append) and resolves at once, and the salts are fixed.
+// compat.ts): pipeline, dedup and row encoding as in the server; the writer encodes the rows
+// (events in RowBinary, as the spool does before its append) and resolves at once; fixed salts.
 import { randomBytes } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { createApp } from '../src/app.ts'
@@ -11,15 +11,16 @@ import { createLogger } from '../src/logger.ts'
 import { createMetrics } from '../src/metrics.ts'
 import { createPipeline } from '../src/pipeline/index.ts'
 import type { EventRow } from '../src/pipeline/types.ts'
+import type { QuarantineRow } from '../src/http/quarantine.ts'
 import type { SaltStore } from '../src/privacy/salts.ts'
 import { createIdDedup } from '../src/storage/dedup.ts'
-import { encodeRows } from '../src/storage/rows-format.ts'
+import { encodeEventRows, encodeRows } from '../src/storage/rows-format.ts'
 import type { Writer } from '../src/storage/writer.ts'
 
-function nullWriter<Row extends unknown[]>(): Writer<Row> {
+function nullWriter<Row extends unknown[]>(encode: (rows: Row[]) => unknown): Writer<Row> {
   let rowsWritten = 0
   const write = async (rows: Row[]) => {
-    encodeRows(rows) // what the spool does before its append
+    encode(rows) // what the spool does before its append
     rowsWritten += rows.length
   }
   return {
@@ -44,8 +45,9 @@ export function createStorageFreeApp(key: string) {
     apps: createAppRegistry(parseApps({ apps: [{ id: 'bench', write_keys: [key] }] })),
     pipeline: createPipeline(config),
     salts,
-    writer: nullWriter<EventRow>(),
-    quarantine: nullWriter(),
+    // Events in RowBinary, as the spool writer encodes them (spool-writer.ts).
+    writer: nullWriter<EventRow>(encodeEventRows),
+    quarantine: nullWriter<QuarantineRow>(encodeRows),
     dedup: createIdDedup(config.DEDUP_WINDOW_IDS),
     rateLimiter: createRateLimiter(config.RATE_LIMIT_BURST, Date.now),
     metrics: createMetrics(),

@@ -8,7 +8,7 @@ import { StorageUnavailableError } from './storage/writer.ts'
 
 /** A short, single-line description of a cause for logs (engine errors can be long). */
 const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]!.slice(0, 200) : undefined)
-import { createBatchHandler, type BatchDeps } from './http/batch-route.ts'
+import { BATCH_CORS_HEADERS, createBatchHandler, type BatchDeps } from './http/batch-route.ts'
 import { requestMetrics } from './http/request-metrics.ts'
 import { createMetricsHandler } from './http/metrics-route.ts'
 import { createCompatRoutes } from './compat/routes.ts'
@@ -42,12 +42,12 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
 
   // Browsers post text/plain from any origin (no preflight); JSON clients get a preflight answer.
-  // Every answer of the POST, errors too, carries the headers a page needs to read it. They are
+  // Every answer of the route, errors too, carries the headers a page needs to read it. They are
   // set before the answer exists: hono/cors would set them on a response of its own and merge
-  // that into the handler's, which builds a full web Response for every request.
+  // that into the handler's, which builds a full web Response for every request. The POST
+  // handler sets them itself, on its 202 and on its errors (batch-route.ts).
   app.use('/v1/batch', async (c, next) => {
-    c.header('Access-Control-Allow-Origin', '*')
-    c.header('Access-Control-Expose-Headers', 'Retry-After')
+    if (c.req.method !== 'POST') for (const [name, value] of Object.entries(BATCH_CORS_HEADERS)) c.header(name, value)
     await next()
   })
   app.options(

@@ -5,8 +5,6 @@ import { normaliseText } from './free-text.ts'
 
 const MAX_SEGMENT = 40
 const PARAM = /^(?::[A-Za-z_][A-Za-z0-9_]*[?*+]?|\[{1,2}(?:\.\.\.)?[A-Za-z_][A-Za-z0-9_]*\]{1,2}|\{[A-Za-z_][A-Za-z0-9_]*\}|\*{1,2}|<[a-z]+:?[A-Za-z_][A-Za-z0-9_]*>)$/
-const PLAIN_WORD = /^[A-Za-z_-]+$/
-const JWT_OR_BASE64 = /^(?:eyJ|[A-Za-z0-9+/_-]{16,}={0,2}$)/
 // Collections whose next segment is a person (`/users/jane.roe`, `/u/jroe`, `/profile/anna`) or
 // what someone typed (`/search/jane`, `/tag/roe`).
 const PERSON_COLLECTIONS = new Set(['u', 'user', 'users', 'profile', 'profiles', 'people', 'person', 'persons', 'member', 'members', 'customer', 'customers', 'client', 'clients', 'account', 'accounts', 'employee', 'employees', 'author', 'authors', 'team', 'staff', 'contact', 'contacts', 'owner', 'owners', 'patient', 'patients', 'by', 'mitarbeiter', 'kunden', 'kunde', 'benutzer', 'nutzer', 'search', 'suche', 'q', 'query', 'find', 'lookup', 'tag', 'tags', 'name', 'email', 'mail', 'handle', 'invite', 'verify', 'confirm', 'unsubscribe', 'share', 'shared'])
@@ -28,13 +26,41 @@ export function isIdSegment(segment: string, previous: string | undefined): bool
   return false
 }
 
+// Character classes of looksLikeId, by char code (0-127); anything above is non-ASCII.
+const BAD = 1 // control characters, and ; = @ ~ + , $ ! ' ( ) * : % (matrix params, e-mails, ~user)
+const DIGIT = 2
+const DOT = 4
+const UPPER = 8 // A-Z
+const LOWER = 16 // a-z _ -
+const OTHER = 32 // the rest of printable ASCII
+const CLASS = new Uint8Array(128).fill(BAD)
+for (let c = 0x20; c <= 0x7e; c++) CLASS[c] = OTHER
+for (const ch of ";=@~+,$!'()*:%") CLASS[ch.charCodeAt(0)] = BAD
+for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT
+CLASS[46] = DOT
+for (let c = 65; c <= 90; c++) CLASS[c] = UPPER
+for (let c = 97; c <= 122; c++) CLASS[c] = LOWER
+CLASS[95] = LOWER // _
+CLASS[45] = LOWER // -
+
+/**
+ * One pass over the characters, in place of a regex per rule (segments repeat, but id segments
+ * never make it into PAGE_SEGMENTS): an id is anything long, non-ASCII, with a matrix parameter,
+ * an e-mail or ~user sign, a digit or a dot; a JWT (`eyJ`) or a long base64-like run with a
+ * capital; or anything but letters, `_` and `-`.
+ */
 function looksLikeId(segment: string): boolean {
-  if (segment.length > MAX_SEGMENT) return true
-  if (/[^\x20-\x7e]|[;=@~+,$!'()*:%]/.test(segment)) return true // non-ASCII, matrix params, e-mails, ~user
-  if (/\d/.test(segment)) return true // numbers and anything mixing letters and digits
-  if (segment.includes('.')) return true // file names, domains, first.last
-  if (JWT_OR_BASE64.test(segment) && !/^[a-z_-]+$/.test(segment)) return true
-  return !PLAIN_WORD.test(segment)
+  const len = segment.length
+  if (len > MAX_SEGMENT || len === 0) return true
+  let seen = 0
+  for (let i = 0; i < len; i++) {
+    const c = segment.charCodeAt(i)
+    if (c >= 128) return true
+    seen |= CLASS[c]!
+  }
+  if (seen & (BAD | DIGIT | DOT | OTHER)) return true
+  // Letters, _ and - only from here. With a capital: a JWT's start, or a run as long as base64.
+  return (seen & UPPER) !== 0 && (len >= 16 || segment.startsWith('eyJ'))
 }
 
 function stripOrigin(path: string): string {
@@ -68,16 +94,20 @@ export function normalisePath(input: string): string {
   // Most paths have neither: a character test is cheaper than a regex replace that finds nothing.
   if (path.includes(';')) path = path.replace(/;jsessionid=[^/]*/gi, '')
   if (path.includes('\\')) path = path.replace(/\\/g, '/')
-  const segments = path.split('/')
+  // Segment by segment with indexOf, the answer built as it goes: no array of segments and no
+  // join per path (split and join were most of this function's time).
+  let out = ''
   let previous: string | undefined
-  const out: string[] = []
-  for (const raw of segments) {
-    const segment = raw.trim()
+  for (let start = 0; start <= path.length; ) {
+    let end = path.indexOf('/', start)
+    if (end < 0) end = path.length
+    const segment = path.slice(start, end).trim()
+    start = end + 1
     if (segment === '' || segment === '.' || segment === '..') continue
-    out.push(isIdSegment(segment, previous) ? ':id' : segment)
+    out += isIdSegment(segment, previous) ? '/:id' : '/' + segment
     previous = segment
   }
-  return '/' + out.join('/')
+  return out === '' ? '/' : out
 }
 
 /**

@@ -4,10 +4,9 @@
 // stays the source of truth and words every message; test/unit/http/batch-fast-check.test.ts
 // and the schema-check test setup (test/support/verify-fast-path.ts) hold the two together.
 import { LIMITS } from '../../sdk/core/catalog.ts'
-import { MAX_KEY_LENGTH, checkProps, uuidSchema, type Envelope, type ParsedWireEvent } from './batch-schema.ts'
+import { MAX_KEY_LENGTH, checkProps, type Envelope, type ParsedWireEvent } from './batch-schema.ts'
+import { isUuid } from './uuid-check.ts'
 
-// Read on first use: batch-schema.ts imports this module, so its constants are not set yet here.
-let UUID: RegExp | undefined
 const { maxIdLength, maxContextStringLength: maxShort, customNamePattern } = LIMITS
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -25,7 +24,7 @@ const screenSide = (v: unknown) => typeof v === 'number' && Number.isSafeInteger
 export function fastEvent(raw: unknown): ParsedWireEvent | undefined {
   if (!isObject(raw)) return undefined
   const { id, name, ts, user_id, session_id, org_id } = raw
-  if (typeof id !== 'string' || !(UUID ??= uuidSchema.def.pattern!).test(id)) return undefined
+  if (typeof id !== 'string' || !isUuid(id)) return undefined
   if (typeof name !== 'string' || !customNamePattern.test(name)) return undefined
   if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts <= 0) return undefined
   if (!idOk(user_id) || !idOk(session_id) || !idOk(org_id)) return undefined

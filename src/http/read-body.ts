@@ -109,7 +109,10 @@ export async function gunzipLimited(raw: Buffer, limit: number): Promise<Buffer>
 
 /** application/json or text/plain (browsers send text/plain to avoid a CORS preflight). */
 export function checkContentType(req: Request): void {
-  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  const sent = req.headers.get('content-type')
+  // What the SDKs send, as sent: no split and case fold per request.
+  if (sent === 'text/plain' || sent === 'application/json' || sent === 'text/plain;charset=UTF-8') return
+  const type = (sent ?? '').split(';')[0]!.trim().toLowerCase()
   if (type !== 'application/json' && type !== 'text/plain') {
     throw new HttpError(415, `Content-Type must be application/json or text/plain, not "${type || 'missing'}"`)
   }

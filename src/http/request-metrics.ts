@@ -16,10 +16,12 @@ function routeOf(c: Context): string {
 }
 
 export function requestMetrics(metrics: Metrics): MiddlewareHandler {
-  // The series of each (route, method, status) are looked up once and kept: per request, one
-  // string key and two map lookups.
+  // The series of each (route, method, status) are looked up once and kept. Traffic is mostly one
+  // kind of answer over and over (202s of POST /v1/batch): the last series is kept apart and
+  // found by comparing three values, without building a key string and hashing it per request.
   type Series = { count: { inc(by?: number): void }; time: { observe(s: number): void } }
   const series = new Map<string, Series>()
+  let last: { route: string; method: string; status: number; s: Series } | undefined
   return async function countRequest(c, next) {
     const start = performance.now()
     try {
@@ -28,14 +30,19 @@ export function requestMetrics(metrics: Metrics): MiddlewareHandler {
       const route = routeOf(c)
       const method = c.req.method
       const status = c.res.status
-      const key = `${route} ${method} ${status}`
-      let s = series.get(key)
-      if (!s) {
-        s = {
-          count: metrics.counter('http_requests_total', { route, method, status: String(status) }),
-          time: metrics.histogram('http_request_duration_seconds', { route, method }),
+      let s: Series | undefined
+      if (last !== undefined && last.route === route && last.method === method && last.status === status) s = last.s
+      else {
+        const key = `${route} ${method} ${status}`
+        s = series.get(key)
+        if (!s) {
+          s = {
+            count: metrics.counter('http_requests_total', { route, method, status: String(status) }),
+            time: metrics.histogram('http_request_duration_seconds', { route, method }),
+          }
+          series.set(key, s)
         }
-        series.set(key, s)
+        last = { route, method, status, s }
       }
       s.count.inc()
       s.time.observe((performance.now() - start) / 1000)

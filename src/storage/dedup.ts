@@ -77,44 +77,77 @@ export function createIdDedup(maxIds: number): IdDedup {
   let current = new Generation(enabled ? Math.ceil(maxIds / 2) : 0)
   let older = new Generation(enabled ? Math.floor(maxIds / 2) : 0)
   const bits = new Uint32Array(4)
-  const lookup = (id: string): Entry | undefined => {
-    idBits(id, bits)
-    return current.lookup(bits) ?? older.lookup(bits)
-  }
-  const set = (id: string, entry: Entry) => {
-    idBits(id, bits)
+  const lookup = (): Entry | undefined => current.lookup(bits) ?? older.lookup(bits)
+  const set = (entry: Entry) => {
     while (!current.set(bits, entry)) {
       older.clear()
       ;[current, older] = [older, current]
     }
   }
+  // Repeats within one batch, found by the ids' bits in a small table kept between calls (value:
+  // the index + 1 of the first item with those bits) instead of a Set of strings per request.
+  let seen = new IdTable(64)
+  // The bits of the last plan's fresh ids, in order: track() of those same ids (the batch route
+  // calls it right after plan) reuses them instead of reading every id again.
+  let freshIds: string[] = []
+  let freshBits = new Uint32Array(64 * 4)
   return {
     plan(items, idOf) {
       const fresh: typeof items = []
       let waitFor: Set<Promise<void>> | undefined
       let duplicates = 0
-      const inThisBatch = items.length > 1 ? new Set<string>() : undefined
-      for (const item of items) {
+      if (items.length > seen.limit) seen = new IdTable(items.length)
+      if (items.length * 4 > freshBits.length) freshBits = new Uint32Array(items.length * 4)
+      const ids: string[] = []
+      // The same UUID in another case has the same bits: such a variant is told apart by its
+      // text, as a Set of strings would (rare enough for a Set of its own).
+      let variants: Set<string> | undefined
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!
         const id = idOf(item)
-        if (inThisBatch) {
-          if (inThisBatch.has(id)) {
+        idBits(id, bits)
+        if (items.length > 1) {
+          const first = seen.get(bits)
+          if (first === 0) seen.set(bits, i + 1)
+          else if (idOf(items[first - 1]!) === id) {
             duplicates++
             continue
-          }
-          inThisBatch.add(id)
+          } else if ((variants ??= new Set()).has(id)) {
+            duplicates++
+            continue
+          } else variants.add(id)
         }
-        const prior = enabled ? lookup(id) : undefined
+        const prior = enabled ? lookup() : undefined
         if (prior?.state === 'committed') duplicates++
         else if (prior?.state === 'pending') (waitFor ??= new Set()).add(prior.commit!)
-        else fresh.push(item) // new, or its commit failed: write it (again)
+        else {
+          // new, or its commit failed: write it (again)
+          freshBits.set(bits, ids.length * 4)
+          ids.push(id)
+          fresh.push(item)
+        }
       }
+      if (items.length > 1) seen.clear()
+      freshIds = ids
       return { fresh, waitFor: waitFor ? [...waitFor] : [], duplicates }
     },
     track(ids, commit) {
       if (!enabled || ids.length === 0) return
       // A later commit of the same id replaces the entry, so an earlier failure cannot undo it.
       const entry: Entry = { commit, state: 'pending' }
-      for (const id of ids) set(id, entry)
+      let known = ids.length === freshIds.length
+      for (let i = 0; known && i < ids.length; i++) known = ids[i] === freshIds[i]
+      for (let i = 0; i < ids.length; i++) {
+        if (known) {
+          const k = i * 4
+          bits[0] = freshBits[k]!
+          bits[1] = freshBits[k + 1]!
+          bits[2] = freshBits[k + 2]!
+          bits[3] = freshBits[k + 3]!
+        } else idBits(ids[i]!, bits)
+        set(entry)
+      }
+      freshIds = []
       commit.then(
         () => (entry.state = 'committed'),
         () => (entry.state = 'failed'),
@@ -122,7 +155,10 @@ export function createIdDedup(maxIds: number): IdDedup {
     },
     remember(ids) {
       if (!enabled) return
-      for (const id of ids) set(id, COMMITTED)
+      for (const id of ids) {
+        idBits(id, bits)
+        set(COMMITTED)
+      }
     },
     get size() {
       return current.table.count + older.table.count
