@@ -3,6 +3,7 @@
 // answers on every kind of segment and path, generated around each rule's edges.
 import { describe, expect, it } from 'vitest'
 import { isIdSegment, normalisePath } from '../../sdk/core/normalise-path.ts'
+import { seededRandom } from '../support/seeded-random.ts'
 
 /** The rules as regexes, as they stood before the character loop. */
 function referenceLooksLikeId(segment: string): boolean {
@@ -14,16 +15,6 @@ function referenceLooksLikeId(segment: string): boolean {
   return !/^[A-Za-z_-]+$/.test(segment)
 }
 
-/** A small seeded generator (mulberry32): the same cases on every run, a failure reproducible. */
-function random(seed: number) {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // Every printable ASCII character, controls, DEL and a few beyond ASCII; letters weigh more, so
 // that plain words and base64-like runs of every length come up often.
@@ -38,7 +29,7 @@ describe('isIdSegment without a collection before it', () => {
   })
 
   it('agrees with the reference rules on 50k generated segments', () => {
-    const next = random(15)
+    const next = seededRandom(15)
     const pick = (xs: readonly string[]) => xs[Math.floor(next() * xs.length)]!
     let ids = 0
     let pages = 0
@@ -80,7 +71,7 @@ describe('normalisePath segment by segment', () => {
   })
 
   it('agrees with split and join on 20k generated paths', () => {
-    const next = random(16)
+    const next = seededRandom(16)
     const pick = (xs: readonly string[]) => xs[Math.floor(next() * xs.length)]!
     // Paths with nothing to cut or decode (no origin, query, fragment, escape, ; or \\), so that
     // only the segment walk is compared; its rules are covered by the other tests.

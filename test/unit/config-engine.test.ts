@@ -1,21 +1,12 @@
 // The embedded engine's memory settings in the one config schema: defaults, bounds and the
 // allocator options' form, each refusal naming the variable.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/config.ts'
+import { loadConfig } from '../../src/config.ts'
+import { refusal } from '../support/config-refusal.ts'
 import { engineServerArgs, engineSessionSettings } from '../../src/storage/engine-settings.ts'
 
 const DEFAULT_BLOCK_ROWS = 1_048_449
 const DEFAULT_MALLOC_CONF = 'dirty_decay_ms:1000'
-
-const refusal = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env)
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError)
-    return (e as Error).message
-  }
-  throw new Error('the configuration was accepted')
-}
 
 describe('ENGINE_* settings', () => {
   it('default to bounded caches, the feed-sized insert block and prompt return of freed memory', () => {

@@ -1,17 +1,8 @@
 // loadConfig: one schema over the environment, parsed once: defaults, limits with messages that
 // name the variable, TRUST_PROXY as a list of addresses and CIDR ranges, empty meaning unset.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/config.ts'
-
-const refusal = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env)
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError)
-    return (e as Error).message
-  }
-  throw new Error('the configuration was accepted')
-}
+import { loadConfig } from '../../src/config.ts'
+import { refusal } from '../support/config-refusal.ts'
 
 describe('loadConfig', () => {
   it('has working defaults for an empty environment', () => {

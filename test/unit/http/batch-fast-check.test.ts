@@ -7,16 +7,11 @@ import { CATALOG, CATALOG_NAMES, LIMITS, type PropSpec } from '../../../sdk/core
 import { fastEnvelope, fastEvent } from '../../../src/http/batch-fast-check.ts'
 import { createEnvelopeParser, createEnvelopeSchema, describeIssues, eventSchema, parseEvent } from '../../../src/http/batch-schema.ts'
 import { verifyAgainstZod } from '../../support/verify-fast-path.ts'
+import { seededRandom } from '../../support/seeded-random.ts'
 
-/** A small seeded generator (mulberry32): the same cases on every run, a failure reproducible. */
+/** Seeded picks (seeded-random.ts): the same cases on every run, a failure reproducible. */
 function random(seed: number) {
-  let a = seed
-  const next = () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const next = seededRandom(seed)
   // A fresh copy of what is picked, so that a later mutation never reaches a shared value.
   const pick = <T>(xs: readonly T[]): T => structuredClone(xs[Math.floor(next() * xs.length)]!)
   return { next, int: (n: number) => Math.floor(next() * n), pick }

@@ -4,20 +4,11 @@ import { describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
 import { uuidSchema } from '../../../src/http/batch-schema.ts'
 import { isUuid } from '../../../src/http/uuid-check.ts'
+import { seededRandom } from '../../support/seeded-random.ts'
 
 const zodSays = (s: string) => uuidSchema.safeParse(s).success
 const pattern = uuidSchema.def.pattern!
 
-/** A small seeded generator (mulberry32): the same cases on every run, a failure reproducible. */
-function random(seed: number) {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // Characters a mutation puts in: every hex digit, the neighbours of each range, the dash, and
 // characters whose low bits or lower-case form look like a hex digit.
@@ -60,7 +51,7 @@ describe('isUuid', () => {
   })
 
   it('agrees with zod on every single-character change and on mutated ids', () => {
-    const next = random(14)
+    const next = seededRandom(14)
     const bases = ['0193a6a2-7c1e-7d4b-9a51-6f0e2f3b8c11', '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '0193A6A2-7C1E-4D4B-BA51-6F0E2F3B8C11']
     let accepted = 0
     let refused = 0
