@@ -271,8 +271,11 @@ describe('other routes', () => {
   it('lets a page read every answer of the batch route, errors too', async () => {
     const accepted = await send(post(batch(s.writeKey, [event()])))
     const refused = await send(post(batch('wk_unknownkey', [event()])))
-    expect([accepted.status, refused.status]).toEqual([202, 401])
-    for (const res of [accepted, refused]) {
+    const tooLarge = await send(post(batch(s.writeKey, [event({ props: { note: 'x'.repeat(25_000) } })])))
+    const notJson = await send({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"key":' })
+    const wrongType = await send({ method: 'POST', headers: { 'Content-Type': 'image/png' }, body: '{}' })
+    expect([accepted.status, refused.status, tooLarge.status, notJson.status, wrongType.status]).toEqual([202, 401, 413, 400, 415])
+    for (const res of [accepted, refused, tooLarge, notJson, wrongType]) {
       expect(res.headers.get('access-control-allow-origin')).toBe('*')
       expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After')
     }
