@@ -183,10 +183,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
 
   /** The valid frames' payloads of a range, read from disk (frames are never kept in memory). */
   async function readRange(range: Intent, rows: number): Promise<Buffer> {
-    const scan = await reader.read(range).catch((e: unknown) => {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
-      return undefined
-    })
+    const scan = await reader.read(range)
     if (!scan) {
       // The segment was deleted from under the spool (by hand, or by another process given the
       // same directory). Retrying cannot bring it back and would hold up every later segment
