@@ -32,8 +32,8 @@ export async function openIntentRing(fs: SpoolFs, path: string, lastSlot: number
 }
 
 export interface SegmentReader {
-  /** The valid frames of a range of a segment, read from disk. */
-  read(range: Intent): Promise<Scan>
+  /** The valid frames of a range of a segment, read from disk; undefined if the segment is gone. */
+  read(range: Intent): Promise<Scan | undefined>
   /** Closes the segment's file (it is about to be deleted or moved aside). */
   done(seq: number): Promise<void>
   close(): Promise<void>
@@ -44,7 +44,14 @@ export function createSegmentReader(fs: SpoolFs, dir: string): SegmentReader {
   return {
     async read(range) {
       let file = files.get(range.seq)
-      if (!file) files.set(range.seq, (file = await fs.open(join(dir, segmentName(range.seq)), 'r')))
+      if (!file) {
+        const opened = await fs.open(join(dir, segmentName(range.seq)), 'r').catch((e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT') return undefined
+          throw e
+        })
+        if (!opened) return undefined
+        files.set(range.seq, (file = opened))
+      }
       const buf = Buffer.allocUnsafe(range.end - range.start)
       let got = 0
       while (got < buf.length) {

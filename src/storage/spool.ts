@@ -40,6 +40,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   const r = replaySpool(dir, intentPath, Date.now() - opts.feedDelayMs, opts.onReplayFrame)
   const queue = r.queue
   const damaged = r.damaged
+  const vanished = new Set<number>()
   const stats = {
     appendedRows: 0, syncs: 0, inserts: 0, insertedRows: 0, failedInserts: 0, refusedRows: 0, diskRefusedRows: 0, writeFailures: 0,
     replayedRows: r.rows, corruptSegments: r.corruptSegments, corruptBytes: r.corruptBytes, corruptRows: r.corruptRows,
@@ -144,8 +145,12 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   let inserting: Promise<void> | undefined
   let timer: NodeJS.Timeout | undefined
   let drained: (() => void)[] = []
+  // Set once close() has given up on the feeder: an insert left behind must not start another
+  // (retrying against closed files forever, every 50 ms, in a process that keeps running).
+  let stopped = false
 
   function feed(): void {
+    if (stopped) return
     if (inserting || queue.length === 0) {
       if (!inserting && queue.length === 0) for (const d of drained.splice(0)) d()
       return
@@ -177,8 +182,21 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   }
 
   /** The valid frames' payloads of a range, read from disk (frames are never kept in memory). */
-  async function readRange(range: Intent): Promise<Buffer> {
+  async function readRange(range: Intent, rows: number): Promise<Buffer> {
     const scan = await reader.read(range)
+    if (!scan) {
+      // The segment was deleted from under the spool (by hand, or by another process given the
+      // same directory). Retrying cannot bring it back and would hold up every later segment
+      // forever; a restart's replay would not find it either. Counted and reported as lost.
+      if (!vanished.has(range.seq)) {
+        vanished.add(range.seq)
+        stats.corruptSegments++
+      }
+      stats.corruptBytes += range.end - range.start
+      stats.corruptRows += rows
+      opts.onDamage?.({ segment: `${segmentName(range.seq)} (missing)`, corruptBytes: range.end - range.start, corruptRows: rows })
+      return Buffer.alloc(0)
+    }
     if (scan.corruptBytes > 0 && !damaged.has(range.seq)) {
       damaged.add(range.seq)
       stats.corruptSegments++
@@ -193,7 +211,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
     const token = `${id}:${range.seq}:${range.start}-${range.end}`
     try {
       await intents.record(range)
-      const body = await readRange(range)
+      const body = await readRange(range, rows)
       if (body.length > 0) {
         try {
           await opts.insert(body, rows, token, first, format)
@@ -240,7 +258,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
 
   async function retire(s: number): Promise<void> {
     await reader.done(s)
-    if (damaged.delete(s)) {
+    if (damaged.delete(s) && !vanished.has(s)) {
       stats.damagedSegments++
       renameSync(join(dir, segmentName(s)), join(dir, damagedName(s)))
       await fs.syncDir(dir).catch(() => undefined)
@@ -288,6 +306,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
         clearTimeout(deadline)
         if (timer) clearTimeout(timer)
         await Promise.race([inserting, new Promise((res) => setTimeout(res, left()).unref())])
+        stopped = true
         drained = []
         await reader.close()
         await fh.close().catch(() => undefined)

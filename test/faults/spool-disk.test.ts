@@ -10,7 +10,7 @@ import { startTestServer, tempDir, testApp, type TestServer } from '../support/s
 import { openSpool, type Spool, type SpoolOptions } from '../../src/storage/spool.ts'
 import { encodeRows } from '../../src/storage/rows-format.ts'
 import type { EventRow } from '../../src/pipeline/types.ts'
-import { expectNoLossNoDuplicateAggregatesAgree, faultyDisk, idsOf, rows, storeInsert, until } from './support.ts'
+import { crashableFs, expectNoLossNoDuplicateAggregatesAgree, faultyDisk, idsOf, rows, storeInsert, until } from './support.ts'
 
 /** The engine's own collector, so memory is measured without garbage waiting to be collected. */
 function exposeGc(): () => void {
@@ -26,6 +26,11 @@ beforeAll(async () => {
 afterAll(() => s?.stop())
 
 const insert = storeInsert(() => s.veil.storage, () => storeDown)
+/** A spool that `crash()` cuts off from its disk and the store (support.ts, crashableFs). */
+function crashable(fs: SpoolOptions['fs']): { crash(): void; over: Partial<SpoolOptions> } {
+  const c = crashableFs(fs)
+  return { crash: c.crash, over: { fs: c.fs, insert: storeInsert(() => s.veil.storage, () => storeDown || c.crashed()) } }
+}
 
 const open = (dir: string, over: Partial<SpoolOptions> = {}) =>
   openSpool({ dir, insert, maxBytes: 8 * 2 ** 20, segmentBytes: 64 * 1024, insertRows: 10_000, feedDelayMs: 0, retryMs: 50, healMs: 100, ...over })
@@ -54,13 +59,15 @@ describe('a spool disk that fills up', () => {
     const disk = faultyDisk(dir, 600 * 1024)
     storeDown = true // nothing drains: the disk fills
     const app = 'f1-free-check'
-    const spool = await open(dir, { fs: disk.fs, minFreeBytes: 64 * 1024 })
+    const crash = crashable(disk.fs)
+    const spool = await open(dir, { ...crash.over, minFreeBytes: 64 * 1024 })
     const { acked, refused } = await load(spool, 200, 20, app)
     expect(acked.length).toBeGreaterThan(0)
     expect(refused).toBeGreaterThan(0)
     expect(spool.stats().diskRefusedRows).toBeGreaterThan(0)
     expect(spool.health()?.reason).toBe('disk_low')
-    // Crash (the spool is abandoned), restart on the same directory with the store back.
+    // Crash (the spool is abandoned and cut off), restart on the same directory with the store back.
+    crash.crash()
     storeDown = false
     const again = await open(dir)
     await again.drain()
@@ -75,11 +82,13 @@ describe('a spool disk that fills up', () => {
     disk.lieAboutSpace = true // another process filled the disk between the check and the write
     storeDown = true
     const app = 'f1-short-write'
-    const spool = await open(dir, { fs: disk.fs })
+    const crash = crashable(disk.fs)
+    const spool = await open(dir, crash.over)
     const { acked, refused, errors } = await load(spool, 200, 20, app)
     expect(disk.writes.short + disk.writes.enospc).toBeGreaterThan(0)
     expect(refused).toBeGreaterThan(0)
     expect(errors.some((m) => /cannot write to disk/.test(m))).toBe(true)
+    crash.crash()
     storeDown = false
     const again = await open(dir)
     // No torn frame: the truncation left whole frames only, so nothing is counted corrupt.

@@ -7,9 +7,9 @@ import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
-import { openSpool, type Spool } from '../../src/storage/spool.ts'
+import { openSpool, type Spool, type SpoolOptions } from '../../src/storage/spool.ts'
 import { encodeRows } from '../../src/storage/rows-format.ts'
-import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, storeInsert, until } from './support.ts'
+import { crashableFs, expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, storeInsert, until } from './support.ts'
 
 const mounts: string[] = []
 function mountTmpfs(bytes: number): string | undefined {
@@ -40,8 +40,8 @@ afterAll(async () => {
 })
 
 const insert = storeInsert(() => s.veil.storage, () => storeDown)
-const open = (dir: string, minFreeBytes: number) =>
-  openSpool({ dir, insert, maxBytes: 64 * 2 ** 20, segmentBytes: 256 * 1024, insertRows: 10_000, feedDelayMs: 0, retryMs: 50, healMs: 100, minFreeBytes })
+const open = (dir: string, minFreeBytes: number, over: Partial<SpoolOptions> = {}) =>
+  openSpool({ dir, insert, ...over, maxBytes: 64 * 2 ** 20, segmentBytes: 256 * 1024, insertRows: 10_000, feedDelayMs: 0, retryMs: 50, healMs: 100, minFreeBytes })
 
 async function fill(spool: Spool, app: string): Promise<{ acked: string[]; refused: number }> {
   const acked: string[] = []
@@ -66,11 +66,15 @@ describe.skipIf(!canMount)('the spool on a small tmpfs', () => {
       mkdirSync(dir)
       const app = `tmpfs-${minFree}`
       storeDown = true
-      const spool = await open(dir, minFree)
+      const crash = crashableFs()
+      const spool = await open(dir, minFree, { fs: crash.fs, insert: storeInsert(() => s.veil.storage, () => storeDown || crash.crashed()) })
       const { acked, refused } = await fill(spool, app)
       expect(acked.length).toBeGreaterThan(0)
       expect(refused).toBeGreaterThan(0)
-      // Crash: abandoned as it is. The restart finds only whole frames behind every 202.
+      // Crash: abandoned as it is, and cut off from the disk and the store, as a dead process is
+      // (left running, its feeder raced the restarted spool and deleted segments under it). The
+      // restart finds only whole frames behind every 202.
+      crash.crash()
       storeDown = false
       const again = await open(dir, minFree)
       expect(again.stats().replayedRows).toBe(acked.length)

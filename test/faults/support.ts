@@ -73,6 +73,35 @@ export function faultyDisk(dir: string, capacity: number): FaultyDisk {
   return disk
 }
 
+/**
+ * A spool's file system that a simulated crash cuts off: after `crash()` every operation fails,
+ * on files opened before it too. An abandoned spool object would otherwise go on running in the
+ * test process (its feeder retrying, recording intents, deleting the segments it inserted) next
+ * to the spool reopened on the same directory, which a crashed process never does.
+ */
+export function crashableFs(base: SpoolFs = nodeSpoolFs): { fs: SpoolFs; crash(): void; crashed(): boolean } {
+  let down = false
+  const dead = async (): Promise<never> => {
+    throw errno('EIO')
+  }
+  const guard = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => (...a: A): Promise<R> => (down ? dead() : f(...a))
+  const fs: SpoolFs = {
+    async open(path, mode) {
+      if (down) return dead()
+      const f = await base.open(path, mode)
+      return {
+        write: guard(f.write), read: guard(f.read), datasync: guard(f.datasync), truncate: guard(f.truncate),
+        writev: f.writev && guard(f.writev),
+        // Closing is what the crash does to every file: allowed, so the test can still close the spool.
+        close: f.close,
+      }
+    },
+    freeBytes: guard(base.freeBytes),
+    syncDir: guard(base.syncDir),
+  }
+  return { fs, crash: () => void (down = true), crashed: () => down }
+}
+
 let n = 0
 const USERS = 12 // few distinct users per day and name: uniqCombined is exact there
 /**
