@@ -195,7 +195,10 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       fs: opts.spoolFs,
       onInsertError: (e) => logger.warn({ error: errorFields(e) }, 'spool insert failed; retrying'),
       onDeadLetter: (lines, reason) => onDeadLetter(lines.map((l) => JSON.parse(l.toString('utf8')) as unknown[]), reason + ` (in ${dir}/dead-letter.jsonl)`),
-      onDamage: (d) => logger.error(d, 'spool segment damaged: valid frames kept, damaged bytes skipped, segment kept as *.damaged'),
+      onDamage: (d) =>
+        logger.error(d, d.segment.endsWith('(missing)')
+          ? 'spool segment missing (deleted from under the spool): its rows are lost, later segments go on'
+          : 'spool segment damaged: valid frames kept, damaged bytes skipped, segment kept as *.damaged'),
       // Replayed rows are remembered at once, so a client's retry of one is not stored again
       // while the backlog drains behind a listening server (F4).
       onReplayFrame: (payload, format) => replayedIds.push(...eventIdsOf(payload, format)),
