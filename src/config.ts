@@ -1,5 +1,5 @@
 // All configuration of Veil: one zod schema over environment variables, parsed once at start,
-// frozen and passed down. Nothing else in src/ reads process.env.
+// frozen and passed down. Nothing else in src/ reads or writes process.env.
 import { z } from 'zod'
 import ipaddr from 'ipaddr.js'
 
@@ -149,4 +149,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const WRITE_MODE = result.data.WRITE_MODE ?? (result.data.CLICKHOUSE_URL ? 'direct' : 'spool')
   return Object.freeze({ ...result.data, WRITE_MODE })
+}
+
+/**
+ * chDB's jemalloc reads its options from JE_MALLOC_CONF (its build prefixes the name; plain
+ * MALLOC_CONF is ignored), once, when the library is loaded: so the configured options are put
+ * into this process's environment before the first import of chdb (storage/client.ts), and change
+ * nothing for a process that loaded it already.
+ */
+export const ALLOCATOR_ENV = 'JE_MALLOC_CONF'
+export function exportAllocatorOptions(config: Pick<Config, 'ENGINE_MALLOC_CONF'>): void {
+  process.env[ALLOCATOR_ENV] = config.ENGINE_MALLOC_CONF
 }

@@ -4,9 +4,9 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import type { Config } from '../config.ts'
+import { exportAllocatorOptions, type Config } from '../config.ts'
 import { jsonClientLogger } from './client-logger.ts'
-import { ALLOCATOR_ENV, engineServerArgs, engineSessionSettings, type EngineConfig } from './engine-settings.ts'
+import { engineServerArgs, engineSessionSettings, type EngineConfig } from './engine-settings.ts'
 import { createFileDoor } from './file-insert.ts'
 import type { RowsFormat } from './rows-format.ts'
 
@@ -126,9 +126,8 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   const engine = config.ENGINE_CACHE_BYTES !== undefined && config.ENGINE_INSERT_BLOCK_ROWS !== undefined && config.ENGINE_MALLOC_CONF !== undefined
     ? (config as EngineConfig)
     : undefined
-  // Written, never read: chDB's allocator reads the variable once, when the library loads
-  // (engine-settings.ts), so it is set from the config before the first import.
-  if (engine) process.env[ALLOCATOR_ENV] = engine.ENGINE_MALLOC_CONF
+  // Before the first import: chDB's allocator reads its options once, when the library loads.
+  if (engine) exportAllocatorOptions(engine)
   let createChdbConnection: (opts: { path: string }) => unknown
   let Session: SessionCtor
   try {

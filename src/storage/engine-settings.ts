@@ -1,6 +1,7 @@
 // What the embedded engine (chDB) is told about memory (docs/operations.md "Memory"): server
-// settings given when it starts, session settings for every statement, and its allocator's
-// options. A ClickHouse server (CLICKHOUSE_URL) keeps its own configuration.
+// settings given when it starts and session settings for every statement (its allocator's
+// options go through the environment: config.ts, exportAllocatorOptions). A ClickHouse server
+// (CLICKHOUSE_URL) keeps its own configuration.
 import type { Config } from '../config.ts'
 
 export type EngineConfig = Pick<Config, 'ENGINE_CACHE_BYTES' | 'ENGINE_INSERT_BLOCK_ROWS' | 'ENGINE_MALLOC_CONF'>
@@ -29,10 +30,3 @@ export function engineSessionSettings(c: EngineConfig): Record<string, number> {
     min_insert_block_size_bytes: c.ENGINE_INSERT_BLOCK_ROWS * 256,
   }
 }
-
-/**
- * chDB's jemalloc reads its options from JE_MALLOC_CONF (its build prefixes the name; plain
- * MALLOC_CONF is ignored), once, when the library is loaded: so it is set before the first
- * import of chdb, and changes nothing for a process that loaded it already.
- */
-export const ALLOCATOR_ENV = 'JE_MALLOC_CONF'
