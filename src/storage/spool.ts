@@ -181,6 +181,17 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
     })
   }
 
+  /** Counts and reports bytes and rows a segment lost; the segment itself once (`seen`). */
+  function lost(seen: Set<number>, seq: number, bytes: number, rows: number, segment: string): void {
+    if (!seen.has(seq)) {
+      seen.add(seq)
+      stats.corruptSegments++
+    }
+    stats.corruptBytes += bytes
+    stats.corruptRows += rows
+    opts.onDamage?.({ segment, corruptBytes: bytes, corruptRows: rows })
+  }
+
   /** The valid frames' payloads of a range, read from disk (frames are never kept in memory). */
   async function readRange(range: Intent, rows: number): Promise<Buffer> {
     const scan = await reader.read(range)
@@ -188,22 +199,10 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
       // The segment was deleted from under the spool (by hand, or by another process given the
       // same directory). Retrying cannot bring it back and would hold up every later segment
       // forever; a restart's replay would not find it either. Counted and reported as lost.
-      if (!vanished.has(range.seq)) {
-        vanished.add(range.seq)
-        stats.corruptSegments++
-      }
-      stats.corruptBytes += range.end - range.start
-      stats.corruptRows += rows
-      opts.onDamage?.({ segment: `${segmentName(range.seq)} (missing)`, corruptBytes: range.end - range.start, corruptRows: rows })
+      lost(vanished, range.seq, range.end - range.start, rows, `${segmentName(range.seq)} (missing)`)
       return Buffer.alloc(0)
     }
-    if (scan.corruptBytes > 0 && !damaged.has(range.seq)) {
-      damaged.add(range.seq)
-      stats.corruptSegments++
-      stats.corruptBytes += scan.corruptBytes
-      stats.corruptRows += scan.corruptRows
-      opts.onDamage?.({ segment: segmentName(range.seq), corruptBytes: scan.corruptBytes, corruptRows: scan.corruptRows })
-    }
+    if (scan.corruptBytes > 0 && !damaged.has(range.seq)) lost(damaged, range.seq, scan.corruptBytes, scan.corruptRows, segmentName(range.seq))
     return scan.frames.length === 1 ? scan.frames[0]!.payload : Buffer.concat(scan.frames.map((f) => f.payload))
   }
 
@@ -258,7 +257,8 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
 
   async function retire(s: number): Promise<void> {
     await reader.done(s)
-    if (damaged.delete(s) && !vanished.has(s)) {
+    const gone = vanished.delete(s)
+    if (damaged.delete(s) && !gone) {
       stats.damagedSegments++
       renameSync(join(dir, segmentName(s)), join(dir, damagedName(s)))
       await fs.syncDir(dir).catch(() => undefined)
