@@ -50,25 +50,6 @@ class Out {
     }
     this.buf[this.at++] = n
   }
-  string(s: string): void {
-    // ASCII is written byte by byte here: for the short strings of a row that is faster than a
-    // call into the native UTF-8 encoder per value. Anything else takes that encoder.
-    const len = s.length
-    if (len < 128) {
-      this.room(1 + len)
-      const buf = this.buf
-      let p = this.at + 1
-      for (let i = 0; i < len; i++) {
-        const c = s.charCodeAt(i)
-        if (c >= 0x80) return this.utf8(s)
-        buf[p++] = c
-      }
-      buf[this.at] = len
-      this.at = p
-      return
-    }
-    this.utf8(s)
-  }
   utf8(s: string): void {
     const n = Buffer.byteLength(s, 'utf8')
     this.varint(n)
@@ -207,31 +188,44 @@ function read(t: BinaryType, b: Buffer, at: number): [unknown, number] {
  * function with a statement per column, so V8 sees no loop over types and no per-value dispatch.
  */
 export function rowBinaryCodec<Row extends unknown[]>(types: readonly BinaryType[]): RowCodec<Row> {
+  // Strings are written by code inlined at each column (and each map's keys and values), not by
+  // one shared method: V8 keeps type feedback per site, and a row's strings come in many
+  // internal shapes (internalized names, sliced hashes, parsed text, concatenations). Behind one
+  // shared `s.charCodeAt` they made that load megamorphic, a stub-cache lookup per character,
+  // which tripled the encoder's cost in the server (bench/README.md, "encoder").
+  let n = 0
+  const str = (v: string): string => {
+    const s = `s${n++}`
+    return `{ const ${s} = ${v}; const len = ${s}.length
+      if (len < 128) {
+        o.room(1 + len); const buf = o.buf; let p = o.at + 1; let j = 0
+        for (; j < len; j++) { const c = ${s}.charCodeAt(j); if (c >= 0x80) break; buf[p++] = c }
+        if (j === len) { buf[o.at] = len; o.at = p } else o.utf8(${s})
+      } else o.utf8(${s}) }`
+  }
+  const mapOf = (v: string, float: boolean): string => {
+    const m = `m${n++}`
+    const k = `k${n++}`
+    return `{ const ${m} = ${v}; const keys = Object.keys(${m}); o.varint(keys.length)
+      for (let q = 0; q < keys.length; q++) { const ${k} = keys[q]; ${str(k)}
+        ${float ? `o.float64(${m}[${k}])` : str(`${m}[${k}]`)} } }`
+  }
   const call: Record<BinaryType, (v: string) => string> = {
-    String: (v) => `o.string(${v})`,
+    String: str,
     UUID: (v) => `o.uuid(${v})`,
     'DateTime64(3)': (v) => `o.int64(${v})`,
     UInt32: (v) => `o.uint32(${v})`,
     UInt16: (v) => `o.uint16(${v})`,
-    'Map(String, String)': (v) => `map(o, ${v}, false)`,
-    'Map(String, Float64)': (v) => `map(o, ${v}, true)`,
+    'Map(String, String)': (v) => mapOf(v, false),
+    'Map(String, Float64)': (v) => mapOf(v, true),
   }
   const body = types.map((t, i) => `    ${call[t](`r[${i}]`)}`).join('\n')
-  const map = (o: Out, m: Record<string, string | number>, float: boolean) => {
-    const keys = Object.keys(m)
-    o.varint(keys.length)
-    for (const k of keys) {
-      o.string(k)
-      if (float) o.float64(m[k] as number)
-      else o.string(m[k] as string)
-    }
-  }
   // The generated code only names columns by index: nothing of the rows reaches its text.
-  const encodeInto = new Function('o', 'rows', 'map', `for (let i = 0; i < rows.length; i++) {\n  const r = rows[i]\n${body}\n}`) as (o: Out, rows: readonly Row[], m: typeof map) => void
+  const encodeInto = new Function('o', 'rows', `for (let i = 0; i < rows.length; i++) {\n  const r = rows[i]\n${body}\n}`) as (o: Out, rows: readonly Row[]) => void
   return {
     encode(rows) {
       const o = new Out(Math.max(256, rows.length * 256))
-      encodeInto(o, rows, map)
+      encodeInto(o, rows)
       return o.buf.subarray(0, o.at)
     },
     skipRow(b, at) {
