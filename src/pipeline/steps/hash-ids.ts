@@ -6,9 +6,20 @@ import { createHmac } from 'node:crypto'
 import { createKeyedCache, type KeyedCache } from '../../privacy/keyed-cache.ts'
 import type { HashedEvent, ParsedEvent, UserKind } from '../types.ts'
 
-/** 64 bits of the HMAC, hex: plenty to count distinct users, short to store. */
+const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0))
+
+/**
+ * 64 bits of the HMAC, hex: plenty to count distinct users, short to store. Built as its own
+ * 16-character string: `digest('hex').slice(0, 16)` gives a slice that keeps the whole 64-character
+ * digest alive, and the hash cache holds three per entry (79 MB against 31 MB for 200 k entries).
+ */
 export function hmacHex(key: Buffer, value: string): string {
-  return createHmac('sha256', key).update(value).digest('hex').slice(0, 16)
+  const d = createHmac('sha256', key).update(value).digest('binary')
+  const hex = (i: number, low: boolean) => HEX_CODES[low ? d.charCodeAt(i) & 15 : d.charCodeAt(i) >> 4]!
+  return String.fromCharCode(
+    hex(0, false), hex(0, true), hex(1, false), hex(1, true), hex(2, false), hex(2, true), hex(3, false), hex(3, true),
+    hex(4, false), hex(4, true), hex(5, false), hex(5, true), hex(6, false), hex(6, true), hex(7, false), hex(7, true),
+  )
 }
 
 export interface SaltedKeys {

@@ -1,6 +1,7 @@
 // hash_ids (PRIVACY.md 4): user and session ids become HMACs under the app's salt of the period,
 // org ids under the stable org key; no raw id remains in what the step returns.
 import { describe, expect, it } from 'vitest'
+import { createHmac } from 'node:crypto'
 import { createHashIdsStep, createIdHasher, hmacHex } from '../../../../src/pipeline/steps/hash-ids.ts'
 import { parsedEvent, saltedKeys } from '../fixtures.ts'
 
@@ -12,6 +13,14 @@ describe('hmacHex', () => {
     const a = hmacHex(Buffer.alloc(32, 1), 'u\u0000x')
     expect(a).toMatch(/^[0-9a-f]{16}$/)
     expect(hmacHex(Buffer.alloc(32, 2), 'u\u0000x')).not.toBe(a)
+  })
+
+  it('is the first 16 hex digits of HMAC-SHA256, so hashes already stored keep matching', () => {
+    for (let i = 0; i < 500; i++) {
+      const key = Buffer.from(Array.from({ length: 32 }, (_, j) => (i * 31 + j * 7) & 255))
+      const value = `u\u0000${'ü€'.slice(0, i % 3)}user-${i}@example.com`
+      expect(hmacHex(key, value)).toBe(createHmac('sha256', key).update(value).digest('hex').slice(0, 16))
+    }
   })
 })
 
