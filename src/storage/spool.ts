@@ -74,13 +74,23 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
   let size = 0
   async function rotate(): Promise<void> {
     const next = await fs.open(join(dir, segmentName(seq + 1)), 'w')
-    await fs.syncDir(dir) // the new name survives a power loss before anything is acknowledged in it
+    // The new name survives a power loss before anything is acknowledged in it. If the sync
+    // fails (a failing disk, retried after healMs), the new file is closed, not leaked.
+    await fs.syncDir(dir).catch(async (e: unknown) => {
+      await next.close().catch(() => undefined)
+      throw e
+    })
     await fh?.close().catch(() => undefined)
     fh = next
     seq++
     size = 0
   }
-  await rotate()
+  try {
+    await rotate()
+  } catch (e) {
+    await intents.close()
+    throw e
+  }
 
   let waiting: Waiting[] = []
   let waitingBytes = 0
