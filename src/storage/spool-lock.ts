@@ -2,7 +2,7 @@
 // data directory: the spool takes SPOOL_DIR/veil.lock on open, refuses to start while a live
 // process holds it, takes over at once a lock whose holder died (kill -9), and removes it on close.
 import { randomUUID } from 'node:crypto'
-import { linkSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, linkSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { readFile, stat, utimes } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
@@ -94,8 +94,9 @@ function parse(text: string | undefined): LockHolder | undefined {
  * namespace); 'foreign' where it cannot, and only the holder's heartbeat can tell.
  */
 export function judge(holder: LockHolder | undefined, me: LockHolder): 'live' | 'dead' | 'foreign' {
-  // Unreadable: a lock file emptied by a power loss (it is never fsync'd; the boot id changed anyway).
-  if (!holder) return 'dead'
+  // Empty or unreadable: taken on a full disk (below), or emptied by a power loss (it is never
+  // fsync'd). Only its heartbeat can tell.
+  if (!holder) return 'foreign'
   if (holder.host !== me.host) return 'foreign'
   if (holder.boot && me.boot && holder.boot !== me.boot) return 'dead' // rebooted since
   if (holder.pidNs !== me.pidNs) return 'foreign'
@@ -131,9 +132,27 @@ async function watch(path: string, text: string, staleMs: number): Promise<'beat
   return 'still'
 }
 
-function describe(dir: string, h: LockHolder, me: LockHolder): string {
-  const where = h.host === me.host ? '' : ` on host ${h.host}`
-  return `the spool directory ${dir} is in use by another process (pid ${h.pid}${where}, since ${h.since}). Stop it first, or give each Veil process its own SPOOL_DIR.`
+function describe(dir: string, h: LockHolder | undefined, me: LockHolder): string {
+  const who = !h ? 'its lock file is empty' : `pid ${h.pid}${h.host === me.host ? '' : ` on host ${h.host}`}, since ${h.since}`
+  return `the spool directory ${dir} is in use by another process (${who}). Stop it first, or give each Veil process its own SPOOL_DIR.`
+}
+
+const noSpace = (e: unknown) => ['ENOSPC', 'EDQUOT'].includes((e as NodeJS.ErrnoException).code ?? '')
+
+/**
+ * On a full disk (a crash while the spool filled it, the case it must restart from) the lock
+ * is created empty and then written if a block can be had: creating a file needs no data block.
+ * An empty lock is judged by its heartbeat, which needs none either.
+ */
+function createInPlace(path: string, content: string): void {
+  const fd = openSync(path, 'wx')
+  try {
+    writeSync(fd, content)
+  } catch (e) {
+    if (!noSpace(e)) throw e
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** Takes the directory's lock or throws SpoolLockedError naming the directory and the holder. */
@@ -144,11 +163,20 @@ export async function lockSpoolDir(dir: string, opts: SpoolLockOptions = {}): Pr
   // Written whole under a private name, then linked: link fails if the lock exists (O_EXCL for
   // a name), and a reader never sees a half-written lock.
   const tmp = join(dir, `${LOCK_FILE}.${me.token}.tmp`)
-  writeFileSync(tmp, JSON.stringify(me) + '\n')
+  const content = JSON.stringify(me) + '\n'
+  let full = false
+  try {
+    writeFileSync(tmp, content)
+  } catch (e) {
+    if (!noSpace(e)) throw e
+    rmSync(tmp, { force: true })
+    full = true
+  }
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        linkSync(tmp, path)
+        if (full) createInPlace(path, content)
+        else linkSync(tmp, path)
         break
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
@@ -161,10 +189,10 @@ export async function lockSpoolDir(dir: string, opts: SpoolLockOptions = {}): Pr
       if (verdict === 'foreign') {
         const seen = await watch(path, text, staleMs)
         if (seen === 'replaced') continue
-        if (seen === 'beating') throw new SpoolLockedError(describe(dir, holder!, me))
+        if (seen === 'beating') throw new SpoolLockedError(describe(dir, holder, me))
         verdict = 'dead'
       }
-      if (verdict === 'live') throw new SpoolLockedError(describe(dir, holder!, me))
+      if (verdict === 'live') throw new SpoolLockedError(describe(dir, holder, me))
       // Remove exactly the dead holder's lock: moved aside first (one mover wins), then checked,
       // since another opener may have replaced it between our read and the move.
       const aside = join(dir, `${LOCK_FILE}.${me.token}.stale`)
@@ -190,16 +218,21 @@ export async function lockSpoolDir(dir: string, opts: SpoolLockOptions = {}): Pr
 
 function hold(path: string, me: LockHolder, staleMs: number, onLost: SpoolLockOptions['onLost']): SpoolLock {
   let lost = false
+  // Ours is this file (a takeover makes another) with our token, or empty if the disk was full.
+  const ino = statSync(path).ino
+  const ours = (text: string | undefined, at: number | undefined) => at === ino && (text === '' || parse(text)?.token === me.token)
   // The heartbeat: proof of life for an opener that cannot look at our pid, and our way to find
   // out the lock was taken from us (our event loop blocked for longer than staleMs).
   const beat = setInterval(() => {
     void (async () => {
-      const holder = parse(await readFile(path, 'utf8').catch(() => undefined))
+      // The inode before the content: a takeover in between is then seen with its new holder.
+      const at = (await stat(path).catch(() => undefined))?.ino
+      const text = await readFile(path, 'utf8').catch(() => undefined)
       if (lost) return
-      if (holder?.token !== me.token) {
+      if (!ours(text?.trim(), at)) {
         lost = true
         clearInterval(beat)
-        onLost?.(holder)
+        onLost?.(parse(text))
         return
       }
       const now = new Date()
@@ -212,7 +245,13 @@ function hold(path: string, me: LockHolder, staleMs: number, onLost: SpoolLockOp
       clearInterval(beat)
       if (lost) return
       lost = true
-      if (parse(readText(path))?.token === me.token) rmSync(path, { force: true })
+      let at: number | undefined
+      try {
+        at = statSync(path).ino
+      } catch {
+        return
+      }
+      if (ours(readText(path), at)) rmSync(path, { force: true })
     },
   }
 }

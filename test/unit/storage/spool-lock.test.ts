@@ -1,17 +1,38 @@
 // The spool directory's lock (src/storage/spool-lock.ts) on the real file system, against real
 // processes: a live holder refuses a second opener, a killed one does not, a reused pid or
 // another container's stale lock does not either, and release removes only its own lock.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { LOCK_FILE, SpoolLockedError, judge, lockSpoolDir, type LockHolder } from '../../../src/storage/spool-lock.ts'
 import { tempDir } from '../../support/server.ts'
 
 const children: ChildProcess[] = []
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+})
+
+// A small tmpfs where the machine allows mounting one (root), as test/faults/spool-tmpfs.test.ts.
+const mounts: string[] = []
+function mountTmpfs(bytes: number): string {
+  const dir = tempDir('lock-tmpfs-')
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'ignore' })
+  mounts.push(dir)
+  return dir
+}
+const canMount = (() => {
+  try {
+    execFileSync('umount', [mountTmpfs(64 * 1024)])
+    mounts.length = 0
+    return true
+  } catch {
+    return false
+  }
+})()
+afterAll(() => {
+  for (const m of mounts) execFileSync('umount', ['-l', m])
 })
 
 /** A real process holding the lock of `dir`; resolves once it has it. */
@@ -108,12 +129,27 @@ describe('the spool directory lock', () => {
     lock.release()
   })
 
-  it('is taken over when it is unreadable (emptied by a power loss)', async () => {
+  it('is taken over when it is empty (a power loss) and nobody touches it for staleMs', async () => {
     const dir = tempDir('lock-empty-')
     writeFileSync(join(dir, LOCK_FILE), '')
-    const lock = await lockSpoolDir(dir)
+    const lock = await lockSpoolDir(dir, { staleMs: 300 })
     expect(lockOf(dir).pid).toBe(process.pid)
     lock.release()
+  })
+
+  it('refuses while an empty lock is touched by its holder (one taken on a full disk)', async () => {
+    const dir = tempDir('lock-empty-live-')
+    const path = join(dir, LOCK_FILE)
+    writeFileSync(path, '')
+    const beat = setInterval(() => {
+      const now = new Date()
+      utimesSync(path, now, now)
+    }, 40)
+    try {
+      await expect(lockSpoolDir(dir, { staleMs: 400 })).rejects.toThrow(`the spool directory ${dir} is in use by another process (its lock file is empty)`)
+    } finally {
+      clearInterval(beat)
+    }
   })
 
   it('is taken over when it was written before the machine rebooted', async () => {
@@ -185,4 +221,38 @@ describe('the spool directory lock', () => {
     second.release()
     expect(existsSync(path)).toBe(false)
   })
+
+  describe.skipIf(!canMount)('on a full disk (a real tmpfs; skipped where mounting one is not allowed)', () => {
+    it('is taken over a dead holder and taken afresh though not a byte can be written, and an empty lock is still respected', async () => {
+      const root = mountTmpfs(256 * 1024)
+      const dir = join(root, 'spool')
+      mkdirSync(dir)
+      const path = join(dir, LOCK_FILE)
+      const p = await holder(dir)
+      await kill(p)
+      fillUp(root, 'a')
+      const taken = await lockSpoolDir(dir, { staleMs: 300 })
+      expect(existsSync(path)).toBe(true)
+      taken.release()
+      expect(existsSync(path)).toBe(false)
+      fillUp(root, 'b') // what the dead holder's lock had used, too
+      const fresh = await lockSpoolDir(dir, { staleMs: 300 })
+      expect(readFileSync(path, 'utf8')).toBe('') // created, but nothing could be written in it
+      await expect(lockSpoolDir(dir, { staleMs: 300 })).rejects.toThrow('(its lock file is empty)')
+      fresh.release()
+      expect(existsSync(path)).toBe(false)
+    })
+  })
 })
+
+/** Writes to `root/fill-NAME` until the filesystem refuses even one more byte. */
+function fillUp(root: string, name: string): void {
+  for (const size of [64 * 1024, 4096, 1]) {
+    const chunk = Buffer.alloc(size)
+    try {
+      for (;;) appendFileSync(join(root, `fill-${name}`), chunk)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e
+    }
+  }
+}
