@@ -218,9 +218,10 @@ export async function lockSpoolDir(dir: string, opts: SpoolLockOptions = {}): Pr
 
 function hold(path: string, me: LockHolder, staleMs: number, onLost: SpoolLockOptions['onLost']): SpoolLock {
   let lost = false
-  // Ours is this file (a takeover makes another) with our token, or empty if the disk was full.
+  // Ours is this file (a takeover makes another) with our token, or without a readable one if
+  // the disk was full when it was written.
   const ino = statSync(path).ino
-  const ours = (text: string | undefined, at: number | undefined) => at === ino && (text === '' || parse(text)?.token === me.token)
+  const ours = (text: string | undefined, at: number | undefined) => at === ino && (parse(text)?.token ?? me.token) === me.token
   // The heartbeat: proof of life for an opener that cannot look at our pid, and our way to find
   // out the lock was taken from us (our event loop blocked for longer than staleMs).
   const beat = setInterval(() => {
@@ -229,7 +230,7 @@ function hold(path: string, me: LockHolder, staleMs: number, onLost: SpoolLockOp
       const at = (await stat(path).catch(() => undefined))?.ino
       const text = await readFile(path, 'utf8').catch(() => undefined)
       if (lost) return
-      if (!ours(text?.trim(), at)) {
+      if (!ours(text, at)) {
         lost = true
         clearInterval(beat)
         onLost?.(parse(text))
