@@ -202,6 +202,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       // Replayed rows are remembered at once, so a client's retry of one is not stored again
       // while the backlog drains behind a listening server (F4).
       onReplayFrame: (payload, format) => replayedIds.push(...eventIdsOf(payload, format)),
+      onLockLost: (holder) => logger.error({ dir, holder: holder && { pid: holder.pid, host: holder.host } }, 'the spool directory lock was removed or taken by another process: two processes may now share this SPOOL_DIR'),
     })
     const { replayedRows, corruptSegments, corruptBytes } = spool.stats()
     if (replayedRows || corruptSegments) logger.info({ replayedRows, corruptSegments, corruptBytes }, 'spool replayed; feeding ClickHouse in the background')

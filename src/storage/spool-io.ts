@@ -15,10 +15,15 @@ export interface IntentRing {
 export async function openIntentRing(fs: SpoolFs, path: string, lastSlot: number): Promise<IntentRing> {
   const file = await fs.open(path, 'r+').catch(() => fs.open(path, 'w'))
   const ring = INTENT_SLOTS * INTENT_BYTES
-  const size = statSync(path).size
-  if (size < ring) {
-    await writeAll(file, Buffer.alloc(ring - size), size)
-    await file.datasync()
+  try {
+    const size = statSync(path).size
+    if (size < ring) {
+      await writeAll(file, Buffer.alloc(ring - size), size)
+      await file.datasync()
+    }
+  } catch (e) {
+    await file.close().catch(() => undefined) // a full disk at open must not leak the handle
+    throw e
   }
   let slot = lastSlot
   return {
@@ -41,6 +46,7 @@ export interface SegmentReader {
 
 export function createSegmentReader(fs: SpoolFs, dir: string): SegmentReader {
   const files = new Map<number, SpoolFile>()
+  let closed = false
   return {
     async read(range) {
       let file = files.get(range.seq)
@@ -50,22 +56,30 @@ export function createSegmentReader(fs: SpoolFs, dir: string): SegmentReader {
           throw e
         })
         if (!opened) return undefined
-        files.set(range.seq, (file = opened))
+        file = opened
+        // An insert that close() left behind may still read: its file is not kept, since
+        // nothing would close it after close().
+        if (!closed) files.set(range.seq, file)
       }
-      const buf = Buffer.allocUnsafe(range.end - range.start)
-      let got = 0
-      while (got < buf.length) {
-        const n = await file.read(buf.subarray(got), range.start + got)
-        if (n <= 0) break
-        got += n
+      try {
+        const buf = Buffer.allocUnsafe(range.end - range.start)
+        let got = 0
+        while (got < buf.length) {
+          const n = await file.read(buf.subarray(got), range.start + got)
+          if (n <= 0) break
+          got += n
+        }
+        return readFrames(buf.subarray(0, got))
+      } finally {
+        if (closed || files.get(range.seq) !== file) await file.close().catch(() => undefined)
       }
-      return readFrames(buf.subarray(0, got))
     },
     async done(seq) {
       await files.get(seq)?.close().catch(() => undefined)
       files.delete(seq)
     },
     async close() {
+      closed = true
       for (const f of files.values()) await f.close().catch(() => undefined)
       files.clear()
     },

@@ -32,6 +32,10 @@ export interface SpoolOptions {
   onReplayFrame?(payload: Buffer, format: RowsFormat): void
   /** Damage found in a segment (at open or when feeding): logged at error level by the caller. */
   onDamage?(info: { segment: string; corruptBytes: number; corruptRows: number }): void
+  /** How long a lock holder in another container or host may go without a heartbeat (spool-lock.ts). */
+  lockStaleMs?: number
+  /** Another process removed or took over the directory's lock while this spool held it. */
+  onLockLost?(holder: { pid: number; host: string } | undefined): void
 }
 
 export interface Spool {

@@ -16,6 +16,7 @@ import { createSegmentReader, openIntentRing } from './spool-io.ts'
 import { nodeSpoolFs, writeAll, writeAllParts, type SpoolFile, type SpoolFs } from './spool-fs.ts'
 import { rowAsJson, splitRows, type RowsFormat } from './rows-format.ts'
 import { replaySpool, type Chunk } from './spool-replay.ts'
+import { lockSpoolDir, type SpoolLock } from './spool-lock.ts'
 import type { Spool, SpoolOptions } from './spool-stats.ts'
 
 export type { Spool, SpoolHealth, SpoolOptions, SpoolStats } from './spool-stats.ts'
@@ -31,10 +32,21 @@ interface Waiting {
 export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   if (opts.maxBytes < opts.segmentBytes) throw new RangeError('maxBytes must be at least segmentBytes')
   if (opts.insertRows < 1) throw new RangeError('insertRows must be at least 1')
+  mkdirSync(opts.dir, { recursive: true })
+  // Before anything reads the directory: another live process's segments are not ours to replay.
+  const lock = await lockSpoolDir(opts.dir, { staleMs: opts.lockStaleMs, onLost: opts.onLockLost })
+  try {
+    return await openLocked(opts, lock)
+  } catch (e) {
+    lock.release()
+    throw e
+  }
+}
+
+async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
   const fs = opts.fs ?? nodeSpoolFs
   const { dir } = opts
   const minFree = opts.minFreeBytes ?? 0
-  mkdirSync(dir, { recursive: true })
   const id = spoolId(dir)
   const intentPath = join(dir, 'intents')
   const r = replaySpool(dir, intentPath, Date.now() - opts.feedDelayMs, opts.onReplayFrame)
@@ -62,13 +74,23 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   let size = 0
   async function rotate(): Promise<void> {
     const next = await fs.open(join(dir, segmentName(seq + 1)), 'w')
-    await fs.syncDir(dir) // the new name survives a power loss before anything is acknowledged in it
+    // The new name survives a power loss before anything is acknowledged in it. If the sync
+    // fails (a failing disk, retried after healMs), the new file is closed, not leaked.
+    await fs.syncDir(dir).catch(async (e: unknown) => {
+      await next.close().catch(() => undefined)
+      throw e
+    })
     await fh?.close().catch(() => undefined)
     fh = next
     seq++
     size = 0
   }
-  await rotate()
+  try {
+    await rotate()
+  } catch (e) {
+    await intents.close()
+    throw e
+  }
 
   let waiting: Waiting[] = []
   let waitingBytes = 0
@@ -308,9 +330,13 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
         await Promise.race([inserting, new Promise((res) => setTimeout(res, left()).unref())])
         stopped = true
         drained = []
-        await reader.close()
-        await fh.close().catch(() => undefined)
-        await intents.close()
+        try {
+          await reader.close()
+          await fh.close().catch(() => undefined)
+          await intents.close()
+        } finally {
+          lock.release()
+        }
       })()
       return closed
     },

@@ -4,7 +4,7 @@
 // closing it, and a new one opens the same directory, as a restarted process would.
 import { appendFileSync, readdirSync, statSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
 import { openSpool, type Spool, type SpoolOptions } from '../../src/storage/spool.ts'
@@ -32,6 +32,12 @@ beforeAll(async () => {
     s.veil.storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format, body, settings: { insert_deduplication_token: token } })
 })
 afterAll(() => s?.stop())
+// A crashed spool's files are closed when the test ends (a dead process's are by the kernel):
+// left open, they were closed by the garbage collector with a warning (DEP0137).
+const abandoned: Spool[] = []
+afterEach(async () => {
+  for (const a of abandoned.splice(0)) await a.close(10)
+})
 
 let n = 0
 /** Anonymised rows as the pipeline makes them, with fresh ids. */
@@ -68,6 +74,7 @@ async function crashAt(dir: string, when: 'before insert' | 'after insert', batc
       return new Promise<void>(() => undefined)
     },
   })
+  abandoned.push(spool)
   await Promise.all(batches.map((b) => spool.append(encodeRows(b), b.length)))
   // Past the feed delay, the first insert is attempted and stalls (the process is gone).
   await expect.poll(() => dead, { timeout: 10_000 }).toBe(true)
@@ -132,6 +139,7 @@ describe('a corrupted segment', () => {
     await crashAt(dir, 'before insert', [whole])
     // A second frame whose write was cut short by the crash: half of it reached the disk.
     const spool2 = await spoolAt(dir, { insert: () => new Promise<void>(() => undefined) })
+    abandoned.push(spool2)
     await spool2.append(encodeRows(torn), torn.length)
     const seg = readdirSync(dir).filter((f) => f.endsWith('.seg')).sort().at(-1)!
     const path = join(dir, seg)
