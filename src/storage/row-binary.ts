@@ -184,6 +184,27 @@ function read(t: BinaryType, b: Buffer, at: number): [unknown, number] {
 }
 
 /**
+ * A row's end, generated like the encoder: the spool walks every fed row (poison isolation, the
+ * stored-ids filter), and a loop over types with a switch per value cost about 0.3 us a row.
+ * Past the end of the body a read gives undefined, which ends any length (as 0): one check at
+ * the end finds a truncated row.
+ */
+function skipRowOf(types: readonly BinaryType[]): (b: Buffer, at: number) => number {
+  const str = 'c = b[p++]; n = c & 127; for (let m = 128; c >= 128; m *= 128) { c = b[p++]; n += (c & 127) * m } p += n'
+  const step: Record<BinaryType, string> = {
+    String: str,
+    UUID: 'p += 16',
+    'DateTime64(3)': 'p += 8',
+    UInt32: 'p += 4',
+    UInt16: 'p += 2',
+    'Map(String, String)': `c = b[p++]; n = c & 127; for (let m = 128; c >= 128; m *= 128) { c = b[p++]; n += (c & 127) * m } for (let k = n; k > 0 && p <= b.length; k--) { ${str}; ${str} }`,
+    'Map(String, Float64)': `c = b[p++]; n = c & 127; for (let m = 128; c >= 128; m *= 128) { c = b[p++]; n += (c & 127) * m } for (let k = n; k > 0 && p <= b.length; k--) { ${str}; p += 8 }`,
+  }
+  const body = types.map((t) => `  { ${step[t]} }`).join('\n')
+  return new Function('b', 'at', `let p = at; let c = 0; let n = 0\n${body}\nif (p > b.length || Number.isNaN(p)) throw new RangeError('RowBinary body ends inside a row')\nreturn p`) as (b: Buffer, at: number) => number
+}
+
+/**
  * The codec of a table whose columns have `types`, in order. The encoder is generated as one
  * function with a statement per column, so V8 sees no loop over types and no per-value dispatch.
  */
@@ -228,11 +249,7 @@ export function rowBinaryCodec<Row extends unknown[]>(types: readonly BinaryType
       encodeInto(o, rows)
       return o.buf.subarray(0, o.at)
     },
-    skipRow(b, at) {
-      let p = at
-      for (const t of types) p = skip(t, b, p)
-      return p
-    },
+    skipRow: skipRowOf(types),
     decodeRow(b, at) {
       const row: unknown[] = []
       let p = at
