@@ -3,7 +3,7 @@
 // for spool feeds of RowBinary rows a part of which was stored already.
 //
 //   npx tsx bench/stored-check-cost.ts [--rows 50000] [--feeds 5] [--rounds 3] [--stored 300000] [--dup 0.01]
-//                                      [--variants none,lookup,ids-file,same-file]
+//                                      [--variants none,lookup,ids-file,same-file,filter]
 //
 // Variants (run in turn, the order rotated each round, so each sees the table grow alike; a
 // first round warms the JIT up and is not counted):
@@ -14,6 +14,8 @@
 //   ids-file   inside the insert (file-insert.ts): the 16 raw id bytes of each row copied into
 //              a second file, the lookup's set read from it
 //   same-file  inside the insert, the set read from the body's own file a second time
+//   filter     the server's path once its filter of stored ids is loaded (stored-ids-filter.ts):
+//              only the ids the filter may hold are looked up, then the insert
 // recent_event_ids holds --stored ids received now (by the engine's clock) before the first run;
 // each feed repeats --dup of its rows from those. Every run is checked: stored rows are dropped
 // by the checking variants, and every fresh row is stored once.
@@ -30,7 +32,8 @@ import { migrate } from '../src/storage/migrate.ts'
 import { EVENT_ROWS } from '../src/storage/event-rows.ts'
 import { eventIdsOf } from '../src/storage/rows-format.ts'
 import { createFileDoor, eventsFileInsert, type StoredCheck } from '../src/storage/file-insert.ts'
-import { createStoredIds, withoutStored } from '../src/storage/stored-ids.ts'
+import { createStoredIds, loadStoredIds, RECENT_IDS_MS, withoutStored } from '../src/storage/stored-ids.ts'
+import { createStoredIdsFilter } from '../src/storage/stored-ids-filter.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -65,6 +68,15 @@ try {
     writeFileSync(path, EVENT_ROWS.encode(rows))
     await fileInsert.insert(path, 'RowBinary', settings())
   }
+  // The filter of stored ids (stored-ids-filter.ts), loaded as the server loads it at start.
+  const filter = createStoredIdsFilter({ windowMs: RECENT_IDS_MS, maxBytes: 256 * 2 ** 20 })
+  if (args.variants.split(',').includes('filter')) {
+    const cpu0 = cpuSnapshot(process.pid)
+    const t0 = performance.now()
+    const loaded = await loadStoredIds(client, filter, join(dir, 'recent-ids.bin'))
+    const cpu1 = cpuSnapshot(process.pid)
+    console.log(`filter: ${loaded} ids loaded in ${(performance.now() - t0).toFixed(0)} ms (CPU ${((cpu1.totalUs - cpu0.totalUs) / 1000).toFixed(0)} ms, main thread ${((cpu1.mainUs - cpu0.mainUs) / 1000).toFixed(0)} ms), ${(filter.stats().bytes / 2 ** 20).toFixed(1)} MiB`)
+  }
   const doors = { 'ids-file': createFileDoor(client, join(dir, 'feed-ids'), 'ids-file'), 'same-file': createFileDoor(client, join(dir, 'feed-same'), 'same-file') }
   const plain = doors['same-file']
   const storedAmong = createStoredIds(client)
@@ -78,6 +90,15 @@ try {
       if (rows > 0) await plain.insert({ ...base, body, rows, settings: s })
     },
     ...Object.fromEntries((Object.keys(doors) as StoredCheck[]).map((k) => [k, ((body, rows, s) => doors[k].insert({ ...base, body, rows, settings: s, skipStored: true })) as Variant])),
+    // What the server does on the embedded engine once its filter is loaded (server.ts).
+    filter: async (body, rows, s) => {
+      const all = body
+      const maybe = filter.probableInBody(body)
+      const found = maybe.length > 0 ? await storedAmong(maybe) : undefined
+      if (found?.size) ({ body, rows } = withoutStored(body, found, 'RowBinary'))
+      if (rows > 0) await plain.insert({ ...base, body, rows, settings: s })
+      filter.addBody(all)
+    },
   }
   const names = args.variants.split(',')
   for (const v of names) if (!VARIANTS[v]) throw new Error(`unknown variant ${v}; known: ${Object.keys(VARIANTS).join(', ')}`)

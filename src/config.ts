@@ -98,6 +98,12 @@ export const configSchema = z.object({
   /** Event ids remembered to drop retried events before they reach storage. */
   DEDUP_WINDOW_IDS: int(1_000_000, 0),
   /**
+   * On the embedded engine, the memory of a Bloom filter of the ids this node stored in the last
+   * two hours (stored-ids-filter.ts): the store check looks up only the ids it may hold, instead
+   * of reading all of recent_event_ids per insert. 0 turns it off (every id is looked up).
+   */
+  STORED_IDS_FILTER_BYTES: int(64 * 2 ** 20, 0),
+  /**
    * The embedded engine's memory (docs/operations.md "Memory"); unused with CLICKHOUSE_URL,
    * whose server has its own configuration. Each of its caches of marks and indexes is bounded
    * to this (the engine's defaults are 5 GiB each, sized for a dedicated server).

@@ -94,7 +94,8 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const now = opts.now ?? Date.now
   const logger = createLogger(config.LOG_LEVEL, opts.logDestination)
   const metrics = createMetrics()
-  const storage = await openStorage(config)
+  // The stored-ids filter only serves the store check (DEDUP_STORE_CHECK).
+  const storage = await openStorage({ ...config, STORED_IDS_FILTER_BYTES: config.DEDUP_STORE_CHECK ? config.STORED_IDS_FILTER_BYTES : 0 })
   try {
     const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER })
     if (applied.length) logger.info({ applied }, 'migrations applied')
@@ -156,12 +157,18 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   // In the spool, only a range's first attempt is filtered: a replay or a retry re-sends the
   // range as it was, so that its token means the same rows (and fills views a crash cut off).
   // The embedded engine filters RowBinary inside the insert (file-insert.ts: no id as text).
+  // On the embedded engine this node is the only writer: once the filter of the ids it stored
+  // is loaded, only the ids it may hold are looked up (stored-ids-filter.ts), a few granules
+  // each, instead of a check that reads all of recent_event_ids per insert.
+  const filter = storedAmong ? storage.storedIds?.filter : undefined
   const spoolInsert: SpoolInsertFn = async (body, rows, token, first, format = ROWS_FORMAT) => {
     if (first && storedAmong) {
-      if (storage.skipsStoredIn(format)) return insertBody(body, rows, token, format, true)
-      const stored = await storedAmong(eventIdsOf(body, format))
-      if (stored.size > 0) ({ body, rows } = withoutStored(body, stored, format))
-      if (rows === 0) return
+      if (filter?.loaded || !storage.skipsStoredIn(format)) {
+        const ids = filter?.loaded ? (format === 'RowBinary' ? filter.probableInBody(body) : filter.probable(eventIdsOf(body, format))) : eventIdsOf(body, format)
+        const stored = ids.length > 0 ? await storedAmong(ids) : undefined
+        if (stored?.size) ({ body, rows } = withoutStored(body, stored, format))
+        if (rows === 0) return
+      } else return insertBody(body, rows, token, format, true)
     }
     return insertBody(body, rows, token, format)
   }
@@ -210,7 +217,9 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     registerSpoolMetrics(metrics, spool)
   } else {
     const baseInsert: InsertFn = async (rows, token) => {
-      const stored = storedAmong ? await storedAmong(rows.map((r) => r[1])) : undefined
+      const ids = rows.map((r) => r[1])
+      const maybe = filter?.loaded ? filter.probable(ids) : ids
+      const stored = storedAmong && maybe.length > 0 ? await storedAmong(maybe) : undefined
       const fresh = stored?.size ? rows.filter((r) => !stored.has(r[1])) : rows
       if (fresh.length > 0) await insertBody(encodeRows(fresh), fresh.length, token)
     }
@@ -242,6 +251,15 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     })
     dedup.remember((await rs.json<[string]>()).map((r) => r[0]))
   }
+
+  // In the background: until the filter holds what recent_event_ids held at start, every id is
+  // looked up as before. Ids stored meanwhile are added as they are stored.
+  const filterLoad = filter
+    ? storage.storedIds!.load().then(
+        (loadedIds) => logger.info({ loadedIds, filterBytes: filter.stats().bytes }, 'stored-ids filter loaded: the store check now looks up only the ids it may hold'),
+        (e: unknown) => logger.warn({ error: errorFields(e) }, 'stored-ids filter not loaded; every id is looked up'),
+      )
+    : undefined
 
   let stopping: Promise<void> | undefined
   const pipeline = createPipeline(config)
@@ -307,6 +325,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       if (spool) await spool.close(left())
       else await bounded(writer.shutdown())
       await bounded(quarantine.shutdown())
+      if (filterLoad) await bounded(filterLoad)
       await storage.close()
       marker?.clear()
       logger.info({ ms: config.SHUTDOWN_TIMEOUT_MS - left() }, 'stopped')

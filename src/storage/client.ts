@@ -9,6 +9,7 @@ import { jsonClientLogger } from './client-logger.ts'
 import { engineServerArgs, engineSessionSettings, type EngineConfig } from './engine-settings.ts'
 import { createFileDoor } from './file-insert.ts'
 import type { RowsFormat } from './rows-format.ts'
+import { sharedStoredIds, type StoredIds } from './stored-ids.ts'
 
 export type { ClickHouseClient }
 
@@ -30,6 +31,8 @@ export interface Storage {
   insertRaw(insert: RawInsert): Promise<void>
   /** Whether insertRaw drops stored ids inside the insert (`RawInsert.skipStored`) for `format`. */
   skipsStoredIn(format: RowsFormat): boolean
+  /** The embedded engine's recently stored ids (stored-ids.ts), unless STORED_IDS_FILTER_BYTES is 0; none on a server. */
+  storedIds?: StoredIds
   close(): Promise<void>
 }
 
@@ -84,7 +87,7 @@ type StorageConfig = Pick<
   Config,
   'CLICKHOUSE_URL' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CLICKHOUSE_DATABASE' | 'DATA_DIR'
 > &
-  Partial<Pick<Config, 'LOG_LEVEL'>> &
+  Partial<Pick<Config, 'LOG_LEVEL' | 'STORED_IDS_FILTER_BYTES'>> &
   // Without them (tools and tests that open a store directly) the engine keeps its own defaults.
   Partial<EngineConfig>
 
@@ -180,7 +183,21 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
     await client.close()
     starter?.close()
   }
-  return { client, kind: 'embedded', database, insertRaw: insertRawVia(client, connection, join(dir, 'veil-feed')), skipsStoredIn: (f) => f === 'RowBinary', close }
+  const raw = insertRawVia(client, connection, join(dir, 'veil-feed'))
+  // What enters events is remembered for the stored-ids check (stored-ids.ts): this process is
+  // the only one that writes to this engine.
+  const storedIds = config.STORED_IDS_FILTER_BYTES ? sharedStoredIds(client, dir, config.STORED_IDS_FILTER_BYTES) : undefined
+  const insertRaw = storedIds
+    ? async (r: RawInsert) => {
+        await raw(r)
+        if (r.table === 'events') storedIds.remember(r.body, r.format)
+      }
+    : raw
+  const closeAll = async () => {
+    storedIds?.release()
+    await close()
+  }
+  return { client, kind: 'embedded', database, insertRaw, skipsStoredIn: (f) => f === 'RowBinary', storedIds, close: closeAll }
 }
 
 /**

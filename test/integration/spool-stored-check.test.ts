@@ -18,7 +18,9 @@ let spoolInsert!: SpoolInsertFn
 beforeAll(async () => {
   s = await startTestServer({
     listen: false,
-    env: { WRITE_MODE: 'spool', SPOOL_DIR: tempDir('stored-check-spool-'), SPOOL_FEED_DELAY_MS: '10', SPOOL_MIN_FREE_BYTES: '0' },
+    // Without the filter of stored ids (stored-ids-filter.test.ts), so that every first attempt
+    // takes the check inside the insert whether or not a filter would have loaded by then.
+    env: { WRITE_MODE: 'spool', SPOOL_DIR: tempDir('stored-check-spool-'), SPOOL_FEED_DELAY_MS: '10', SPOOL_MIN_FREE_BYTES: '0', STORED_IDS_FILTER_BYTES: '0' },
     // The server's spool insert itself, to call with `first` as the spool does.
     wrapSpoolInsert: (insert) => (spoolInsert = insert),
   })

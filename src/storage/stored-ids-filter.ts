@@ -1,0 +1,211 @@
+// A compact memory of the event ids this node stored in the last hours, in front of the
+// stored-ids check (sql/0033, stored-ids.ts). recent_event_ids is ordered by id and ids are
+// random, so any lookup of thousands of ids reads nearly the whole table: its cost grows with
+// the ids of the last two hours, not with the ids looked up (bench/stored-check-cost.ts, 14.4 M
+// ids: 65 us of engine CPU per looked-up id). Where this node is the only writer (the embedded
+// engine), an id it never stored cannot be there: a Bloom filter of the ids it stored answers
+// "certainly not" for nearly every id, and only the rest (about 1 %, plus real retries) is
+// looked up, a few granules each.
+//
+// Split-block Bloom filters (Putze et al.; the layout Parquet and Impala use): one 256-bit
+// block per id, 8 bits in it, 12 bits per id for about 0.5 % false positives. Ids are kept
+// in buckets of half an hour, so whole buckets expire: a lookup asks every bucket of the window.
+import { idBits } from './id-table.ts'
+import { EVENT_ROWS } from './event-rows.ts'
+import { readVarint, uuidText } from './row-binary.ts'
+
+const BITS_PER_ID = 12
+const SALT = new Uint32Array([0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31])
+/** The smallest filter: 64 KiB, about 43 k ids. */
+const MIN_BLOCKS = 2048
+
+function fmix(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
+
+class BlockFilter {
+  readonly words: Uint32Array
+  readonly blocks: number
+  readonly capacity: number
+  count = 0
+  constructor(capacity: number) {
+    this.blocks = Math.max(MIN_BLOCKS, Math.ceil((capacity * BITS_PER_ID) / 256))
+    this.capacity = Math.floor((this.blocks * 256) / BITS_PER_ID)
+    this.words = new Uint32Array(this.blocks * 8)
+  }
+  add(h1: number, h2: number): void {
+    const base = Math.floor((h1 * this.blocks) / 4294967296) * 8
+    for (let i = 0; i < 8; i++) this.words[base + i]! |= 1 << (Math.imul(h2, SALT[i]!) >>> 27)
+    this.count++
+  }
+  has(h1: number, h2: number): boolean {
+    const base = Math.floor((h1 * this.blocks) / 4294967296) * 8
+    for (let i = 0; i < 8; i++) if ((this.words[base + i]! & (1 << (Math.imul(h2, SALT[i]!) >>> 27))) === 0) return false
+    return true
+  }
+}
+
+interface Bucket {
+  /** Start of the bucket's half hour, ms. */
+  start: number
+  filters: BlockFilter[]
+}
+
+export interface StoredIdsFilterOptions {
+  /** How long an id is remembered at least: recent_event_ids' lifetime (sql/0033). */
+  windowMs: number
+  /** The filters' memory, all buckets together; past it, new ids go into full filters (more false positives). */
+  maxBytes: number
+  now?: () => number
+}
+
+export interface StoredIdsFilter {
+  /** False until loaded with the ids already in recent_event_ids (markLoaded): until then, look everything up. */
+  readonly loaded: boolean
+  markLoaded(): void
+  /** The ids among `ids` this node may have stored in the window (the others it certainly did not). */
+  probable(ids: readonly string[]): string[]
+  /** The same for the rows of a RowBinary events body, ids as text. */
+  probableInBody(body: Buffer): string[]
+  add(ids: readonly string[]): void
+  addBody(body: Buffer): void
+  /** Ids of `event_id UUID` RowBinary rows (16 bytes each), as recent_event_ids gives them. */
+  addIdRows(rows: Buffer): void
+  /** Makes room for `ids` more in one filter (before a load of known size: fewer filters to ask). */
+  reserve(ids: number): void
+  stats(): { ids: number; bytes: number; buckets: number }
+}
+
+const BUCKET_MS = 30 * 60_000
+
+export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFilter {
+  const now = opts.now ?? Date.now
+  const keep = Math.ceil(opts.windowMs / BUCKET_MS) + 1
+  let buckets: Bucket[] = []
+  let loaded = false
+  const bits = new Uint32Array(4)
+  let bytes = 0
+
+  /** The current bucket (made when its half hour begins), after dropping those past the window. */
+  function current(): Bucket {
+    const start = Math.floor(now() / BUCKET_MS) * BUCKET_MS
+    const last = buckets[buckets.length - 1]
+    if (last && last.start === start) return last
+    const kept = buckets.filter((b) => b.start > start - keep * BUCKET_MS)
+    // Sized for as many ids as the busiest bucket kept held (the rate is usually steady), half again.
+    const expected = Math.max(0, ...kept.map((b) => b.filters.reduce((n, f) => n + f.count, 0)))
+    buckets = kept
+    bytes = kept.reduce((n, b) => n + b.filters.reduce((m, f) => m + f.words.byteLength, 0), 0)
+    const b: Bucket = { start, filters: [] }
+    grow(b, Math.ceil(expected * 1.5))
+    buckets.push(b)
+    return b
+  }
+
+  function grow(b: Bucket, capacity: number): void {
+    const room = opts.maxBytes - bytes
+    // Past the budget a bucket keeps filling its last filter (more false positives, so more ids
+    // looked up), and never goes without one.
+    if (b.filters.length > 0 && room < MIN_BLOCKS * 32) return
+    const fits = Math.floor((Math.max(room, MIN_BLOCKS * 32) * 8) / BITS_PER_ID)
+    const f = new BlockFilter(Math.min(capacity, fits))
+    b.filters.push(f)
+    bytes += f.words.byteLength
+  }
+
+  function addBits(b: Bucket): void {
+    let f = b.filters[b.filters.length - 1]!
+    if (f.count >= f.capacity) {
+      grow(b, f.capacity * 4) // few filters per bucket: a lookup asks each of them
+      f = b.filters[b.filters.length - 1]!
+    }
+    const h1 = fmix(bits[0]! ^ Math.imul(bits[2]!, 0x9e3779b1))
+    f.add(h1, fmix(bits[1]! ^ Math.imul(bits[3]!, 0x85ebca6b)) | 1)
+  }
+
+  function mayHoldBits(): boolean {
+    const h1 = fmix(bits[0]! ^ Math.imul(bits[2]!, 0x9e3779b1))
+    const h2 = fmix(bits[1]! ^ Math.imul(bits[3]!, 0x85ebca6b)) | 1
+    for (let i = buckets.length - 1; i >= 0; i--) for (const f of buckets[i]!.filters) if (f.count > 0 && f.has(h1, h2)) return true
+    return false
+  }
+
+  /** Reads the 16 RowBinary bytes of a UUID at `at` into `bits` in text order (as idBits does). */
+  function bitsOfBytes(buf: Buffer, at: number): void {
+    bits[0] = buf.readUInt32LE(at + 4)
+    bits[1] = buf.readUInt32LE(at)
+    bits[2] = buf.readUInt32LE(at + 12)
+    bits[3] = buf.readUInt32LE(at + 8)
+  }
+
+  /** Calls `each` with the offset of every row's event id in a RowBinary events body. */
+  function eachIdInBody(body: Buffer, each: (at: number) => void): void {
+    let at = 0
+    while (at < body.length) {
+      const end = EVENT_ROWS.skipRow(body, at)
+      const [len, from] = readVarint(body, at) // app_id, then the UUID
+      each(from + len)
+      at = end
+    }
+  }
+
+  return {
+    get loaded() {
+      return loaded
+    },
+    markLoaded() {
+      loaded = true
+    },
+    probable(ids) {
+      current()
+      const out: string[] = []
+      for (const id of ids) {
+        idBits(id, bits)
+        if (mayHoldBits()) out.push(id)
+      }
+      return out
+    },
+    probableInBody(body) {
+      current()
+      const out: string[] = []
+      eachIdInBody(body, (at) => {
+        bitsOfBytes(body, at)
+        if (mayHoldBits()) out.push(uuidText(body, at))
+      })
+      return out
+    },
+    add(ids) {
+      const b = current()
+      for (const id of ids) {
+        idBits(id, bits)
+        addBits(b)
+      }
+    },
+    addBody(body) {
+      const b = current()
+      eachIdInBody(body, (at) => {
+        bitsOfBytes(body, at)
+        addBits(b)
+      })
+    },
+    addIdRows(rows) {
+      const b = current()
+      for (let at = 0; at + 16 <= rows.length; at += 16) {
+        bitsOfBytes(rows, at)
+        addBits(b)
+      }
+    },
+    reserve(n) {
+      const b = current()
+      const f = b.filters[b.filters.length - 1]!
+      if (f.capacity - f.count < n) grow(b, Math.ceil(n * 1.25))
+    },
+    stats() {
+      return { ids: buckets.reduce((n, b) => n + b.filters.reduce((m, f) => m + f.count, 0), 0), bytes, buckets: buckets.length }
+    },
+  }
+}
