@@ -15,7 +15,8 @@
 //              a second file, the lookup's set read from it
 //   same-file  inside the insert, the set read from the body's own file a second time
 //   filter     the server's path once its filter of stored ids is loaded (stored-ids-filter.ts):
-//              only the ids the filter may hold are looked up, then the insert
+//              inside the insert, only the ids the filter may hold are looked up (none: no check)
+//   filter-lookup  the same ids looked up in a query before the insert and cut out of the body
 // recent_event_ids holds --stored ids received now (by the engine's clock) before the first run;
 // each feed repeats --dup of its rows from those. Every run is checked: stored rows are dropped
 // by the checking variants, and every fresh row is stored once.
@@ -70,7 +71,7 @@ try {
   }
   // The filter of stored ids (stored-ids-filter.ts), loaded as the server loads it at start.
   const filter = createStoredIdsFilter({ windowMs: RECENT_IDS_MS, maxBytes: 256 * 2 ** 20 })
-  if (args.variants.split(',').includes('filter')) {
+  if (args.variants.split(',').some((v) => v.startsWith('filter'))) {
     const cpu0 = cpuSnapshot(process.pid)
     const t0 = performance.now()
     const loaded = await loadStoredIds(client, filter, join(dir, 'recent-ids.bin'))
@@ -92,6 +93,11 @@ try {
     ...Object.fromEntries((Object.keys(doors) as StoredCheck[]).map((k) => [k, ((body, rows, s) => doors[k].insert({ ...base, body, rows, settings: s, skipStored: true })) as Variant])),
     // What the server does on the embedded engine once its filter is loaded (server.ts).
     filter: async (body, rows, s) => {
+      const maybe = filter.probableThenAdd(body)
+      await plain.insert({ ...base, body, rows, settings: s, ...(maybe.length > 0 ? { skipStored: true, checkIds: maybe } : {}) })
+    },
+    // The same with the probable ids looked up in a query of their own, then cut out of the body.
+    'filter-lookup': async (body, rows, s) => {
       const all = body
       const maybe = filter.probableInBody(body)
       const found = maybe.length > 0 ? await storedAmong(maybe) : undefined

@@ -146,8 +146,8 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   })
   // Rows are encoded once and handed over as bytes (rows-format.ts): the spool's RowBinary (the
   // embedded engine reads it through file()), JSON in direct mode and in older spool frames.
-  const insertBody = (body: Buffer, rows: number, token: string, format: RowsFormat = ROWS_FORMAT, skipStored = false) =>
-    storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format, body, rows, settings: insertSettings(token), skipStored })
+  const insertBody = (body: Buffer, rows: number, token: string, format: RowsFormat = ROWS_FORMAT, skipStored = false, checkIds?: Buffer) =>
+    storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format, body, rows, settings: insertSettings(token), skipStored, checkIds, remembered: checkIds !== undefined })
   // Events another node (or this one, beyond its retry memory) stored already are dropped before
   // an insert (sql/0033; docs/durability.md, "several nodes"). On a cluster the generated schema
   // has it as a Distributed table over each shard's local one. The view keeps rows by the
@@ -161,14 +161,20 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   // is loaded, only the ids it may hold are looked up (stored-ids-filter.ts), a few granules
   // each, instead of a check that reads all of recent_event_ids per insert.
   const filter = storedAmong ? storage.storedIds?.filter : undefined
+  // Inside the insert, the lookup reads only the probable ids' granules (and none without one);
+  // a separate lookup query would cost more than the whole check while the table is small.
   const spoolInsert: SpoolInsertFn = async (body, rows, token, first, format = ROWS_FORMAT) => {
     if (first && storedAmong) {
-      if (filter?.loaded || !storage.skipsStoredIn(format)) {
-        const ids = filter?.loaded ? (format === 'RowBinary' ? filter.probableInBody(body) : filter.probable(eventIdsOf(body, format))) : eventIdsOf(body, format)
-        const stored = ids.length > 0 ? await storedAmong(ids) : undefined
-        if (stored?.size) ({ body, rows } = withoutStored(body, stored, format))
-        if (rows === 0) return
-      } else return insertBody(body, rows, token, format, true)
+      if (storage.skipsStoredIn(format)) {
+        if (!filter?.loaded) return insertBody(body, rows, token, format, true)
+        // One walk: the probable ids, and every id added (a retry re-sends the range as it was).
+        const maybe = filter.probableThenAdd(body)
+        return insertBody(body, rows, token, format, maybe.length > 0, maybe)
+      }
+      const ids = eventIdsOf(body, format)
+      const stored = await storedAmong(filter?.loaded ? filter.probable(ids) : ids)
+      if (stored.size > 0) ({ body, rows } = withoutStored(body, stored, format))
+      if (rows === 0) return
     }
     return insertBody(body, rows, token, format)
   }

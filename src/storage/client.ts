@@ -49,6 +49,10 @@ export interface RawInsert {
    * only where `skipsStoredIn(format)`, anywhere else the insert throws.
    */
   skipStored?: boolean
+  /** With `skipStored`: look up only these ids (16 RowBinary bytes each), not all of the body's. */
+  checkIds?: Buffer
+  /** The body's ids are in the filter of stored ids already (StoredIdsFilter.probableThenAdd). */
+  remembered?: boolean
 }
 
 /** chDB's own insert: the Buffer goes to the engine without a copy (chdb/connection .chdb). */
@@ -190,7 +194,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   const insertRaw = storedIds
     ? async (r: RawInsert) => {
         await raw(r)
-        if (r.table === 'events') storedIds.remember(r.body, r.format)
+        if (r.table === 'events' && !r.remembered) storedIds.remember(r.body, r.format)
       }
     : raw
   const closeAll = async () => {

@@ -30,6 +30,11 @@ export interface FileDoorInsert {
   skipStored?: boolean
   /** The body's row count, if known (sizes the ids file). */
   rows?: number
+  /**
+   * With `skipStored`: only these ids (16 RowBinary bytes each) are looked up, not all of the
+   * body's: those the filter of stored ids may hold (stored-ids-filter.ts).
+   */
+  checkIds?: Buffer
 }
 
 /**
@@ -63,11 +68,11 @@ export function createFileDoor(client: ClickHouseClient, dir: string, storedChec
       if (r.skipStored && r.table !== 'events') throw new Error(`the stored-ids check is for events, not ${r.table}`)
       const path = join(dir, `${process.pid}-${++n}.bin`)
       const source = `file(${quoteSql(path)}, 'RowBinary', ${quoteSql(structure)})`
-      const idsPath = r.skipStored && storedCheck === 'ids-file' ? `${path}.ids` : undefined
+      const idsPath = r.skipStored && (r.checkIds || storedCheck === 'ids-file') ? `${path}.ids` : undefined
       let where = ''
       try {
         await writeFile(path, r.body)
-        if (idsPath) await writeFile(idsPath, eventIdBytes(r.body, r.rows))
+        if (idsPath) await writeFile(idsPath, r.checkIds ?? eventIdBytes(r.body, r.rows))
         if (r.skipStored) where = ` WHERE ${notStored(idsPath ? storedIdsSource(idsPath) : source)}`
         await client.command({
           query: `INSERT INTO ${r.table} (${r.columns.join(', ')}) SELECT * FROM ${source}${where}`,

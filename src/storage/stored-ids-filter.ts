@@ -16,8 +16,10 @@ import { readVarint, uuidText } from './row-binary.ts'
 
 const BITS_PER_ID = 12
 const SALT = new Uint32Array([0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31])
-/** The smallest filter: 64 KiB, about 43 k ids. */
+/** The smallest filter: 64 KiB, about 43 k ids (where the budget allows no more). */
 const MIN_BLOCKS = 2048
+/** A half hour's first filter holds at least this many ids (384 KiB): a burst after a quiet spell fills few filters. */
+const FIRST_IDS = 262_144
 
 function fmix(h: number): number {
   h ^= h >>> 16
@@ -71,6 +73,13 @@ export interface StoredIdsFilter {
   probable(ids: readonly string[]): string[]
   /** The same for the rows of a RowBinary events body, ids as text. */
   probableInBody(body: Buffer): string[]
+  /** The same, as the ids' 16 RowBinary bytes each (for a lookup inside the insert). */
+  probableIdBytes(body: Buffer): Buffer
+  /**
+   * probableIdBytes, and every id of the body added in the same walk (before it is stored: a
+   * "maybe" for an id that then failed to store only costs a lookup).
+   */
+  probableThenAdd(body: Buffer): Buffer
   add(ids: readonly string[]): void
   addBody(body: Buffer): void
   /** Ids of `event_id UUID` RowBinary rows (16 bytes each), as recent_event_ids gives them. */
@@ -101,7 +110,7 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
     buckets = kept
     bytes = kept.reduce((n, b) => n + b.filters.reduce((m, f) => m + f.words.byteLength, 0), 0)
     const b: Bucket = { start, filters: [] }
-    grow(b, Math.ceil(expected * 1.5))
+    grow(b, Math.max(FIRST_IDS, Math.ceil(expected * 1.5)))
     buckets.push(b)
     return b
   }
@@ -153,6 +162,19 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
     }
   }
 
+  function probableIds(body: Buffer, add: boolean): Buffer {
+    const b = current()
+    const at: number[] = []
+    eachIdInBody(body, (i) => {
+      bitsOfBytes(body, i)
+      if (mayHoldBits()) at.push(i)
+      if (add) addBits(b)
+    })
+    const out = Buffer.allocUnsafe(at.length * 16)
+    at.forEach((i, n) => body.copy(out, n * 16, i, i + 16))
+    return out
+  }
+
   return {
     get loaded() {
       return loaded
@@ -177,6 +199,12 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
         if (mayHoldBits()) out.push(uuidText(body, at))
       })
       return out
+    },
+    probableIdBytes(body) {
+      return probableIds(body, false)
+    },
+    probableThenAdd(body) {
+      return probableIds(body, true)
     },
     add(ids) {
       const b = current()

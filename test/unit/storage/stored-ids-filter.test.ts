@@ -27,6 +27,7 @@ describe('the stored-ids filter', () => {
     for (const list of [byText, inBody, asRows]) {
       expect(f.probable(list)).toHaveLength(list.length)
       expect(f.probableInBody(EVENT_ROWS.encode(list.map((id) => row(id))))).toEqual(list)
+      expect(f.probableIdBytes(EVENT_ROWS.encode(list.slice(0, 500).map((id) => row(id, 'another-app'))))).toEqual(idRows(list.slice(0, 500)))
     }
     // Upper-case text is the same UUID.
     expect(f.probable(byText.slice(0, 100).map((id) => id.toUpperCase()))).toHaveLength(100)
@@ -34,6 +35,17 @@ describe('the stored-ids filter', () => {
     const maybe = f.probable(others).length
     expect(maybe).toBeLessThan(others.length * 0.03)
     expect(f.probableInBody(EVENT_ROWS.encode(others.slice(0, 20_000).map((id) => row(id)))).length).toBeLessThan(20_000 * 0.03)
+  })
+
+  it('answers for a body and adds its ids in one walk: an id is "maybe" only after it was added', () => {
+    const f = createStoredIdsFilter({ windowMs: 2 * HOUR, maxBytes: 64 * 2 ** 20 })
+    const first = ids(2000)
+    expect(f.probableThenAdd(EVENT_ROWS.encode(first.map((id) => row(id)))).length).toBeLessThan(2000 * 0.01)
+    const again = [...first.slice(0, 50), ...ids(1000)]
+    const maybe = f.probableThenAdd(EVENT_ROWS.encode(again.map((id) => row(id))))
+    expect(maybe.length).toBeGreaterThanOrEqual(800)
+    expect(maybe.subarray(0, 800)).toEqual(idRows(first.slice(0, 50)))
+    expect(f.probable(again)).toHaveLength(again.length)
   })
 
   it('holds nothing at first, and says "maybe" of no id then', () => {
