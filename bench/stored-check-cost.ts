@@ -93,7 +93,7 @@ try {
     ...Object.fromEntries((Object.keys(doors) as StoredCheck[]).map((k) => [k, ((body, rows, s) => doors[k].insert({ ...base, body, rows, settings: s, skipStored: true })) as Variant])),
     // What the server does on the embedded engine once its filter is loaded (server.ts).
     filter: async (body, rows, s) => {
-      const maybe = filter.probableThenAdd(body)
+      const maybe = await filter.probableThenAdd(body)
       await plain.insert({ ...base, body, rows, settings: s, ...(maybe.length > 0 ? { skipStored: true, checkIds: maybe } : {}) })
     },
     // The same with the probable ids looked up in a query of their own, then cut out of the body.
@@ -103,7 +103,7 @@ try {
       const found = maybe.length > 0 ? await storedAmong(maybe) : undefined
       if (found?.size) ({ body, rows } = withoutStored(body, found, 'RowBinary'))
       if (rows > 0) await plain.insert({ ...base, body, rows, settings: s })
-      filter.addBody(all)
+      await filter.addBody(all)
     },
   }
   const names = args.variants.split(',')

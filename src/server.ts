@@ -168,7 +168,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       if (storage.skipsStoredIn(format)) {
         if (!filter?.loaded) return insertBody(body, rows, token, format, true)
         // One walk: the probable ids, and every id added (a retry re-sends the range as it was).
-        const maybe = filter.probableThenAdd(body)
+        const maybe = await filter.probableThenAdd(body)
         return insertBody(body, rows, token, format, maybe.length > 0, maybe)
       }
       const ids = eventIdsOf(body, format)

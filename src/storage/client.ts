@@ -194,7 +194,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   const insertRaw = storedIds
     ? async (r: RawInsert) => {
         await raw(r)
-        if (r.table === 'events' && !r.remembered) storedIds.remember(r.body, r.format)
+        if (r.table === 'events' && !r.remembered) await storedIds.remember(r.body, r.format)
       }
     : raw
   const closeAll = async () => {

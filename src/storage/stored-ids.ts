@@ -80,7 +80,7 @@ export interface StoredIds {
   /** Fills the filter from recent_event_ids once per store (after migrations); later calls wait for the first. */
   load(): Promise<number>
   /** After an insert into events: its ids are stored now. */
-  remember(body: Buffer, format: RowsFormat): void
+  remember(body: Buffer, format: RowsFormat): Promise<void>
   release(): void
 }
 
@@ -99,8 +99,8 @@ export function sharedStoredIds(client: ClickHouseClient, dataDir: string, maxBy
   const ids: StoredIds = {
     filter,
     load: () => (loading ??= loadStoredIds(client, filter, join(dataDir, 'veil-feed', `recent-ids-${process.pid}.bin`))),
-    remember(body, format) {
-      if (format === 'RowBinary') filter.addBody(body)
+    async remember(body, format) {
+      if (format === 'RowBinary') await filter.addBody(body)
       else filter.add(eventIdsOf(body, format))
     },
     release() {
