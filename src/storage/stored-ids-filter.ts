@@ -181,6 +181,17 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
     }
   }
 
+  /** Where the ids of a body's rows that may have been stored are. */
+  function probableOffsets(body: Buffer): number[] {
+    current()
+    const at: number[] = []
+    eachIdInBody(body, (i) => {
+      bitsOfBytes(body, i)
+      if (mayHoldBits()) at.push(i)
+    })
+    return at
+  }
+
   function collect(body: Buffer, at: number[]): Buffer {
     const out = Buffer.allocUnsafe(at.length * 16)
     at.forEach((i, n) => body.copy(out, n * 16, i, i + 16))
@@ -204,22 +215,10 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
       return out
     },
     probableInBody(body) {
-      current()
-      const out: string[] = []
-      eachIdInBody(body, (at) => {
-        bitsOfBytes(body, at)
-        if (mayHoldBits()) out.push(uuidText(body, at))
-      })
-      return out
+      return probableOffsets(body).map((at) => uuidText(body, at))
     },
     probableIdBytes(body) {
-      current()
-      const at: number[] = []
-      eachIdInBody(body, (i) => {
-        bitsOfBytes(body, i)
-        if (mayHoldBits()) at.push(i)
-      })
-      return collect(body, at)
+      return collect(body, probableOffsets(body))
     },
     async probableThenAdd(body) {
       const b = current()
