@@ -15,8 +15,13 @@ afterEach(async () => {
   for (const s of running.splice(0).reverse()) await s.stop()
 })
 
+// The engine's clock decides which rows enter recent_event_ids (sql/0033), and it is the real
+// wall clock even where this process's Date is moved (npm run test:clock): the servers stamp
+// received_at with it too. performance.now() is not moved.
+const wallClock = () => Math.round(performance.timeOrigin + performance.now())
+
 async function start(dataDir: string, env: Record<string, string>): Promise<TestServer> {
-  const s = await startTestServer({ dataDir, apps: [app], listen: false, env: { SPOOL_FEED_DELAY_MS: '10', SPOOL_MIN_FREE_BYTES: '0', DEDUP_WINDOW_IDS: '0', ...env } })
+  const s = await startTestServer({ dataDir, apps: [app], listen: false, now: wallClock, env: { SPOOL_FEED_DELAY_MS: '10', SPOOL_MIN_FREE_BYTES: '0', DEDUP_WINDOW_IDS: '0', ...env } })
   running.push(s)
   await vi.waitUntil(() => s.veil.storage.storedIds?.filter.loaded, { timeout: 30_000, interval: 20 })
   return s
