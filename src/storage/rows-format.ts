@@ -75,6 +75,22 @@ export function eventIdOf(row: Buffer, format: RowsFormat): string | undefined {
 const ID = /^\["(?:[^"\\]|\\.)*","([^"]*)"/
 
 /**
+ * Calls `each` with the offset of every row's event id in a RowBinary events body (app_id, a
+ * String, then the UUID), from the row at `from`, for at most `rows` rows; returns where it
+ * stopped (the body's length once every row is walked).
+ */
+export function eachEventIdAt(body: Buffer, each: (at: number) => void, from = 0, rows = Infinity): number {
+  let at = from
+  for (let n = 0; n < rows && at < body.length; n++) {
+    const end = EVENT_ROWS.skipRow(body, at)
+    const [len, start] = readVarint(body, at)
+    each(start + len)
+    at = end
+  }
+  return at
+}
+
+/**
  * The 16 raw bytes of every row's event id, one after another: a RowBinary body of the one
  * column `event_id UUID`, copied without turning an id into text (file-insert.ts's stored-ids
  * check). `rows` sizes the result when known.
@@ -82,19 +98,15 @@ const ID = /^\["(?:[^"\\]|\\.)*","([^"]*)"/
 export function eventIdBytes(body: Buffer, rows = 0): Buffer {
   let out = Buffer.allocUnsafe(Math.max(rows, 1) * 16)
   let n = 0
-  let at = 0
-  while (at < body.length) {
-    const end = EVENT_ROWS.skipRow(body, at)
-    const [len, from] = readVarint(body, at) // app_id's length, then the UUID
+  eachEventIdAt(body, (at) => {
     if ((n + 1) * 16 > out.length) {
       const next = Buffer.allocUnsafe(out.length * 2)
       out.copy(next, 0, 0, n * 16)
       out = next
     }
-    body.copy(out, n * 16, from + len, from + len + 16)
+    body.copy(out, n * 16, at, at + 16)
     n++
-    at = end
-  }
+  })
   return out.subarray(0, n * 16)
 }
 
