@@ -1,10 +1,7 @@
 // The event id check of the fast path (batch-fast-check.ts) as a character loop: the same verdict
 // as zod's z.uuid() pattern, without a regex run per event. test/unit/http/uuid-check.test.ts
 // holds the two together on valid, invalid and mutated ids.
-
-/** Hex digit of either case, by char code (0-127). */
-const HEX = new Uint8Array(128)
-for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1
+import { HEX_VALUE } from '../storage/row-binary.ts'
 
 // zod's pattern takes two special ids besides the RFC 9562 layout (versions 1-8, variant 10xx):
 // the nil and the max UUID, lower case only.
@@ -21,7 +18,7 @@ export function isUuid(s: string): boolean {
     const c = s.charCodeAt(i)
     if (i === 8 || i === 13 || i === 18 || i === 23) {
       if (c !== 45) return false // '-'
-    } else if (c >= 128 || HEX[c] === 0) return false
+    } else if (c >= 128 || HEX_VALUE[c]! < 0) return false
   }
   const version = s.charCodeAt(14)
   const variant = s.charCodeAt(19) | 32 // lower case

@@ -2,13 +2,11 @@
 // probing) with an Int32 value per slot: the retry memory's store, with no object per id, so the
 // garbage collector never walks it. UUIDs are packed exactly; any other string is hashed.
 import { randomBytes } from 'node:crypto'
+import { HEX_VALUE } from './row-binary.ts'
 
 /** Keyed per process, so a client cannot pick ids that collide with or crowd another client's. */
 const seeds = new Uint32Array(randomBytes(24).buffer)
 
-const HEX = new Int8Array(128).fill(-1)
-for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i
-for (let i = 10; i < 16; i++) HEX['ABCDEF'.charCodeAt(i - 10)] = i
 
 /**
  * Writes the id's 128 bits into out[0..3]: a UUID (any case) as its value, anything else as a
@@ -43,7 +41,7 @@ function packUuid(id: string, out: Uint32Array): boolean {
       if (ch !== 45) return false // '-'
       continue
     }
-    const v = ch < 128 ? HEX[ch]! : -1
+    const v = ch < 128 ? HEX_VALUE[ch]! : -1
     if (v < 0) return false
     word = (word << 4) | v
     if (++nibbles === 8) {

@@ -17,7 +17,8 @@ export interface RowCodec<Row extends unknown[]> {
 }
 
 const HEX = '0123456789abcdef'
-const HEX_VALUE = new Int8Array(128).fill(-1)
+/** A hex digit's value by char code (0-127), either case; -1 for any other character. */
+export const HEX_VALUE = new Int8Array(128).fill(-1)
 for (let i = 0; i < 16; i++) {
   HEX_VALUE[HEX.charCodeAt(i)] = i
   HEX_VALUE[HEX.toUpperCase().charCodeAt(i)] = i
