@@ -146,8 +146,8 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   })
   // Rows are encoded once and handed over as bytes (rows-format.ts): the spool's RowBinary (the
   // embedded engine reads it through file()), JSON in direct mode and in older spool frames.
-  const insertBody = (body: Buffer, rows: number, token: string, format: RowsFormat = ROWS_FORMAT, skipStored = false, checkIds?: Buffer) =>
-    storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format, body, rows, settings: insertSettings(token), skipStored, checkIds, remembered: checkIds !== undefined })
+  const insertBody = (body: Buffer, rows: number, token: string, format: RowsFormat = ROWS_FORMAT, skipStored = false) =>
+    storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format, body, rows, settings: insertSettings(token), skipStored })
   // Events another node (or this one, beyond its retry memory) stored already are dropped before
   // an insert (sql/0033; docs/durability.md, "several nodes"). On a cluster the generated schema
   // has it as a Distributed table over each shard's local one. The view keeps rows by the
@@ -159,18 +159,12 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   // The embedded engine filters RowBinary inside the insert (file-insert.ts: no id as text).
   // On the embedded engine this node is the only writer: once the filter of the ids it stored
   // is loaded, only the ids it may hold are looked up (stored-ids-filter.ts), a few granules
-  // each, instead of a check that reads all of recent_event_ids per insert.
+  // each, instead of a check that reads all of recent_event_ids per insert: inside the insert
+  // (client.ts), and here for JSON frames and direct mode.
   const filter = storedAmong ? storage.storedIds?.filter : undefined
-  // Inside the insert, the lookup reads only the probable ids' granules (and none without one);
-  // a separate lookup query would cost more than the whole check while the table is small.
   const spoolInsert: SpoolInsertFn = async (body, rows, token, first, format = ROWS_FORMAT) => {
     if (first && storedAmong) {
-      if (storage.skipsStoredIn(format)) {
-        if (!filter?.loaded) return insertBody(body, rows, token, format, true)
-        // One walk: the probable ids, and every id added (a retry re-sends the range as it was).
-        const maybe = await filter.probableThenAdd(body)
-        return insertBody(body, rows, token, format, maybe.length > 0, maybe)
-      }
+      if (storage.skipsStoredIn(format)) return insertBody(body, rows, token, format, true)
       const ids = eventIdsOf(body, format)
       const stored = await storedAmong(filter?.loaded ? filter.probable(ids) : ids)
       if (stored.size > 0) ({ body, rows } = withoutStored(body, stored, format))

@@ -49,10 +49,11 @@ export interface RawInsert {
    * only where `skipsStoredIn(format)`, anywhere else the insert throws.
    */
   skipStored?: boolean
-  /** With `skipStored`: look up only these ids (16 RowBinary bytes each), not all of the body's. */
+  /**
+   * With `skipStored`: look up only these ids (16 RowBinary bytes each), not all of the body's.
+   * The embedded Storage sets it from its filter of stored ids; callers leave it out.
+   */
   checkIds?: Buffer
-  /** The body's ids are in the filter of stored ids already (StoredIdsFilter.probableThenAdd). */
-  remembered?: boolean
 }
 
 /** chDB's own insert: the Buffer goes to the engine without a copy (chdb/connection .chdb). */
@@ -183,25 +184,28 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
     const settings = Object.entries(engineSessionSettings(engine)).map(([k, v]) => `SET ${k} = ${v}`)
     for (const query of settings) await client.command({ query })
   }
-  const close = async () => {
-    await client.close()
-    starter?.close()
-  }
   const raw = insertRawVia(client, connection, join(dir, 'veil-feed'))
   // What enters events is remembered for the stored-ids check (stored-ids.ts): this process is
-  // the only one that writes to this engine.
+  // the only one that writes to this engine. Once the filter is loaded, the check inside the
+  // insert looks up only the ids it may hold, and a body with none is inserted without it.
   const storedIds = config.STORED_IDS_FILTER_BYTES ? sharedStoredIds(client, dir, config.STORED_IDS_FILTER_BYTES) : undefined
   const insertRaw = storedIds
     ? async (r: RawInsert) => {
+        if (r.skipStored && r.format === 'RowBinary' && storedIds.filter.loaded) {
+          // One walk: the probable ids, and every id added (a retry re-sends the range as it was).
+          const checkIds = await storedIds.filter.probableThenAdd(r.body)
+          return raw(checkIds.length > 0 ? { ...r, checkIds } : { ...r, skipStored: false })
+        }
         await raw(r)
-        if (r.table === 'events' && !r.remembered) await storedIds.remember(r.body, r.format)
+        if (r.table === 'events') await storedIds.remember(r.body, r.format)
       }
     : raw
-  const closeAll = async () => {
+  const close = async () => {
     storedIds?.release()
-    await close()
+    await client.close()
+    starter?.close()
   }
-  return { client, kind: 'embedded', database, insertRaw, skipsStoredIn: (f) => f === 'RowBinary', storedIds, close: closeAll }
+  return { client, kind: 'embedded', database, insertRaw, skipsStoredIn: (f) => f === 'RowBinary', storedIds, close }
 }
 
 /**
