@@ -73,11 +73,10 @@ export interface StoredIdsFilter {
   probable(ids: readonly string[]): string[]
   /** The same for the rows of a RowBinary events body, ids as text. */
   probableInBody(body: Buffer): string[]
-  /** The same, as the ids' 16 RowBinary bytes each (for a lookup inside the insert). */
-  probableIdBytes(body: Buffer): Buffer
   /**
-   * probableIdBytes, and every id of the body added in the same walk (before it is stored: a
-   * "maybe" for an id that then failed to store only costs a lookup).
+   * The same as the ids' 16 RowBinary bytes each (for the lookup inside the insert), with every
+   * id of the body added in the same walk (before it is stored: a "maybe" for an id that then
+   * failed to store only costs a lookup).
    */
   probableThenAdd(body: Buffer): Promise<Buffer>
   add(ids: readonly string[]): void
@@ -163,24 +162,6 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
     while ((at = eachEventIdAt(body, each, at, SLICE_ROWS)) < body.length) await new Promise((resolve) => setImmediate(resolve))
   }
 
-  function collect(body: Buffer, at: number[]): Buffer {
-    const out = Buffer.allocUnsafe(at.length * 16)
-    at.forEach((i, n) => body.copy(out, n * 16, i, i + 16))
-    return out
-  }
-
-  /** Where the ids of a body's rows that may have been stored are. */
-  function probableOffsets(body: Buffer): number[] {
-    current()
-    const at: number[] = []
-    eachEventIdAt(body, (i) => {
-      bitsOfBytes(body, i)
-      if (mayHoldBits()) at.push(i)
-    })
-    return at
-  }
-
-
   return {
     get loaded() {
       return loaded
@@ -198,10 +179,13 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
       return out
     },
     probableInBody(body) {
-      return probableOffsets(body).map((at) => uuidText(body, at))
-    },
-    probableIdBytes(body) {
-      return collect(body, probableOffsets(body))
+      current()
+      const out: string[] = []
+      eachEventIdAt(body, (at) => {
+        bitsOfBytes(body, at)
+        if (mayHoldBits()) out.push(uuidText(body, at))
+      })
+      return out
     },
     async probableThenAdd(body) {
       const b = current()
@@ -211,7 +195,9 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
         if (mayHoldBits()) at.push(i)
         addBits(b)
       })
-      return collect(body, at)
+      const out = Buffer.allocUnsafe(at.length * 16)
+      at.forEach((i, n) => body.copy(out, n * 16, i, i + 16))
+      return out
     },
     add(ids) {
       const b = current()

@@ -27,7 +27,7 @@ describe('the stored-ids filter', () => {
     for (const list of [byText, inBody, asRows]) {
       expect(f.probable(list)).toHaveLength(list.length)
       expect(f.probableInBody(EVENT_ROWS.encode(list.map((id) => row(id))))).toEqual(list)
-      expect(f.probableIdBytes(EVENT_ROWS.encode(list.slice(0, 500).map((id) => row(id, 'another-app'))))).toEqual(idRows(list.slice(0, 500)))
+      expect(await f.probableThenAdd(EVENT_ROWS.encode(list.slice(0, 500).map((id) => row(id, 'another-app'))))).toEqual(idRows(list.slice(0, 500)))
     }
     // Upper-case text is the same UUID.
     expect(f.probable(byText.slice(0, 100).map((id) => id.toUpperCase()))).toHaveLength(100)
