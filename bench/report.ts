@@ -10,7 +10,7 @@ export interface ScenarioResult {
   rate?: number
   ceiling?: LoadResult
   veil: LoadResult
-  /** The server's CPU per acknowledged event during the Veil run: main thread, other threads. */
+  /** The server's CPU per acknowledged event during the Veil run: main thread, other threads, the engine's of those. */
   cpu?: CpuPerEvent
   /** Peak resident set of the server during this scenario (VmHWM), bytes. */
   peakRss: number
@@ -28,7 +28,7 @@ export interface ScenarioResult {
 const k = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0))
 
 export function formatTable(results: ScenarioResult[]): string {
-  const head = ['scenario', 'ceil req/s', 'ceil ev/s', 'req/s', 'ev/s', 'ratio', 'main µs/ev', 'other µs/ev', 'p50 ms', 'p99 ms', 'ceil p99', 'non2xx', 'peak RSS', 'acked', 'stored']
+  const head = ['scenario', 'ceil req/s', 'ceil ev/s', 'req/s', 'ev/s', 'ratio', 'main µs/ev', 'other µs/ev', 'engine µs/ev', 'p50 ms', 'p99 ms', 'ceil p99', 'non2xx', 'peak RSS', 'acked', 'stored']
   const rows = results.map((r) => [
     r.name + (r.rate ? ` @${r.rate}/s` : ''),
     r.ceiling ? k(r.ceiling.reqPerSec) : '-',
@@ -38,6 +38,7 @@ export function formatTable(results: ScenarioResult[]): string {
     r.ratio === undefined ? '-' : r.ratio.toFixed(2),
     r.cpu ? r.cpu.mainUs.toFixed(1) : '-',
     r.cpu ? r.cpu.otherUs.toFixed(1) : '-',
+    r.cpu ? r.cpu.engineUs.toFixed(1) : '-',
     String(r.veil.p50),
     String(r.veil.p99),
     r.ceiling ? String(r.ceiling.p99) : '-',
