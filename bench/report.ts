@@ -23,6 +23,85 @@ export interface ScenarioResult {
   ratio?: number
   stored?: number
   quarantined?: number
+  /** Wall-clock span of the Veil run and its drain (ms since the epoch). */
+  window?: { from: number; to: number }
+  /** With --probe: what stalled the server's event loop during the run. */
+  stalls?: Stalls
+}
+
+/** One second of latency-probe.mjs: event-loop delay, GC pauses and fdatasync times in it. */
+export interface ProbeSecond {
+  at: number
+  lagMaxMs: number
+  lagP99Ms: number
+  gcMs: number[]
+  syncMs: number[]
+}
+
+export interface Stalls {
+  seconds: number
+  /** Largest event-loop delay of any second, and the median of the seconds' p99s. */
+  lagMaxMs: number
+  lagP99MedianMs: number
+  gcPauses: number
+  gcMaxMs: number
+  /** Share of the wall time spent in GC pauses on the main thread. */
+  gcShare: number
+  syncs: number
+  syncP50Ms: number
+  syncP99Ms: number
+  syncMaxMs: number
+}
+
+const quantile = (xs: number[], q: number) => {
+  if (xs.length === 0) return 0
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
+}
+
+/** The probe's seconds that began within the window (the first second of a run holds the previous one's tail). */
+export function stallsIn(seconds: ProbeSecond[], window: { from: number; to: number }): Stalls | undefined {
+  const xs = seconds.filter((s) => s.at >= window.from && s.at < window.to)
+  if (xs.length === 0) return undefined
+  const gc = xs.flatMap((s) => s.gcMs)
+  const sync = xs.flatMap((s) => s.syncMs)
+  return {
+    seconds: xs.length,
+    lagMaxMs: Math.max(...xs.map((s) => s.lagMaxMs)),
+    lagP99MedianMs: quantile(xs.map((s) => s.lagP99Ms), 0.5),
+    gcPauses: gc.length,
+    gcMaxMs: Math.max(0, ...gc),
+    gcShare: gc.reduce((a, b) => a + b, 0) / (xs.length * 1000),
+    syncs: sync.length,
+    syncP50Ms: quantile(sync, 0.5),
+    syncP99Ms: quantile(sync, 0.99),
+    syncMaxMs: Math.max(0, ...sync),
+  }
+}
+
+/** The --probe table: what stalled the event loop in each scenario, beside its p99. */
+export function formatStalls(results: ScenarioResult[]): string {
+  const head = ['scenario', 'p99 ms', 'seconds', 'loop delay max ms', 'median p99 ms', 'GC pauses', 'GC max ms', 'GC share', 'fdatasyncs', 'sync p50 ms', 'sync p99 ms', 'sync max ms']
+  const rows = results.filter((r) => r.stalls).map((r) => {
+    const s = r.stalls!
+    return [
+      r.name + (r.rate ? ` @${r.rate}/s` : ''),
+      String(r.veil.p99),
+      String(s.seconds),
+      s.lagMaxMs.toFixed(0),
+      s.lagP99MedianMs.toFixed(0),
+      String(s.gcPauses),
+      s.gcMaxMs.toFixed(1),
+      `${(s.gcShare * 100).toFixed(1)} %`,
+      String(s.syncs),
+      s.syncP50Ms.toFixed(1),
+      s.syncP99Ms.toFixed(1),
+      s.syncMaxMs.toFixed(1),
+    ]
+  })
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
 }
 
 const k = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0))

@@ -1,7 +1,7 @@
-// `npm run bench [-- --mode spool|direct --server dist|tsx --duration 5 --connections 50 --only a,b --soak [--soak-minutes 10] --cpu-prof --node-args "--flag ..."]`
+// `npm run bench [-- --mode spool|direct --server dist|tsx --duration 5 --connections 50 --only a,b --soak [--soak-minutes 10] --cpu-prof --probe --node-args "--flag ..."]`
 // Load benchmark of the hot path (issue 5): the real server and a bare node:http ceiling, each a
 // child process, the same payloads against both; prints a table, writes bench/results/latest.json.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -10,7 +10,7 @@ import { countStored, type StoreTarget } from './count.ts'
 import { cpuPerEvent, cpuSnapshot } from './cpu-split.ts'
 import { runLoad, type LoadResult } from './load.ts'
 import { createPayload } from './payloads.ts'
-import { formatTable, type ScenarioResult } from './report.ts'
+import { formatStalls, formatTable, stallsIn, type ProbeSecond, type ScenarioResult } from './report.ts'
 import { SCENARIOS, type Scenario } from './scenarios.ts'
 import { startCeiling, startVeilChild, type Child } from './servers.ts'
 
@@ -22,6 +22,8 @@ const { values: args } = parseArgs({
     soak: { type: 'boolean', default: false },
     'soak-minutes': { type: 'string', default: '10' },
     'cpu-prof': { type: 'boolean', default: false },
+    /** Event-loop delay, GC pauses and fdatasync times of the server per scenario (latency-probe.mjs). */
+    probe: { type: 'boolean', default: false },
     /** The server's WRITE_MODE (src/config.ts); the spool is what reaches the figures in README. */
     mode: { type: 'string', default: process.env.WRITE_MODE ?? 'spool' },
     /**
@@ -79,6 +81,7 @@ const veilEnv: Record<string, string> = {
   TRUST_PROXY: '127.0.0.1',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   WRITE_MODE: args.mode,
+  ...(args.probe ? { BENCH_PROBE_OUT: join(dir, 'probe.json') } : {}),
 }
 
 /**
@@ -110,7 +113,11 @@ async function main(): Promise<void> {
   if (args['cpu-prof']) mkdirSync(profDir, { recursive: true })
   const ceiling = await startCeiling()
   if (args.server !== 'dist' && args.server !== 'tsx') throw new Error('--server is dist or tsx')
-  const nodeArgs = [...args['node-args'].split(' ').filter(Boolean), ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])]
+  const nodeArgs = [
+    ...args['node-args'].split(' ').filter(Boolean),
+    ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+    ...(args.probe ? ['--import', new URL('./latency-probe.mjs', import.meta.url).pathname] : []),
+  ]
   const veil = await startVeilChild(veilEnv, args.server, nodeArgs)
   const results: ScenarioResult[] = []
   const byName = new Map<string, { ceiling?: LoadResult; veil: LoadResult }>()
@@ -134,6 +141,7 @@ async function main(): Promise<void> {
       const stopSampling = sampleRss(veil, s.name === 'soak' ? 10_000 : 250, samples)
       const loadBefore = loadavg()[0]
       const cpuBefore = cpuSnapshot(veil.pid)
+      const startedAt = Date.now()
       const v = await runLoad({ url: veil.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
       // The spool feeds the engine after the answers: the scenario's CPU includes its own rows'
       // feed, not the next scenario (background merges may still lag).
@@ -152,6 +160,7 @@ async function main(): Promise<void> {
         rssSamples: s.name === 'soak' ? samples : undefined,
         load1: loadBefore,
         drainMs,
+        window: { from: startedAt, to: Date.now() },
         // At a fixed rate both servers only keep up: the ratio would measure the rate, not them.
         ratio: c && !rate ? v.eventsPerSec / c.eventsPerSec : undefined,
         stored: undefined,
@@ -162,6 +171,10 @@ async function main(): Promise<void> {
     stopInfo = await veil.stop()
     // The server's own log (LOG_LEVEL, default warn here), for when a figure needs explaining.
     if (process.env.BENCH_SHOW_LOG) log(`server log (tail):\n${veil.stderrTail()}`)
+  }
+  if (veilEnv.BENCH_PROBE_OUT && existsSync(veilEnv.BENCH_PROBE_OUT)) {
+    const seconds = JSON.parse(readFileSync(veilEnv.BENCH_PROBE_OUT, 'utf8')) as ProbeSecond[]
+    for (const r of results) r.stalls = stallsIn(seconds, r.window!)
   }
   const counts = await countStored(target, Boolean(chUrl))
   for (const r of results) {
@@ -183,6 +196,7 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true })
   writeFileSync(join(RESULTS, args.soak ? 'soak.json' : 'latest.json'), JSON.stringify(report, null, 2) + '\n')
   process.stdout.write('\n' + formatTable(results) + '\n')
+  if (results.some((r) => r.stalls)) process.stdout.write('\n' + formatStalls(results) + '\n')
   for (const r of results.filter((x) => x.rssSamples?.length)) {
     // Growth = the last minute against the second (the first holds warm-up and cache filling).
     const mb = (from: number, to: number) => {
