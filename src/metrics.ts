@@ -40,6 +40,9 @@ const HELP: Record<string, string> = {
   http_request_duration_seconds: 'Time to answer an HTTP request, by route pattern and method.',
   insert_duration_seconds: 'ClickHouse insert time, by table and outcome.',
   insert_failures_total: 'ClickHouse inserts that failed, by table.',
+  store_check_duration_seconds: 'Time of a stored-ids lookup before an insert (events another node or an earlier attempt stored already).',
+  store_check_ids_total: 'Event ids looked up in recent_event_ids before an insert.',
+  store_check_stored_total: 'Event ids found stored already by that lookup: their events were left out of the insert.',
 }
 
 // Request latency from 1 ms (a cached answer) to 30 s (a report on a cold store).

@@ -1,8 +1,10 @@
 // The series of one Veil node that are read, not counted: writer depth and age, and the salts'
-// ages read from ClickHouse at scrape time, plus the timing of every ClickHouse insert.
+// ages read from ClickHouse at scrape time, plus the timing of every ClickHouse insert and of
+// the stored-ids lookup before one.
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { AppRegistry } from './apps.ts'
 import type { Metrics } from './metrics.ts'
+import type { StoredAmong } from './storage/stored-ids.ts'
 import type { Writer } from './storage/writer.ts'
 
 export function registerServerMetrics(metrics: Metrics, deps: { writer: Writer<unknown>; client: ClickHouseClient; apps: AppRegistry; now: () => number }): void {
@@ -59,5 +61,28 @@ export function timedInsert<A extends unknown[]>(metrics: Metrics, table: string
       metrics.inc('insert_failures_total', byTable)
       throw e
     }
+  }
+}
+
+/**
+ * Wraps the stored-ids lookup (stored-ids.ts) so its time, the ids it looked up and those it found
+ * stored are counted: the lookup before an insert that direct mode, JSON spool frames and a
+ * ClickHouse server run, whose cost grows with two hours of traffic (docs/operations.md "Several
+ * nodes"). The embedded spool's check inside its insert is not a lookup of its own and is not
+ * counted here.
+ */
+export function timedStoredIds(metrics: Metrics, storedAmong: StoredAmong): StoredAmong {
+  const time = metrics.histogram('store_check_duration_seconds', {})
+  const looked = metrics.counter('store_check_ids_total')
+  const found = metrics.counter('store_check_stored_total')
+  looked.inc(0)
+  found.inc(0)
+  return async (ids) => {
+    const start = performance.now()
+    const stored = await storedAmong(ids)
+    time.observe((performance.now() - start) / 1000)
+    looked.inc(ids.length)
+    found.inc(stored.size)
+    return stored
   }
 }

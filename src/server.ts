@@ -28,7 +28,7 @@ import { createSpoolWriter } from './storage/spool-writer.ts'
 import { registerSpoolMetrics } from './storage/spool-metrics.ts'
 import { registerEngineMetrics } from './storage/engine-metrics.ts'
 import type { SpoolFs } from './storage/spool-fs.ts'
-import { registerServerMetrics, timedInsert } from './server-metrics.ts'
+import { registerServerMetrics, timedInsert, timedStoredIds } from './server-metrics.ts'
 import { errorFields } from './log-error.ts'
 import { createRouteModules } from './routes.ts'
 import { deadLetterToQuarantine } from './storage/dead-letter-rows.ts'
@@ -153,7 +153,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   // has it as a Distributed table over each shard's local one. The view keeps rows by the
   // engine's wall clock (now64()) while received_at comes from this node's clock: in production
   // both are the wall clock; a node more than an hour off simply has no rows in it.
-  const storedAmong = config.DEDUP_STORE_CHECK && (await hasTable(client, 'recent_event_ids')) ? createStoredIds(client) : undefined
+  const storedAmong = config.DEDUP_STORE_CHECK && (await hasTable(client, 'recent_event_ids')) ? timedStoredIds(metrics, createStoredIds(client)) : undefined
   // In the spool, only a range's first attempt is filtered: a replay or a retry re-sends the
   // range as it was, so that its token means the same rows (and fills views a crash cut off).
   // The embedded engine filters RowBinary inside the insert (file-insert.ts: no id as text).

@@ -21,6 +21,12 @@ async function node(env: Record<string, string>): Promise<TestServer> {
   return n
 }
 const send = (n: TestServer, events: WireEvent[]) => n.veil.app.request('/v1/batch', post(batch(app.write_keys[0]!, events)))
+/** A node's store-check series from its /metrics text: lookups, ids looked up, ids found stored. */
+async function storeCheck(n: TestServer): Promise<{ lookups: number; ids: number; stored: number }> {
+  const text = await n.veil.metrics.render()
+  const value = (name: string) => Number(new RegExp(`^veil_${name}(?:\\{\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+  return { lookups: value('store_check_duration_seconds_count'), ids: value('store_check_ids_total'), stored: value('store_check_stored_total') }
+}
 const batchOf = (size: number) => Array.from({ length: size }, (_, i) => event({ user_id: `user-${i % 5}` }))
 
 describe('two nodes sharing one store', () => {
@@ -43,6 +49,13 @@ describe('two nodes sharing one store', () => {
       for (const e of events) acked.add(e.id)
     }
     await expectNoLossNoDuplicateAggregatesAgree(a.veil.storage.client, app.id, acked)
+    // The direct nodes' lookups are counted for operators (docs/operations.md "Several nodes"):
+    // each of the four rounds a direct node went first, the other direct node found its 40 ids.
+    const [ma, mb] = [await storeCheck(a), await storeCheck(b)]
+    expect(ma.stored + mb.stored).toBeGreaterThanOrEqual(4 * 40)
+    expect(ma.ids + mb.ids).toBeGreaterThanOrEqual(ma.stored + mb.stored)
+    expect(ma.lookups).toBeGreaterThan(0)
+    expect(mb.lookups).toBeGreaterThan(0)
   }, 120_000)
 
   it('store a retry once when the receiving node has no memory of it (DEDUP_WINDOW_IDS=0)', async () => {

@@ -112,6 +112,12 @@ describe('GET /metrics', () => {
     expect(one('veil_insert_duration_seconds_count', { table: 'events', outcome: 'ok' })).toBeGreaterThanOrEqual(1)
     expect(one('veil_insert_duration_seconds_count', { table: 'events', outcome: 'failed' })).toBe(1)
     expect(one('veil_insert_failures_total', { table: 'events' })).toBe(1)
+    // The stored-ids lookup's series exist from the start (docs/operations.md "Several nodes");
+    // nothing here was stored before, so nothing is found.
+    expect(types.get('veil_store_check_duration_seconds')).toBe('histogram')
+    expect(one('veil_store_check_duration_seconds_count')).toBeGreaterThanOrEqual(0)
+    expect(one('veil_store_check_ids_total')).toBeGreaterThanOrEqual(0)
+    expect(one('veil_store_check_stored_total')).toBe(0)
     expect(one('veil_writer_pending_rows')).toBe(0)
     expect(one('veil_writer_oldest_pending_seconds')).toBe(0)
     expect(types.get('veil_writer_pending_rows')).toBe('gauge')
