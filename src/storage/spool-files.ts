@@ -59,6 +59,8 @@ export interface Frame {
 
 export interface Scan {
   frames: Frame[]
+  /** The bytes scanned: each frame's payload is a view of them. */
+  source: Buffer
   /** Bytes that are not part of a valid frame, wherever they are. */
   corruptBytes: number
   /** Rows of frames whose header was intact but whose payload was not. */
@@ -120,7 +122,39 @@ export function readFrames(buf: Buffer): Scan {
   }
   // A tail shorter than a header, or a frame the file ends inside: the write a crash cut short.
   corruptBytes += buf.length - at
-  return { frames, corruptBytes, corruptRows, damaged }
+  return { frames, source: buf, corruptBytes, corruptRows, damaged }
+}
+
+/**
+ * A scan's payloads as one body, moved together in place in the buffer it was read from (its
+ * frames are views of that buffer, in order), so a feed needs no second buffer of its size and
+ * no second copy. The scan's frames no longer hold their payloads afterwards: use only the
+ * result. Only bytes of the scan's own buffer are written (a small buffer may share its memory
+ * with others: Buffer's pool); frames from anywhere else are joined into a new buffer.
+ */
+export function joinPayloads(scan: Pick<Scan, 'frames' | 'source'>): Buffer {
+  const { frames, source } = scan
+  if (frames.length === 0) return Buffer.alloc(0)
+  if (frames.length === 1) return frames[0]!.payload
+  const start = source.byteOffset
+  const end = start + source.length
+  let at = start
+  for (const f of frames) {
+    const p = f.payload
+    if (p.buffer !== source.buffer || p.byteOffset < at || p.byteOffset + p.length > end) return Buffer.concat(frames.map((x) => x.payload))
+    at = p.byteOffset + p.length
+  }
+  const first = frames[0]!.payload
+  const region = new Uint8Array(source.buffer, first.byteOffset, at - first.byteOffset)
+  let to = first.length
+  for (let i = 1; i < frames.length; i++) {
+    const p = frames[i]!.payload
+    const from = p.byteOffset - first.byteOffset
+    // copyWithin is a memmove, and the target never runs ahead of the bytes still to be moved.
+    region.copyWithin(to, from, from + p.length)
+    to += p.length
+  }
+  return Buffer.from(source.buffer, first.byteOffset, to)
 }
 
 /** Segment files are numbered; the number never repeats within one spool. */

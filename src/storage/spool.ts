@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { StorageUnavailableError } from './writer.ts'
 import { appendDeadLetters } from './dead-letter.ts'
 import { errorLine, isDataError, splitInsert } from './poison.ts'
-import { FRAME_HEADER_BYTES, frameHeader, segmentName, damagedName, spoolId, type Intent } from './spool-files.ts'
+import { FRAME_HEADER_BYTES, frameHeader, joinPayloads, segmentName, damagedName, spoolId, type Intent } from './spool-files.ts'
 import { createSegmentReader, openIntentRing } from './spool-io.ts'
 import { nodeSpoolFs, writeAll, writeAllParts, type SpoolFile, type SpoolFs } from './spool-fs.ts'
 import { rowAsJson, splitRows, type RowsFormat } from './rows-format.ts'
@@ -225,7 +225,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
       return Buffer.alloc(0)
     }
     if (scan.corruptBytes > 0 && !damaged.has(range.seq)) lost(damaged, range.seq, scan.corruptBytes, scan.corruptRows, segmentName(range.seq))
-    return scan.frames.length === 1 ? scan.frames[0]!.payload : Buffer.concat(scan.frames.map((f) => f.payload))
+    return joinPayloads(scan)
   }
 
   async function insertRange(range: Intent, chunks: number, rows: number, first: boolean, format: RowsFormat): Promise<void> {

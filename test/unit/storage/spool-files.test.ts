@@ -3,7 +3,7 @@
 // frames of the earlier format (no header checksum) are still read.
 import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { FRAME_HEADER_BYTES, frameHeader, readFrames } from '../../../src/storage/spool-files.ts'
+import { FRAME_HEADER_BYTES, frameHeader, joinPayloads, readFrames } from '../../../src/storage/spool-files.ts'
 import { splitRows } from '../../../src/storage/rows-format.ts'
 
 const frame = (text: string, rows = 1) => {
@@ -54,6 +54,47 @@ describe('readFrames', () => {
     h.writeUInt32LE(crc32(payload), 12)
     const scan = readFrames(Buffer.concat([h, payload, frame('["new"]\n')]))
     expect(scan.frames.map((f) => f.payload.toString())).toEqual(['["old"]\n', '["new"]\n'])
+  })
+})
+
+describe('joinPayloads', () => {
+  // Payloads of many lengths, with a damaged frame between good ones (a gap the join closes).
+  const frames = (n: number, damaged = -1) =>
+    Array.from({ length: n }, (_, i) => {
+      const f = frame(`["${'x'.repeat((i * 37) % 300)}${i}"]\n`)
+      if (i === damaged) f[FRAME_HEADER_BYTES + 1] ^= 0x01
+      return f
+    })
+
+  it('gives the payloads one after the other, as a copy of each would', () => {
+    for (const [n, damaged] of [[1, -1], [2, -1], [7, -1], [7, 3], [7, 0], [200, 150]] as const) {
+      const scan = readFrames(Buffer.concat(frames(n, damaged)))
+      const expected = Buffer.concat(scan.frames.map((f) => Buffer.from(f.payload)))
+      expect(joinPayloads(scan).equals(expected), `${n} frames, damaged ${damaged}`).toBe(true)
+    }
+    expect(joinPayloads(readFrames(Buffer.alloc(0))).length).toBe(0)
+  })
+
+  it('moves them within the scanned buffer, without a second one, and writes nothing outside it', () => {
+    // The scanned bytes sit in the middle of a larger buffer, as a small read sits in Buffer's pool.
+    const inner = Buffer.concat(frames(5))
+    const outer = Buffer.concat([Buffer.alloc(64, 0xaa), inner, Buffer.alloc(64, 0xbb)])
+    const source = outer.subarray(64, 64 + inner.length)
+    const body = joinPayloads(readFrames(source))
+    expect(body.buffer).toBe(outer.buffer)
+    expect(body.byteOffset).toBe(source.byteOffset + FRAME_HEADER_BYTES)
+    expect(outer.subarray(0, 64).every((b) => b === 0xaa)).toBe(true)
+    expect(outer.subarray(64 + inner.length).every((b) => b === 0xbb)).toBe(true)
+  })
+
+  it('joins frames that are not views of the scanned buffer, in order, into a new one', () => {
+    const two = Buffer.concat([frame('["a"]\n'), frame('["b"]\n')])
+    const scan = readFrames(two)
+    const copy = Buffer.from(two)
+    // Another buffer's frames, or the scan's out of order: the originals stay as they were.
+    expect(joinPayloads({ frames: scan.frames, source: copy }).toString()).toBe('["a"]\n["b"]\n')
+    expect(joinPayloads({ frames: [scan.frames[1]!, scan.frames[0]!], source: two }).toString()).toBe('["b"]\n["a"]\n')
+    expect(two.equals(copy)).toBe(true)
   })
 })
 
