@@ -99,6 +99,11 @@ export function formatStalls(results: ScenarioResult[]): string {
       s.syncMaxMs.toFixed(1),
     ]
   })
+  return columns(head, rows)
+}
+
+/** Text columns: the first left-aligned, the others right-aligned, a rule under the head. */
+function columns(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
@@ -126,7 +131,5 @@ export function formatTable(results: ScenarioResult[]): string {
     String(r.veil.acknowledged),
     r.stored === undefined ? '?' : `${r.stored}${r.stored < r.veil.acknowledged ? ' LOST' : ''}`,
   ])
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+  return columns(head, rows)
 }
