@@ -1,6 +1,7 @@
-// `npm run bench [-- --mode spool|direct --server dist|tsx --duration 5 --connections 50 --only a,b --soak [--soak-minutes 10] --cpu-prof --probe --node-args "--flag ..."]`
+// `npm run bench [-- --mode spool|direct --server dist|tsx --duration 5 --connections 50 --only a,b --soak [--soak-minutes 10] --cpu-prof --probe --seed-recent-ids N --node-args "--flag ..."]`
 // Load benchmark of the hot path (issue 5): the real server and a bare node:http ceiling, each a
 // child process, the same payloads against both; prints a table, writes bench/results/latest.json.
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,6 +25,12 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     /** Event-loop delay, GC pauses and fdatasync times of the server per scenario (latency-probe.mjs). */
     probe: { type: 'boolean', default: false },
+    /**
+     * Ids put in recent_event_ids before the server starts (seed-recent-ids.ts), as two hours of
+     * traffic leave it: 14400000 is two hours at 2 k events/s. With STORED_IDS_FILTER_BYTES=0 the
+     * embedded server looks every id up, as a ClickHouse server's nodes do.
+     */
+    'seed-recent-ids': { type: 'string', default: '0' },
     /** The server's WRITE_MODE (src/config.ts); the spool is what reaches the figures in README. */
     mode: { type: 'string', default: process.env.WRITE_MODE ?? 'spool' },
     /**
@@ -99,6 +106,13 @@ async function waitSpoolFed(url: string): Promise<number> {
   return Date.now() - t0
 }
 
+/** The server's stored-ids lookups so far (veil_store_check_*; server-metrics.ts timedStoredIds). */
+async function storeCheckSoFar(url: string): Promise<{ lookups: number; seconds: number; ids: number }> {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '')
+  const value = (name: string) => Number(new RegExp(`^veil_${name}(?:\\{\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
+  return { lookups: value('store_check_duration_seconds_count'), seconds: value('store_check_duration_seconds_sum'), ids: value('store_check_ids_total') }
+}
+
 /** Samples the server's resident set while a load runs; the peak comes from VmHWM. */
 function sampleRss(child: Child, every: number, out: { t: number; rss: number }[]): () => void {
   const t0 = Date.now()
@@ -111,6 +125,11 @@ async function main(): Promise<void> {
   log(`machine: ${cpus().length} cores, load ${load0.map((l) => l.toFixed(2)).join(' ')}; storage ${chUrl ? chUrl : 'embedded chDB'}; WRITE_MODE=${args.mode}; server ${args.server}${args['node-args'] ? ` ${args['node-args']}` : ''}`)
   const profDir = join(RESULTS, 'profiles')
   if (args['cpu-prof']) mkdirSync(profDir, { recursive: true })
+  const seedIds = Number(args['seed-recent-ids'])
+  if (seedIds > 0) {
+    log(`seeding recent_event_ids with ${seedIds} ids`)
+    execFileSync(process.execPath, ['--import', 'tsx', new URL('./seed-recent-ids.ts', import.meta.url).pathname, target.DATA_DIR, String(seedIds), target.CLICKHOUSE_DATABASE], { stdio: 'inherit' })
+  }
   const ceiling = await startCeiling()
   if (args.server !== 'dist' && args.server !== 'tsx') throw new Error('--server is dist or tsx')
   const nodeArgs = [
@@ -140,6 +159,7 @@ async function main(): Promise<void> {
       const samples: { t: number; rss: number }[] = []
       const stopSampling = sampleRss(veil, s.name === 'soak' ? 10_000 : 250, samples)
       const loadBefore = loadavg()[0]
+      const checkBefore = await storeCheckSoFar(veil.url)
       const cpuBefore = cpuSnapshot(veil.pid)
       const startedAt = Date.now()
       const v = await runLoad({ url: veil.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
@@ -148,6 +168,12 @@ async function main(): Promise<void> {
       const drainMs = await waitSpoolFed(veil.url)
       const cpuAfter = cpuSnapshot(veil.pid)
       stopSampling()
+      const checkAfter = await storeCheckSoFar(veil.url)
+      const lookups = checkAfter.lookups - checkBefore.lookups
+      if (lookups > 0) {
+        const ms = ((checkAfter.seconds - checkBefore.seconds) * 1000) / lookups
+        log(`${s.name}: ${lookups} stored-ids lookups of ${((checkAfter.ids - checkBefore.ids) / lookups).toFixed(0)} ids on average, ${ms.toFixed(1)} ms each (wall)`)
+      }
       byName.set(s.name, { ceiling: c, veil: v })
       results.push({
         name: s.name,
