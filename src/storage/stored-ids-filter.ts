@@ -128,29 +128,40 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
     bytes += f.words.byteLength
   }
 
-  function addBits(b: Bucket): void {
+  // The two hashes of the id last read (hashId, hashBytes), computed once for asking and
+  // adding alike; the second is odd: a step.
+  let h1 = 0
+  let h2 = 0
+  function hashBits(): void {
+    h1 = fmix(bits[0]! ^ Math.imul(bits[2]!, 0x9e3779b1))
+    h2 = fmix(bits[1]! ^ Math.imul(bits[3]!, 0x85ebca6b)) | 1
+  }
+  function hashId(id: string): void {
+    idBits(id, bits)
+    hashBits()
+  }
+
+  function addHashed(b: Bucket): void {
     let f = b.filters[b.filters.length - 1]!
     if (f.count >= f.capacity) {
       grow(b, f.capacity * 4) // few filters per bucket: a lookup asks each of them
       f = b.filters[b.filters.length - 1]!
     }
-    const h1 = fmix(bits[0]! ^ Math.imul(bits[2]!, 0x9e3779b1))
-    f.add(h1, fmix(bits[1]! ^ Math.imul(bits[3]!, 0x85ebca6b)) | 1)
+    f.add(h1, h2)
   }
 
-  function mayHoldBits(): boolean {
-    const h1 = fmix(bits[0]! ^ Math.imul(bits[2]!, 0x9e3779b1))
-    const h2 = fmix(bits[1]! ^ Math.imul(bits[3]!, 0x85ebca6b)) | 1
+  function mayHoldHashed(): boolean {
     for (let i = buckets.length - 1; i >= 0; i--) for (const f of buckets[i]!.filters) if (f.count > 0 && f.has(h1, h2)) return true
     return false
   }
 
-  /** Reads the 16 RowBinary bytes of a UUID at `at` into `bits` in text order (as idBits does). */
-  function bitsOfBytes(buf: Buffer, at: number): void {
+  /** Hashes the 16 RowBinary bytes of a UUID at `at`, read into `bits` in text order (as idBits does). */
+  function hashBytes(buf: Buffer, at: number): void {
     bits[0] = buf.readUInt32LE(at + 4)
     bits[1] = buf.readUInt32LE(at)
     bits[2] = buf.readUInt32LE(at + 12)
     bits[3] = buf.readUInt32LE(at + 8)
+    hashBits()
   }
 
   /**
@@ -173,8 +184,8 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
       current()
       const out: string[] = []
       for (const id of ids) {
-        idBits(id, bits)
-        if (mayHoldBits()) out.push(id)
+        hashId(id)
+        if (mayHoldHashed()) out.push(id)
       }
       return out
     },
@@ -182,8 +193,8 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
       current()
       const out: string[] = []
       eachEventIdAt(body, (at) => {
-        bitsOfBytes(body, at)
-        if (mayHoldBits()) out.push(uuidText(body, at))
+        hashBytes(body, at)
+        if (mayHoldHashed()) out.push(uuidText(body, at))
       })
       return out
     },
@@ -191,9 +202,9 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
       const b = current()
       const at: number[] = []
       await eachIdYielding(body, (i) => {
-        bitsOfBytes(body, i)
-        if (mayHoldBits()) at.push(i)
-        addBits(b)
+        hashBytes(body, i)
+        if (mayHoldHashed()) at.push(i)
+        addHashed(b)
       })
       const out = Buffer.allocUnsafe(at.length * 16)
       at.forEach((i, n) => body.copy(out, n * 16, i, i + 16))
@@ -202,22 +213,22 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
     add(ids) {
       const b = current()
       for (const id of ids) {
-        idBits(id, bits)
-        addBits(b)
+        hashId(id)
+        addHashed(b)
       }
     },
     async addBody(body) {
       const b = current()
       await eachIdYielding(body, (at) => {
-        bitsOfBytes(body, at)
-        addBits(b)
+        hashBytes(body, at)
+        addHashed(b)
       })
     },
     addIdRows(rows) {
       const b = current()
       for (let at = 0; at + 16 <= rows.length; at += 16) {
-        bitsOfBytes(rows, at)
-        addBits(b)
+        hashBytes(rows, at)
+        addHashed(b)
       }
     },
     reserve(n) {
