@@ -33,7 +33,7 @@ import { errorFields } from './log-error.ts'
 import { createRouteModules } from './routes.ts'
 import { deadLetterToQuarantine } from './storage/dead-letter-rows.ts'
 import { openRunMarker, repairAggregates, REPAIR_LOOKBACK_MS } from './storage/repair-aggregates.ts'
-import { createStoredIds, withoutStored } from './storage/stored-ids.ts'
+import { createStoredIds, probableOnly, withoutStored } from './storage/stored-ids.ts'
 import type { ClickHouseClient } from '@clickhouse/client'
 
 async function hasTable(client: ClickHouseClient, name: string): Promise<boolean> {
@@ -153,7 +153,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   // has it as a Distributed table over each shard's local one. The view keeps rows by the
   // engine's wall clock (now64()) while received_at comes from this node's clock: in production
   // both are the wall clock; a node more than an hour off simply has no rows in it.
-  const storedAmong = config.DEDUP_STORE_CHECK && (await hasTable(client, 'recent_event_ids')) ? timedStoredIds(metrics, createStoredIds(client)) : undefined
+  const lookup = config.DEDUP_STORE_CHECK && (await hasTable(client, 'recent_event_ids')) ? timedStoredIds(metrics, createStoredIds(client)) : undefined
   // In the spool, only a range's first attempt is filtered: a replay or a retry re-sends the
   // range as it was, so that its token means the same rows (and fills views a crash cut off).
   // The embedded engine filters RowBinary inside the insert (file-insert.ts: no id as text).
@@ -161,12 +161,12 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   // is loaded, only the ids it may hold are looked up (stored-ids-filter.ts), a few granules
   // each, instead of a check that reads all of recent_event_ids per insert: inside the insert
   // (client.ts), and here for JSON frames and direct mode.
-  const filter = storedAmong ? storage.storedIds?.filter : undefined
+  const filter = lookup ? storage.storedIds?.filter : undefined
+  const storedAmong = lookup && probableOnly(lookup, filter)
   const spoolInsert: SpoolInsertFn = async (body, rows, token, first, format = ROWS_FORMAT) => {
     if (first && storedAmong) {
       if (storage.skipsStoredIn(format)) return insertBody(body, rows, token, format, true)
-      const ids = eventIdsOf(body, format)
-      const stored = await storedAmong(filter?.loaded ? filter.probable(ids) : ids)
+      const stored = await storedAmong(eventIdsOf(body, format))
       if (stored.size > 0) ({ body, rows } = withoutStored(body, stored, format))
       if (rows === 0) return
     }
@@ -217,9 +217,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     registerSpoolMetrics(metrics, spool)
   } else {
     const baseInsert: InsertFn = async (rows, token) => {
-      const ids = rows.map((r) => r[1])
-      const maybe = filter?.loaded ? filter.probable(ids) : ids
-      const stored = storedAmong && maybe.length > 0 ? await storedAmong(maybe) : undefined
+      const stored = storedAmong ? await storedAmong(rows.map((r) => r[1])) : undefined
       const fresh = stored?.size ? rows.filter((r) => !stored.has(r[1])) : rows
       if (fresh.length > 0) await insertBody(encodeRows(fresh), fresh.length, token)
     }

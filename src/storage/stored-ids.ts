@@ -33,6 +33,18 @@ export function createStoredIds(client: ClickHouseClient): StoredAmong {
   }
 }
 
+/**
+ * The lookup narrowed by the filter of stored ids: once it is loaded, only the ids it may hold
+ * are looked up, and a group with none is answered without a query; before, every id.
+ */
+export function probableOnly(storedAmong: StoredAmong, filter: StoredIdsFilter | undefined): StoredAmong {
+  if (!filter) return storedAmong
+  return async (ids) => {
+    const maybe = filter.loaded ? filter.probable(ids) : ids
+    return maybe.length > 0 ? storedAmong(maybe) : new Set()
+  }
+}
+
 /** The lines of an encoded body whose event id is not in `stored`, and how many there are. */
 export function withoutStored(body: Buffer, stored: Set<string>, format: RowsFormat = 'JSONCompactEachRow'): { body: Buffer; rows: number } {
   const keep = splitRows(body, format).filter((row) => !stored.has(eventIdOf(row, format) ?? ''))
