@@ -35,6 +35,19 @@ afterAll(() => {
   for (const m of mounts) execFileSync('umount', ['-l', m])
 })
 
+/** Runs `check` while the file at `path` is touched every 40 ms, as a live holder's heartbeat does. */
+async function whileTouched(path: string, check: () => Promise<void>): Promise<void> {
+  const beat = setInterval(() => {
+    const now = new Date()
+    utimesSync(path, now, now)
+  }, 40)
+  try {
+    await check()
+  } finally {
+    clearInterval(beat)
+  }
+}
+
 /** A real process holding the lock of `dir`; resolves once it has it. */
 async function holder(dir: string): Promise<ChildProcess> {
   const p = spawn(process.execPath, ['--import', 'tsx', 'test/support/spool-lock-holder.ts', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -141,15 +154,7 @@ describe('the spool directory lock', () => {
     const dir = tempDir('lock-empty-live-')
     const path = join(dir, LOCK_FILE)
     writeFileSync(path, '')
-    const beat = setInterval(() => {
-      const now = new Date()
-      utimesSync(path, now, now)
-    }, 40)
-    try {
-      await expect(lockSpoolDir(dir, { staleMs: 400 })).rejects.toThrow(`the spool directory ${dir} is in use by another process (its lock file is empty)`)
-    } finally {
-      clearInterval(beat)
-    }
+    await whileTouched(path, () => expect(lockSpoolDir(dir, { staleMs: 400 })).rejects.toThrow(`the spool directory ${dir} is in use by another process (its lock file is empty)`))
   })
 
   it('is taken over when it was written before the machine rebooted', async () => {
@@ -168,15 +173,7 @@ describe('the spool directory lock', () => {
       const dir = tempDir('lock-foreign-live-')
       const path = join(dir, LOCK_FILE)
       writeFileSync(path, JSON.stringify(foreign(await myIdentity(tempDir('lock-me-')))))
-      const beat = setInterval(() => {
-        const now = new Date()
-        utimesSync(path, now, now)
-      }, 40)
-      try {
-        await expect(lockSpoolDir(dir, { staleMs: 400 })).rejects.toThrow(`the spool directory ${dir} is in use by another process (pid 1,`)
-      } finally {
-        clearInterval(beat)
-      }
+      await whileTouched(path, () => expect(lockSpoolDir(dir, { staleMs: 400 })).rejects.toThrow(`the spool directory ${dir} is in use by another process (pid 1,`))
       expect(lockOf(dir).token).toBe('other-container')
     })
 
@@ -192,15 +189,7 @@ describe('the spool directory lock', () => {
       const dir = tempDir('lock-foreign-host-')
       const path = join(dir, LOCK_FILE)
       writeFileSync(path, JSON.stringify({ ...foreign(await myIdentity(tempDir('lock-me-'))), host: `not-${hostname()}` }))
-      const beat = setInterval(() => {
-        const now = new Date()
-        utimesSync(path, now, now)
-      }, 40)
-      try {
-        await expect(lockSpoolDir(dir, { staleMs: 400 })).rejects.toThrow(`(pid 1 on host not-${hostname()},`)
-      } finally {
-        clearInterval(beat)
-      }
+      await whileTouched(path, () => expect(lockSpoolDir(dir, { staleMs: 400 })).rejects.toThrow(`(pid 1 on host not-${hostname()},`))
     })
   })
 
