@@ -191,15 +191,17 @@ function read(t: BinaryType, b: Buffer, at: number): [unknown, number] {
  * the end finds a truncated row.
  */
 function skipRowOf(types: readonly BinaryType[]): (b: Buffer, at: number) => number {
-  const str = 'c = b[p++]; n = c & 127; for (let m = 128; c >= 128; m *= 128) { c = b[p++]; n += (c & 127) * m } p += n'
+  // A varint (a length or an entry count) into n.
+  const varint = 'c = b[p++]; n = c & 127; for (let m = 128; c >= 128; m *= 128) { c = b[p++]; n += (c & 127) * m }'
+  const str = `${varint} p += n`
   const step: Record<BinaryType, string> = {
     String: str,
     UUID: 'p += 16',
     'DateTime64(3)': 'p += 8',
     UInt32: 'p += 4',
     UInt16: 'p += 2',
-    'Map(String, String)': `c = b[p++]; n = c & 127; for (let m = 128; c >= 128; m *= 128) { c = b[p++]; n += (c & 127) * m } for (let k = n; k > 0 && p <= b.length; k--) { ${str}; ${str} }`,
-    'Map(String, Float64)': `c = b[p++]; n = c & 127; for (let m = 128; c >= 128; m *= 128) { c = b[p++]; n += (c & 127) * m } for (let k = n; k > 0 && p <= b.length; k--) { ${str}; p += 8 }`,
+    'Map(String, String)': `${varint} for (let k = n; k > 0 && p <= b.length; k--) { ${str}; ${str} }`,
+    'Map(String, Float64)': `${varint} for (let k = n; k > 0 && p <= b.length; k--) { ${str}; p += 8 }`,
   }
   const body = types.map((t) => `  { ${step[t]} }`).join('\n')
   return new Function('b', 'at', `let p = at; let c = 0; let n = 0\n${body}\nif (p > b.length || Number.isNaN(p)) throw new RangeError('RowBinary body ends inside a row')\nreturn p`) as (b: Buffer, at: number) => number
