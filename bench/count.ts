@@ -1,7 +1,7 @@
 // Counts what reached ClickHouse per app, after the server has stopped: the embedded store is
 // opened by this process once the server child has released it (chDB binds one data directory
 // per process, DESIGN.md "Storage"); a ClickHouse server is simply queried.
-import { openStorage } from '../src/storage/client.ts'
+import { openStorage } from '../src/storage/clickhouse/client.ts'
 
 export interface StoreTarget {
   DATA_DIR: string

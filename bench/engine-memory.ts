@@ -34,9 +34,9 @@ function statusKb(field: string): number {
 
 if (args.child) {
   const { loadConfig } = await import('../src/config.ts')
-  const { openStorage } = await import('../src/storage/client.ts')
-  const { migrate } = await import('../src/storage/migrate.ts')
-  const { EVENT_ROWS } = await import('../src/storage/event-rows.ts')
+  const { openStorage } = await import('../src/storage/clickhouse/client.ts')
+  const { migrate } = await import('../src/storage/schema/migrate.ts')
+  const { EVENT_ROWS } = await import('../src/storage/rows/event-rows.ts')
   const { EVENT_COLUMNS } = await import('../src/pipeline/types.ts')
   const { benchRows } = await import('./event-rows.ts')
   const dir = mkdtempSync(join(tmpdir(), 'veil-engine-memory-'))

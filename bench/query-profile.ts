@@ -5,10 +5,10 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createAppRegistry, randomKey } from '../src/apps.ts'
+import { createAppRegistry, randomKey } from '../src/apps/apps.ts'
 import { loadConfig } from '../src/config.ts'
-import { openStorage } from '../src/storage/client.ts'
-import { migrate } from '../src/storage/migrate.ts'
+import { openStorage } from '../src/storage/clickhouse/client.ts'
+import { migrate } from '../src/storage/schema/migrate.ts'
 import { createStatsRoutes } from '../src/query/routes.ts'
 import { generateEvents } from './query-data.ts'
 

@@ -18,8 +18,8 @@ import { randomUUID } from 'node:crypto'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { openStorage } from '../src/storage/client.ts'
-import { migrate } from '../src/storage/migrate.ts'
+import { openStorage } from '../src/storage/clickhouse/client.ts'
+import { migrate } from '../src/storage/schema/migrate.ts'
 import { cpuSnapshot } from './cpu-split.ts'
 
 const { values: args } = parseArgs({

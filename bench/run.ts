@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { randomKey } from '../src/apps.ts'
+import { randomKey } from '../src/apps/apps.ts'
 import { countStored, type StoreTarget } from './count.ts'
 import { cpuPerEvent, cpuSnapshot } from './cpu-split.ts'
 import { runLoad, type LoadResult } from './load.ts'
@@ -106,7 +106,7 @@ async function waitSpoolFed(url: string): Promise<number> {
   return Date.now() - t0
 }
 
-/** The server's stored-ids lookups so far (veil_store_check_*; server-metrics.ts timedStoredIds). */
+/** The server's stored-ids lookups so far (veil_store_check_*; observability/server-metrics.ts timedStoredIds). */
 async function storeCheckSoFar(url: string): Promise<{ lookups: number; seconds: number; ids: number }> {
   const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '')
   const value = (name: string) => Number(new RegExp(`^veil_${name}(?:\\{\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0)

@@ -5,8 +5,8 @@
 //
 //   npx tsx bench/seed-recent-ids.ts <DATA_DIR> <ids> [<database>]
 // With CLICKHOUSE_URL (and CLICKHOUSE_USER, CLICKHOUSE_PASSWORD) it seeds that server's database.
-import { openStorage } from '../src/storage/client.ts'
-import { migrate } from '../src/storage/migrate.ts'
+import { openStorage } from '../src/storage/clickhouse/client.ts'
+import { migrate } from '../src/storage/schema/migrate.ts'
 
 const [dataDir, idsArg, database = 'veil'] = process.argv.slice(2)
 const ids = Number(idsArg)

@@ -3,19 +3,19 @@
 // (events in RowBinary, as the spool does before its append) and resolves at once; fixed salts.
 import { randomBytes } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
-import { createApp } from '../src/app.ts'
-import { createAppRegistry, parseApps } from '../src/apps.ts'
+import { createApp } from '../src/http/app.ts'
+import { createAppRegistry, parseApps } from '../src/apps/apps.ts'
 import { loadConfig } from '../src/config.ts'
-import { createRateLimiter } from '../src/http/rate-limit.ts'
-import { createLogger } from '../src/logger.ts'
-import { createMetrics } from '../src/metrics.ts'
+import { createRateLimiter } from '../src/ingest/rate-limit.ts'
+import { createLogger } from '../src/observability/logger.ts'
+import { createMetrics } from '../src/observability/metrics.ts'
 import { createPipeline } from '../src/pipeline/index.ts'
 import type { EventRow } from '../src/pipeline/types.ts'
-import type { QuarantineRow } from '../src/http/quarantine.ts'
+import type { QuarantineRow } from '../src/ingest/quarantine-shape.ts'
 import type { SaltStore } from '../src/privacy/salts.ts'
-import { createIdDedup } from '../src/storage/dedup.ts'
-import { encodeEventRows, encodeRows } from '../src/storage/rows-format.ts'
-import type { Writer } from '../src/storage/writer.ts'
+import { createIdDedup } from '../src/storage/dedup/retry-memory.ts'
+import { encodeEventRows, encodeRows } from '../src/storage/rows/rows-format.ts'
+import type { Writer } from '../src/storage/commit/writer.ts'
 
 function nullWriter<Row extends unknown[]>(encode: (rows: Row[]) => unknown): Writer<Row> {
   let rowsWritten = 0

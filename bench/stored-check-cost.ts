@@ -28,13 +28,13 @@ import { loadavg } from 'node:os'
 import { EVENT_COLUMNS, type EventRow } from '../src/pipeline/types.ts'
 import { benchRows } from './event-rows.ts'
 import { cpuSnapshot } from './cpu-split.ts'
-import { openStorage } from '../src/storage/client.ts'
-import { migrate } from '../src/storage/migrate.ts'
-import { EVENT_ROWS } from '../src/storage/event-rows.ts'
-import { eventIdsOf } from '../src/storage/rows-format.ts'
-import { createFileDoor, eventsFileInsert, type StoredCheck } from '../src/storage/file-insert.ts'
-import { createStoredIds, loadStoredIds, RECENT_IDS_MS, withoutStored } from '../src/storage/stored-ids.ts'
-import { createStoredIdsFilter } from '../src/storage/stored-ids-filter.ts'
+import { openStorage } from '../src/storage/clickhouse/client.ts'
+import { migrate } from '../src/storage/schema/migrate.ts'
+import { EVENT_ROWS } from '../src/storage/rows/event-rows.ts'
+import { eventIdsOf } from '../src/storage/rows/rows-format.ts'
+import { createFileDoor, eventsFileInsert, type StoredCheck } from '../src/storage/clickhouse/file-insert.ts'
+import { createStoredIds, loadStoredIds, RECENT_IDS_MS, withoutStored } from '../src/storage/dedup/stored-ids.ts'
+import { createStoredIdsFilter } from '../src/storage/dedup/stored-ids-filter.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -91,7 +91,7 @@ try {
       if (rows > 0) await plain.insert({ ...base, body, rows, settings: s })
     },
     ...Object.fromEntries((Object.keys(doors) as StoredCheck[]).map((k) => [k, ((body, rows, s) => doors[k].insert({ ...base, body, rows, settings: s, skipStored: true })) as Variant])),
-    // What the server does on the embedded engine once its filter is loaded (server.ts).
+    // What the server does on the embedded engine once its filter is loaded (boot/start-veil.ts).
     filter: async (body, rows, s) => {
       const maybe = await filter.probableThenAdd(body)
       await plain.insert({ ...base, body, rows, settings: s, ...(maybe.length > 0 ? { skipStored: true, checkIds: maybe } : {}) })

@@ -26,10 +26,10 @@ import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import type { EventRow } from '../src/pipeline/types.ts'
 import { benchRows } from './event-rows.ts'
-import { openStorage } from '../src/storage/client.ts'
-import { migrate } from '../src/storage/migrate.ts'
-import { EVENT_ROWS } from '../src/storage/event-rows.ts'
-import { eventsFileInsert } from '../src/storage/file-insert.ts'
+import { openStorage } from '../src/storage/clickhouse/client.ts'
+import { migrate } from '../src/storage/schema/migrate.ts'
+import { EVENT_ROWS } from '../src/storage/rows/event-rows.ts'
+import { eventsFileInsert } from '../src/storage/clickhouse/file-insert.ts'
 
 const { values: args } = parseArgs({
   options: {

@@ -16,5 +16,5 @@ ALTER TABLE agg_feedback_daily MODIFY SETTING non_replicated_deduplication_windo
 -- spool deletes the segment holding its rows: the engine fsyncs each new part of events and its
 -- directory (by default it leaves that to the page cache, and a power loss could lose what was
 -- committed). The aggregates are not fsynced: after an unclean stop in direct mode they are
--- recomputed from events for the days it touched (src/storage/repair-aggregates.ts).
+-- recomputed from events for the days it touched (src/storage/schema/repair-aggregates.ts).
 ALTER TABLE events MODIFY SETTING fsync_after_insert = 1, fsync_part_directory = 1;

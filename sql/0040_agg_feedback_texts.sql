@@ -4,7 +4,7 @@
 -- group as before, and `texts` keeps only the group's most recent texts (ordered by time, then
 -- text: a state of at most 20 entries that merges into the most recent 20 of any set of groups;
 -- 20 is TEXTS_PER_RATING in src/query/reports/feedback.ts). Same TTL and dedup window as the
--- other aggregates (0030, 0032); repaired after a crash like them (src/storage/repair-aggregates.ts).
+-- other aggregates (0030, 0032); repaired after a crash like them (src/storage/schema/repair-aggregates.ts).
 
 DROP VIEW IF EXISTS agg_feedback_texts_daily_mv;
 DROP TABLE IF EXISTS agg_feedback_texts_daily;

@@ -3,10 +3,10 @@
 // waits for the reader (pipes) and the process exits only once it is all out (cli/output.ts).
 import { existsSync } from 'node:fs'
 import { loadConfig } from './config.ts'
-import { loadAppsFile } from './apps.ts'
+import { loadAppsFile } from './apps/apps.ts'
 import { planOf } from './plan/plans.ts'
 import { planTypes } from './plan/plan-types.ts'
-import { migrate, migrationPlan } from './storage/migrate.ts'
+import { migrate, migrationPlan } from './storage/schema/migrate.ts'
 import { runApps } from './cli/apps-command.ts'
 import { AppsFileError } from './cli/apps-file.ts'
 import { createOutput, exitWhenFlushed, ReaderGoneError, type Output } from './cli/output.ts'

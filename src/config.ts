@@ -160,7 +160,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /**
  * chDB's jemalloc reads its options from JE_MALLOC_CONF (its build prefixes the name; plain
  * MALLOC_CONF is ignored), once, when the library is loaded: so the configured options are put
- * into this process's environment before the first import of chdb (storage/client.ts), and change
+ * into this process's environment before the first import of chdb (storage/clickhouse/client.ts), and change
  * nothing for a process that loaded it already.
  */
 export const ALLOCATOR_ENV = 'JE_MALLOC_CONF'

@@ -2,9 +2,9 @@
 // under DATA_DIR unless CLICKHOUSE_URL is set; SIGTERM/SIGINT stop it cleanly with exit code 0,
 // SIGHUP reloads APPS_FILE (on a terminal it means the terminal closed, and stops it too). Everything it logs is one JSON line per entry, failures included.
 import { loadConfig, type Config } from './config.ts'
-import { createLogger } from './logger.ts'
-import { startVeil } from './server.ts'
-import { errorFields } from './log-error.ts'
+import { createLogger } from './observability/logger.ts'
+import { startVeil } from './boot/start-veil.ts'
+import { errorFields } from './observability/log-error.ts'
 
 async function main(config: Config): Promise<void> {
   const veil = await startVeil(config)

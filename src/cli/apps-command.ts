@@ -1,7 +1,7 @@
 // `veil apps ...`: apps and their keys in APPS_FILE. A running server picks the change up by
 // itself (it watches the file; SIGHUP also reloads). New keys are shown once: read keys are
 // stored only as hashes, write keys ship inside web pages anyway and stay readable.
-import { hashKey, randomKey } from '../apps.ts'
+import { hashKey, randomKey } from '../apps/apps.ts'
 import { appSettings, AppsFileError, findApp, parseSettingValue, readAppsJson, writeAppsJson, type RawApp } from './apps-file.ts'
 import type { Output } from './output.ts'
 

@@ -3,7 +3,7 @@
 // (a temporary file renamed over it, mode 0600), so a running server never reads half a file.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { appSchema, createAppRegistry, hashKey, parseApps } from '../apps.ts'
+import { appSchema, createAppRegistry, hashKey, parseApps } from '../apps/apps.ts'
 
 export type RawApp = Record<string, unknown> & { id: string; write_keys: string[]; read_keys?: string[] }
 export interface RawAppsFile {
@@ -65,7 +65,7 @@ interface Def {
 }
 
 /**
- * The scalar settings of an app, read from its zod schema (src/apps.ts), so a setting added
+ * The scalar settings of an app, read from its zod schema (src/apps/apps.ts), so a setting added
  * there can be changed with `veil apps set` without touching the CLI.
  */
 export function appSettings(): Map<string, { kind: SettingKind; values?: string[]; optional: boolean }> {

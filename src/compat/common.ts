@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import ipaddr from 'ipaddr.js'
 import { LIMITS } from '../../sdk/core/catalog.ts'
-import { contextSchema } from '../http/batch-schema.ts'
+import { contextSchema } from '../ingest/batch-schema.ts'
 import { LRUCache } from 'lru-cache'
 import { propKey } from './names.ts'
 import type { IngestPart } from '../http/batch-route.ts'

@@ -2,7 +2,7 @@
 // SDKs send, and maps each event to a Veil wire event (docs/compat.md, "PostHog"). Identify
 // calls, person properties and PostHog's own events are dropped and counted here; everything
 // else (validation, privacy steps, the app's plan) is the shared pipeline's job.
-import type { AppConfig } from '../apps.ts'
+import type { AppConfig } from '../apps/apps.ts'
 import { badRequest } from '../http/errors.ts'
 import {
   checkedContext,

@@ -4,7 +4,7 @@
 // events are committed (posthog-js treats nothing else as sent); a 503 stays a 503 so they retry.
 import { Hono, type Context } from 'hono'
 import { cors } from 'hono/cors'
-import type { AppConfig } from '../apps.ts'
+import type { AppConfig } from '../apps/apps.ts'
 import { appOfWriteKey, ingestBatch, type BatchDeps } from '../http/batch-route.ts'
 import type { Dialect, Translated } from './common.ts'
 import { readPayload } from './read-payload.ts'

@@ -1,7 +1,7 @@
 // Segment's HTTP tracking API in Veil's terms (docs/compat.md, "Segment"): the write key from
 // Basic auth or the body, the 32 KB per call limit, and each track/page/screen call mapped to a
 // Veil wire event. identify, group and alias carry traits only and are dropped and counted.
-import type { AppConfig } from '../apps.ts'
+import type { AppConfig } from '../apps/apps.ts'
 import { HttpError, badRequest } from '../http/errors.ts'
 import {
   checkedContext,

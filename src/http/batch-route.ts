@@ -3,25 +3,25 @@
 // Retry-After and nothing half-acknowledged.
 import type { IncomingMessage } from 'node:http'
 import type { Context } from 'hono'
-import type { AppConfig, AppRegistry } from '../apps.ts'
+import type { AppConfig, AppRegistry } from '../apps/apps.ts'
 import type { Config } from '../config.ts'
-import type { Logger } from '../logger.ts'
-import type { Metrics } from '../metrics.ts'
+import type { Logger } from '../observability/logger.ts'
+import type { Metrics } from '../observability/metrics.ts'
 import type { Pipeline } from '../pipeline/index.ts'
 import type { SaltedKeys } from '../pipeline/steps/hash-ids.ts'
 import { EMPTY_FACTS } from '../pipeline/index.ts'
 import { isDrop, type EventRow, type ParsedEvent } from '../pipeline/types.ts'
 import type { SaltStore } from '../privacy/salts.ts'
 import type { DroppedProp } from '../plan/compile-plan.ts'
-import type { IdDedup } from '../storage/dedup.ts'
-import { StorageUnavailableError, withDeadline, type Writer } from '../storage/writer.ts'
-import { createEnvelopeParser, parseEvent, type Envelope } from './batch-schema.ts'
+import type { IdDedup } from '../storage/dedup/retry-memory.ts'
+import { StorageUnavailableError, withDeadline, type Writer } from '../storage/commit/writer.ts'
+import { createEnvelopeParser, parseEvent, type Envelope } from '../ingest/batch-schema.ts'
 import { clientIp } from './client-ip.ts'
 import { HttpError, badRequest } from './errors.ts'
 import { ClientClosedError, checkContentType, readBody } from './read-body.ts'
-import type { RateLimiter } from './rate-limit.ts'
-import { shapeOfRejected, type QuarantineRow } from './quarantine.ts'
-import { countDroppedProps } from './dropped-props.ts'
+import type { RateLimiter } from '../ingest/rate-limit.ts'
+import { shapeOfRejected, type QuarantineRow } from '../ingest/quarantine-shape.ts'
+import { countDroppedProps } from '../ingest/dropped-props.ts'
 
 export interface BatchDeps {
   config: Config
@@ -246,7 +246,7 @@ export async function ingestBatch(deps: BatchDeps, c: Context, input: IngestInpu
   return result
 }
 
-/** What lets a page read every answer of /v1/batch, errors too (app.ts sets them on the others). */
+/** What lets a page read every answer of /v1/batch, errors too (http/app.ts sets them on the others). */
 export const BATCH_CORS_HEADERS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After' } as const
 
 // The 202's headers as a plain object: @hono/node-server writes such a response's headers as

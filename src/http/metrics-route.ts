@@ -2,7 +2,7 @@
 // (Prometheus' `authorization` scrape setting); compared in constant time.
 import { timingSafeEqual, createHash } from 'node:crypto'
 import type { Handler } from 'hono'
-import type { Metrics } from '../metrics.ts'
+import type { Metrics } from '../observability/metrics.ts'
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 

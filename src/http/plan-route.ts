@@ -2,7 +2,7 @@
 // (public anyway: it ships in the page) or a read key opens it, as `Authorization: Bearer` or
 // `?key=`; `?format=ts` answers the TypeScript types the SDKs take.
 import { Hono } from 'hono'
-import type { AppConfig, AppRegistry } from '../apps.ts'
+import type { AppConfig, AppRegistry } from '../apps/apps.ts'
 import { planOf } from '../plan/plans.ts'
 import { planTypes } from '../plan/plan-types.ts'
 

@@ -3,7 +3,7 @@
 // the label stays a closed set; a path no route matched is counted as "unmatched".
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
-import type { Metrics } from '../metrics.ts'
+import type { Metrics } from '../observability/metrics.ts'
 
 function routeOf(c: Context): string {
   // The last concrete route matched; middleware registered for every method is not one.

@@ -1,6 +1,6 @@
 // The types that carry the privacy rules (STYLE.md 3): only the raw types hold an IP, a
 // User-Agent or raw identifiers; the row type that reaches storage cannot hold them.
-import type { AppConfig } from '../apps.ts'
+import type { AppConfig } from '../apps/apps.ts'
 import type { Props } from '../../sdk/core/catalog.ts'
 
 /** What the edge knows about the sender. Lives only in memory, inside one request. */

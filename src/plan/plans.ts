@@ -1,6 +1,6 @@
 // The compiled tracking plan of an app, built once per app object (the apps are loaded at start
 // and frozen), so the hot path looks a plan up instead of building one.
-import type { AppConfig } from '../apps.ts'
+import type { AppConfig } from '../apps/apps.ts'
 import { compilePlan, type CompiledPlan } from './compile-plan.ts'
 import { resolvePlan } from './plan-schema.ts'
 

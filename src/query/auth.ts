@@ -2,7 +2,7 @@
 // apps it was issued for. A missing or unknown key, or a write key, is 401; an app the key was
 // not issued for is 403, whether or not that app exists, so ids cannot be probed.
 import type { MiddlewareHandler } from 'hono'
-import type { AppConfig, AppRegistry } from '../apps.ts'
+import type { AppConfig, AppRegistry } from '../apps/apps.ts'
 
 export interface ReadEnv {
   Variables: { readApps: readonly AppConfig[] }

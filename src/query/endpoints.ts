@@ -1,5 +1,5 @@
 // The reports of the API as one table: path, parameters (zod) and the function answering.
-// routes.ts serves it and openapi.ts describes it, so the two cannot disagree.
+// http/route-modules.ts serves it and openapi.ts describes it, so the two cannot disagree.
 import type { z } from 'zod'
 import { breakdownSchema, eventsSchema, limitSchema, rangeSchema } from './params.ts'
 import type { ReportContext } from './reports/context.ts'

@@ -1,5 +1,5 @@
 // What every report answer says about itself: the range, k, and how to read the numbers.
-import type { AppConfig } from '../apps.ts'
+import type { AppConfig } from '../apps/apps.ts'
 import type { Range } from './params.ts'
 
 export const NOTES = {

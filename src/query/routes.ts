@@ -1,8 +1,8 @@
 // The reports API (GET /v1/stats/...), its OpenAPI description and the dashboard, as one Hono
-// app that src/routes.ts mounts at the root. Parameters are validated here, once (zod).
+// app that src/http/route-modules.ts mounts at the root. Parameters are validated here, once (zod).
 import { Hono } from 'hono'
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { AppRegistry } from '../apps.ts'
+import type { AppRegistry } from '../apps/apps.ts'
 import { createReadKeyAuth, pickApp, type ReadEnv } from './auth.ts'
 import { ENDPOINTS } from './endpoints.ts'
 import { createOpenApi } from './openapi.ts'
@@ -20,7 +20,7 @@ export function createStatsRoutes(deps: StatsDeps): Hono {
   const app = new Hono<ReadEnv>()
   const openApi = createOpenApi()
 
-  // Errors of storage fall through to the server's onError (src/app.ts): logged, 500 JSON.
+  // Errors of storage fall through to the server's onError (src/http/app.ts): logged, 500 JSON.
   app.get('/openapi.json', (c) => c.json(openApi))
   app.get('/v1/openapi.json', (c) => c.json(openApi))
 

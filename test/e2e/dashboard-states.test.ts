@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { randomKey } from '../../src/apps.ts'
+import { randomKey } from '../../src/apps/apps.ts'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { seedFew, seedMonth } from './dashboard-seed.ts'
 

@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
-import { encodeRows } from '../../src/storage/rows-format.ts'
+import { encodeRows } from '../../src/storage/rows/rows-format.ts'
 import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
-import { openRunMarker, repairAggregates, REPAIR_LOOKBACK_MS } from '../../src/storage/repair-aggregates.ts'
-import type { InsertFn } from '../../src/server.ts'
+import { openRunMarker, repairAggregates, REPAIR_LOOKBACK_MS } from '../../src/storage/schema/repair-aggregates.ts'
+import type { InsertFn } from '../../src/boot/start-veil.ts'
 import { aggregateMismatches, expectNoLossNoDuplicateAggregatesAgree, idsOf, rows } from './support.ts'
 
 const app = testApp('agg-app')

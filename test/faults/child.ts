@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { Agent, request } from 'node:http'
 import { tempDir, testApp } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
-import { openStorage, type Storage } from '../../src/storage/client.ts'
+import { openStorage, type Storage } from '../../src/storage/clickhouse/client.ts'
 import type { WireEvent } from '../../sdk/core/catalog.ts'
 
 export class Child {

@@ -6,8 +6,8 @@ import { connect } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
-import { openSpool } from '../../src/storage/spool.ts'
-import { encodeRows } from '../../src/storage/rows-format.ts'
+import { openSpool } from '../../src/storage/spool/spool.ts'
+import { encodeRows } from '../../src/storage/rows/rows-format.ts'
 import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, until } from './support.ts'
 
 const servers: TestServer[] = []

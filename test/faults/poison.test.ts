@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
-import { openSpool } from '../../src/storage/spool.ts'
-import { readDeadLetters } from '../../src/storage/dead-letter.ts'
-import { encodeRows } from '../../src/storage/rows-format.ts'
+import { openSpool } from '../../src/storage/spool/spool.ts'
+import { readDeadLetters } from '../../src/storage/spool/dead-letter-file.ts'
+import { encodeRows } from '../../src/storage/rows/rows-format.ts'
 import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
 import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, until } from './support.ts'
 

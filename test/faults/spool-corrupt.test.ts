@@ -5,10 +5,10 @@ import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFil
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
-import { openSpool, type SpoolOptions } from '../../src/storage/spool.ts'
-import { encodeRows } from '../../src/storage/rows-format.ts'
+import { openSpool, type SpoolOptions } from '../../src/storage/spool/spool.ts'
+import { encodeRows } from '../../src/storage/rows/rows-format.ts'
 import type { EventRow } from '../../src/pipeline/types.ts'
-import { FRAME_HEADER_BYTES, readFrames } from '../../src/storage/spool-files.ts'
+import { FRAME_HEADER_BYTES, readFrames } from '../../src/storage/spool/layout.ts'
 import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, storeInsert, storedCounts } from './support.ts'
 
 let s: TestServer

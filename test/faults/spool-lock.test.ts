@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Child, makeBatch } from './child.ts'
 import { lostAndDuplicated } from './support.ts'
 import { tempDir } from '../support/server.ts'
-import { LOCK_FILE } from '../../src/storage/spool-lock.ts'
+import { LOCK_FILE } from '../../src/storage/spool/lock.ts'
 
 const children: Child[] = []
 afterAll(async () => {

@@ -7,8 +7,8 @@ import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
-import { openSpool, type Spool, type SpoolOptions } from '../../src/storage/spool.ts'
-import { encodeRows } from '../../src/storage/rows-format.ts'
+import { openSpool, type Spool, type SpoolOptions } from '../../src/storage/spool/spool.ts'
+import { encodeRows } from '../../src/storage/rows/rows-format.ts'
 import { crashableFs, expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, storeInsert, until } from './support.ts'
 
 const mounts: string[] = []

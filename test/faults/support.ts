@@ -7,9 +7,9 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import type { ClickHouseClient } from '@clickhouse/client'
-import { nodeSpoolFs, type SpoolFile, type SpoolFs } from '../../src/storage/spool-fs.ts'
-import type { SpoolOptions } from '../../src/storage/spool.ts'
-import type { Storage } from '../../src/storage/client.ts'
+import { nodeSpoolFs, type SpoolFile, type SpoolFs } from '../../src/storage/spool/spool-fs.ts'
+import type { SpoolOptions } from '../../src/storage/spool/spool.ts'
+import type { Storage } from '../../src/storage/clickhouse/client.ts'
 import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
 
 export interface FaultyDisk {

@@ -1,4 +1,4 @@
-// With WRITE_MODE=spool, /metrics has the spool's depth (storage/spool-metrics.ts) beside the
+// With WRITE_MODE=spool, /metrics has the spool's depth (storage/spool/metrics.ts) beside the
 // writer's, and events accepted through the spool are counted by app.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../support/server.ts'

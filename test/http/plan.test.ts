@@ -1,7 +1,7 @@
 // The tracking plan over HTTP: GET /v1/plan answers an app's plan (write or read key), and a
 // batch answer lists the props the plan dropped per key, counted in /metrics too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { randomKey } from '../../src/apps.ts'
+import { randomKey } from '../../src/apps/apps.ts'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
 

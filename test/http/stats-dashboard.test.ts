@@ -2,7 +2,7 @@
 // Content-Security-Policy, its assets with their types, and readable 404s and 401s.
 import { describe, expect, it } from 'vitest'
 import { createClient } from '@clickhouse/client'
-import { createAppRegistry, randomKey } from '../../src/apps.ts'
+import { createAppRegistry, randomKey } from '../../src/apps/apps.ts'
 import { createStatsRoutes } from '../../src/query/routes.ts'
 
 // A client that is never called: these routes answer before any query.

@@ -5,7 +5,7 @@ import { execFile, spawn } from 'node:child_process'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createAppRegistry, hashKey, loadAppsFile } from '../../src/apps.ts'
+import { createAppRegistry, hashKey, loadAppsFile } from '../../src/apps/apps.ts'
 import { tempDir } from '../support/server.ts'
 
 const root = resolve(import.meta.dirname, '../..')

@@ -1,4 +1,4 @@
-// The cluster schema is generated from sql/ (src/storage/cluster-ddl.ts) and cannot run on the
+// The cluster schema is generated from sql/ (src/storage/schema/cluster-ddl.ts) and cannot run on the
 // embedded engine, which has no replication. So: `veil migrate --dry-run` with a cluster, run as
 // an operator would (against an unreachable server, proving it does not connect), must create
 // every object of the single-node schema in its cluster form, and the engine's own parser
@@ -6,8 +6,8 @@
 import { execFile } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openStorage, type Storage } from '../../src/storage/client.ts'
-import { readMigrations, retentionStatement, splitStatements } from '../../src/storage/migrate.ts'
+import { openStorage, type Storage } from '../../src/storage/clickhouse/client.ts'
+import { readMigrations, retentionStatement, splitStatements } from '../../src/storage/schema/migrate.ts'
 import { tempDir } from '../support/server.ts'
 
 const root = resolve(import.meta.dirname, '../..')

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { compatApp, runId, storedRows } from '../support/compat.ts'
-import type { InsertFn } from '../../src/server.ts'
+import type { InsertFn } from '../../src/boot/start-veil.ts'
 
 /** A storage that fails on demand: the only fake here, standing in for a bad disk. */
 let failing = false

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createAppRegistry, parseApps } from '../../src/apps.ts'
+import { createAppRegistry, parseApps } from '../../src/apps/apps.ts'
 import { tempDir } from '../support/server.ts'
 
 const root = resolve(import.meta.dirname, '../..')

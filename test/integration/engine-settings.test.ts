@@ -1,13 +1,13 @@
-// The embedded engine's memory settings (src/storage/engine-settings.ts) are in effect: read
+// The embedded engine's memory settings (src/storage/clickhouse/engine-settings.ts) are in effect: read
 // back from the engine itself, with values that are neither its defaults nor Veil's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.ts'
-import { openStorage, type Storage } from '../../src/storage/client.ts'
-import { CACHE_SETTINGS } from '../../src/storage/engine-settings.ts'
-import { migrate } from '../../src/storage/migrate.ts'
-import { registerEngineMetrics } from '../../src/storage/engine-metrics.ts'
-import { createMetrics } from '../../src/metrics.ts'
+import { openStorage, type Storage } from '../../src/storage/clickhouse/client.ts'
+import { CACHE_SETTINGS } from '../../src/storage/clickhouse/engine-settings.ts'
+import { migrate } from '../../src/storage/schema/migrate.ts'
+import { registerEngineMetrics } from '../../src/storage/clickhouse/engine-metrics.ts'
+import { createMetrics } from '../../src/observability/metrics.ts'
 import { tempDir } from '../support/server.ts'
 
 // Odd values, so that a match cannot be a default.

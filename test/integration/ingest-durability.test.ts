@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
-import type { InsertFn } from '../../src/server.ts'
+import type { InsertFn } from '../../src/boot/start-veil.ts'
 
 /** A storage that fails or stalls on demand: the only fake here, standing in for a bad disk. */
 let mode: 'ok' | 'fail' | 'stall' = 'ok'

@@ -3,9 +3,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openStorage, type Storage } from '../../src/storage/client.ts'
-import { migrate } from '../../src/storage/migrate.ts'
-import { LOCK_TABLE, MigrationLockTimeoutError, withMigrationLock } from '../../src/storage/migration-lock.ts'
+import { openStorage, type Storage } from '../../src/storage/clickhouse/client.ts'
+import { migrate } from '../../src/storage/schema/migrate.ts'
+import { LOCK_TABLE, MigrationLockTimeoutError, withMigrationLock } from '../../src/storage/schema/migration-lock.ts'
 import { tempDir } from '../support/server.ts'
 
 let storage: Storage

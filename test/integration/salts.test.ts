@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
 import { createSaltStore } from '../../src/privacy/salts.ts'
-import type { AppConfig } from '../../src/apps.ts'
+import type { AppConfig } from '../../src/apps/apps.ts'
 
 const HOUR = 3600_000
 const DAY = 24 * HOUR

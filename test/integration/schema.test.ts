@@ -2,7 +2,7 @@
 // partitioning, ordering, dedup settings, and migrations that apply once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../support/server.ts'
-import { applyRetention, migrate } from '../../src/storage/migrate.ts'
+import { applyRetention, migrate } from '../../src/storage/schema/migrate.ts'
 
 let s: TestServer
 beforeAll(async () => {

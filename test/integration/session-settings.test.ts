@@ -4,8 +4,8 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.ts'
-import { openStorage, type Storage } from '../../src/storage/client.ts'
-import { migrate } from '../../src/storage/migrate.ts'
+import { openStorage, type Storage } from '../../src/storage/clickhouse/client.ts'
+import { migrate } from '../../src/storage/schema/migrate.ts'
 import { tempDir } from '../support/server.ts'
 
 let storage: Storage | undefined

@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../support/server.ts'
 import { runCli } from '../../src/cli.ts'
-import { openSpool } from '../../src/storage/spool.ts'
-import { appendDeadLetters } from '../../src/storage/dead-letter.ts'
-import { encodeRows } from '../../src/storage/rows-format.ts'
+import { openSpool } from '../../src/storage/spool/spool.ts'
+import { appendDeadLetters } from '../../src/storage/spool/dead-letter-file.ts'
+import { encodeRows } from '../../src/storage/rows/rows-format.ts'
 import type { EventRow } from '../../src/pipeline/types.ts'
 
 const dir = tempDir('spool-cli-')

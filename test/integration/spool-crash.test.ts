@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir, testApp } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
-import { openStorage } from '../../src/storage/client.ts'
+import { openStorage } from '../../src/storage/clickhouse/client.ts'
 
 const dir = tempDir('spool-crash-')
 const app = testApp()

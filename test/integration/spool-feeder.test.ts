@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
 import { until } from '../support/compat.ts'
-import { openSpool, type SpoolOptions } from '../../src/storage/spool.ts'
-import { encodeRows } from '../../src/storage/rows-format.ts'
-import { segmentName } from '../../src/storage/spool-files.ts'
+import { openSpool, type SpoolOptions } from '../../src/storage/spool/spool.ts'
+import { encodeRows } from '../../src/storage/rows/rows-format.ts'
+import { segmentName } from '../../src/storage/spool/layout.ts'
 import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
 
 let s: TestServer

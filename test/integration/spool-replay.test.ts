@@ -7,10 +7,10 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
-import { openSpool, type Spool, type SpoolOptions } from '../../src/storage/spool.ts'
-import { encodeRows } from '../../src/storage/rows-format.ts'
+import { openSpool, type Spool, type SpoolOptions } from '../../src/storage/spool/spool.ts'
+import { encodeRows } from '../../src/storage/rows/rows-format.ts'
 import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
-import type { SpoolInsertFn } from '../../src/server.ts'
+import type { SpoolInsertFn } from '../../src/boot/start-veil.ts'
 
 let clickhouseDown = false
 const app = testApp()

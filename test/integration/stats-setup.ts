@@ -4,10 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createAppRegistry, randomKey, type AppConfig } from '../../src/apps.ts'
+import { createAppRegistry, randomKey, type AppConfig } from '../../src/apps/apps.ts'
 import { loadConfig } from '../../src/config.ts'
-import { openStorage, type Storage } from '../../src/storage/client.ts'
-import { migrate } from '../../src/storage/migrate.ts'
+import { openStorage, type Storage } from '../../src/storage/clickhouse/client.ts'
+import { migrate } from '../../src/storage/schema/migrate.ts'
 import { createStatsRoutes } from '../../src/query/routes.ts'
 import { insertSeed, seedWeek } from './stats-seed.ts'
 

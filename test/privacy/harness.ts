@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { ENDPOINTS } from '../../src/query/endpoints.ts'
-import type { AppConfig } from '../../src/apps.ts'
+import type { AppConfig } from '../../src/apps/apps.ts'
 
 export const CHROME_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'
 

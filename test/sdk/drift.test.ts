@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { CATALOG, CATALOG_NAMES, LIMITS, type CatalogName, type CatalogProps } from '../../sdk/core/catalog.ts'
-import { parseEvent } from '../../src/http/batch-schema.ts'
+import { parseEvent } from '../../src/ingest/batch-schema.ts'
 import { loadConfig } from '../../src/config.ts'
 import { buildBrowserSdk } from './support/build-browser.ts'
 

@@ -3,7 +3,7 @@
 // whose tracking plan must declare them is a one-line change in compatApp().
 import { randomBytes } from 'node:crypto'
 import { testApp, type TestServer } from './server.ts'
-import type { AppConfig } from '../../src/apps.ts'
+import type { AppConfig } from '../../src/apps/apps.ts'
 
 /** Custom (non-catalog) events and props the compat tests store. */
 export const CUSTOM_EVENTS = { report_run: ['run', 'report_kind', 'rows'], button_clicked: ['run'], checkout_left: ['run'] } as const

@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.ts'
-import { randomKey, type AppConfig } from '../../src/apps.ts'
-import { startVeil, type StartOptions, type Veil } from '../../src/server.ts'
+import { randomKey, type AppConfig } from '../../src/apps/apps.ts'
+import { startVeil, type StartOptions, type Veil } from '../../src/boot/start-veil.ts'
 
 export interface TestServer {
   url: string

@@ -1,7 +1,7 @@
 // Test setup (vitest.config.ts): every event and envelope a test parses is judged by zod as
-// well, and a disagreement with the fast path (src/http/batch-fast-check.ts) fails the test.
+// well, and a disagreement with the fast path (src/ingest/batch-fast-check.ts) fails the test.
 import { inspect, isDeepStrictEqual } from 'node:util'
-import { setFastPathVerifier } from '../../src/http/batch-schema.ts'
+import { setFastPathVerifier } from '../../src/ingest/batch-schema.ts'
 
 /** Throws when the fast path's verdict or value differs from zod's. */
 export function verifyAgainstZod(what: string, raw: unknown, fast: unknown, zod: { success: boolean; data?: unknown }): void {

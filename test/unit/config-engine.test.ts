@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.ts'
 import { refusal } from '../support/config-refusal.ts'
-import { engineServerArgs, engineSessionSettings } from '../../src/storage/engine-settings.ts'
+import { engineServerArgs, engineSessionSettings } from '../../src/storage/clickhouse/engine-settings.ts'
 
 const DEFAULT_BLOCK_ROWS = 1_048_449
 const DEFAULT_MALLOC_CONF = 'dirty_decay_ms:1000'

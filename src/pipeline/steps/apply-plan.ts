@@ -3,7 +3,7 @@
 // kept props' kinds tell scrub_text and normalise_path which values are free text and paths.
 import { planOf } from '../../plan/plans.ts'
 import type { DroppedProp } from '../../plan/compile-plan.ts'
-import type { AppConfig } from '../../apps.ts'
+import type { AppConfig } from '../../apps/apps.ts'
 import { withProps, type Drop, type HashedEvent, type RejectReason } from '../types.ts'
 
 export function createApplyPlanStep() {

@@ -1,6 +1,6 @@
 // What every report function gets: storage, the app (with its k) and the validated range.
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { AppConfig } from '../../apps.ts'
+import type { AppConfig } from '../../apps/apps.ts'
 import type { Range } from '../params.ts'
 
 export interface ReportContext {

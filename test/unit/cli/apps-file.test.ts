@@ -1,10 +1,10 @@
 // `veil apps set` is generic over the app schema: its settings are read from the zod schema of
-// src/apps.ts, typed from it, and the file is validated by it before it is replaced.
+// src/apps/apps.ts, typed from it, and the file is validated by it before it is replaced.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { appSchema } from '../../../src/apps.ts'
+import { appSchema } from '../../../src/apps/apps.ts'
 import { appSettings, parseSettingValue, readAppsJson, writeAppsJson } from '../../../src/cli/apps-file.ts'
 
 let dir: string | undefined

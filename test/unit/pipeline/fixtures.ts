@@ -1,6 +1,6 @@
 // Builders of pipeline values for the unit tests, so each test states only what it varies.
 import { EMPTY_FACTS } from '../../../src/pipeline/index.ts'
-import type { AppConfig } from '../../../src/apps.ts'
+import type { AppConfig } from '../../../src/apps/apps.ts'
 import type { SaltedKeys } from '../../../src/pipeline/steps/hash-ids.ts'
 import type { BatchFacts, ClientFacts, HashedEvent, ParsedEvent, RequestState } from '../../../src/pipeline/types.ts'
 

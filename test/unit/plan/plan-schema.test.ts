@@ -2,7 +2,7 @@
 // problem; identifier keys cannot be declared as free values; the catalog is in every plan.
 import { describe, expect, it } from 'vitest'
 import { DEMO_PLAN, planSchema, resolvePlan } from '../../../src/plan/plan-schema.ts'
-import { parseApps } from '../../../src/apps.ts'
+import { parseApps } from '../../../src/apps/apps.ts'
 
 const problems = (plan: unknown) => {
   const r = planSchema.safeParse(plan)

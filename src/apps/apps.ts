@@ -1,0 +1,149 @@
+// Apps and their keys, from the JSON file at APPS_FILE. On a first start without one, a demo
+// app with random keys is written so that `npm start` needs no set-up.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { dirname, resolve } from 'node:path'
+import { z } from 'zod'
+import { DEMO_PLAN, planSchema } from '../plan/plan-schema.ts'
+
+export const appSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'app ids are lowercase letters, digits, - and _'),
+  name: z.string().min(1).max(200).optional(),
+  write_keys: z.array(z.string().regex(/^wk_[A-Za-z0-9_-]{8,}$/, 'write keys look like wk_...')).min(1),
+  /** Read keys are secrets: stored as `sha256:<hex>` of the key (`veil apps`); clear `rk_...` still accepted. */
+  read_keys: z.array(z.string().regex(/^(rk_[A-Za-z0-9_-]{8,}|sha256:[0-9a-f]{64})$/, 'read keys look like rk_... or sha256:<64 hex digits>')).default([]),
+  /** Hours one salt is used before it rotates (PRIVACY.md 4); daily by default. */
+  salt_rotation_hours: z.number().int().min(1).max(24 * 7).default(24),
+  /** Honour Sec-GPC: 1 (PRIVACY.md 9); switch off only for a documented legal basis. */
+  honor_gpc: z.boolean().default(true),
+  /**
+   * `browser` (default): drop requests that look like a browser's and carry a bot User-Agent.
+   * Server-side and on-prem senders are never dropped for their HTTP library. `off`: keep all.
+   * Optional rather than defaulted so that AppConfig literals elsewhere need not name it.
+   */
+  bot_filter: z.enum(['browser', 'off']).optional(),
+  /** Cells counting fewer distinct users are suppressed in reports (PRIVACY.md 8). */
+  k_anonymity: z.number().int().min(2).max(1000).default(5),
+  /**
+   * Take the client address from PostHog's `$ip` / Segment's `context.ip` (truncated like any
+   * address, never stored): for server-side senders that forward their user's address.
+   * Off unless set.
+   */
+  trust_client_ip: z.boolean().optional(),
+  /** Overrides RATE_LIMIT_RPS for this app's write keys. */
+  rate_limit_rps: z.number().int().min(1).optional(),
+  /**
+   * The app's tracking plan (README "Tracking plan"): its own events besides the catalog. An app
+   * without one stores the catalog events only (strict). `plan_file` names a JSON file holding
+   * the plan instead, relative to the apps file.
+   */
+  plan: planSchema.optional(),
+  plan_file: z.string().min(1).optional(),
+})
+
+export const appsFileSchema = z.object({ apps: z.array(appSchema).min(1) })
+
+export type AppConfig = Readonly<z.infer<typeof appSchema>>
+
+export interface AppRegistry {
+  readonly apps: readonly AppConfig[]
+  get(id: string): AppConfig | undefined
+  byWriteKey(key: string): AppConfig | undefined
+  /** The apps a read key was issued for; empty for unknown keys. */
+  byReadKey(key: string): readonly AppConfig[]
+}
+
+/** The stored form of a read key: a digest, so the apps file holds no usable secret. */
+export function hashKey(key: string): string {
+  return `sha256:${createHash('sha256').update(key).digest('hex')}`
+}
+
+/** A read key as listed in the file (clear or hashed) -> its stored form. */
+const storedForm = (listed: string) => (listed.startsWith('sha256:') ? listed : hashKey(listed))
+
+export function createAppRegistry(apps: readonly AppConfig[]): AppRegistry {
+  const byId = new Map<string, AppConfig>()
+  const write = new Map<string, AppConfig>()
+  const read = new Map<string, AppConfig[]>()
+  for (const app of apps) {
+    if (byId.has(app.id)) throw new Error(`app "${app.id}" is listed twice`)
+    byId.set(app.id, app)
+    for (const k of app.write_keys) {
+      if (write.has(k)) throw new Error(`write key of app "${app.id}" is also used by another app`)
+      write.set(k, app)
+    }
+    for (const k of app.read_keys.map(storedForm)) read.set(k, [...(read.get(k) ?? []), app])
+  }
+  for (const k of write.keys()) {
+    if (read.has(hashKey(k))) throw new Error('a key cannot be both a read key and a write key')
+  }
+  const readDigests = [...read].map(([k, list]) => [Buffer.from(k), list] as const)
+  return {
+    apps,
+    get: (id) => byId.get(id),
+    byWriteKey: (key) => write.get(key),
+    byReadKey(key) {
+      // Compared digest to digest, every stored one, in constant time: neither the lookup nor
+      // its timing tells anything about a stored key.
+      const digest = Buffer.from(hashKey(key))
+      let found: readonly AppConfig[] = []
+      for (const [stored, list] of readDigests) if (timingSafeEqual(stored, digest)) found = list
+      return found
+    },
+  }
+}
+
+export function parseApps(json: unknown): AppConfig[] {
+  const result = appsFileSchema.safeParse(json)
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new Error(`invalid apps file:\n${lines.join('\n')}`)
+  }
+  return result.data.apps
+}
+
+/** Puts the plan of each app's `plan_file` (relative to the apps file) in its `plan`. */
+function readPlanFiles(json: unknown, appsPath: string): unknown {
+  const apps = (json as { apps?: unknown } | null)?.apps
+  if (!Array.isArray(apps)) return json
+  return {
+    ...(json as object),
+    apps: apps.map((app: unknown) => {
+      const file = (app as { plan_file?: unknown } | null)?.plan_file
+      if (typeof file !== 'string') return app
+      if ((app as { plan?: unknown }).plan !== undefined) throw new Error(`apps file ${appsPath}: an app has both plan and plan_file; keep one`)
+      const planPath = resolve(dirname(appsPath), file)
+      try {
+        return { ...(app as object), plan: JSON.parse(readFileSync(planPath, 'utf8')) as unknown }
+      } catch (cause) {
+        throw new Error(`plan file ${planPath} cannot be read as JSON: ${(cause as Error).message}`, { cause })
+      }
+    }),
+  }
+}
+
+export function randomKey(prefix: 'wk' | 'rk'): string {
+  return `${prefix}_${randomBytes(18).toString('base64url')}`
+}
+
+/**
+ * Loads APPS_FILE; without one, writes a demo app (mode 0600) and reports that it did, so the
+ * caller can print the new write key.
+ */
+export function loadAppsFile(path: string): { apps: AppConfig[]; created: boolean; demoKeys?: { write: string; read: string } } {
+  if (existsSync(path)) {
+    let json: unknown
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'))
+    } catch (cause) {
+      throw new Error(`apps file ${path} is not valid JSON`, { cause })
+    }
+    return { apps: parseApps(readPlanFiles(json, path)), created: false }
+  }
+  const demoKeys = { write: randomKey('wk'), read: randomKey('rk') }
+  const demo = {
+    apps: [{ id: 'demo', name: 'Demo app', write_keys: [demoKeys.write], read_keys: [hashKey(demoKeys.read)], plan: DEMO_PLAN }],
+  }
+  writeFileSync(path, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 })
+  return { apps: parseApps(demo), created: true, demoKeys }
+}

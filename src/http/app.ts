@@ -1,0 +1,72 @@
+// The HTTP surface of Veil: ingestion, health, metrics, and the product managers' reports.
+// Errors become JSON in one place (onError), so every status has a body a developer can read.
+import { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import type { ClickHouseClient } from '@clickhouse/client'
+import { HttpError } from './errors.ts'
+import { StorageUnavailableError } from '../storage/commit/writer.ts'
+
+/** A short, single-line description of a cause for logs (engine errors can be long). */
+const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]!.slice(0, 200) : undefined)
+import { BATCH_CORS_HEADERS, createBatchHandler, type BatchDeps } from './batch-route.ts'
+import { requestMetrics } from './request-metrics.ts'
+import { createMetricsHandler } from './metrics-route.ts'
+import { createCompatRoutes } from '../compat/routes.ts'
+
+export interface AppDeps extends BatchDeps {
+  client: ClickHouseClient
+  /** Why this node should get no traffic now (spool trouble, stopping); undefined when ready. */
+  notReady?: () => string | undefined
+  /** Extra routes mounted at the root (the reports API and dashboard). */
+  routes?: Hono[]
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono()
+  app.use(requestMetrics(deps.metrics))
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) {
+      for (const [k, v] of Object.entries(err.headers)) c.header(k, v)
+      return c.json({ error: err.message }, err.status)
+    }
+    if (err instanceof StorageUnavailableError) {
+      deps.metrics.inc('unavailable_total', { reason: err.reason })
+      deps.logger.warn({ reason: err.reason, err: errorText(err.cause) }, 'storage unavailable')
+      return c.json({ error: `${err.message}; retry later` }, 503, { 'Retry-After': '5' })
+    }
+    deps.metrics.inc('internal_errors_total')
+    deps.logger.error({ err: { type: err.name, message: err.message.slice(0, 200) } }, 'unhandled error')
+    return c.json({ error: 'internal error' }, 500)
+  })
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
+
+  // Browsers post text/plain from any origin (no preflight); JSON clients get a preflight answer.
+  // Every answer of the route, errors too, carries the headers a page needs to read it. They are
+  // set before the answer exists: hono/cors would set them on a response of its own and merge
+  // that into the handler's, which builds a full web Response for every request. The POST
+  // handler sets them itself, on its 202 and on its errors (batch-route.ts).
+  app.use('/v1/batch', async (c, next) => {
+    if (c.req.method !== 'POST') for (const [name, value] of Object.entries(BATCH_CORS_HEADERS)) c.header(name, value)
+    await next()
+  })
+  app.options(
+    '/v1/batch',
+    cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization', 'Content-Encoding'], exposeHeaders: ['Retry-After'], maxAge: 86400 }),
+  )
+  app.post('/v1/batch', createBatchHandler(deps))
+  // PostHog's and Segment's APIs, into the same ingestion (docs/compat.md).
+  app.route('/', createCompatRoutes(deps))
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/readyz', async (c) => {
+    const reason = deps.notReady?.()
+    if (reason) return c.json({ status: 'not ready', reason }, 503)
+    const ping = await deps.client.ping().catch((e: unknown) => ({ success: false as const, error: e }))
+    return ping.success ? c.json({ status: 'ready' }) : c.json({ status: 'storage unreachable' }, 503)
+  })
+  app.get('/metrics', createMetricsHandler(deps.metrics, deps.config.METRICS_TOKEN))
+
+  for (const routes of deps.routes ?? []) app.route('/', routes)
+  return app
+}

@@ -1,0 +1,243 @@
+// A compact memory of the event ids this node stored in the last hours, in front of the
+// stored-ids check (sql/0033, stored-ids.ts). recent_event_ids is ordered by id and ids are
+// random, so any lookup of thousands of ids reads nearly the whole table: its cost grows with
+// the ids of the last two hours, not with the ids looked up (bench/stored-check-cost.ts, 14.4 M
+// ids: about 70 us of CPU per fed row). Where this node is the only writer (the embedded
+// engine), an id it never stored cannot be there: a Bloom filter of the ids it stored answers
+// "certainly not" for nearly every id, and only the rest (about 0.1-3 %, plus real retries) is
+// looked up, a few granules each.
+//
+// Split-block Bloom filters (Putze et al.; the layout Parquet and Impala use): one 256-bit
+// block per id, 8 bits in it, 12 bits per id for about 0.5 % false positives. Ids are kept
+// in buckets of half an hour, so whole buckets expire: a lookup asks every bucket of the window.
+import { idBits } from './id-table.ts'
+import { uuidText } from '../rows/row-binary.ts'
+import { eachEventIdAt } from '../rows/rows-format.ts'
+
+const BITS_PER_ID = 12
+const SALT = new Uint32Array([0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31])
+/** The smallest filter: 64 KiB, about 43 k ids (where the budget allows no more). */
+const MIN_BLOCKS = 2048
+/** A half hour's first filter holds at least this many ids (384 KiB): a burst after a quiet spell fills few filters. */
+const FIRST_IDS = 262_144
+
+function fmix(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
+
+class BlockFilter {
+  readonly words: Uint32Array
+  readonly blocks: number
+  readonly capacity: number
+  count = 0
+  constructor(capacity: number) {
+    this.blocks = Math.max(MIN_BLOCKS, Math.ceil((capacity * BITS_PER_ID) / 256))
+    this.capacity = Math.floor((this.blocks * 256) / BITS_PER_ID)
+    this.words = new Uint32Array(this.blocks * 8)
+  }
+  add(h1: number, h2: number): void {
+    const base = Math.floor((h1 * this.blocks) / 4294967296) * 8
+    for (let i = 0; i < 8; i++) this.words[base + i]! |= 1 << (Math.imul(h2, SALT[i]!) >>> 27)
+    this.count++
+  }
+  has(h1: number, h2: number): boolean {
+    const base = Math.floor((h1 * this.blocks) / 4294967296) * 8
+    for (let i = 0; i < 8; i++) if ((this.words[base + i]! & (1 << (Math.imul(h2, SALT[i]!) >>> 27))) === 0) return false
+    return true
+  }
+}
+
+interface Bucket {
+  /** Start of the bucket's half hour, ms. */
+  start: number
+  filters: BlockFilter[]
+}
+
+export interface StoredIdsFilterOptions {
+  /** How long an id is remembered at least: recent_event_ids' lifetime (sql/0033). */
+  windowMs: number
+  /** The filters' memory, all buckets together; past it, new ids go into full filters (more false positives). */
+  maxBytes: number
+  now?: () => number
+}
+
+export interface StoredIdsFilter {
+  /** False until loaded with the ids already in recent_event_ids (markLoaded): until then, look everything up. */
+  readonly loaded: boolean
+  markLoaded(): void
+  /** The ids among `ids` this node may have stored in the window (the others it certainly did not). */
+  probable(ids: readonly string[]): string[]
+  /** The same for the rows of a RowBinary events body, ids as text. */
+  probableInBody(body: Buffer): string[]
+  /**
+   * The same as the ids' 16 RowBinary bytes each (for the lookup inside the insert), with every
+   * id of the body added in the same walk (before it is stored: a "maybe" for an id that then
+   * failed to store only costs a lookup).
+   */
+  probableThenAdd(body: Buffer): Promise<Buffer>
+  add(ids: readonly string[]): void
+  /** Adds the ids of a RowBinary events body (yielding every few thousand rows, as probableThenAdd). */
+  addBody(body: Buffer): Promise<void>
+  /** Ids of `event_id UUID` RowBinary rows (16 bytes each), as recent_event_ids gives them. */
+  addIdRows(rows: Buffer): void
+  /** Makes room for `ids` more in one filter (before a load of known size: fewer filters to ask). */
+  reserve(ids: number): void
+  stats(): { ids: number; bytes: number; buckets: number }
+}
+
+const BUCKET_MS = 30 * 60_000
+/** Rows walked between two turns of the event loop (about 2-4 ms). */
+const SLICE_ROWS = 8192
+
+export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFilter {
+  const now = opts.now ?? Date.now
+  const keep = Math.ceil(opts.windowMs / BUCKET_MS) + 1
+  let buckets: Bucket[] = []
+  let loaded = false
+  const bits = new Uint32Array(4)
+  let bytes = 0
+
+  /** The current bucket (made when its half hour begins), after dropping those past the window. */
+  function current(): Bucket {
+    const start = Math.floor(now() / BUCKET_MS) * BUCKET_MS
+    const last = buckets[buckets.length - 1]
+    if (last && last.start === start) return last
+    const kept = buckets.filter((b) => b.start > start - keep * BUCKET_MS)
+    // Sized for as many ids as the busiest bucket kept held (the rate is usually steady), half again.
+    const expected = Math.max(0, ...kept.map((b) => b.filters.reduce((n, f) => n + f.count, 0)))
+    buckets = kept
+    bytes = kept.reduce((n, b) => n + b.filters.reduce((m, f) => m + f.words.byteLength, 0), 0)
+    const b: Bucket = { start, filters: [] }
+    grow(b, Math.max(FIRST_IDS, Math.ceil(expected * 1.5)))
+    buckets.push(b)
+    return b
+  }
+
+  function grow(b: Bucket, capacity: number): void {
+    const room = opts.maxBytes - bytes
+    // Past the budget a bucket keeps filling its last filter (more false positives, so more ids
+    // looked up), and never goes without one.
+    if (b.filters.length > 0 && room < MIN_BLOCKS * 32) return
+    const fits = Math.floor((Math.max(room, MIN_BLOCKS * 32) * 8) / BITS_PER_ID)
+    const f = new BlockFilter(Math.min(capacity, fits))
+    b.filters.push(f)
+    bytes += f.words.byteLength
+  }
+
+  // The two hashes of the id last read (hashId, hashBytes), computed once for asking and
+  // adding alike; the second is odd: a step.
+  let h1 = 0
+  let h2 = 0
+  function hashBits(): void {
+    h1 = fmix(bits[0]! ^ Math.imul(bits[2]!, 0x9e3779b1))
+    h2 = fmix(bits[1]! ^ Math.imul(bits[3]!, 0x85ebca6b)) | 1
+  }
+  function hashId(id: string): void {
+    idBits(id, bits)
+    hashBits()
+  }
+
+  function addHashed(b: Bucket): void {
+    let f = b.filters[b.filters.length - 1]!
+    if (f.count >= f.capacity) {
+      grow(b, f.capacity * 4) // few filters per bucket: a lookup asks each of them
+      f = b.filters[b.filters.length - 1]!
+    }
+    f.add(h1, h2)
+  }
+
+  function mayHoldHashed(): boolean {
+    for (let i = buckets.length - 1; i >= 0; i--) for (const f of buckets[i]!.filters) if (f.count > 0 && f.has(h1, h2)) return true
+    return false
+  }
+
+  /** Hashes the 16 RowBinary bytes of a UUID at `at`, read into `bits` in text order (as idBits does). */
+  function hashBytes(buf: Buffer, at: number): void {
+    bits[0] = buf.readUInt32LE(at + 4)
+    bits[1] = buf.readUInt32LE(at)
+    bits[2] = buf.readUInt32LE(at + 12)
+    bits[3] = buf.readUInt32LE(at + 8)
+    hashBits()
+  }
+
+  /**
+   * eachEventIdAt over the whole body, handing the event loop back every SLICE_ROWS rows: a
+   * 100 k-row feed walked in one go held requests up for 30-50 ms, which showed in their p99.
+   */
+  async function eachIdYielding(body: Buffer, each: (at: number) => void): Promise<void> {
+    let at = 0
+    while ((at = eachEventIdAt(body, each, at, SLICE_ROWS)) < body.length) await new Promise((resolve) => setImmediate(resolve))
+  }
+
+  return {
+    get loaded() {
+      return loaded
+    },
+    markLoaded() {
+      loaded = true
+    },
+    probable(ids) {
+      current()
+      const out: string[] = []
+      for (const id of ids) {
+        hashId(id)
+        if (mayHoldHashed()) out.push(id)
+      }
+      return out
+    },
+    probableInBody(body) {
+      current()
+      const out: string[] = []
+      eachEventIdAt(body, (at) => {
+        hashBytes(body, at)
+        if (mayHoldHashed()) out.push(uuidText(body, at))
+      })
+      return out
+    },
+    async probableThenAdd(body) {
+      const b = current()
+      const at: number[] = []
+      await eachIdYielding(body, (i) => {
+        hashBytes(body, i)
+        if (mayHoldHashed()) at.push(i)
+        addHashed(b)
+      })
+      const out = Buffer.allocUnsafe(at.length * 16)
+      at.forEach((i, n) => body.copy(out, n * 16, i, i + 16))
+      return out
+    },
+    add(ids) {
+      const b = current()
+      for (const id of ids) {
+        hashId(id)
+        addHashed(b)
+      }
+    },
+    async addBody(body) {
+      const b = current()
+      await eachIdYielding(body, (at) => {
+        hashBytes(body, at)
+        addHashed(b)
+      })
+    },
+    addIdRows(rows) {
+      const b = current()
+      for (let at = 0; at + 16 <= rows.length; at += 16) {
+        hashBytes(rows, at)
+        addHashed(b)
+      }
+    },
+    reserve(n) {
+      const b = current()
+      const f = b.filters[b.filters.length - 1]!
+      if (f.capacity - f.count < n) grow(b, Math.ceil(n * 1.25))
+    },
+    stats() {
+      return { ids: buckets.reduce((n, b) => n + b.filters.reduce((m, f) => m + f.count, 0), 0), bytes, buckets: buckets.length }
+    },
+  }
+}

@@ -1,0 +1,88 @@
+// The spool's interface (spool.ts implements it): its options, what it does, and what it reports
+// about itself: counters for metrics (durability-metrics.ts) and its health for /readyz.
+import type { SpoolFs } from './spool-fs.ts'
+import type { RowsFormat } from '../rows/rows-format.ts'
+
+export interface SpoolOptions {
+  dir: string
+  /**
+   * Inserts encoded rows; resolves when committed. The same token must make a replay a no-op.
+   * `first` is true on a range's first attempt (not a replay or a retry of an unknown outcome).
+   */
+  insert(body: Buffer, rows: number, token: string, first?: boolean, format?: RowsFormat): Promise<void>
+  /** Bytes not yet in ClickHouse beyond which appends are refused (503). */
+  maxBytes: number
+  /** A segment is closed and a new one started past this size. */
+  segmentBytes: number
+  /** Rows in one insert at most (whole frames: one frame may exceed it). */
+  insertRows: number
+  /** How long the oldest spooled row waits for company before an insert starts. */
+  feedDelayMs: number
+  /** Wait after a failed insert before the same range is tried again. */
+  retryMs?: number
+  /** Free bytes left on the spool's filesystem below which appends are refused. */
+  minFreeBytes?: number
+  /** After a write the spool could not undo, how long before it tries a fresh segment. */
+  healMs?: number
+  fs?: SpoolFs
+  onInsertError?(e: unknown): void
+  /** Rows ClickHouse refused for what they are; they are in the dead-letter file already. */
+  onDeadLetter?(rows: Buffer[], reason: string): void
+  /** Each frame found at open that will be re-fed (e.g. to remember its event ids). */
+  onReplayFrame?(payload: Buffer, format: RowsFormat): void
+  /** Damage found in a segment (at open or when feeding): logged at error level by the caller. */
+  onDamage?(info: { segment: string; corruptBytes: number; corruptRows: number }): void
+  /** How long a lock holder in another container or host may go without a heartbeat (storage/spool/lock.ts). */
+  lockStaleMs?: number
+  /** Another process removed or took over the directory's lock while this spool held it. */
+  onLockLost?(holder: { pid: number; host: string } | undefined): void
+}
+
+export interface Spool {
+  /** Resolves once the rows are on disk (fdatasync); rejects with StorageUnavailableError. */
+  append(payload: Buffer, rows: number, format?: RowsFormat): Promise<void>
+  /** Resolves when everything appended so far is in ClickHouse. */
+  drain(): Promise<void>
+  /** Refuses new appends, inserts what it can within `ms`, closes; the rest is replayed on open. */
+  close(ms: number): Promise<void>
+  stats(): SpoolStats
+  /** Why the spool should not get traffic now, for /readyz; undefined when healthy. */
+  health(): SpoolHealth | undefined
+}
+
+
+export interface SpoolStats {
+  appendedRows: number
+  syncs: number
+  inserts: number
+  insertedRows: number
+  failedInserts: number
+  /** Rows refused because the spool held maxBytes already. */
+  refusedRows: number
+  /** Rows refused because the spool's disk was below its free-space reserve. */
+  diskRefusedRows: number
+  /** Writes or syncs that failed (or were cut short) and were truncated away. */
+  writeFailures: number
+  /** Rows found in the spool at open and fed again (the last insert's range as a no-op). */
+  replayedRows: number
+  /** Segments with bytes that are not valid frames, those bytes, and rows in frames that failed their check. */
+  corruptSegments: number
+  corruptBytes: number
+  corruptRows: number
+  /** Damaged segments moved aside (*.seg.damaged) after their valid frames were inserted. */
+  damagedSegments: number
+  /** Rows ClickHouse refused for their data, written to the dead-letter file. */
+  deadLetteredRows: number
+  pendingRows: number
+  pendingBytes: number
+  /** Age of the oldest frame not yet in ClickHouse (0 when none). */
+  oldestUnfedMs: number
+  /** Appends are refused until a fresh segment can be written. */
+  failed: boolean
+  insertFailuresInARow: number
+}
+
+export interface SpoolHealth {
+  reason: 'failed' | 'disk_low' | 'nearly_full' | 'feeder_failing'
+  message: string
+}
