@@ -156,14 +156,16 @@ describe('a spool range’s first attempt on the embedded engine', () => {
 })
 
 describe('the lookup inside the insert', () => {
+  // The ids read from the body's file a second time, or from a second file of all of them (checkIds).
   it.each(['same-file', 'ids-file'] as const)('drops the stored rows with the ids read %s, through the door alone', async (how) => {
     const app = `sc-door-${how}`
-    const door = createFileDoor(s.veil.storage.client, tempDir(`stored-check-door-${how}-`), how)
+    const door = createFileDoor(s.veil.storage.client, tempDir(`stored-check-door-${how}-`))
     const earlier = await fresh(20, app)
     await storeElsewhere(earlier, `sc-door-${how}-elsewhere`)
     const later = await fresh(30, app)
     const body = EVENT_ROWS.encode([...earlier.slice(0, 5), ...later, ...earlier.slice(5)])
-    await door.insert({ table: 'events', columns: EVENT_COLUMNS, body, rows: 50, settings: { insert_deduplication_token: `sc-door-${how}` }, skipStored: true })
+    const checkIds = how === 'ids-file' ? { checkIds: eventIdBytes(body) } : {}
+    await door.insert({ table: 'events', columns: EVENT_COLUMNS, body, rows: 50, settings: { insert_deduplication_token: `sc-door-${how}` }, skipStored: true, ...checkIds })
     const stored = await counts(app)
     expect(stored.size).toBe(50)
     expect([...stored.values()].every((c) => c === 1)).toBe(true)
@@ -180,7 +182,7 @@ describe('the lookup inside the insert', () => {
     const many = await fresh(100_000, 'sc-explain-fill')
     await storeElsewhere(many, 'sc-explain-fill')
     // The door's own condition over a body of three rows (two stored, one new), its ids read
-    // either way (file-insert.ts, StoredCheck).
+    // either way (file-insert.ts, createFileDoor).
     const dir = tempDir('stored-check-ids-')
     const body = EVENT_ROWS.encode([...many.slice(0, 2), ...(await fresh(1, 'sc-explain'))])
     writeFileSync(join(dir, 'body.bin'), body)

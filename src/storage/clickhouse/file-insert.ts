@@ -1,19 +1,15 @@
 // The embedded engine's cheapest door for RowBinary rows: the body is written to a file (page
 // cache only: the spool holds the durable copy) and the engine runs INSERT INTO t SELECT * FROM
 // file(path, 'RowBinary', structure). chDB's raw insert takes text formats only; JSON through it
-// costs about twice the engine CPU per row (bench/insert-cost.ts, bench/README.md). The insert's
-// settings, its deduplication token included, apply as they do to any insert. With `skipStored`
+// costs about twice the engine CPU per row (bench/studies/insert-cost.ts, docs/performance.md).
+// The insert's settings, its deduplication token included, apply as to any insert. With `skipStored`
 // the same insert drops the rows whose event id is in recent_event_ids (sql/0033), inside the
 // engine: no id is turned into text, and no separate lookup query is sent.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ClickHouseClient } from '@clickhouse/client'
-import { EVENT_COLUMNS } from '../../pipeline/types.ts'
 import { EVENT_STRUCTURE } from '../rows/event-rows.ts'
-import { eventIdBytes } from '../rows/rows-format.ts'
-
-export type FileFormat = 'RowBinary' | 'JSONCompactEachRow' | 'Native'
 
 /** A string literal of ClickHouse SQL. */
 export const quoteSql = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
@@ -26,9 +22,9 @@ export interface FileDoorInsert {
   columns: readonly string[]
   body: Buffer
   settings: Record<string, string | number>
-  /** Leave out the rows whose event id is in recent_event_ids (events only; `storedCheck`). */
+  /** Leave out the rows whose event id is in recent_event_ids (events only; createFileDoor). */
   skipStored?: boolean
-  /** The body's row count, if known (sizes the ids file). */
+  /** The body's row count, if known. */
   rows?: number
   /**
    * With `skipStored`: only these ids (16 RowBinary bytes each) are looked up, not all of the
@@ -36,15 +32,6 @@ export interface FileDoorInsert {
    */
   checkIds?: Buffer
 }
-
-/**
- * Where the stored-ids check reads the body's ids from: `same-file` (the default) the body's file
- * read a second time by the engine; `ids-file` a second file of the 16 raw id bytes per row,
- * copied out on this thread. bench/stored-check-cost.ts measured both about equal on the engine's
- * threads (about 1.5 us per row over no check), and `ids-file` 0.4-0.6 us per row more on the main
- * thread (the walk through every row), which is the scarcer one (bench/README.md).
- */
-export type StoredCheck = 'same-file' | 'ids-file'
 
 /**
  * The condition that drops stored rows: the body's ids become the set the lookup into
@@ -56,8 +43,14 @@ export const notStored = (ids: string) => `event_id NOT IN (SELECT event_id FROM
 /** A RowBinary file of `event_id UUID` rows (eventIdBytes), as a table function. */
 export const storedIdsSource = (path: string) => `file(${quoteSql(path)}, 'RowBinary', 'event_id UUID')`
 
-/** Inserts RowBinary bodies through files in `dir` (emptied at start: files left by a crash). */
-export function createFileDoor(client: ClickHouseClient, dir: string, storedCheck: StoredCheck = 'same-file') {
+/**
+ * Inserts RowBinary bodies through files in `dir` (emptied at start: files left by a crash). The
+ * stored-ids check reads the body's ids from the body's own file a second time, or from a second
+ * file when `checkIds` narrows them. Copying every id into a second file cost the engine no less
+ * and the main thread 0.4-0.6 us per row more (bench/studies/stored-check-cost.ts, `ids-file`;
+ * docs/performance.md), so a full check reads the body twice.
+ */
+export function createFileDoor(client: ClickHouseClient, dir: string) {
   mkdirSync(dir, { recursive: true })
   for (const f of readdirSync(dir)) rmSync(join(dir, f), { force: true })
   let n = 0
@@ -68,33 +61,21 @@ export function createFileDoor(client: ClickHouseClient, dir: string, storedChec
       if (r.skipStored && r.table !== 'events') throw new Error(`the stored-ids check is for events, not ${r.table}`)
       const path = join(dir, `${process.pid}-${++n}.bin`)
       const source = `file(${quoteSql(path)}, 'RowBinary', ${quoteSql(structure)})`
-      const idsPath = r.skipStored && (r.checkIds || storedCheck === 'ids-file') ? `${path}.ids` : undefined
+      const ids = r.skipStored ? r.checkIds : undefined
+      const idsPath = `${path}.ids`
       let where = ''
       try {
         await writeFile(path, r.body)
-        if (idsPath) await writeFile(idsPath, r.checkIds ?? eventIdBytes(r.body, r.rows))
-        if (r.skipStored) where = ` WHERE ${notStored(idsPath ? storedIdsSource(idsPath) : source)}`
+        if (ids) await writeFile(idsPath, ids)
+        if (r.skipStored) where = ` WHERE ${notStored(ids ? storedIdsSource(idsPath) : source)}`
         await client.command({
           query: `INSERT INTO ${r.table} (${r.columns.join(', ')}) SELECT * FROM ${source}${where}`,
           clickhouse_settings: r.settings,
         })
       } finally {
         await unlink(path).catch(() => undefined)
-        if (idsPath) await unlink(idsPath).catch(() => undefined)
+        if (ids) await unlink(idsPath).catch(() => undefined)
       }
-    },
-  }
-}
-
-/** For the benchmark: any format, any file already written. */
-export function eventsFileInsert(client: ClickHouseClient) {
-  return {
-    structure: EVENT_STRUCTURE,
-    async insert(path: string, format: FileFormat, settings: Record<string, string | number>): Promise<void> {
-      await client.command({
-        query: `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) SELECT * FROM file(${quoteSql(path)}, '${format}'${format === 'Native' ? '' : `, ${quoteSql(EVENT_STRUCTURE)}`})`,
-        clickhouse_settings: settings,
-      })
     },
   }
 }

@@ -1,8 +1,8 @@
 // A compact memory of the event ids this node stored in the last hours, in front of the
 // stored-ids check (sql/0033, stored-ids.ts). recent_event_ids is ordered by id and ids are
 // random, so any lookup of thousands of ids reads nearly the whole table: its cost grows with
-// the ids of the last two hours, not with the ids looked up (bench/stored-check-cost.ts, 14.4 M
-// ids: about 70 us of CPU per fed row). Where this node is the only writer (the embedded
+// the ids of the last two hours, not with the ids looked up (14.4 M ids: about 70 us of CPU per
+// fed row, bench/studies/stored-check-cost.ts). Where this node is the only writer (the embedded
 // engine), an id it never stored cannot be there: a Bloom filter of the ids it stored answers
 // "certainly not" for nearly every id, and only the rest (about 0.1-3 %, plus real retries) is
 // looked up, a few granules each.

@@ -2,7 +2,7 @@
 // "Memory"): each variant in a child process of its own (one engine per process), interleaved,
 // feeding RowBinary through the spool's door with a deduplication token, as the server does.
 //
-//   npx tsx bench/engine-memory.ts [--rows 100000] [--feeds 6] [--rounds 2]
+//   npx tsx bench/studies/engine-memory.ts [--rows 100000] [--feeds 6] [--rounds 2]
 //        [--variants 'default;ENGINE_INSERT_BLOCK_ROWS=16384;ENGINE_MALLOC_CONF=dirty_decay_ms:0;ROWS=50000']
 //
 // A variant is `default` or space-separated NAME=value config settings; ROWS=n feeds n rows a
@@ -33,11 +33,11 @@ function statusKb(field: string): number {
 }
 
 if (args.child) {
-  const { loadConfig } = await import('../src/config.ts')
-  const { openStorage } = await import('../src/storage/clickhouse/client.ts')
-  const { migrate } = await import('../src/storage/schema/migrate.ts')
-  const { EVENT_ROWS } = await import('../src/storage/rows/event-rows.ts')
-  const { EVENT_COLUMNS } = await import('../src/pipeline/types.ts')
+  const { loadConfig } = await import('../../src/config.ts')
+  const { openStorage } = await import('../../src/storage/clickhouse/client.ts')
+  const { migrate } = await import('../../src/storage/schema/migrate.ts')
+  const { EVENT_ROWS } = await import('../../src/storage/rows/event-rows.ts')
+  const { EVENT_COLUMNS } = await import('../../src/pipeline/types.ts')
   const { benchRows } = await import('./event-rows.ts')
   const dir = mkdtempSync(join(tmpdir(), 'veil-engine-memory-'))
   const env = JSON.parse(process.env.ENGINE_MEMORY_VARIANT ?? '{}') as Record<string, string>

@@ -2,10 +2,10 @@
 // 50-event batches of fresh UUIDs, as the batch route calls them, through more ids than the
 // memory holds, so that eviction is part of the figure.
 //
-//   node --expose-gc --import tsx bench/dedup.ts [--ids 3000000] [--window 1000000]
+//   node --expose-gc --import tsx bench/studies/dedup.ts [--ids 3000000] [--window 1000000]
 import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { createIdDedup } from '../src/storage/dedup/retry-memory.ts'
+import { createIdDedup } from '../../src/storage/dedup/retry-memory.ts'
 
 const { values: args } = parseArgs({ options: { ids: { type: 'string', default: '3000000' }, window: { type: 'string', default: '1000000' } } })
 const total = Number(args.ids)

@@ -2,8 +2,8 @@
 // the embedded engine, and where: whole-process CPU (every thread) and the main thread's share,
 // for spool feeds of RowBinary rows a part of which was stored already.
 //
-//   npx tsx bench/stored-check-cost.ts [--rows 50000] [--feeds 5] [--rounds 3] [--stored 300000] [--dup 0.01]
-//                                      [--variants none,lookup,ids-file,same-file,filter]
+//   npx tsx bench/studies/stored-check-cost.ts [--rows 50000] [--feeds 5] [--rounds 3] [--stored 300000] [--dup 0.01]
+//                                              [--variants none,lookup,ids-file,same-file,filter]
 //
 // Variants (run in turn, the order rotated each round, so each sees the table grow alike; a
 // first round warms the JIT up and is not counted):
@@ -11,8 +11,8 @@
 //   lookup     the check before the insert, as the remote-server path does it: the ids as text
 //              (eventIdsOf), looked up in queries of 5,000 ids (stored-ids.ts), the stored rows
 //              cut out of the body (withoutStored), then the insert
-//   ids-file   inside the insert (file-insert.ts): the 16 raw id bytes of each row copied into
-//              a second file, the lookup's set read from it
+//   ids-file   inside the insert (src/storage/clickhouse/file-insert.ts): the 16 raw id bytes of
+//              each row copied into a second file (the door's checkIds), the lookup's set read from it
 //   same-file  inside the insert, the set read from the body's own file a second time
 //   filter     the server's path once its filter of stored ids is loaded (stored-ids-filter.ts):
 //              inside the insert, only the ids the filter may hold are looked up (none: no check)
@@ -25,16 +25,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadavg } from 'node:os'
-import { EVENT_COLUMNS, type EventRow } from '../src/pipeline/types.ts'
+import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
 import { benchRows } from './event-rows.ts'
-import { cpuSnapshot } from './cpu-split.ts'
-import { openStorage } from '../src/storage/clickhouse/client.ts'
-import { migrate } from '../src/storage/schema/migrate.ts'
-import { EVENT_ROWS } from '../src/storage/rows/event-rows.ts'
-import { eventIdsOf } from '../src/storage/rows/rows-format.ts'
-import { createFileDoor, eventsFileInsert, type StoredCheck } from '../src/storage/clickhouse/file-insert.ts'
-import { createStoredIds, loadStoredIds, RECENT_IDS_MS, withoutStored } from '../src/storage/dedup/stored-ids.ts'
-import { createStoredIdsFilter } from '../src/storage/dedup/stored-ids-filter.ts'
+import { cpuSnapshot } from '../cpu-split.ts'
+import { openStorage } from '../../src/storage/clickhouse/client.ts'
+import { migrate } from '../../src/storage/schema/migrate.ts'
+import { EVENT_ROWS } from '../../src/storage/rows/event-rows.ts'
+import { eventIdBytes, eventIdsOf } from '../../src/storage/rows/rows-format.ts'
+import { createFileDoor } from '../../src/storage/clickhouse/file-insert.ts'
+import { createStoredIds, loadStoredIds, RECENT_IDS_MS, withoutStored } from '../../src/storage/dedup/stored-ids.ts'
+import { createStoredIdsFilter } from '../../src/storage/dedup/stored-ids-filter.ts'
+import { eventsFileInsert } from './file-insert.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -78,8 +79,7 @@ try {
     const cpu1 = cpuSnapshot(process.pid)
     console.log(`filter: ${loaded} ids loaded in ${(performance.now() - t0).toFixed(0)} ms (CPU ${((cpu1.totalUs - cpu0.totalUs) / 1000).toFixed(0)} ms, main thread ${((cpu1.mainUs - cpu0.mainUs) / 1000).toFixed(0)} ms), ${(filter.stats().bytes / 2 ** 20).toFixed(1)} MiB`)
   }
-  const doors = { 'ids-file': createFileDoor(client, join(dir, 'feed-ids'), 'ids-file'), 'same-file': createFileDoor(client, join(dir, 'feed-same'), 'same-file') }
-  const plain = doors['same-file']
+  const plain = createFileDoor(client, join(dir, 'feed'))
   const storedAmong = createStoredIds(client)
   const base = { table: 'events', columns: EVENT_COLUMNS }
   type Variant = (body: Buffer, rows: number, token: Record<string, string | number>) => Promise<void>
@@ -90,7 +90,9 @@ try {
       if (found.size > 0) ({ body, rows } = withoutStored(body, found, 'RowBinary'))
       if (rows > 0) await plain.insert({ ...base, body, rows, settings: s })
     },
-    ...Object.fromEntries((Object.keys(doors) as StoredCheck[]).map((k) => [k, ((body, rows, s) => doors[k].insert({ ...base, body, rows, settings: s, skipStored: true })) as Variant])),
+    // Every id of the body copied into the door's second file (checkIds), on this thread.
+    'ids-file': (body, rows, s) => plain.insert({ ...base, body, rows, settings: s, skipStored: true, checkIds: eventIdBytes(body, rows) }),
+    'same-file': (body, rows, s) => plain.insert({ ...base, body, rows, settings: s, skipStored: true }),
     // What the server does on the embedded engine once its filter is loaded (boot/start-veil.ts).
     filter: async (body, rows, s) => {
       const maybe = await filter.probableThenAdd(body)

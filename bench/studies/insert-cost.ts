@@ -3,7 +3,7 @@
 // materialized views, in the formats chDB's raw insert accepts. Together with bench/handler.ts
 // this splits an event's cost between the server's own work and the engine's.
 //
-//   npx tsx bench/insert-cost.ts [--rows 20000] [--inserts 10] [--without-views] [--agg-window 0] [--no-fsync]
+//   npx tsx bench/studies/insert-cost.ts [--rows 20000] [--inserts 10] [--without-views] [--agg-window 0] [--no-fsync]
 //                                [--doors raw:JSONCompactEachRow,file:JSONCompactEachRow,file:RowBinary,file:Native,raw:TabSeparated]
 //
 // A door is how the rows reach the engine: `raw` is chDB's rawInsert (the bytes as the data of
@@ -19,13 +19,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { EVENT_COLUMNS, type EventRow } from '../src/pipeline/types.ts'
+import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
 import { benchRows } from './event-rows.ts'
-import { openStorage } from '../src/storage/clickhouse/client.ts'
-import { migrate } from '../src/storage/schema/migrate.ts'
-import { encodeRows, ROWS_FORMAT } from '../src/storage/rows/rows-format.ts'
-import { EVENT_ROWS } from '../src/storage/rows/event-rows.ts'
-import { eventsFileInsert, quoteSql } from '../src/storage/clickhouse/file-insert.ts'
+import { openStorage } from '../../src/storage/clickhouse/client.ts'
+import { migrate } from '../../src/storage/schema/migrate.ts'
+import { encodeRows, ROWS_FORMAT } from '../../src/storage/rows/rows-format.ts'
+import { EVENT_ROWS } from '../../src/storage/rows/event-rows.ts'
+import { quoteSql } from '../../src/storage/clickhouse/file-insert.ts'
+import { eventsFileInsert } from './file-insert.ts'
 import { writeFileSync } from 'node:fs'
 
 const { values: args } = parseArgs({

@@ -1,9 +1,9 @@
 // What the materialized views cost per stored row, and whether fewer, wider views cost less
 // while every aggregate keeps the same rows (issue 14, "Engine"). Same method as
-// bench/insert-cost.ts: a scratch data dir with the real migrations, RowBinary through file(),
+// bench/studies/insert-cost.ts: a scratch data dir with the real migrations, RowBinary through file(),
 // whole-process CPU (all the engine's threads), fresh dedup tokens as the server sends them.
 //
-//   npx tsx bench/views-cost.ts [--rows 20000] [--inserts 5] [--rounds 3]
+//   npx tsx bench/studies/views-cost.ts [--rows 20000] [--inserts 5] [--rounds 3]
 //                               [--variants null-fanout,family-filter,breakdowns-pregroup,no-views,drop-each]
 //                               [--mix bench|varied]
 //
@@ -24,12 +24,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import type { EventRow } from '../src/pipeline/types.ts'
+import type { EventRow } from '../../src/pipeline/types.ts'
 import { benchRows } from './event-rows.ts'
-import { openStorage } from '../src/storage/clickhouse/client.ts'
-import { migrate } from '../src/storage/schema/migrate.ts'
-import { EVENT_ROWS } from '../src/storage/rows/event-rows.ts'
-import { eventsFileInsert } from '../src/storage/clickhouse/file-insert.ts'
+import { openStorage } from '../../src/storage/clickhouse/client.ts'
+import { migrate } from '../../src/storage/schema/migrate.ts'
+import { EVENT_ROWS } from '../../src/storage/rows/event-rows.ts'
+import { eventsFileInsert } from './file-insert.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -227,7 +227,7 @@ GROUP BY app_id, dimension, day, period, name, value`
   async function measure(v: string) {
     await emptyTables()
     await apply(v)
-    // Encoded before timing, as bench/insert-cost.ts does: the timed part is the file write and the insert.
+    // Encoded before timing, as bench/studies/insert-cost.ts does: the timed part is the file write and the insert.
     const bodies = Array.from({ length: inserts }, (_, i) =>
       EVENT_ROWS.encode(args.mix === 'varied' ? checkRows(perInsert, Date.now(), i * perInsert) : benchRows(perInsert, Date.now())))
     const c0 = process.cpuUsage()

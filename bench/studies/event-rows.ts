@@ -2,7 +2,7 @@
 // page_view, report_query and login in turn, 200 users. The engine-side benches
 // (insert-cost.ts, views-cost.ts) feed these, so their per-row figures compare.
 import { randomUUID } from 'node:crypto'
-import type { EventRow } from '../src/pipeline/types.ts'
+import type { EventRow } from '../../src/pipeline/types.ts'
 
 export function benchRows(n: number, now: number): EventRow[] {
   return Array.from({ length: n }, (_, i): EventRow => {

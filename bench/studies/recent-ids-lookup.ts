@@ -3,7 +3,7 @@
 // (stored-ids.ts createStoredIds; docs/durability.md "several nodes"), on the embedded engine
 // as a stand-in for a server, beside two layouts the table could have instead.
 //
-//   npx tsx bench/recent-ids-lookup.ts [--stored 14400000] [--parts 8] [--ids 5,50,500,5000] [--rounds 3]
+//   npx tsx bench/studies/recent-ids-lookup.ts [--stored 14400000] [--parts 8] [--ids 5,50,500,5000] [--rounds 3]
 //                                      [--layouts migrated,granules256,rocksdb]
 //
 // Layouts, each filled with the same --stored ids (two hours at 2 k events/s by default) in
@@ -18,9 +18,9 @@ import { randomUUID } from 'node:crypto'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { openStorage } from '../src/storage/clickhouse/client.ts'
-import { migrate } from '../src/storage/schema/migrate.ts'
-import { cpuSnapshot } from './cpu-split.ts'
+import { openStorage } from '../../src/storage/clickhouse/client.ts'
+import { migrate } from '../../src/storage/schema/migrate.ts'
+import { cpuSnapshot } from '../cpu-split.ts'
 
 const { values: args } = parseArgs({
   options: {
