@@ -1,7 +1,7 @@
 // The server's CPU split between its main thread (JavaScript: HTTP, pipeline, encoding, spool
 // appends) and all its other threads, and of those the embedded ClickHouse's apart from node's
 // own (V8's GC helpers, libuv's pool: file writes and fsync), read from /proc, so a node and its
-// ClickHouse can be sized apart (bench/README.md "Sizing").
+// ClickHouse can be sized apart (docs/performance.md, "Sizing").
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 

@@ -86,7 +86,7 @@ export const configSchema = z.object({
    * Rows per ClickHouse insert from the spool, and how long the first row waits for more. Fewer,
    * larger inserts cost the engine much less per row (fewer parts for the events table, its 10
    * views and their merges): 2 s instead of 0.5 s cut the engine's CPU per event by about a third
-   * at batch50 (bench/README.md, "Feed size"). Reports see rows up to that much later.
+   * at batch50 (docs/performance.md, "Feed size"). Reports see rows up to that much later.
    */
   SPOOL_INSERT_ROWS: int(100_000, 1),
   SPOOL_FEED_DELAY_MS: int(2000, 0),

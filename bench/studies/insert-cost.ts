@@ -4,7 +4,7 @@
 // this splits an event's cost between the server's own work and the engine's.
 //
 //   npx tsx bench/studies/insert-cost.ts [--rows 20000] [--inserts 10] [--without-views] [--agg-window 0] [--no-fsync]
-//                                [--doors raw:JSONCompactEachRow,file:JSONCompactEachRow,file:RowBinary,file:Native,raw:TabSeparated]
+//                                        [--doors raw:JSONCompactEachRow,file:JSONCompactEachRow,file:RowBinary,file:Native,raw:TabSeparated]
 //
 // A door is how the rows reach the engine: `raw` is chDB's rawInsert (the bytes as the data of
 // INSERT ... FORMAT; text formats only), `file` is INSERT INTO events SELECT * FROM file(path, fmt)

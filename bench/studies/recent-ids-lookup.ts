@@ -4,7 +4,7 @@
 // as a stand-in for a server, beside two layouts the table could have instead.
 //
 //   npx tsx bench/studies/recent-ids-lookup.ts [--stored 14400000] [--parts 8] [--ids 5,50,500,5000] [--rounds 3]
-//                                      [--layouts migrated,granules256,rocksdb]
+//                                              [--layouts migrated,granules256,rocksdb]
 //
 // Layouts, each filled with the same --stored ids (two hours at 2 k events/s by default) in
 // --parts inserts with merges stopped, so each keeps as many parts as a busy table has:

@@ -4,8 +4,8 @@
 // whole-process CPU (all the engine's threads), fresh dedup tokens as the server sends them.
 //
 //   npx tsx bench/studies/views-cost.ts [--rows 20000] [--inserts 5] [--rounds 3]
-//                               [--variants null-fanout,family-filter,breakdowns-pregroup,no-views,drop-each]
-//                               [--mix bench|varied]
+//                                       [--variants null-fanout,family-filter,breakdowns-pregroup,no-views,drop-each]
+//                                       [--mix bench|varied]
 //
 // Variants (each measured right after the 9 + 1 views of the migrations, "baseline", A B A B):
 //   no-views       events alone

@@ -18,7 +18,7 @@ export const EVENT_ROWS = rowBinaryCodec<EventRow>(EVENT_BINARY_TYPES)
  * The file() structure the engine reads RowBinary bodies with: the table's types with plain
  * String for LowCardinality(String). Read as LowCardinality, each value is looked up in a
  * dictionary as it is parsed (9 us/row for the events table alone); read as String and
- * converted a column at a time by the insert, 3.3-3.9 us/row (bench/README.md, "engine door").
+ * converted a column at a time by the insert, 3.3-3.9 us/row (docs/performance.md, "The engine's door").
  */
 export const EVENT_STRUCTURE = [
   'app_id String', 'event_id UUID', 'name String', "ts DateTime64(3, 'UTC')", "received_at DateTime64(3, 'UTC')",

@@ -216,7 +216,7 @@ export function rowBinaryCodec<Row extends unknown[]>(types: readonly BinaryType
   // one shared method: V8 keeps type feedback per site, and a row's strings come in many
   // internal shapes (internalized names, sliced hashes, parsed text, concatenations). Behind one
   // shared `s.charCodeAt` they made that load megamorphic, a stub-cache lookup per character,
-  // which tripled the encoder's cost in the server (bench/README.md, "encoder").
+  // which tripled the encoder's cost in the server (docs/performance.md, "The encoder").
   let n = 0
   const str = (v: string): string => {
     const s = `s${n++}`
