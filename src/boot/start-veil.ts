@@ -260,7 +260,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     : undefined
 
   let stopping: Promise<void> | undefined
-  const pipeline = createPipeline(config)
+  const pipeline = createPipeline(config, { metrics })
   const app = createApp({
     config,
     apps,

@@ -42,6 +42,9 @@ const HELP: Record<string, string> = {
   insert_failures_total: 'ClickHouse inserts that failed, by table.',
   store_check_duration_seconds: 'Time of a stored-ids lookup before an insert (events another node or an earlier attempt stored already).',
   store_check_ids_total: 'Event ids looked up in recent_event_ids before an insert.',
+  pipeline_step_drops_total: 'Requests (stage request) and events (stage event) a pipeline step dropped, by step and reason (src/pipeline/runner.ts).',
+  pipeline_step_sampled_seconds_total: 'Time spent in each pipeline step on the timed sample of runs (one in 64); divide by pipeline_step_samples_total for the mean.',
+  pipeline_step_samples_total: 'Runs of each pipeline step that were timed (one run in 64 of its list).',
   store_check_stored_total: 'Event ids found stored already by that lookup: their events were left out of the insert.',
 }
 

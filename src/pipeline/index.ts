@@ -2,6 +2,8 @@
 // (STYLE.md 1). Request steps run once per batch, event steps once per event. A step returns
 // the next value or a Drop with a reason; nothing here throws for expected outcomes.
 import type { Config } from '../config.ts'
+import { createMetrics, type Metrics } from '../observability/metrics.ts'
+import { createStepRunner, stepList } from './runner.ts'
 import { createTruncateIpStep } from './steps/truncate-ip.ts'
 import { createGeoLookup, createPutGeoStep, type GeoLookup } from './steps/put-geo.ts'
 import { createDropIpStep } from './steps/drop-ip.ts'
@@ -17,15 +19,14 @@ import { createToRowStep } from './steps/to-row.ts'
 import type { BatchContext } from '../../sdk/core/catalog.ts'
 import type { DroppedProp } from '../plan/compile-plan.ts'
 import { createRepairTextStep } from './steps/repair-text.ts'
-import {
-  isDrop,
-  type BatchFacts,
-  type Drop,
-  type DropReason,
-  type EventRow,
-  type ParsedEvent,
-  type RejectReason,
-  type RequestState,
+import type {
+  BatchFacts,
+  Drop,
+  DropReason,
+  EventRow,
+  ParsedEvent,
+  RejectReason,
+  RequestState,
 } from './types.ts'
 
 export interface Pipeline {
@@ -37,6 +38,7 @@ export interface Pipeline {
   event(e: ParsedEvent, ctx: EventContext): EventRow | Drop<RejectReason>
 }
 
+/** What the event steps read of their run: one object per request part, never one per event. */
 export interface EventContext extends TimeWindow {
   appId: string
   keys: SaltedKeys
@@ -46,49 +48,44 @@ export interface EventContext extends TimeWindow {
   droppedProps: DroppedProp[]
 }
 
+export interface PipelineOptions {
+  /** The city lookup; default: the configured or bundled database. */
+  geo?: GeoLookup
+  /** Where the runner counts drops by step and reason and the sampled step times (runner.ts). */
+  metrics?: Metrics
+}
+
 export function createPipeline(
   config: Pick<Config, 'IP_TRUNCATION' | 'UA_CACHE_SIZE' | 'HASH_CACHE_SIZE' | 'GEO_CACHE_SIZE' | 'GEOIP_CITY_DB'>,
-  geo: GeoLookup = createGeoLookup({ file: config.GEOIP_CITY_DB, cacheSize: config.GEO_CACHE_SIZE }),
+  opts: PipelineOptions = {},
 ): Pipeline {
+  const geo = opts.geo ?? createGeoLookup({ file: config.GEOIP_CITY_DB, cacheSize: config.GEO_CACHE_SIZE })
+  // Counted and timed with or without a caller to read it, so a bench measures what runs.
+  const metrics = opts.metrics ?? createMetrics({ defaultMetrics: false })
   const putUserAgent = createPutUserAgentStep(config.UA_CACHE_SIZE)
-  const requestSteps = [
-    createTruncateIpStep(config.IP_TRUNCATION), //   first thing of all (PRIVACY.md 2)
-    createDropGpcStep(), //                          before anything is derived from the client
-    createPutGeoStep(geo), //                        from the truncated address only
-    createDropIpStep(), //                           nothing of the address is kept
-    putUserAgent, //                                 families + majors; drops bots and the raw UA
-  ]
-  const putContext = createPutContextStep() // closed lists and buckets, once per batch
-  // Raw ids end here. When a salt period changes, both caches are emptied (PRIVACY.md 15).
-  const hashIds = createHashIdsStep(createIdHasher(config.HASH_CACHE_SIZE, putUserAgent.forget))
-  const applyPlan = createApplyPlanStep() // declared, not guessed: before any value is kept
-  const scrubStrings = createScrubStringsStep() // `text` props only (after apply_plan)
-  const normalisePath = createNormalisePathStep() // `path` props only (after apply_plan)
-  const clampTime = createClampTimeStep()
-  const toRow = createToRowStep() // the row type has no field for raw data
-  const repairText = createRepairTextStep() // last: no lone surrogate reaches ClickHouse
 
+  const requestSteps = stepList<RequestState, undefined, DropReason>()
+    .add(createTruncateIpStep(config.IP_TRUNCATION)) // first thing of all (PRIVACY.md 2)
+    .add(createDropGpcStep()) //                        before anything is derived from the client
+    .add(createPutGeoStep(geo)) //                      from the truncated address only
+    .add(createDropIpStep()) //                         nothing of the address is kept
+    .add(putUserAgent) //                               families + majors; drops bots and the raw UA
+
+  const eventSteps = stepList<ParsedEvent, EventContext, RejectReason>()
+    // Raw ids end here. When a salt period changes, both caches are emptied (PRIVACY.md 15).
+    .add(createHashIdsStep(createIdHasher(config.HASH_CACHE_SIZE, putUserAgent.forget)))
+    .add(createApplyPlanStep()) //     declared, not guessed: before any value is kept
+    .add(createScrubStringsStep()) //  `text` props only (after apply_plan)
+    .add(createNormalisePathStep()) // `path` props only (after apply_plan)
+    .add(createClampTimeStep()) //     sent_at corrects the client clock; far outside the window: rejected
+    .add(createToRowStep()) //         the row type has no field for raw data
+    .add(createRepairTextStep()) //    last: no lone surrogate reaches ClickHouse
+
+  const runRequest = createStepRunner('request', requestSteps, metrics)
   return {
-    request(req) {
-      let state: RequestState = req
-      for (const step of requestSteps) {
-        const next = step(state)
-        if (isDrop(next)) return next
-        state = next
-      }
-      return state
-    },
-    context: putContext,
-    event(e, ctx) {
-      // The on-prem SDK names its OS in the context; its session stands for the installation.
-      const anonymous = ctx.batch.os || ctx.batch.deployment === 'onprem' ? 'installation' : 'visitor'
-      // The steps take the request's context as it is: no object of their own per event.
-      const planned = applyPlan(hashIds(e, ctx.keys, anonymous), ctx)
-      if (isDrop(planned)) return planned
-      const timed = clampTime(normalisePath(scrubStrings(planned)), ctx)
-      if (isDrop(timed)) return timed
-      return repairText(toRow(timed, ctx))
-    },
+    request: (req) => runRequest(req, undefined),
+    context: createPutContextStep(), // closed lists and buckets, once per batch
+    event: createStepRunner('event', eventSteps, metrics),
   }
 }
 

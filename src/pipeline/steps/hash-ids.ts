@@ -4,7 +4,7 @@
 // or an on-prem installation, marked as such in user_kind.
 import { createHmac } from 'node:crypto'
 import { createKeyedCache, type KeyedCache } from '../../privacy/keyed-cache.ts'
-import type { HashedEvent, ParsedEvent, UserKind } from '../types.ts'
+import type { BatchFacts, HashedEvent, ParsedEvent, UserKind } from '../types.ts'
 
 const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0))
 
@@ -86,7 +86,7 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
     return s.cache
   }
 
-  return function hashIds(keys: SaltedKeys, u: string | undefined, s: string | undefined, o: string | undefined): IdHashes {
+  return function cachedIdHashes(keys: SaltedKeys, u: string | undefined, s: string | undefined, o: string | undefined): IdHashes {
     const memo = memos.get(keys)
     if (memo && memo.u === u && memo.s === s && memo.o === o) return memo.h
     const cache = cacheFor(keys)
@@ -103,10 +103,19 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
   }
 }
 
-export function createHashIdsStep(hashId: ReturnType<typeof createIdHasher>) {
-  /** `anonymous`: what a session stands for when there is no user_id (the sender decides it). */
-  return function hashIds(event: ParsedEvent, keys: SaltedKeys, anonymous: 'visitor' | 'installation' = 'visitor'): HashedEvent {
-    const h = hashId(keys, event.user_id, event.session_id, event.org_id)
+/** What hash_ids reads of the run: the request's keys, and the batch's facts for what a session stands for. */
+export interface HashIdsContext {
+  keys: SaltedKeys
+  batch: Pick<BatchFacts, 'os' | 'deployment'>
+}
+
+export function createHashIdsStep(idHashes: ReturnType<typeof createIdHasher>) {
+  return function hashIds(event: ParsedEvent, ctx: HashIdsContext): HashedEvent {
+    const { keys, batch } = ctx
+    const h = idHashes(keys, event.user_id, event.session_id, event.org_id)
+    // Without a user_id, the session stands for the user: a browser tab (visitor), or the
+    // installation when the on-prem SDK sent it (it names its OS or its deployment).
+    const anonymous: UserKind = batch.os || batch.deployment === 'onprem' ? 'installation' : 'visitor'
     // The session hash under the period's salt: the same tab or installation counts once per
     // salt period and can never be linked to the next one (PRIVACY.md 4).
     const kind: UserKind = h.user ? 'user' : h.session ? anonymous : ''

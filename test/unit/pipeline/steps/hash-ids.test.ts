@@ -3,10 +3,14 @@
 import { describe, expect, it } from 'vitest'
 import { createHmac } from 'node:crypto'
 import { createHashIdsStep, createIdHasher, hmacHex } from '../../../../src/pipeline/steps/hash-ids.ts'
-import { parsedEvent, saltedKeys } from '../fixtures.ts'
+import { batchFacts, parsedEvent, saltedKeys } from '../fixtures.ts'
+import type { BatchFacts } from '../../../../src/pipeline/types.ts'
+import type { SaltedKeys } from '../../../../src/pipeline/steps/hash-ids.ts'
 
 const RAW = { user_id: 'anna.schmidt@example.com', session_id: 's-9c2f-4711', org_id: 'customer-77' }
 const newStep = () => createHashIdsStep(createIdHasher(1000))
+/** The step's context: the request's keys, and a browser batch unless said otherwise. */
+const ctxOf = (keys: SaltedKeys, batch: BatchFacts = batchFacts()) => ({ keys, batch })
 
 describe('hmacHex', () => {
   it('gives 16 hex characters that depend on the key', () => {
@@ -28,8 +32,8 @@ describe('hash_ids step', () => {
   it('hashes the same user alike within one salt period', () => {
     const step = newStep()
     const keys = saltedKeys()
-    const a = step(parsedEvent({ ...RAW, id: '00000000-0000-4000-8000-000000000001' }), keys)
-    const b = step(parsedEvent({ ...RAW, id: '00000000-0000-4000-8000-000000000002' }), keys)
+    const a = step(parsedEvent({ ...RAW, id: '00000000-0000-4000-8000-000000000001' }), ctxOf(keys))
+    const b = step(parsedEvent({ ...RAW, id: '00000000-0000-4000-8000-000000000002' }), ctxOf(keys))
     expect(a.user_hash).toBe(b.user_hash)
     expect(a.session_hash).toBe(b.session_hash)
     expect(a.user_hash).toMatch(/^[0-9a-f]{16}$/)
@@ -37,8 +41,8 @@ describe('hash_ids step', () => {
 
   it('hashes the same user differently in the next period, under its new salt', () => {
     const step = newStep()
-    const today = step(parsedEvent(RAW), saltedKeys({ period: 100, salt: Buffer.alloc(32, 1) }))
-    const tomorrow = step(parsedEvent(RAW), saltedKeys({ period: 101, salt: Buffer.alloc(32, 2) }))
+    const today = step(parsedEvent(RAW), ctxOf(saltedKeys({ period: 100, salt: Buffer.alloc(32, 1) })))
+    const tomorrow = step(parsedEvent(RAW), ctxOf(saltedKeys({ period: 101, salt: Buffer.alloc(32, 2) })))
     expect(tomorrow.user_hash).not.toBe(today.user_hash)
     expect(tomorrow.salt_period).toBe(101)
     expect(today.salt_period).toBe(100)
@@ -46,46 +50,46 @@ describe('hash_ids step', () => {
 
   it('hashes the same user differently in two apps', () => {
     const step = newStep()
-    const a = step(parsedEvent(RAW), saltedKeys({ appId: 'app-a', salt: Buffer.alloc(32, 1) }))
-    const b = step(parsedEvent(RAW), saltedKeys({ appId: 'app-b', salt: Buffer.alloc(32, 3) }))
+    const a = step(parsedEvent(RAW), ctxOf(saltedKeys({ appId: 'app-a', salt: Buffer.alloc(32, 1) })))
+    const b = step(parsedEvent(RAW), ctxOf(saltedKeys({ appId: 'app-b', salt: Buffer.alloc(32, 3) })))
     expect(b.user_hash).not.toBe(a.user_hash)
   })
 
   it('does not answer from its cache for another salt of the same app and period', () => {
     const step = newStep()
-    const first = step(parsedEvent(RAW), saltedKeys({ generation: 1, salt: Buffer.alloc(32, 1) }))
-    const reloaded = step(parsedEvent(RAW), saltedKeys({ generation: 2, salt: Buffer.alloc(32, 5) }))
+    const first = step(parsedEvent(RAW), ctxOf(saltedKeys({ generation: 1, salt: Buffer.alloc(32, 1) })))
+    const reloaded = step(parsedEvent(RAW), ctxOf(saltedKeys({ generation: 2, salt: Buffer.alloc(32, 5) })))
     expect(reloaded.user_hash).not.toBe(first.user_hash)
   })
 
   it('gives different hashes under different salts', () => {
-    const a = newStep()(parsedEvent(RAW), saltedKeys({ salt: Buffer.alloc(32, 1) }))
-    const b = newStep()(parsedEvent(RAW), saltedKeys({ salt: Buffer.alloc(32, 2) }))
+    const a = newStep()(parsedEvent(RAW), ctxOf(saltedKeys({ salt: Buffer.alloc(32, 1) })))
+    const b = newStep()(parsedEvent(RAW), ctxOf(saltedKeys({ salt: Buffer.alloc(32, 2) })))
     expect(b.user_hash).not.toBe(a.user_hash)
     expect(b.session_hash).not.toBe(a.session_hash)
   })
 
   it('hashes a user id and an equal session id differently', () => {
-    const out = newStep()(parsedEvent({ user_id: 'same', session_id: 'same' }), saltedKeys())
+    const out = newStep()(parsedEvent({ user_id: 'same', session_id: 'same' }), ctxOf(saltedKeys()))
     expect(out.user_hash).not.toBe(out.session_hash)
   })
 
   it('keeps the org hash stable across periods and salts (pseudonymous by design)', () => {
     // Two steps, so that the second hash is computed, not read from the first one's cache.
-    const a = newStep()(parsedEvent(RAW), saltedKeys({ period: 100, salt: Buffer.alloc(32, 1) }))
-    const b = newStep()(parsedEvent(RAW), saltedKeys({ period: 200, salt: Buffer.alloc(32, 2), generation: 7 }))
+    const a = newStep()(parsedEvent(RAW), ctxOf(saltedKeys({ period: 100, salt: Buffer.alloc(32, 1) })))
+    const b = newStep()(parsedEvent(RAW), ctxOf(saltedKeys({ period: 200, salt: Buffer.alloc(32, 2), generation: 7 })))
     expect(a.org_hash).toMatch(/^[0-9a-f]{16}$/)
     expect(b.org_hash).toBe(a.org_hash)
   })
 
   it('keys the org hash with the org key', () => {
-    const a = newStep()(parsedEvent(RAW), saltedKeys({ orgKey: Buffer.alloc(32, 9) }))
-    const b = newStep()(parsedEvent(RAW), saltedKeys({ orgKey: Buffer.alloc(32, 8) }))
+    const a = newStep()(parsedEvent(RAW), ctxOf(saltedKeys({ orgKey: Buffer.alloc(32, 9) })))
+    const b = newStep()(parsedEvent(RAW), ctxOf(saltedKeys({ orgKey: Buffer.alloc(32, 8) })))
     expect(b.org_hash).not.toBe(a.org_hash)
   })
 
   it('leaves no raw identifier in the result', () => {
-    const out = newStep()(parsedEvent(RAW), saltedKeys())
+    const out = newStep()(parsedEvent(RAW), ctxOf(saltedKeys()))
     const json = JSON.stringify(out)
     for (const raw of Object.values(RAW)) expect(json).not.toContain(raw)
     expect(out).not.toHaveProperty('user_id')
@@ -95,18 +99,18 @@ describe('hash_ids step', () => {
 
   it('gives an empty hash for an absent or empty id', () => {
     const step = newStep()
-    const absent = step(parsedEvent({}), saltedKeys())
+    const absent = step(parsedEvent({}), ctxOf(saltedKeys()))
     expect([absent.user_hash, absent.session_hash, absent.org_hash]).toEqual(['', '', ''])
-    const empty = step(parsedEvent({ user_id: '', session_id: '', org_id: '' }), saltedKeys())
+    const empty = step(parsedEvent({ user_id: '', session_id: '', org_id: '' }), ctxOf(saltedKeys()))
     expect([empty.user_hash, empty.session_hash, empty.org_hash]).toEqual(['', '', ''])
   })
 
   it('marks a user_id as the user of record', () => {
-    expect(newStep()(parsedEvent(RAW), saltedKeys()).user_kind).toBe('user')
+    expect(newStep()(parsedEvent(RAW), ctxOf(saltedKeys())).user_kind).toBe('user')
   })
 
   it('counts a browser session without a user_id as a visitor: the session hash is the user hash', () => {
-    const out = newStep()(parsedEvent({ session_id: 'tab-4711' }), saltedKeys())
+    const out = newStep()(parsedEvent({ session_id: 'tab-4711' }), ctxOf(saltedKeys()))
     expect(out.user_hash).toMatch(/^[0-9a-f]{16}$/)
     expect(out.user_hash).toBe(out.session_hash)
     expect(out.user_kind).toBe('visitor')
@@ -114,24 +118,24 @@ describe('hash_ids step', () => {
   })
 
   it('counts an on-prem session without a user_id as an installation', () => {
-    const out = newStep()(parsedEvent({ session_id: 'install-hash' }), saltedKeys(), 'installation')
+    const out = newStep()(parsedEvent({ session_id: 'install-hash' }), ctxOf(saltedKeys(), batchFacts({ deployment: 'onprem' })))
     expect([out.user_hash === out.session_hash, out.user_kind]).toEqual([true, 'installation'])
   })
 
   it('gives a visitor another user hash in the next salt period, so it cannot be followed across periods', () => {
     const step = newStep()
-    const today = step(parsedEvent({ session_id: 'tab-4711' }), saltedKeys({ period: 100, salt: Buffer.alloc(32, 1) }))
-    const tomorrow = step(parsedEvent({ session_id: 'tab-4711' }), saltedKeys({ period: 101, salt: Buffer.alloc(32, 2) }))
+    const today = step(parsedEvent({ session_id: 'tab-4711' }), ctxOf(saltedKeys({ period: 100, salt: Buffer.alloc(32, 1) })))
+    const tomorrow = step(parsedEvent({ session_id: 'tab-4711' }), ctxOf(saltedKeys({ period: 101, salt: Buffer.alloc(32, 2) })))
     expect(tomorrow.user_hash).not.toBe(today.user_hash)
   })
 
   it('has no user of record without any id', () => {
-    expect(newStep()(parsedEvent({ org_id: 'customer-77' }), saltedKeys()).user_kind).toBe('')
+    expect(newStep()(parsedEvent({ org_id: 'customer-77' }), ctxOf(saltedKeys())).user_kind).toBe('')
   })
 
   it('keeps id, name, ts and props of the event', () => {
     const e = parsedEvent({ ...RAW, name: 'report_query', props: { report: 'x', rows: 3 } })
-    const out = newStep()(e, saltedKeys())
+    const out = newStep()(e, ctxOf(saltedKeys()))
     expect(out).toMatchObject({ id: e.id, name: 'report_query', ts: e.ts, props: { report: 'x', rows: 3 } })
   })
 })
@@ -143,16 +147,16 @@ describe('hash cache across salt periods (PRIVACY.md 15)', () => {
     const step = createHashIdsStep(createIdHasher(100, () => rotations++))
     const appId = 'unit-rotation-app'
     const cacheOf = () => inspectCaches().find((c) => c.name === `hash-ids:${appId}`)!
-    step(parsedEvent(RAW), saltedKeys({ appId, period: 100, generation: 1 }))
+    step(parsedEvent(RAW), ctxOf(saltedKeys({ appId, period: 100, generation: 1 })))
     const first = [...cacheOf().keys]
     // One entry per event's ids (user, session and org together).
     expect(first).toHaveLength(1)
     expect(JSON.stringify(cacheOf())).not.toContain(RAW.user_id)
-    step(parsedEvent({ ...RAW, user_id: 'next@example.com' }), saltedKeys({ appId, period: 101, generation: 2, salt: Buffer.alloc(32, 4) }))
+    step(parsedEvent({ ...RAW, user_id: 'next@example.com' }), ctxOf(saltedKeys({ appId, period: 101, generation: 2, salt: Buffer.alloc(32, 4) })))
     expect(rotations).toBe(1)
     expect(cacheOf().keys.filter((k) => first.includes(k))).toEqual([])
     // A request still holding the older salt is hashed right, and neither cached nor rotating.
-    const late = step(parsedEvent(RAW), saltedKeys({ appId, period: 100, generation: 1 }))
+    const late = step(parsedEvent(RAW), ctxOf(saltedKeys({ appId, period: 100, generation: 1 })))
     expect(late.user_hash).toBe(hmacHex(saltedKeys().salt, `u\u0000${RAW.user_id}`))
     expect(rotations).toBe(1)
     expect(cacheOf().keys).toHaveLength(1)
@@ -166,7 +170,7 @@ describe('hash cache across salt periods (PRIVACY.md 15)', () => {
       let clock = 1_000_000
       const step = createHashIdsStep(createIdHasher(100, () => {}, () => clock))
       const appId = 'unit-idle-app'
-      step(parsedEvent(RAW), saltedKeys({ appId }))
+      step(parsedEvent(RAW), ctxOf(saltedKeys({ appId })))
       // Emptied, or already collected once the hasher let go of it: either way, nothing left.
       const keysOf = () => inspectCaches().find((c) => c.name === `hash-ids:${appId}`)?.keys ?? []
       expect(keysOf()).toHaveLength(1)
