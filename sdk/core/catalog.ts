@@ -140,6 +140,15 @@ export interface WireEvent {
   props?: Props
 }
 
+/**
+ * One event as the server holds it once the wire schema accepted it, raw ids still inside: the
+ * wire event with its props always present ({} when none were sent). The one event type from
+ * the parse (src/ingest/batch-schema.ts checks that zod's output is exactly this) to hash_ids.
+ */
+export interface ParsedEvent extends WireEvent {
+  props: Props
+}
+
 /** A request body of `POST /v1/batch`. */
 export interface WireBatch {
   key?: string

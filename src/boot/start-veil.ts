@@ -14,6 +14,7 @@ import { createReloadableRegistry, type ReloadableRegistry } from '../apps/reloa
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
 import { createPipeline } from '../pipeline/index.ts'
+import type { FastPathVerifier } from '../ingest/batch-schema.ts'
 import { EVENT_COLUMNS, type EventRow } from '../pipeline/types.ts'
 import { createSaltStore, type SaltStore } from '../privacy/salts.ts'
 import { createRateLimiter } from '../ingest/rate-limit.ts'
@@ -54,6 +55,8 @@ export interface StartOptions {
   spoolFs?: SpoolFs
   /** Don't listen on a socket (tests that use app.request()). */
   listen?: boolean
+  /** Judges every parse's fast path against zod (the tests: test/support/verify-fast-path.ts). */
+  verifyFastPath?: FastPathVerifier
 }
 
 export type InsertFn = (rows: EventRow[], token: string) => Promise<void>
@@ -274,6 +277,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     logger,
     now,
     client,
+    verifyFastPath: opts.verifyFastPath,
     routes: createRouteModules({ client, apps, now }),
     notReady: () => (stopping ? 'stopping' : spool?.health()?.message),
   })

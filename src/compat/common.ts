@@ -7,7 +7,7 @@ import { LIMITS } from '../../sdk/core/catalog.ts'
 import { contextSchema } from '../ingest/batch-schema.ts'
 import { LRUCache } from 'lru-cache'
 import { propKey } from './names.ts'
-import type { IngestPart } from '../http/batch-route.ts'
+import type { IngestPart } from '../ingest/ingest-request.ts'
 
 export type Dialect = 'posthog' | 'segment'
 

@@ -3,7 +3,7 @@
 // as text/plain; recognised by the 1f 8b magic bytes), and `data=<base64>` forms from sendBeacon.
 // Every size limit applies to the decoded bytes too.
 import type { Context } from 'hono'
-import { incomingOf, parseJson } from '../http/batch-route.ts'
+import { incomingOf, parseJson } from '../http/ingest-adapter.ts'
 import { HttpError, badRequest } from '../http/errors.ts'
 import { gunzipLimited, readBodyBytes } from '../http/read-body.ts'
 

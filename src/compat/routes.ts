@@ -1,11 +1,13 @@
 // The PostHog (/posthog/...) and Segment (/segment/v1/...) endpoints: read and decode the body,
-// find the app, translate, then the same ingestion as POST /v1/batch (ingestBatch): rate limit,
-// pipeline, dedup, durable write. Answers are what the SDKs count as success: 200 only once the
+// find the app, translate, then the ingestion core as POST /v1/batch uses it
+// (src/ingest/ingest-core.ts): rate limit, pipeline, dedup, durable write. Answers are what the SDKs count as success: 200 only once the
 // events are committed (posthog-js treats nothing else as sent); a 503 stays a 503 so they retry.
 import { Hono, type Context } from 'hono'
 import { cors } from 'hono/cors'
 import type { AppConfig } from '../apps/apps.ts'
-import { appOfWriteKey, ingestBatch, type BatchDeps } from '../http/batch-route.ts'
+import type { BatchDeps } from '../http/batch-route.ts'
+import { appOfWriteKey, ingestRequestOf, resultOrRefusal } from '../http/ingest-adapter.ts'
+import type { Ingest } from '../ingest/ingest-core.ts'
 import type { Dialect, Translated } from './common.ts'
 import { readPayload } from './read-payload.ts'
 import { readPostHogBody, translatePostHog } from './posthog.ts'
@@ -14,7 +16,7 @@ import { noFlagsResponse, segmentSettings } from './responses.ts'
 
 const POSTHOG_CAPTURE = ['/batch', '/e', '/i/v0/e', '/capture', '/track']
 
-export function createCompatRoutes(deps: BatchDeps): Hono {
+export function createCompatRoutes(deps: BatchDeps, core: Ingest): Hono {
   const { config, metrics } = deps
   const app = new Hono()
 
@@ -34,7 +36,7 @@ export function createCompatRoutes(deps: BatchDeps): Hono {
    * request succeeded (a 429 or 503 is sent again, and would be counted twice).
    */
   async function ingest(c: Context, dialect: Dialect, appConfig: AppConfig, key: string, t: Translated): Promise<void> {
-    await ingestBatch(deps, c, { app: appConfig, key, sentAt: t.sentAt, parts: t.parts })
+    resultOrRefusal(await core(ingestRequestOf(c, config.TRUST_PROXY, { app: appConfig, key, sentAt: t.sentAt, parts: t.parts })))
     for (const [reason, n] of Object.entries(t.tally.events)) metrics.inc('compat_dropped_events_total', { dialect, reason }, n)
     for (const [reason, n] of Object.entries(t.tally.props)) metrics.inc('compat_dropped_props_total', { dialect, reason }, n)
   }

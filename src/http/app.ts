@@ -12,6 +12,7 @@ import { BATCH_CORS_HEADERS, createBatchHandler, type BatchDeps } from './batch-
 import { requestMetrics } from './request-metrics.ts'
 import { createMetricsHandler } from './metrics-route.ts'
 import { createCompatRoutes } from '../compat/routes.ts'
+import { createIngest } from '../ingest/ingest-core.ts'
 
 export interface AppDeps extends BatchDeps {
   client: ClickHouseClient
@@ -54,9 +55,10 @@ export function createApp(deps: AppDeps): Hono {
     '/v1/batch',
     cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization', 'Content-Encoding'], exposeHeaders: ['Retry-After'], maxAge: 86400 }),
   )
-  app.post('/v1/batch', createBatchHandler(deps))
-  // PostHog's and Segment's APIs, into the same ingestion (docs/compat.md).
-  app.route('/', createCompatRoutes(deps))
+  // One ingestion core for every way in: /v1/batch, and PostHog's and Segment's APIs (docs/compat.md).
+  const ingest = createIngest(deps)
+  app.post('/v1/batch', createBatchHandler(deps, ingest))
+  app.route('/', createCompatRoutes(deps, ingest))
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {

@@ -2,9 +2,10 @@
 // zod schemas accept and give the same value back, without zod's per-check machinery (about a
 // tenth of the main thread's time per event). Anything it does not accept goes to zod, which
 // stays the source of truth and words every message; test/unit/ingest/batch-fast-check.test.ts
-// and the schema-check test setup (test/support/verify-fast-path.ts) hold the two together.
-import { LIMITS } from '../../sdk/core/catalog.ts'
-import { MAX_KEY_LENGTH, checkProps, type Envelope, type ParsedWireEvent } from './batch-schema.ts'
+// and the tests' verifying parsers (test/support/verify-fast-path.ts) hold the two together.
+// The rules both apply live in wire-rules.ts, so this file does not import the schemas.
+import { LIMITS, type ParsedEvent } from '../../sdk/core/catalog.ts'
+import { MAX_KEY_LENGTH, checkProps, type Envelope } from './wire-rules.ts'
 import { isUuid } from './uuid-check.ts'
 
 const { maxIdLength, maxContextStringLength: maxShort, customNamePattern } = LIMITS
@@ -21,7 +22,7 @@ const screenSide = (v: unknown) => typeof v === 'number' && Number.isSafeInteger
  * schema's keys (a key present as undefined stays), reads inherited ones too (`in`, `.`), and
  * gives `props` back as sent, or a new {} when there are none.
  */
-export function fastEvent(raw: unknown): ParsedWireEvent | undefined {
+export function fastEvent(raw: unknown): ParsedEvent | undefined {
   if (!isObject(raw)) return undefined
   const { id, name, ts, user_id, session_id, org_id } = raw
   if (typeof id !== 'string' || !isUuid(id)) return undefined
@@ -32,7 +33,7 @@ export function fastEvent(raw: unknown): ParsedWireEvent | undefined {
   if (sent !== undefined && !isObject(sent)) return undefined
   const props = sent ?? {}
   if (!checkProps(name, props, undefined)) return undefined
-  const event: ParsedWireEvent = { id, name, ts, props: props as ParsedWireEvent['props'] }
+  const event: ParsedEvent = { id, name, ts, props: props as ParsedEvent['props'] }
   // Set in this order only when present: the parsed event has the shape zod gives it.
   if ('user_id' in raw) event.user_id = user_id as string | undefined
   if ('session_id' in raw) event.session_id = session_id as string | undefined

@@ -32,16 +32,8 @@ export interface RequestState {
   facts: ClientFacts
 }
 
-/** One validated event as it came off the wire: raw ids still inside. */
-export interface ParsedEvent {
-  id: string
-  name: string
-  ts: number
-  user_id?: string
-  session_id?: string
-  org_id?: string
-  props: Props
-}
+/** One validated event as it came off the wire, raw ids still inside: the catalog's one type of it. */
+export type { ParsedEvent } from '../../sdk/core/catalog.ts'
 
 /**
  * Who `user_hash` stands for (sql/0009_events_user_kind.sql): the app's own user id, else the

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.ts'
 import { randomKey } from '../../src/apps/apps.ts'
 import { startVeil, type Veil } from '../../src/boot/start-veil.ts'
 import { tempDir } from '../support/server.ts'
+import { verifyAgainstZod } from '../support/verify-fast-path.ts'
 import { batch, event, post } from '../support/batch.ts'
 
 const root = resolve(import.meta.dirname, '../..')
@@ -21,7 +22,7 @@ let url = ''
 beforeAll(async () => {
   writeFileSync(APPS_FILE, JSON.stringify({ apps: [{ id: 'shop', write_keys: [firstKey] }] }), { mode: 0o600 })
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(dir, 'ch'), APPS_FILE, LOG_LEVEL: 'silent', WRITER_MAX_DELAY_MS: '5' })
-  veil = await startVeil(config)
+  veil = await startVeil(config, { verifyFastPath: verifyAgainstZod })
   url = `http://127.0.0.1:${veil.port}`
 })
 afterAll(() => veil?.stop())

@@ -4,9 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { CATALOG, CATALOG_NAMES, LIMITS, type CatalogName, type CatalogProps } from '../../sdk/core/catalog.ts'
-import { parseEvent } from '../../src/ingest/batch-schema.ts'
+import { createEventParser } from '../../src/ingest/batch-schema.ts'
+import { verifyAgainstZod } from '../support/verify-fast-path.ts'
 import { loadConfig } from '../../src/config.ts'
 import { buildBrowserSdk } from './support/build-browser.ts'
+
+/** The server's event parser, its fast path judged against zod on every event. */
+const parseEvent = createEventParser(verifyAgainstZod)
 
 /** One event per catalog name, typed with the SDKs' prop types: tsc fails if they drift apart. */
 const SAMPLES: { [N in CatalogName]: CatalogProps<N> } = {

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { loadConfig } from '../../src/config.ts'
 import { randomKey, type AppConfig } from '../../src/apps/apps.ts'
 import { startVeil, type StartOptions, type Veil } from '../../src/boot/start-veil.ts'
+import { verifyAgainstZod } from './verify-fast-path.ts'
 
 export interface TestServer {
   url: string
@@ -63,7 +64,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...opts.env,
   })
   const apps = opts.apps ?? [testApp()]
-  const veil = await startVeil(config, { ...opts, apps })
+  const veil = await startVeil(config, { verifyFastPath: verifyAgainstZod, ...opts, apps })
   const app = apps[0]!
   return {
     url: `http://127.0.0.1:${veil.port}`,

@@ -1,10 +1,11 @@
-// Test setup (vitest.config.ts): every event and envelope a test parses is judged by zod as
-// well, and a disagreement with the fast path (src/ingest/batch-fast-check.ts) fails the test.
+// The verifier the tests build their parsers with (startTestServer passes it to startVeil): every
+// event and envelope a test parses is judged by zod as well, and a disagreement with the fast
+// path (src/ingest/batch-fast-check.ts) fails the test.
 import { inspect, isDeepStrictEqual } from 'node:util'
-import { setFastPathVerifier } from '../../src/ingest/batch-schema.ts'
+import type { FastPathVerifier } from '../../src/ingest/batch-schema.ts'
 
 /** Throws when the fast path's verdict or value differs from zod's. */
-export function verifyAgainstZod(what: string, raw: unknown, fast: unknown, zod: { success: boolean; data?: unknown }): void {
+export const verifyAgainstZod: FastPathVerifier = (what, raw, fast, zod) => {
   const show = () => JSON.stringify(raw)?.slice(0, 300)
   if ((fast !== undefined) !== zod.success) {
     throw new Error(`fast path ${fast === undefined ? 'refuses' : 'accepts'} a ${what} that zod ${zod.success ? 'accepts' : 'refuses'}: ${show()}`)
@@ -14,4 +15,3 @@ export function verifyAgainstZod(what: string, raw: unknown, fast: unknown, zod:
   }
 }
 
-setFastPathVerifier(verifyAgainstZod)

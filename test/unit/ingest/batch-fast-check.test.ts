@@ -1,7 +1,8 @@
 // The fast path of the wire schemas against zod, the source of truth: the same verdict and the
 // same parsed value for the schema tests' cases and for thousands of generated and mutated
-// events and envelopes; invalid ones get zod's own message. (Every other test file checks the
-// same on whatever it sends, through test/support/verify-fast-path.ts.)
+// events and envelopes; invalid ones get zod's own message. (The test servers and the schema
+// tests build their parsers with test/support/verify-fast-path.ts, so whatever they send is
+// checked the same way.)
 import { describe, expect, it } from 'vitest'
 import { CATALOG, CATALOG_NAMES, LIMITS, type PropSpec } from '../../../sdk/core/catalog.ts'
 import { fastEnvelope, fastEvent } from '../../../src/ingest/batch-fast-check.ts'

@@ -2,10 +2,14 @@
 // names, prop keys and values, length limits, and messages a developer can act on.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createEnvelopeSchema, describeIssues, parseEvent, type EventParse } from '../../../src/ingest/batch-schema.ts'
+import { createEnvelopeSchema, createEventParser, describeIssues, type EventParse } from '../../../src/ingest/batch-schema.ts'
+import { verifyAgainstZod } from '../../support/verify-fast-path.ts'
 
 const base = { id: '0193a6a2-7c1e-7d4b-9a51-6f0e2f3b8c11', ts: 1_763_798_399_000 }
 const reason = (r: EventParse) => (r.ok ? 'accepted' : r.reason)
+
+/** The event parser, its fast path judged against zod on every event these tests send. */
+const parseEvent = createEventParser(verifyAgainstZod)
 
 describe('parseEvent: catalog events', () => {
   it('accepts a catalog event with its required props', () => {
