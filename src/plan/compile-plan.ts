@@ -4,6 +4,7 @@
 import type { Props } from '../../sdk/core/catalog.ts'
 import type { PlanProp, TrackingPlan } from '../../sdk/core/plan.ts'
 import { isIdentifierKey, isSafeKey, isSafeName, showName, unsafeToken } from '../../sdk/core/shapes.ts'
+import { textLimitProblem } from '../../sdk/core/free-text.ts'
 
 /** Why a prop was not stored (counted per key, listed in the answer). */
 export type PropDropReason = 'undeclared' | 'invalid_value' | 'identifier'
@@ -61,8 +62,10 @@ function compileProp(p: PlanProp): Check {
       return (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean')
     case 'path':
     case 'text': {
+      // Measured on the normalised form the steps after this one store (NFKC turns one U+FDFA
+      // into 18 characters): characters and UTF-8 bytes (sdk/core/free-text.ts).
       const max = p.max_length ?? DEFAULT_STRING_LENGTH
-      return (v) => (typeof v !== 'string' ? 'must be a string' : v.length > max ? `is longer than ${max} characters` : undefined)
+      return (v) => (typeof v !== 'string' ? 'must be a string' : textLimitProblem(v, max))
     }
   }
 }

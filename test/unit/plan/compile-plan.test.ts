@@ -11,6 +11,19 @@ const strict = compilePlan(resolvePlan({
 const open = compilePlan(resolvePlan({ mode: 'open', events: {} }))
 
 describe('strict plan', () => {
+  it('measures a text limit on the normalised form: NFKC makes one U+FDFA 18 characters', () => {
+    const fdfa = '\uFDFA'.repeat(2)
+    expect(fdfa.length).toBe(2)
+    expect(fdfa.normalize('NFKC').length).toBe(36)
+    expect(strict.apply('report_export', { format: 'csv', note: fdfa })).toMatchObject({ props: { format: 'csv' }, dropped: [{ key: 'note', reason: 'invalid_value' }] })
+    // The catalog's feedback text: 2,000 characters on the wire, 36,000 once normalised.
+    const catalog = compilePlan(resolvePlan(undefined))
+    expect(catalog.apply('feedback', { rating: 2, text: '\uFDFA'.repeat(2000) })).toMatchObject({ props: { rating: 2 }, dropped: [{ key: 'text', reason: 'invalid_value' }] })
+    // Text that normalisation does not lengthen keeps its full limit, other scripts included.
+    expect(strict.apply('report_export', { format: 'csv', note: 'ä'.repeat(20) })).toMatchObject({ props: { note: 'ä'.repeat(20) }, dropped: [] })
+    expect(strict.apply('report_export', { format: 'csv', note: 'こんにちは'.repeat(4) })).toMatchObject({ dropped: [] })
+  })
+
   it('keeps declared props, drops undeclared ones, and marks text and paths', () => {
     expect(strict.apply('report_export', { format: 'csv', rows: 3, note: 'slow', extra: 'x' })).toEqual({
       props: { format: 'csv', rows: 3, note: 'slow' }, dropped: [{ key: 'extra', reason: 'undeclared' }], text: ['note'], paths: [],
