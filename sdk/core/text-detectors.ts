@@ -7,7 +7,7 @@ import { ISO_3166_1 } from './iso-codes.ts'
 // Secrets by their key: the key stays (it says what was there), the value goes. German, French,
 // Polish and Turkish words for a password as well. `is`/`ist`/`lautet` cover "my password is x".
 const SECRET_KEY = String.raw`(?:pass(?:word|wort|wd)?|pw|pwd|kennwort|mot de passe|hasło|haslo|şifre|sifre|parola|pin|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|auth(?:orization)?|bearer|session(?:[_-]?id)?|sess(?:ion)?id|sid|jsessionid|phpsessid|cookie|set-cookie|key)`
-const SECRET_PAIR = new RegExp(String.raw`(?<![\p{L}\p{N}_])(${SECRET_KEY}[\p{L}_-]{0,12}\s{0,3}(?:[:=]|\s(?:is|ist|lautet|est|to|jest|:))\s{0,3})(?:(?:bearer|basic)\s+)?[^\s,;&"'<>]{1,200}`, 'giu')
+const SECRET_PAIR = new RegExp(String.raw`(?<![\p{L}\p{N}_])(${SECRET_KEY}[\p{L}_-]{0,12}\s{0,3}(?:[:=]|\s(?:ist|is|lautet|est|to|jest)\s))\s{0,3}(?:(?:bearer|basic)\s+)?[^\s,;&"'<>]{1,200}`, 'giu')
 // Any other `name=value` of a cookie or query string whose value is long or holds digits.
 const OTHER_PAIR = /(?<![\p{L}\p{N}_])([A-Za-z_][\w.-]{0,40}=)(?=[^\s;&,"']{6,200})(?=[^\s;&,"']*\d)[^\s;&,"']{6,200}/gu
 
@@ -55,12 +55,17 @@ const RECORD_SHAPE = /(?<![\p{L}\p{N}_-])(?!(?:ISO|DIN|EN|IEC|RFC|CVE|UTF|SHA|CO
 
 // Street addresses: a street word with its name and house number, either order (`Kamptalweg
 // 35b`, `Sürderstr. 22c`, `7258 Center Road`, `72 Boulevard de Seine`, `Gül Sokak 35`, `ul. Długa 5`).
-const DE_STREET = String.raw`[\p{Lu}][\p{L}.-]{1,40}(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad|markt|graben)`
-const STREET_WORD = String.raw`(?:street|st\.|road|rd\.|avenue|ave\.?|lane|ln\.|drive|dr\.|boulevard|blvd\.?|way|court|ct\.|place|pl\.|square|sq\.|terrace|close|crescent|parkway|pkwy|highway|hwy|motorway|alley|row|walk|gardens|grove|hill|park|path|trail|route|rue|allée|chemin|impasse|quai|cours|voie|sokak|sokağı|caddesi|cad\.|mahallesi|ulica|ul\.|aleja|al\.|plac|rondo|droga|osiedle|straße|strasse|str\.|weg|allee|platz|gasse|via|calle|شارع|طريق|marg|मार्ग|रोड)`
+const DE_STREET = String.raw`(?:[\p{Lu}][\p{L}.-]{1,40}(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad|markt|graben)|(?:Am|An der|An den|Auf der|Auf dem|Im|In der|In den|Unter den|Unter dem|Zum|Zur|Hinter der|Vor dem)\s[\p{Lu}][\p{L}-]{1,40}(?:\s[\p{Lu}][\p{L}-]{1,40})?)`
+// English and French order with two or more capitalised words (`591 Vilma Ridge`, `912 W 3rd
+// Street`; one word after a number is a product and its version: `Windows 11 Pro`), and Arabic.
+const NUMBER_FIRST = String.raw`\d{1,5}[a-z]?\s(?:\d{1,3}(?:st|nd|rd|th)\s)?\p{Lu}[\p{L}'’-]{0,30}(?:\s(?:\d{1,3}(?:st|nd|rd|th)\s)?\p{Lu}[\p{L}'’-]{0,30}){1,3}|\d{1,5}\s[\p{Script=Arabic}\p{M}]{2,30}(?:\s[\p{Script=Arabic}\p{M}]{2,30}){0,3}`
+const STREET_WORD = String.raw`(?:street|st\.|road|rd\.|avenue|ave\.?|lane|ln\.|drive|dr\.|boulevard|blvd\.?|way|court|ct\.|place|pl\.|square|sq\.|terrace|close|crescent|parkway|pkwy|highway|hwy|motorway|alley|row|walk|gardens|grove|hill|park|path|trail|route|rue|allée|chemin|impasse|quai|cours|voie|sokak|sokağı|caddesi|cad\.|mahallesi|ulica|ul\.|aleja|al\.|plac|rondo|droga|osiedle|rynek|ogród|wyb\.|skwer|bulwar|os\.|passage|sentier|straße|strasse|str\.|weg|allee|platz|gasse|via|calle|شارع|طريق|marg|मार्ग|रोड)`
 const HOUSE = String.raw`\d{1,5}\s?[a-z]?(?:\/\d{1,4})?`
 const NAME_WORDS = String.raw`(?:[\p{L}'’.-]{1,30}\s{1,2}){0,3}`
+// Capitals matter in the first two forms, so they are a pattern without the `i` flag.
+const ADDRESS_CASED = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:${DE_STREET}\s{0,2}${HOUSE}|${NUMBER_FIRST})(?![\p{L}\p{N}])`, 'gu')
 const ADDRESS = new RegExp(
-  String.raw`(?<![\p{L}\p{N}])(?:${DE_STREET}\s{0,2}${HOUSE}|${HOUSE}\s{1,2}${NAME_WORDS}${STREET_WORD}(?:\s{1,2}[\p{Lu}\p{Lo}][\p{L}'’-]{1,30}){0,3}|${STREET_WORD}\s{1,2}${NAME_WORDS}${HOUSE})(?![\p{L}\p{N}])`,
+  String.raw`(?<![\p{L}\p{N}])(?:${HOUSE}\s{1,2}${NAME_WORDS}${STREET_WORD}(?:\s{1,2}[\p{Lu}\p{Lo}][\p{L}'’-]{1,30}){0,3}|${STREET_WORD}\s{1,2}${NAME_WORDS}${HOUSE})(?![\p{L}\p{N}])`,
   'giu',
 )
 
@@ -84,6 +89,7 @@ export function replacePersonalRecords(text: string): string {
   return text
     .replace(BIRTH_DATE, '$1[date]')
     .replace(RECORD_NUMBER, (_m, key: string, value: string) => key + (/^\d+$/.test(value) ? '[number]' : '[id]'))
+    .replace(ADDRESS_CASED, '[address]')
     .replace(ADDRESS, '[address]')
     .replace(RECORD_SHAPE, '[id]')
 }
