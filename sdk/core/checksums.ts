@@ -61,20 +61,41 @@ export function replaceIbans(text: string, re: RegExp, placeholder: string): str
   })
 }
 
-/** Replaces a card number (13-19 digits, any separators, Luhn-valid) inside each candidate. */
+/**
+ * Replaces each card number (13-19 digits, any separators, Luhn-valid) inside each candidate;
+ * after a card, the rest of the candidate is searched too (`card1, card2` is one candidate once
+ * commas separate groups).
+ */
 export function replaceCards(text: string, re: RegExp, placeholder: string): string {
   return text.replace(re, (m) => {
     const positions: number[] = []
     for (let i = 0; i < m.length; i++) if (m.charCodeAt(i) >= 48 && m.charCodeAt(i) <= 57) positions.push(i)
     const digits = positions.map((p) => m[p]).join('')
-    // Longest Luhn-valid window first, from every start: a card glued to other digits is found too.
-    for (let len = Math.min(19, digits.length); len >= 13; len--) {
-      for (let start = 0; start + len <= digits.length; start++) {
-        if (isLuhn(digits.slice(start, start + len))) {
-          return m.slice(0, positions[start]) + placeholder + m.slice(positions[start + len - 1]! + 1)
-        }
-      }
+    let out = ''
+    let copied = 0
+    let from = 0
+    while (digits.length - from >= 13) {
+      const found = firstLuhn(digits, from)
+      if (!found) break
+      const [start, len] = found
+      out += m.slice(copied, positions[start]) + placeholder
+      copied = positions[start + len - 1]! + 1
+      from = start + len
     }
-    return m
+    return out + m.slice(copied)
   })
+}
+
+// Card lengths by how common they are: a valid window of a rarer length that starts at the
+// same digit is more likely a chance hit across two cards.
+const CARD_LENGTHS = [16, 15, 14, 13, 19, 17, 18]
+
+/** The first Luhn-valid window of 13-19 digits from `from` on (start, length): a card glued to other digits is found too. */
+function firstLuhn(digits: string, from: number): [number, number] | undefined {
+  for (let start = from; start + 13 <= digits.length; start++) {
+    for (const len of CARD_LENGTHS) {
+      if (start + len <= digits.length && isLuhn(digits.slice(start, start + len))) return [start, len]
+    }
+  }
+  return undefined
 }

@@ -107,8 +107,9 @@ const IPV4 = /(?<![\d.-])(?:\d{1,3}[.-]){3}\d{1,3}(?![\d])/g
 const IPV6 = /(?<![0-9a-z:])(?:(?:[0-9a-f]{1,4}:){5,7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}(?::[0-9a-f]{1,4}){1,7}|(?:[0-9a-f]{1,4}:){1,7}:)(?:\/\d{1,3})?/gi
 
 const IBAN_CANDIDATE = /(?<![A-Za-z0-9])[A-Za-z]{2}\s?\d{2}(?:[ .-]?[A-Za-z0-9]){11,32}/g
-// Cards in groups joined by spaces, dots, dashes (wide ones too), slashes, commas or pipes.
-const CARD_CANDIDATE = /(?<!\d)\d(?:[ ._/\\,|\u2010-\u2015\u2212-]{0,3}\d){12,18}/g
+// Cards in groups joined by spaces, dots, dashes (wide ones too), slashes, commas or pipes; up to
+// 57 digits, so that cards listed one after another are one candidate searched to its end.
+const CARD_CANDIDATE = /(?<!\d)\d(?:[ ._/\\,|\u2010-\u2015\u2212-]{0,3}\d){12,56}/g
 
 // Tax and social-security ids: US SSN and EIN, UK NI number, EU VAT numbers, German tax number,
 // Indian PAN, French NIR (digit runs catch the rest, such as the 11-digit German tax id).
