@@ -90,11 +90,30 @@ export function replaceCards(text: string, re: RegExp, placeholder: string): str
 // same digit is more likely a chance hit across two cards.
 const CARD_LENGTHS = [16, 15, 14, 13, 19, 17, 18]
 
-/** The first Luhn-valid window of 13-19 digits from `from` on (start, length): a card glued to other digits is found too. */
+/**
+ * The first Luhn-valid window of 13-19 digits from `from` on (start, length): a card glued to
+ * other digits is found too. Prefix sums per parity give each window's Luhn sum in O(1) (a digit
+ * is doubled when its distance to the window's last digit is odd), so a candidate costs one pass.
+ */
 function firstLuhn(digits: string, from: number): [number, number] | undefined {
-  for (let start = from; start + 13 <= digits.length; start++) {
+  const n = digits.length
+  // plain[p][i], doubled[p][i]: sums over digits before i whose index has parity p.
+  const plain = [new Array<number>(n + 1).fill(0), new Array<number>(n + 1).fill(0)]
+  const doubled = [new Array<number>(n + 1).fill(0), new Array<number>(n + 1).fill(0)]
+  for (let i = 0; i < n; i++) {
+    const d = digits.charCodeAt(i) - 48
+    for (const p of [0, 1]) {
+      plain[p]![i + 1] = plain[p]![i]! + (i % 2 === p ? d : 0)
+      doubled[p]![i + 1] = doubled[p]![i]! + (i % 2 === p ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : 0)
+    }
+  }
+  for (let start = from; start + 13 <= n; start++) {
     for (const len of CARD_LENGTHS) {
-      if (start + len <= digits.length && isLuhn(digits.slice(start, start + len))) return [start, len]
+      const end = start + len
+      if (end > n) continue
+      const last = (end - 1) % 2
+      const sum = plain[last]![end]! - plain[last]![start]! + doubled[1 - last]![end]! - doubled[1 - last]![start]!
+      if (sum % 10 === 0) return [start, len]
     }
   }
   return undefined
