@@ -24,10 +24,12 @@ const screenSide = (v: unknown) => typeof v === 'number' && Number.isSafeInteger
  */
 export function fastEvent(raw: unknown): ParsedEvent | undefined {
   if (!isObject(raw)) return undefined
-  const { id, name, ts, user_id, session_id, org_id } = raw
+  const { id, name, user_id, session_id, org_id } = raw
   if (typeof id !== 'string' || !isUuid(id)) return undefined
   if (typeof name !== 'string' || !customNamePattern.test(name)) return undefined
-  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts <= 0) return undefined
+  // Rounded first, as eventSchema does: a fractional epoch is milliseconds all the same.
+  const ts = typeof raw.ts === 'number' ? Math.round(raw.ts) : NaN
+  if (!Number.isSafeInteger(ts) || ts <= 0) return undefined
   if (!idOk(user_id) || !idOk(session_id) || !idOk(org_id)) return undefined
   const sent = raw.props
   if (sent !== undefined && !isObject(sent)) return undefined
@@ -77,7 +79,7 @@ export function fastEnvelope(raw: unknown, maxEvents: number): Envelope | undefi
   // A copy, as zod gives: the array holds the same events, and nothing but its elements.
   const envelope: Envelope = { events: events.slice() }
   if ('key' in raw) envelope.key = key as string | undefined
-  if ('sent_at' in raw) envelope.sent_at = sent_at as number | undefined
+  if ('sent_at' in raw) envelope.sent_at = sent_at === undefined ? undefined : Math.round(sent_at as number)
   if ('context' in raw) envelope.context = ctx
   return envelope
 }

@@ -26,7 +26,9 @@ export const contextSchema = z
 export function createEnvelopeSchema(maxEvents: number) {
   return z.object({
     key: z.string().max(MAX_KEY_LENGTH).optional(),
-    sent_at: z.number().finite().optional(),
+    // Epochs are milliseconds; a fractional one (`Date.now() + 0.25`, Python's
+    // `time.time() * 1000`) is rounded, as the engine's DateTime64(3) would not take it.
+    sent_at: z.number().finite().transform(Math.round).optional(),
     context: contextSchema,
     events: z
       .array(z.unknown())
@@ -57,7 +59,10 @@ export const eventSchema = z
     name: z
       .string()
       .regex(LIMITS.customNamePattern, 'name must match ^[a-z][a-z0-9_.]{0,63}$ (a catalog name or a custom one)'),
-    ts: z.number().int('ts must be epoch milliseconds').positive('ts must be epoch milliseconds'),
+    ts: z
+      .number()
+      .transform(Math.round)
+      .pipe(z.number().int('ts must be epoch milliseconds').positive('ts must be epoch milliseconds')),
     user_id: idString.optional(),
     session_id: idString.optional(),
     org_id: idString.optional(),

@@ -24,7 +24,7 @@ const TS = 1_763_798_399_000
 /** Values at and around every limit and type the schemas check. */
 const ODD: unknown[] = [
   undefined, null, true, false, 0, -0, 1, -1, 1.5, 65535, 65536, NaN, Infinity, -Infinity,
-  Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 2 ** 60, '', 'x', 'Login', 'a-b', 'x.y', 'ok',
+  Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 2 ** 60, TS + 0.25, TS + 0.5, TS - 0.5, 0.4, 0.5, -0.4, Number.MAX_SAFE_INTEGER - 0.5, '', 'x', 'Login', 'a-b', 'x.y', 'ok',
   'x'.repeat(64), 'x'.repeat(65), 'x'.repeat(200), 'x'.repeat(201), 'x'.repeat(500), 'x'.repeat(501),
   'x'.repeat(2000), 'x'.repeat(2001), '\ud800', UUID, UUID.toUpperCase(), '00000000-0000-0000-0000-000000000000',
   '0193a6a2-7c1e-9d4b-9a51-6f0e2f3b8c11', '0193a6a2-7c1e-7d4b-7a51-6f0e2f3b8c11', [], [1], {}, { a: 1 }, { w: 1, h: 2 }, { name: 'Windows' },

@@ -2,7 +2,7 @@
 // names, prop keys and values, length limits, and messages a developer can act on.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createEnvelopeSchema, createEventParser, describeIssues, type EventParse } from '../../../src/ingest/batch-schema.ts'
+import { createEnvelopeParser, createEnvelopeSchema, createEventParser, describeIssues, type EventParse } from '../../../src/ingest/batch-schema.ts'
 import { verifyAgainstZod } from '../../support/verify-fast-path.ts'
 
 const base = { id: '0193a6a2-7c1e-7d4b-9a51-6f0e2f3b8c11', ts: 1_763_798_399_000 }
@@ -103,8 +103,16 @@ describe('parseEvent: names, keys and values', () => {
 
   it('rejects an id that is not a UUID and a ts that is not epoch milliseconds', () => {
     expect(reason(parseEvent({ ...base, id: 'abc', name: 'login' }))).toBe('id must be a UUID')
-    expect(reason(parseEvent({ ...base, ts: 1.5, name: 'login' }))).toBe('ts must be epoch milliseconds')
     expect(reason(parseEvent({ ...base, ts: -1, name: 'login' }))).toBe('ts must be epoch milliseconds')
+    expect(reason(parseEvent({ ...base, ts: 0.4, name: 'login' }))).toBe('ts must be epoch milliseconds')
+    expect(reason(parseEvent({ ...base, ts: String(base.ts), name: 'login' }))).not.toBe('accepted')
+  })
+
+  it('accepts a fractional ts and sent_at (Python\'s time.time() * 1000) and rounds both to the millisecond', () => {
+    const parsed = parseEvent({ ...base, ts: base.ts + 0.5, name: 'login' })
+    expect(parsed.ok && parsed.event.ts).toBe(base.ts + 1)
+    const env = createEnvelopeParser(10, verifyAgainstZod)({ sent_at: base.ts + 0.25, events: [{}] })
+    expect(env.ok && env.envelope.sent_at).toBe(base.ts)
   })
 
   it('rejects empty and overlong identifiers, naming the field', () => {
