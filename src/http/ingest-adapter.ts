@@ -39,9 +39,14 @@ export function appOfWriteKey(apps: AppRegistry, key: string | undefined, missin
   return app
 }
 
-/** Browsers set Fetch metadata and Origin themselves on fetch and sendBeacon; HTTP libraries do not. */
+/**
+ * Browsers set Fetch metadata and Origin themselves on fetch and sendBeacon; HTTP libraries do
+ * not. Sec-Fetch-Mode alone is no sign: Node's built-in fetch (undici) sends `sec-fetch-mode:
+ * cors` on every request, but never Sec-Fetch-Site, which names the requesting page's origin
+ * and which browsers send together with Sec-Fetch-Mode (W3C Fetch Metadata).
+ */
 function sentByBrowser(c: Context): boolean {
-  return c.req.header('sec-fetch-mode') !== undefined || c.req.header('sec-fetch-site') !== undefined || c.req.header('origin') !== undefined
+  return c.req.header('sec-fetch-site') !== undefined || c.req.header('origin') !== undefined
 }
 
 /** The core's request from an HTTP request: the sender's address (socket or trusted proxy) and headers. */
