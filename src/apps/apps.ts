@@ -1,5 +1,6 @@
-// Apps and their keys, from the JSON file at APPS_FILE. On a first start without one, a demo
-// app with random keys is written so that `npm start` needs no set-up.
+// Apps and their keys, from the JSON file at APPS_FILE. On a first start without one (a store
+// that has never been migrated: first-start.ts), a demo app with random keys is written so that
+// `npm start` needs no set-up; at any other time a missing file is an error, never new keys.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { dirname, resolve } from 'node:path'
@@ -127,11 +128,14 @@ export function randomKey(prefix: 'wk' | 'rk'): string {
 }
 
 /**
- * Loads APPS_FILE; without one, writes a demo app (mode 0600) and reports that it did, so the
- * caller can print the new write key.
+ * Loads APPS_FILE. Without one it writes a demo app (mode 0600) only when `createDemo` says this
+ * is a first start, and reports that it did so the caller can print the new write key; otherwise
+ * a missing file throws: new keys in place of lost ones would refuse every sender with 401,
+ * which senders never retry (issue 24).
  */
-export function loadAppsFile(path: string): { apps: AppConfig[]; created: boolean; demoKeys?: { write: string; read: string } } {
-  if (existsSync(path)) {
+export function loadAppsFile(path: string, opts: { createDemo?: boolean } = {}): { apps: AppConfig[]; created: boolean; demoKeys?: { write: string; read: string } } {
+  if (existsSync(path) || !opts.createDemo) {
+    if (!existsSync(path)) throw new Error(`apps file ${path} is missing (restore it: a demo app with new keys is written only at the first start of an empty store)`)
     let json: unknown
     try {
       json = JSON.parse(readFileSync(path, 'utf8'))

@@ -11,6 +11,7 @@ import type { Config } from '../config.ts'
 import { createApp } from '../http/app.ts'
 import { createAppRegistry, loadAppsFile, type AppConfig, type AppRegistry } from '../apps/apps.ts'
 import { createReloadableRegistry, type ReloadableRegistry } from '../apps/reload.ts'
+import { isFirstStart } from '../apps/first-start.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
 import { createPipeline } from '../pipeline/index.ts'
@@ -99,7 +100,10 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const metrics = createMetrics()
   // The stored-ids filter only serves the store check (DEDUP_STORE_CHECK).
   const storage = await openStorage({ ...config, STORED_IDS_FILTER_BYTES: config.DEDUP_STORE_CHECK ? config.STORED_IDS_FILTER_BYTES : 0 })
+  let firstStart = false
   try {
+    // Asked before migrating: only a store never migrated may get a demo app (apps/first-start.ts).
+    firstStart = !opts.apps && (await isFirstStart(storage.client))
     const applied = await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER })
     if (applied.length) logger.info({ applied }, 'migrations applied')
     const retimed = await applyRetention(storage.client, config.RETENTION_MONTHS, config.CLICKHOUSE_CLUSTER)
@@ -127,10 +131,10 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   if (opts.apps) {
     apps = createAppRegistry(opts.apps)
   } else {
-    const loaded = loadAppsFile(config.APPS_FILE)
+    const loaded = loadAppsFile(config.APPS_FILE, { createDemo: firstStart })
     createdDemoKey = loaded.demoKeys?.write
     createdDemoReadKey = loaded.demoKeys?.read
-    apps = fileApps = createReloadableRegistry(config.APPS_FILE, loaded.apps, logger)
+    apps = fileApps = createReloadableRegistry(config.APPS_FILE, loaded.apps, logger, metrics)
     fileApps.watch()
   }
   const salts = createSaltStore(client, now)
@@ -280,6 +284,8 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     verifyFastPath: opts.verifyFastPath,
     routes: createRouteModules({ client, apps, now }),
     notReady: () => (stopping ? 'stopping' : spool?.health()?.message),
+    // Still ready: a node serving the last good keys should keep its traffic.
+    configStale: () => fileApps?.status().stale,
   })
 
   // Salts past their 48 hours go promptly (the table's TTL is the safety net).

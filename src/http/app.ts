@@ -18,6 +18,8 @@ export interface AppDeps extends BatchDeps {
   client: ClickHouseClient
   /** Why this node should get no traffic now (spool trouble, stopping); undefined when ready. */
   notReady?: () => string | undefined
+  /** Why the apps in force are not those on disk (apps/reload.ts); shown by /readyz, still ready. */
+  configStale?: () => string | undefined
   /** Extra routes mounted at the root (the reports API and dashboard). */
   routes?: Hono[]
 }
@@ -65,7 +67,9 @@ export function createApp(deps: AppDeps): Hono {
     const reason = deps.notReady?.()
     if (reason) return c.json({ status: 'not ready', reason }, 503)
     const ping = await deps.client.ping().catch((e: unknown) => ({ success: false as const, error: e }))
-    return ping.success ? c.json({ status: 'ready' }) : c.json({ status: 'storage unreachable' }, 503)
+    const stale = deps.configStale?.()
+    const config = stale ? { config: `stale: ${stale}; serving the last good apps` } : {}
+    return ping.success ? c.json({ status: 'ready', ...config }) : c.json({ status: 'storage unreachable', ...config }, 503)
   })
   app.get('/metrics', createMetricsHandler(deps.metrics, deps.config.METRICS_TOKEN))
 

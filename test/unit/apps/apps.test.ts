@@ -1,6 +1,6 @@
 // Apps and keys: the registry refuses ambiguous keys, the file is validated, and a first start
 // without a file writes a demo app that only its owner can read (mode 0600).
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -111,7 +111,7 @@ describe('loadAppsFile', () => {
 
   it('creates a demo app with random keys in a file of mode 0600 when there is none', () => {
     const path = join(tmp(), 'apps.json')
-    const { apps, created, demoKeys } = loadAppsFile(path)
+    const { apps, created, demoKeys } = loadAppsFile(path, { createDemo: true })
     expect(created).toBe(true)
     expect(apps).toHaveLength(1)
     expect(apps[0]!.id).toBe('demo')
@@ -126,6 +126,13 @@ describe('loadAppsFile', () => {
     expect(again.created).toBe(false)
     expect(again.apps[0]!.write_keys).toEqual(apps[0]!.write_keys)
     expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ apps: [{ id: 'demo', plan: { mode: 'strict', events: { report_export: {} } } }] })
+  })
+
+  it('refuses a missing file unless this is a first start, and writes nothing then', () => {
+    const path = join(tmp(), 'apps.json')
+    expect(() => loadAppsFile(path)).toThrow(`apps file ${path} is missing`)
+    expect(() => loadAppsFile(path, { createDemo: false })).toThrow(/written only at the first start/)
+    expect(existsSync(path)).toBe(false)
   })
 
   it('reads a plan from the file an app names, relative to the apps file', () => {
