@@ -12,7 +12,7 @@ export interface Chunk {
   offset: number
   end: number
   rows: number
-  /** When it was synced (ms), for the feed delay and the oldest-unfed-frame age. */
+  /** When it was synced or replayed (ms on the monotonic clock, performance.now()), for the feed delay and the oldest-unfed-frame age. */
   since: number
   /** The range of an insert whose outcome is unknown: inserted alone, so its token is the same. */
   fixed?: boolean
@@ -62,7 +62,7 @@ export function replaySpool(dir: string, intentPath: string, now: number, onFram
       r.bytes += f.end - f.offset
       if (isIn(intent, seq, f.end)) {
         // The range as it was recorded, damaged bytes included, so the token is the same.
-        if (!fixed) r.queue.push((fixed = { seq, offset: intent!.start, end: intent!.end, rows: 0, since: 0, fixed: true, format: f.format }))
+        if (!fixed) r.queue.push((fixed = { seq, offset: intent!.start, end: intent!.end, rows: 0, since: now, fixed: true, format: f.format }))
         fixed.rows += f.rows
       } else {
         r.queue.push({ seq, offset: f.offset, end: f.end, rows: f.rows, since: now, format: f.format })

@@ -19,6 +19,13 @@ import { replaySpool, type Chunk } from './replay.ts'
 import { lockSpoolDir, type SpoolLock } from './lock.ts'
 import type { Spool, SpoolOptions } from './types.ts'
 
+/**
+ * The spool's waits and ages (feed delay, heal time, stop budget, oldest unfed frame) run on
+ * the monotonic clock: on Date.now() a wall clock set back a day stalled the feeder for a day
+ * (it waited `since + delay - now`) while the oldest frame's age read 0 (issue 24).
+ */
+const monotonicMs = () => performance.now()
+
 export type { Spool, SpoolHealth, SpoolOptions, SpoolStats } from './types.ts'
 
 interface Waiting {
@@ -49,7 +56,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
   const minFree = opts.minFreeBytes ?? 0
   const id = spoolId(dir)
   const intentPath = join(dir, 'intents')
-  const r = replaySpool(dir, intentPath, Date.now() - opts.feedDelayMs, opts.onReplayFrame)
+  const r = replaySpool(dir, intentPath, monotonicMs() - opts.feedDelayMs, opts.onReplayFrame)
   const queue = r.queue
   const damaged = r.damaged
   const vanished = new Set<number>()
@@ -101,7 +108,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
 
   async function writeGroup(parts: Buffer[], payloadBytes: number, rows: number, format: RowsFormat): Promise<void> {
     if (failed) {
-      if (Date.now() - failed.at < (opts.healMs ?? 5000)) throw failed.error
+      if (monotonicMs() - failed.at < (opts.healMs ?? 5000)) throw failed.error
       await rotate() // the disk may work again: start afresh; the old segment's good frames are still queued
       failed = undefined
     }
@@ -126,7 +133,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
       // acknowledged one; if even that fails, appends stop until a fresh segment can be made.
       const undone = await fh.truncate(offset).then(() => fh.datasync()).then(() => true, () => false)
       const error = new StorageUnavailableError(`the spool cannot write to disk (${errorLine(cause)})`, 'failed', { cause })
-      if (!undone) failed = { error, at: Date.now() }
+      if (!undone) failed = { error, at: monotonicMs() }
       throw error
     }
     size += bytes
@@ -134,7 +141,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
     stats.appendedRows += rows
     pendingRows += rows
     pendingBytes += bytes
-    queue.push({ seq, offset, end: size, rows, since: Date.now(), format })
+    queue.push({ seq, offset, end: size, rows, since: monotonicMs(), format })
   }
 
   async function writeLoop(): Promise<void> {
@@ -177,7 +184,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
       if (!inserting && queue.length === 0) for (const d of drained.splice(0)) d()
       return
     }
-    const wait = queue[0]!.since + opts.feedDelayMs - Date.now()
+    const wait = queue[0]!.since + opts.feedDelayMs - monotonicMs()
     if (pendingRows < opts.insertRows && wait > 0 && !closing && drained.length === 0) {
       timer ??= setTimeout(() => {
         timer = undefined
@@ -252,7 +259,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
       opts.onInsertError?.(e)
       // The insert may have committed after all (a timeout): retry exactly this range, never a
       // longer one, so the token stays the same.
-      queue.splice(0, chunks, { seq: range.seq, offset: range.start, end: range.end, rows, since: 0, fixed: true, format })
+      queue.splice(0, chunks, { seq: range.seq, offset: range.start, end: range.end, rows, since: queue[0]?.since ?? 0, fixed: true, format })
       await new Promise((res) => setTimeout(res, closing ? 50 : (opts.retryMs ?? 1000)).unref())
       return
     }
@@ -292,7 +299,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
   return {
     append(payload, rows, format = 'JSONCompactEachRow') {
       if (closing) return Promise.reject(new StorageUnavailableError('the server is shutting down', 'shutdown'))
-      if (failed && Date.now() - failed.at < (opts.healMs ?? 5000)) return Promise.reject(failed.error)
+      if (failed && monotonicMs() - failed.at < (opts.healMs ?? 5000)) return Promise.reject(failed.error)
       if (pendingBytes + waitingBytes + payload.length > opts.maxBytes) {
         stats.refusedRows += rows
         return Promise.reject(new StorageUnavailableError('the spool is full; storage is behind', 'overloaded'))
@@ -312,8 +319,8 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
     close(ms) {
       closed ??= (async () => {
         closing = true
-        const end = Date.now() + ms
-        const left = () => Math.max(0, end - Date.now())
+        const end = monotonicMs() + ms
+        const left = () => Math.max(0, end - monotonicMs())
         // Everything here is bounded by `ms`: a write or insert that hangs is left behind, and
         // what it held is replayed on the next open.
         while (writing && left() > 0) await new Promise((res) => setTimeout(res, 5))
@@ -340,7 +347,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
       })()
       return closed
     },
-    stats: () => ({ ...stats, pendingRows, pendingBytes, oldestUnfedMs: queue.length ? Math.max(0, Date.now() - queue[0]!.since) : 0, failed: failed !== undefined, insertFailuresInARow }),
+    stats: () => ({ ...stats, pendingRows, pendingBytes, oldestUnfedMs: queue.length ? Math.max(0, monotonicMs() - queue[0]!.since) : 0, failed: failed !== undefined, insertFailuresInARow }),
     health() {
       if (failed) return { reason: 'failed', message: failed.error.message }
       if (lowOnDisk) return { reason: 'disk_low', message: 'the spool disk is nearly full' }
