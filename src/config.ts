@@ -122,6 +122,13 @@ export const configSchema = z.object({
   UA_CACHE_SIZE: int(10_000, 0),
   GEO_CACHE_SIZE: int(50_000, 0),
   HASH_CACHE_SIZE: int(200_000, 0),
+  /**
+   * The largest difference between this node's clock and the store's (now64()) that ingestion
+   * trusts (src/clock/clock-check.ts); beyond it /v1/batch answers 503. Five minutes: a twelfth
+   * of the narrowest window a skew breaks (recent_event_ids takes rows up to an hour ahead, the
+   * retry memory is seeded from the last hour), far above what NTP keeps (milliseconds). 0: off.
+   */
+  CLOCK_MAX_SKEW_SECONDS: int(300, 0),
   /** The whole of a stop (SIGTERM): requests, then flushing, then closing storage (docs/durability.md). */
   SHUTDOWN_TIMEOUT_MS: int(15_000, 0),
   /** When set, GET /metrics wants `Authorization: Bearer <this>`; unset, /metrics is open (firewall it). */

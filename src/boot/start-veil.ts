@@ -12,6 +12,7 @@ import { createApp } from '../http/app.ts'
 import { createAppRegistry, loadAppsFile, type AppConfig, type AppRegistry } from '../apps/apps.ts'
 import { createReloadableRegistry, type ReloadableRegistry } from '../apps/reload.ts'
 import { isFirstStart } from '../apps/first-start.ts'
+import { createClockCheck, guardWrites } from '../clock/clock-check.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
 import { createPipeline } from '../pipeline/index.ts'
@@ -137,6 +138,12 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     apps = fileApps = createReloadableRegistry(config.APPS_FILE, loaded.apps, logger, metrics)
     fileApps.watch()
   }
+  // One clock decides (src/clock/clock-check.ts): this node's `now` stamps received_at and ages
+  // salts and the retry memory, the engine's now64() runs TTLs and recent_event_ids; while the
+  // two disagree beyond CLOCK_MAX_SKEW_SECONDS, ingestion answers 503 and /readyz says why.
+  const clock = createClockCheck({ client, now, maxSkewMs: config.CLOCK_MAX_SKEW_SECONDS * 1000, logger, metrics })
+  await clock.measure()
+  clock.start()
   const salts = createSaltStore(client, now)
 
   // The views deduplicate with the token too (sql/0032): a re-sent block neither counts twice
@@ -239,6 +246,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       deadLetter: async (rows, reason) => onDeadLetter(rows, reason),
     })
   }
+  writer = guardWrites(writer, clock)
   registerServerMetrics(metrics, { writer, client, apps, now })
   if (storage.kind === 'embedded') registerEngineMetrics(metrics, client)
 
@@ -283,7 +291,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     client,
     verifyFastPath: opts.verifyFastPath,
     routes: createRouteModules({ client, apps, now }),
-    notReady: () => (stopping ? 'stopping' : spool?.health()?.message),
+    notReady: () => (stopping ? 'stopping' : (spool?.health()?.message ?? clock.problem())),
     // Still ready: a node serving the last good keys should keep its traffic.
     configStale: () => fileApps?.status().stale,
   })
@@ -322,6 +330,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       const end = Date.now() + config.SHUTDOWN_TIMEOUT_MS
       const left = () => Math.max(0, end - Date.now())
       clearInterval(purgeTimer)
+      clock.stop()
       fileApps?.close()
       const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve()
       server?.closeIdleConnections()

@@ -49,6 +49,9 @@ export function testApp(id = 'test-app', overrides: Partial<AppConfig> = {}): Ap
   }
 }
 
+/** Set by test/support/shift-clock.mjs when it moved this process's Date. */
+const clockShifted = () => (globalThis as { __veilClockShifted?: boolean }).__veilClockShifted === true
+
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir()
   const config = loadConfig({
@@ -61,6 +64,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     // Explicit, not the embedded default (spool): these tests read ClickHouse right after a 202,
     // which in spool mode means only synced to disk. Spool tests pass WRITE_MODE: 'spool'.
     WRITE_MODE: 'direct',
+    // A test that moves this node's clock on purpose (an injected `now`, or shift-clock.mjs in
+    // `npm run test:clock`) turns the clock check off: the engine keeps the real time, and the
+    // check would answer 503 (src/clock/clock-check.ts). Tests of the check set it themselves.
+    ...(opts.now || clockShifted() ? { CLOCK_MAX_SKEW_SECONDS: '0' } : {}),
     ...opts.env,
   })
   const apps = opts.apps ?? [testApp()]

@@ -33,7 +33,7 @@ export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError'
   constructor(
     message: string,
-    readonly reason: 'overloaded' | 'timeout' | 'failed' | 'shutdown',
+    readonly reason: 'overloaded' | 'timeout' | 'failed' | 'shutdown' | 'clock',
     options?: ErrorOptions,
   ) {
     super(message, options)
