@@ -13,6 +13,7 @@ import { createAppRegistry, loadAppsFile, type AppConfig, type AppRegistry } fro
 import { createReloadableRegistry, type ReloadableRegistry } from '../apps/reload.ts'
 import { isFirstStart } from '../apps/first-start.ts'
 import { createClockCheck, guardWrites } from '../clock/clock-check.ts'
+import { recordLateRetryLookup, skipStoredLateRetries } from '../storage/dedup/late-retries.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
 import { createPipeline } from '../pipeline/index.ts'
@@ -246,6 +247,9 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       deadLetter: async (rows, reason) => onDeadLetter(rows, reason),
     })
   }
+  // Retries later than recent_event_ids' two hours (SDK queues keep events for days): looked up
+  // in events by app, day and name (storage/dedup/late-retries.ts).
+  if (config.DEDUP_STORE_CHECK) writer = skipStoredLateRetries(writer, { client, now, onLookup: (s, looked, found) => recordLateRetryLookup(metrics, s, looked, found) })
   writer = guardWrites(writer, clock)
   registerServerMetrics(metrics, { writer, client, apps, now })
   if (storage.kind === 'embedded') registerEngineMetrics(metrics, client)

@@ -1,0 +1,96 @@
+// Retries later than recent_event_ids' two hours: an SDK's persisted queue (localStorage in the
+// browser, the Node SDK's disk queue) keeps an unanswered batch with no age limit, and the server
+// takes events up to MAX_EVENT_AGE_HOURS (30 days) old. Such a retry is found in events itself.
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { EventRow } from '../../pipeline/types.ts'
+import type { Metrics } from '../../observability/metrics.ts'
+import { StorageUnavailableError, type Writer } from '../commit/writer.ts'
+import { RECENT_IDS_MS } from './stored-ids.ts'
+
+/** Ids per lookup query, as stored-ids.ts. */
+const LOOKUP_IDS = 5000
+const DAY_MS = 86_400_000
+
+export interface LateRetryOptions {
+  client: ClickHouseClient
+  /** This node's clock (the one that stamps received_at, checked against the engine's). */
+  now: () => number
+  /** Called with the time of each lookup and the ids it looked up and found. */
+  onLookup?: (seconds: number, looked: number, found: number) => void
+}
+
+/**
+ * Which rows of an old `ts` are in events already. The first attempt of an event was received
+ * at or after its (corrected) ts, so an event whose ts lies within recent_event_ids' window is
+ * covered by it; only older ones, rare in live traffic, are looked up here. events is ordered by
+ * (app_id, toDate(ts), name, ...), so the lookup reads the granules of those apps, days and
+ * names only; a retry's corrected ts can differ from its first attempt's by the network's
+ * delay, so the neighbouring day counts near midnight.
+ */
+export function createLateRetryLookup(opts: LateRetryOptions): (rows: EventRow[]) => Promise<Set<string>> {
+  return async (rows) => {
+    const found = new Set<string>()
+    const byApp = new Map<string, EventRow[]>()
+    for (const r of rows) byApp.set(r[0], [...(byApp.get(r[0]) ?? []), r])
+    const started = performance.now()
+    for (const [app, group] of byApp) {
+      const days = new Set<string>()
+      const names = new Set<string>()
+      for (const r of group) {
+        names.add(r[2])
+        for (const t of [r[3] - 3_600_000, r[3], r[3] + 3_600_000]) days.add(new Date(t).toISOString().slice(0, 10))
+      }
+      for (let at = 0; at < group.length; at += LOOKUP_IDS) {
+        const rs = await opts.client.query({
+          query:
+            'SELECT DISTINCT toString(event_id) FROM events WHERE app_id = {app:String} AND toDate(ts) IN {days:Array(Date)} AND name IN {names:Array(String)} AND event_id IN {ids:Array(UUID)}',
+          query_params: { app, days: [...days], names: [...names], ids: group.slice(at, at + LOOKUP_IDS).map((r) => r[1]) },
+          format: 'JSONCompactEachRow',
+        })
+        for (const [id] of await rs.json<[string]>()) found.add(id)
+      }
+    }
+    opts.onLookup?.((performance.now() - started) / 1000, rows.length, found.size)
+    return found
+  }
+}
+
+/**
+ * The writer, leaving out rows of an old ts that events holds already (a late retry): they are
+ * answered as accepted, stored once. Rows within recent_event_ids' window (nearly all) pass
+ * with one comparison each and no query. Ten minutes of margin under its two hours: its parts
+ * expire by the hour, and the clocks may differ by CLOCK_MAX_SKEW_SECONDS (clock-check.ts).
+ */
+export function skipStoredLateRetries(writer: Writer<EventRow>, opts: LateRetryOptions): Writer<EventRow> {
+  const lookup = createLateRetryLookup(opts)
+  const recentFrom = () => opts.now() - RECENT_IDS_MS + 10 * 60_000
+  const submit: Writer<EventRow>['submit'] = (rows) => {
+    const from = recentFrom()
+    const late = rows.filter((r) => r[3] < from)
+    if (late.length === 0) return writer.submit(rows)
+    const inner = lookup(late).then(
+      (stored) => {
+        const fresh = stored.size ? rows.filter((r) => !stored.has(r[1])) : rows
+        return fresh.length ? writer.submit(fresh) : { acked: Promise.resolve([]), stored: Promise.resolve() }
+      },
+      // A failed lookup is the store failing: a 503 the client retries, as a failed insert is.
+      (e: unknown) => Promise.reject(new StorageUnavailableError('the lookup of late retries failed', 'failed', { cause: e })),
+    )
+    const out = { acked: inner.then((s) => s.acked), stored: inner.then((s) => s.stored) }
+    // Whoever submits may watch only one of the two (write() the answer, nothing the outcome).
+    out.stored.catch(() => undefined)
+    return out
+  }
+  return {
+    ...writer,
+    submit,
+    write: (rows) => submit(rows).acked.then(() => undefined),
+  }
+}
+
+/** late_retry_lookup_seconds, late_retry_ids_total and late_retry_stored_total: what the check costs and finds. */
+export function recordLateRetryLookup(metrics: Metrics, seconds: number, looked: number, found: number): void {
+  metrics.observe('late_retry_lookup_seconds', {}, seconds)
+  metrics.inc('late_retry_ids_total', {}, looked)
+  metrics.inc('late_retry_stored_total', {}, found)
+}
