@@ -1,6 +1,7 @@
 // A key added while the server runs works once the server has reloaded APPS_FILE (it watches
 // the file), and requests keep being answered meanwhile: none fails during the swap. A file
-// that does not parse leaves the previous apps in force.
+// that does not parse, or a plan file that breaks, leaves the previous apps in force; a plan
+// file beside the apps file is watched too.
 import { execFile } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -76,5 +77,37 @@ describe('apps file reload', () => {
     expect(veil.reloadApps()).toBe(true)
     expect(await send(other)).toBe(202)
     expect(await send(firstKey)).toBe(401)
+  })
+
+  it('keeps the last good apps when a plan file breaks, and reads the plan file again when it is fixed', async () => {
+    const key = randomKey('wk')
+    const planFile = join(dir, 'shop-plan.json')
+    const plan = (events: object) => writeFileSync(planFile, JSON.stringify({ mode: 'strict', events }))
+    const custom = (name: string) => fetch(`${url}/v1/batch`, post(batch(key, [event({ name })]))).then(async (r) => (await r.json()) as { accepted: number })
+    plan({ cart_opened: {} })
+    writeFileSync(APPS_FILE, JSON.stringify({ apps: [{ id: 'shop', write_keys: [key], plan_file: 'shop-plan.json' }] }))
+    expect(veil.reloadApps()).toBe(true)
+    expect((await custom('cart_opened')).accepted).toBe(1)
+    const ready = async () => (await (await fetch(`${url}/readyz`)).json()) as { status: string; config?: string }
+
+    // A plan naming a person's field is refused: the reload (by the watch) keeps the last good one.
+    writeFileSync(planFile, JSON.stringify({ events: { e: { props: { full_name: { kind: 'text' } } } } }))
+    let body = await ready()
+    for (let i = 0; i < 100 && body.config === undefined; i++) {
+      await new Promise((res) => setTimeout(res, 50))
+      body = await ready()
+    }
+    expect(body.status).toBe('ready')
+    expect(body.config).toMatch(/^stale: .*full_name/)
+    expect((await custom('cart_opened')).accepted).toBe(1)
+
+    plan({ cart_opened: {}, cart_closed: {} })
+    let accepted = 0
+    for (let i = 0; i < 100 && accepted === 0; i++) {
+      accepted = (await custom('cart_closed')).accepted
+      if (accepted === 0) await new Promise((res) => setTimeout(res, 50))
+    }
+    expect(accepted).toBe(1)
+    expect((await ready()).config).toBeUndefined()
   })
 })
