@@ -1,7 +1,7 @@
 // What the check for late retries costs (storage/dedup/late-retries.ts): a lookup in events by
 // app, day and name for the events of a group whose ts is older than recent_event_ids' window.
 //
-//   npx tsx bench/late-retry-lookup.ts [--rows 3000000] [--days 30] [--names 10] [--ids 5,50,500] [--rounds 3]
+//   npx tsx bench/studies/late-retry-lookup.ts [--rows 3000000] [--days 30] [--names 10] [--ids 5,50,500] [--rounds 3]
 //
 // events is filled (with its views, as migrated) with --rows events of one app spread over
 // --days days and --names names, in 30 inserts; each lookup asks for --ids events of one day
@@ -12,11 +12,11 @@ import { randomUUID } from 'node:crypto'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { openStorage } from '../src/storage/clickhouse/client.ts'
-import { migrate } from '../src/storage/schema/migrate.ts'
-import { createLateRetryLookup } from '../src/storage/dedup/late-retries.ts'
-import type { EventRow } from '../src/pipeline/types.ts'
-import { cpuSnapshot } from './cpu-split.ts'
+import { openStorage } from '../../src/storage/clickhouse/client.ts'
+import { migrate } from '../../src/storage/schema/migrate.ts'
+import { createLateRetryLookup } from '../../src/storage/dedup/late-retries.ts'
+import type { EventRow } from '../../src/pipeline/types.ts'
+import { cpuSnapshot } from '../cpu-split.ts'
 
 const { values: args } = parseArgs({
   options: {
