@@ -43,12 +43,17 @@ export interface PropSpec {
   readonly type: PropType
   /** The tracking-plan kind; strings without one are `token`s (sdk/core/plan.ts). */
   readonly kind?: PropKind
-  /** For `token`s: a pattern replacing the default token shape (the crash fingerprint's hex). */
+  /**
+   * For `token`s: the catalog's own pattern, which replaces the token shape (the crash
+   * fingerprint's hex digest); an app's pattern only narrows it (src/plan/compile-plan.ts).
+   */
   readonly pattern?: string
   readonly required?: boolean
   readonly values?: readonly string[]
+  /** Numbers: bounds (every number declares both) and an optional step (src/plan/round-number.ts). */
   readonly min?: number
   readonly max?: number
+  readonly bucket?: number
   readonly maxLength?: number
 }
 
@@ -56,13 +61,17 @@ const str = { type: 'string', kind: 'token' } as const
 const reqStr = { type: 'string', kind: 'token', required: true } as const
 const text = { type: 'string', kind: 'text' } as const
 const path = { type: 'string', kind: 'path' } as const
-const count = { type: 'integer', min: 0 } as const
-const reqDuration = { type: 'number', required: true, min: 0 } as const
+// Every number declares its bounds (PRIVACY.md 17): a value outside them is dropped, and those
+// inside are stored with two significant digits. Counts up to a billion rows or records; a report
+// query or an import within a day; an application's uptime within a year (366 days).
+const count = { type: 'integer', min: 0, max: 1e9 } as const
+const DAY_MS = 86_400_000
+const reqDuration = { type: 'number', required: true, min: 0, max: DAY_MS } as const
 
 /** The catalog (EVENTS.md, "Catalog"): name -> props it knows. Other props follow the app's plan. */
 export const CATALOG = {
   app_start: { version: str },
-  app_stop: { uptime_ms: reqDuration },
+  app_stop: { uptime_ms: { type: 'number', required: true, min: 0, max: 31_622_400_000 } },
   app_crash: {
     error_type: reqStr,
     message: text,
@@ -80,7 +89,7 @@ export const CATALOG = {
   },
   cm_data_import: {
     records: count,
-    duration_ms: { type: 'number', min: 0 },
+    duration_ms: { type: 'number', min: 0, max: DAY_MS },
     status: { type: 'string', kind: 'enum', required: true, values: ['ok', 'failed'] },
   },
   report_query: { report: reqStr, duration_ms: reqDuration, rows: count, status: reqStr },

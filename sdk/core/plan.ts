@@ -10,12 +10,14 @@ export interface PlanProp {
   required?: boolean
   /** `enum`: the listed values. */
   values?: string[]
-  /** `number`, `integer`: bounds. */
+  /** `number`, `integer`: bounds, required; a value outside them is dropped (`out_of_bounds`). */
   min?: number
   max?: number
+  /** `number`, `integer`: a step coarser than the two significant digits every number keeps. */
+  bucket?: number
   /** `text`, `path`, `token`: at most this many characters (default 500). */
   max_length?: number
-  /** `token`: a pattern replacing the default token shape. */
+  /** `token`: a pattern that narrows the token shape; the strict shapes still apply on top. */
   pattern?: string
   description?: string
 }
@@ -53,6 +55,7 @@ export function catalogEvents(): Record<string, PlanEvent> {
       if (spec.values) p.values = [...spec.values]
       if (spec.min !== undefined) p.min = spec.min
       if (spec.max !== undefined) p.max = spec.max
+      if (spec.bucket !== undefined) p.bucket = spec.bucket
       if (spec.maxLength !== undefined) p.max_length = spec.maxLength
       if (spec.pattern !== undefined) p.pattern = spec.pattern
       out[key] = p

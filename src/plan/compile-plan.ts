@@ -1,18 +1,26 @@
 // A tracking plan compiled once into a checker per event and prop (the hot path never builds a
 // schema per request): it answers which props of an event are kept, which are dropped and why,
-// and which values are free text or paths for the steps after it.
-import type { Props } from '../../sdk/core/catalog.ts'
+// and which values are free text or paths for the steps after it. Numbers leave it rounded.
+import { isCatalogName, type Props } from '../../sdk/core/catalog.ts'
 import type { PlanProp, TrackingPlan } from '../../sdk/core/plan.ts'
 import { isIdentifierKey, isSafeKey, isSafeName, showName, unsafeToken } from '../../sdk/core/shapes.ts'
 import { textLimitProblem } from '../../sdk/core/free-text.ts'
+import { roundNumber } from './round-number.ts'
 
 /** Why a prop was not stored (counted per key, listed in the answer). */
-export type PropDropReason = 'undeclared' | 'invalid_value' | 'identifier'
+export type PropDropReason = 'undeclared' | 'invalid_value' | 'identifier' | 'out_of_bounds'
 
+/**
+ * A dropped prop as it may be shown and counted: a key the plan declares, or UNDECLARED_KEY. A
+ * key from the request is never a metric label or an answer's key (PRIVACY.md 19): it could be
+ * `anna_schmidt` as well as `theme`.
+ */
 export interface DroppedProp {
   key: string
   reason: PropDropReason
 }
+
+export const UNDECLARED_KEY = '[undeclared]'
 
 export interface PlannedProps {
   props: Props
@@ -28,10 +36,15 @@ type Check = (v: unknown) => string | undefined
 
 const DEFAULT_TOKEN_LENGTH = 64
 const DEFAULT_STRING_LENGTH = 500
-// In open plans, integers this long look like phone, card or customer numbers.
-const OPEN_MAX_NUMBER = 1e9
+/**
+ * In open plans an undeclared number is bounded by this (integers this long look like phone,
+ * card or customer numbers), and so is a declared one that lacks bounds (the plan check refuses
+ * that; the catalog declares its own).
+ */
+export const OPEN_MAX_NUMBER = 1e9
 
-function compileProp(p: PlanProp): Check {
+/** `own`: a catalog prop, whose pattern (the crash fingerprint's hex) is Veil's declaration. */
+function compileProp(p: PlanProp, own: boolean): Check {
   switch (p.kind) {
     case 'enum': {
       const values = new Set(p.values ?? [])
@@ -43,19 +56,21 @@ function compileProp(p: PlanProp): Check {
       return (v) => {
         if (typeof v !== 'string') return 'must be a string'
         if (v.length > max) return `is longer than ${max} characters`
-        // A declared pattern replaces the token shape; it still never takes an address or a long number.
-        if (re) return re.test(v) && !v.includes('@') && !/^[\d\s.+()-]{7,}$/.test(v) ? undefined : `must match ${p.pattern}`
+        if (re && !re.test(v)) return `must match ${p.pattern}`
+        // The catalog's pattern replaces the token shape; an app's only narrows it (issue 25): a
+        // pattern that admits spaces would store a name with a street address otherwise.
+        // Even so it never takes an address or a number alone (a phone in a fingerprint).
+        if (re && own) return !v.includes('@') && !/^[\d\s.+()-]{7,}$/.test(v) ? undefined : `must match ${p.pattern}`
         const why = unsafeToken(v)
         return why ? `is not an identifier-free token: it ${why}` : undefined
       }
     }
     case 'number':
     case 'integer':
+      // Bounds are checked apart (compiledNumber): outside them is `out_of_bounds`, not invalid.
       return (v) => {
         if (typeof v !== 'number' || !Number.isFinite(v)) return 'must be a number'
         if (p.kind === 'integer' && !Number.isInteger(v)) return 'must be an integer'
-        if (p.min !== undefined && v < p.min) return `must be at least ${p.min}`
-        if (p.max !== undefined && v > p.max) return `must be at most ${p.max}`
         return undefined
       }
     case 'boolean':
@@ -70,10 +85,25 @@ function compileProp(p: PlanProp): Check {
   }
 }
 
+interface NumberSpec {
+  min: number
+  max: number
+  bucket: number | undefined
+}
+
 interface CompiledProp {
   kind: PlanProp['kind']
   required: boolean
   check: Check
+  /** `number` and `integer` props: their bounds and step. */
+  number: NumberSpec | undefined
+}
+
+const OPEN_NUMBER: NumberSpec = { min: -OPEN_MAX_NUMBER, max: OPEN_MAX_NUMBER, bucket: undefined }
+
+function compiledNumber(p: PlanProp): NumberSpec | undefined {
+  if (p.kind !== 'number' && p.kind !== 'integer') return undefined
+  return { min: p.min ?? OPEN_NUMBER.min, max: p.max ?? OPEN_NUMBER.max, bucket: p.bucket }
 }
 
 interface CompiledEvent {
@@ -86,20 +116,23 @@ function checkOpen(key: string, v: unknown): PropDropReason | undefined {
   if (!isSafeKey(key)) return 'invalid_value'
   if (isIdentifierKey(key)) return 'identifier'
   if (typeof v === 'string') return unsafeToken(v) ? 'invalid_value' : undefined
-  if (typeof v === 'number') return Number.isFinite(v) && Math.abs(v) < OPEN_MAX_NUMBER ? undefined : 'invalid_value'
+  if (typeof v === 'number') return !Number.isFinite(v) ? 'invalid_value' : Math.abs(v) < OPEN_MAX_NUMBER ? undefined : 'out_of_bounds'
   return typeof v === 'boolean' ? undefined : 'invalid_value'
 }
 
 export interface CompiledPlan {
   readonly plan: TrackingPlan
   apply(name: string, props: Props): PlannedProps | PlanRejection
+  /** Whether the plan declares the event, or the key for that event: what may be shown readable. */
+  declares(name: string, key?: string): boolean
 }
 
 export function compilePlan(plan: TrackingPlan): CompiledPlan {
   const events = new Map<string, CompiledEvent>()
   for (const [name, event] of Object.entries(plan.events)) {
     const props = new Map<string, CompiledProp>()
-    for (const [key, p] of Object.entries(event.props)) props.set(key, { kind: p.kind, required: !!p.required, check: compileProp(p) })
+    const own = isCatalogName(name)
+    for (const [key, p] of Object.entries(event.props)) props.set(key, { kind: p.kind, required: !!p.required, check: compileProp(p, own), number: compiledNumber(p) })
     events.set(name, { props, required: [...props].filter(([, p]) => p.required).map(([k]) => k) })
   }
   const open = plan.mode === 'open'
@@ -110,7 +143,9 @@ export function compilePlan(plan: TrackingPlan): CompiledPlan {
     apply(name, props) {
       let event = events.get(name)
       if (!event) {
-        if (!open) return { reject: 'not_in_plan', message: `event ${quoted(name)} is not in the app's tracking plan; declare it (README "Tracking plan")` }
+        // The name is not repeated: undeclared, it could name a person (issue 25); the answer's
+        // index says which event it was.
+        if (!open) return { reject: 'not_in_plan', message: NOT_IN_PLAN }
         if (!isSafeName(name)) return { reject: 'invalid_prop', message: `event name ${showName(name)} has an unsafe shape (digit runs, e-mail, domain or phone)` }
         event = noProps
       }
@@ -124,14 +159,18 @@ export function compilePlan(plan: TrackingPlan): CompiledPlan {
       let text: string[] | undefined
       let paths: string[] | undefined
       for (const key in props) {
-        const v = props[key]
+        let v = props[key]!
         const spec = event.props.get(key)
         if (!spec) {
           const why = open ? checkOpen(key, v) : 'undeclared'
           if (why) {
-            ;(dropped ??= []).push({ key, reason: why })
+            ;(dropped ??= []).push({ key: UNDECLARED_KEY, reason: why })
             kept ??= copyBefore(props, key)
-          } else if (kept) kept[key] = v!
+            continue
+          }
+          if (typeof v === 'number') v = roundNumber(v)
+          if (kept) kept[key] = v
+          else if (v !== props[key]) (kept = copyBefore(props, key))[key] = v
           continue
         }
         const problem = spec.check(v)
@@ -141,14 +180,32 @@ export function compilePlan(plan: TrackingPlan): CompiledPlan {
           kept ??= copyBefore(props, key)
           continue
         }
-        if (kept) kept[key] = v!
+        const n = spec.number
+        if (n !== undefined) {
+          const x = v as number
+          if (x < n.min || x > n.max) {
+            if (spec.required) return { reject: 'invalid_prop', message: `props.${key} must be between ${n.min} and ${n.max}` }
+            ;(dropped ??= []).push({ key, reason: 'out_of_bounds' })
+            kept ??= copyBefore(props, key)
+            continue
+          }
+          v = roundNumber(x, n.bucket)
+          if (!kept && v !== x) kept = copyBefore(props, key)
+        }
+        if (kept) kept[key] = v
         if (spec.kind === 'text') (text ??= []).push(key)
         else if (spec.kind === 'path') (paths ??= []).push(key)
       }
       return { props: kept ?? props, dropped: dropped ?? NONE, text: text ?? NONE, paths: paths ?? NONE }
     },
+    declares(name, key) {
+      const event = events.get(name)
+      return event !== undefined && (key === undefined || event.props.has(key))
+    },
   }
 }
+
+const NOT_IN_PLAN = 'this event\'s name is not in the app\'s tracking plan (an undeclared name is not repeated); declare it (README "Tracking plan")'
 
 const NONE: never[] = []
 
@@ -161,4 +218,3 @@ function copyBefore(props: Props, key: string): Props {
   }
   return out
 }
-const quoted = (name: string) => (isSafeName(name) ? `"${name}"` : showName(name))

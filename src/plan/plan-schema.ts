@@ -1,10 +1,12 @@
 // The tracking plan as it is written in the apps file (PRIVACY.md 12), checked at start: every
 // name and key has a safe shape, identifier-looking keys are not declared as free values, enum
-// values are tokens, patterns compile. A bad plan stops the start with a message per problem.
+// values are tokens, numbers have bounds, patterns compile and only narrow the token shape. A bad
+// plan stops the start with a message per problem.
 import { z } from 'zod'
 import { LIMITS, isCatalogName } from '../../sdk/core/catalog.ts'
 import { catalogEvents, type PlanEvent, type TrackingPlan } from '../../sdk/core/plan.ts'
 import { isIdentifierKey, unsafeShape, unsafeToken } from '../../sdk/core/shapes.ts'
+import { foreignCharacters } from './pattern-alphabet.ts'
 
 const propSchema = z
   .object({
@@ -13,6 +15,7 @@ const propSchema = z
     values: z.array(z.string()).min(1).max(200).optional(),
     min: z.number().finite().optional(),
     max: z.number().finite().optional(),
+    bucket: z.number().finite().positive().optional(),
     max_length: z.number().int().min(1).max(LIMITS.maxFeedbackTextLength).optional(),
     pattern: z.string().max(200).optional(),
     description: z.string().max(500).optional(),
@@ -77,17 +80,29 @@ function propProblems(key: string, prop: z.infer<typeof propSchema>): string[] {
     else {
       try {
         new RegExp(prop.pattern)
+        const foreign = foreignCharacters(prop.pattern)
+        if (foreign.length > 0) problems.push(`${PATTERN_RULE}; this one admits ${listed(foreign)}`)
       } catch (e) {
         problems.push(`pattern does not compile: ${(e as Error).message}`)
       }
     }
   }
-  if ((prop.min !== undefined || prop.max !== undefined) && prop.kind !== 'number' && prop.kind !== 'integer') {
-    problems.push('min and max are for number and integer props')
+  const numeric = prop.kind === 'number' || prop.kind === 'integer'
+  if ((prop.min !== undefined || prop.max !== undefined || prop.bucket !== undefined) && !numeric) {
+    problems.push('min, max and bucket are for number and integer props')
   }
+  // Unbounded numbers kept phone, card and customer numbers exactly (issue 25).
+  if (numeric && (prop.min === undefined || prop.max === undefined)) problems.push(BOUNDS_RULE)
   if (prop.min !== undefined && prop.max !== undefined && prop.min > prop.max) problems.push('min is above max')
   return problems
 }
+
+const PATTERN_RULE =
+  'a token pattern can only narrow the token shape (letters, digits, _ . : -); the strict shapes (no digit runs, e-mail, domain or phone shapes) still apply on top of it'
+const BOUNDS_RULE =
+  'a number declares its bounds: add "min" and "max" (the smallest and largest value it can take, e.g. 0 and 86400000 for a duration in ms); a value outside them is dropped, and values inside are stored with two significant digits unless "bucket" gives a coarser step'
+
+const listed = (items: string[]) => (items.length > 6 ? `${items.slice(0, 6).join(', ')} and ${items.length - 6} more` : items.join(', '))
 
 /** The app's plan with the catalog events added; an app without a plan gets the catalog only. */
 export function resolvePlan(input: z.infer<typeof planSchema> | undefined): TrackingPlan {
@@ -104,7 +119,7 @@ export const DEMO_PLAN: PlanInput = {
       description: 'A report was exported',
       props: {
         format: { kind: 'enum', values: ['csv', 'pdf', 'xlsx'], required: true },
-        rows: { kind: 'integer', min: 0 },
+        rows: { kind: 'integer', min: 0, max: 1_000_000_000 },
         report: { kind: 'token' },
       },
     },

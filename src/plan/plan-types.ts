@@ -29,7 +29,8 @@ export function planTypes(appId: string, plan: TrackingPlan): string {
     const event = plan.events[name]!
     lines.push(comment(event.description, '  ') + `  ${JSON.stringify(name)}: {`)
     for (const [key, p] of Object.entries(event.props)) {
-      const doc = [p.description, `kind: ${p.kind}`].filter(Boolean).join('; ')
+      const bounds = p.min !== undefined && p.max !== undefined ? `${p.min} to ${p.max}` : undefined
+      const doc = [p.description, `kind: ${p.kind}`, bounds].filter(Boolean).join('; ')
       lines.push(comment(doc, '    ') + `    ${key}${p.required ? '' : '?'}: ${valueType(p)}`)
     }
     lines.push('  }')

@@ -1,5 +1,6 @@
 // The tracking plan over HTTP: GET /v1/plan answers an app's plan (write or read key), and a
-// batch answer lists the props the plan dropped per key, counted in /metrics too.
+// batch answer lists the props the plan dropped per declared key (else "[undeclared]"), counted
+// in /metrics too; numbers are stored rounded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomKey } from '../../src/apps/apps.ts'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
@@ -9,7 +10,7 @@ let s: TestServer
 const shared = randomKey('rk')
 const shop = testApp('shop', {
   read_keys: [shared],
-  plan: { mode: 'strict', events: { cart_opened: { description: 'The cart was opened', props: { items: { kind: 'integer', required: true } } } } },
+  plan: { mode: 'strict', events: { cart_opened: { description: 'The cart was opened', props: { items: { kind: 'integer', required: true, min: 0, max: 1000 }, total_cents: { kind: 'integer', min: 0, max: 10_000_000 } } } } },
 })
 const other = testApp('other', { read_keys: [shared] })
 
@@ -27,7 +28,10 @@ describe('GET /v1/plan', () => {
       const body = (await res.json()) as { app: string; mode: string; events: Record<string, unknown> }
       expect(body.app).toBe('shop')
       expect(body.mode).toBe('strict')
-      expect(body.events.cart_opened).toEqual({ description: 'The cart was opened', props: { items: { kind: 'integer', required: true } } })
+      expect(body.events.cart_opened).toEqual({
+        description: 'The cart was opened',
+        props: { items: { kind: 'integer', required: true, min: 0, max: 1000 }, total_cents: { kind: 'integer', min: 0, max: 10_000_000 } },
+      })
       expect(Object.keys(body.events)).toContain('page_view')
     }
   })
@@ -42,7 +46,7 @@ describe('GET /v1/plan', () => {
 
   it('answers the plan as TypeScript types with ?format=ts', async () => {
     const res = await get('/v1/plan?format=ts', shop.write_keys[0])
-    expect(await res.text()).toContain('"cart_opened": {\n    /** kind: integer */\n    items: number\n  }')
+    expect(await res.text()).toContain('"cart_opened": {\n    /** kind: integer; 0 to 1000 */\n    items: number\n')
   })
 
   it('refuses a request without a key or with an unknown one', async () => {
@@ -54,10 +58,10 @@ describe('GET /v1/plan', () => {
 })
 
 describe('the plan at POST /v1/batch', () => {
-  it('stores declared props, drops the rest counted per key, and rejects undeclared events with a reason', async () => {
+  it('stores declared props, drops the rest counted per declared key, and rejects undeclared events with a reason', async () => {
     const events = [
-      event({ name: 'cart_opened', props: { items: 2, coupon: 'x', jane_roe_example_com: true } }),
-      event({ name: 'cart_opened', props: { items: 1, coupon: 'y' } }),
+      event({ name: 'cart_opened', props: { items: 2, coupon: 'x', jane_roe_example_com: true, total_cents: 184_050 } }),
+      event({ name: 'cart_opened', props: { items: 1, coupon: 'y', total_cents: 4_111_111_111 } }),
       event({ name: 'checkout_started' }),
       event({ name: 'user.jane_roe_example_com' }),
     ]
@@ -67,16 +71,19 @@ describe('the plan at POST /v1/batch', () => {
     expect(body).toEqual({
       accepted: 2,
       rejected: [
-        { index: 2, reason: 'event "checkout_started" is not in the app\'s tracking plan; declare it (README "Tracking plan")' },
-        { index: 3, reason: 'event [unsafe name of 25 chars] is not in the app\'s tracking plan; declare it (README "Tracking plan")' },
+        { index: 2, reason: 'this event\'s name is not in the app\'s tracking plan (an undeclared name is not repeated); declare it (README "Tracking plan")' },
+        { index: 3, reason: 'this event\'s name is not in the app\'s tracking plan (an undeclared name is not repeated); declare it (README "Tracking plan")' },
       ],
       dropped: [],
-      dropped_props: { coupon: 2, '[unsafe key]': 1 },
+      dropped_props: { '[undeclared]': 3, total_cents: 1 },
     })
     const metrics = await (await get('/metrics')).text()
-    expect(metrics).toContain('veil_dropped_props_total{key="coupon",reason="undeclared"} 2')
-    expect(metrics).toContain('veil_dropped_props_total{key="[unsafe key]",reason="undeclared"} 1')
-    expect(metrics).not.toContain('jane')
+    expect(metrics).toContain('veil_dropped_props_total{key="[undeclared]",reason="undeclared"} 3')
+    expect(metrics).toContain('veil_dropped_props_total{key="total_cents",reason="out_of_bounds"} 1')
+    expect(metrics).not.toMatch(/jane|coupon|checkout_started/)
+    await s.veil.writer.flush()
+    const stored = await s.query<{ total: number }>("SELECT metrics['total_cents'] AS total FROM events WHERE app_id = 'shop' AND name = 'cart_opened' ORDER BY total")
+    expect(stored.map((r) => r.total)).toEqual([0, 180_000])
   })
 
   it('answers without dropped_props when nothing was dropped', async () => {

@@ -21,7 +21,7 @@ definePlantedKind('kind 2: names and keys', {
     expect(res.status).toBe(202)
     expect(res.body.accepted).toBe(control.length + keyed.length)
     expect((res.body.rejected as unknown[]).length).toBe(badNames.length)
-    expect(res.body.dropped_props).toEqual({ '[unsafe key]': 3 })
+    expect(res.body.dropped_props).toEqual({ '[undeclared]': 3 })
   },
   planted: {
     emailName: 'jane_roe',

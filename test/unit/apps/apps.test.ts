@@ -137,10 +137,10 @@ describe('loadAppsFile', () => {
 
   it('reads a plan from the file an app names, relative to the apps file', () => {
     const d = tmp()
-    writeFileSync(join(d, 'shop-plan.json'), JSON.stringify({ events: { cart_opened: { props: { items: { kind: 'integer' } } } } }))
+    writeFileSync(join(d, 'shop-plan.json'), JSON.stringify({ events: { cart_opened: { props: { items: { kind: 'integer', min: 0, max: 1000 } } } } }))
     writeFileSync(join(d, 'apps.json'), JSON.stringify({ apps: [{ id: 'shop', write_keys: ['wk_12345678'], plan_file: 'shop-plan.json' }] }))
     const { apps } = loadAppsFile(join(d, 'apps.json'))
-    expect(apps[0]!.plan).toEqual({ mode: 'strict', events: { cart_opened: { props: { items: { kind: 'integer' } } } } })
+    expect(apps[0]!.plan).toEqual({ mode: 'strict', events: { cart_opened: { props: { items: { kind: 'integer', min: 0, max: 1000 } } } } })
   })
 
   it('refuses a plan file that is missing or invalid, and an app with both plan and plan_file', () => {

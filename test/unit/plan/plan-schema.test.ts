@@ -24,8 +24,8 @@ describe('plan schema', () => {
   })
 
   it('refuses identifier keys declared as token, text or numbers, and allows them as enum or boolean', () => {
-    for (const kind of ['token', 'text', 'integer']) {
-      expect(problems({ events: { signed_up: { props: { username: { kind } } } } })).toEqual([
+    for (const prop of [{ kind: 'token' }, { kind: 'text' }, { kind: 'integer', min: 0, max: 9 }]) {
+      expect(problems({ events: { signed_up: { props: { username: prop } } } })).toEqual([
         'events.signed_up.props.username: "username" names a person or a record id; it can only be declared as enum or boolean',
       ])
     }
@@ -38,9 +38,37 @@ describe('plan schema', () => {
     expect(problems({ events: { e: { props: { tier: { kind: 'enum' } } } } })[0]).toMatch(/an enum lists its values/)
     expect(problems({ events: { e: { props: { code: { kind: 'token', pattern: '[a-z]+' } } } } })[0]).toMatch(/anchored/)
     expect(problems({ events: { e: { props: { code: { kind: 'token', pattern: '^[a-z+$' } } } } })[0]).toMatch(/does not compile/)
-    expect(problems({ events: { e: { props: { n: { kind: 'text', min: 1 } } } } })[0]).toMatch(/min and max are for number/)
+    expect(problems({ events: { e: { props: { n: { kind: 'text', min: 1 } } } } })[0]).toMatch(/min, max and bucket are for number/)
+    expect(problems({ events: { e: { props: { n: { kind: 'token', bucket: 10 } } } } })[0]).toMatch(/min, max and bucket are for number/)
+    expect(problems({ events: { e: { props: { n: { kind: 'number', min: 0, max: 10, bucket: 0 } } } } })[0]).toMatch(/^events\.e\.props\.n\.bucket: /)
     expect(problems({ events: { e: { props: { n: { kind: 'float' } } } } })[0]).toMatch(/^events\.e\.props\.n\.kind: /)
     expect(problems({ mode: 'loose' })[0]).toMatch(/^mode: /)
+  })
+
+  it('refuses a number without bounds, saying what to add', () => {
+    for (const kind of ['number', 'integer']) {
+      for (const bounds of [{}, { min: 0 }, { max: 10 }]) {
+        expect(problems({ events: { e: { props: { amount: { kind, ...bounds } } } } })).toEqual([
+          'events.e.props.amount: a number declares its bounds: add "min" and "max" (the smallest and largest value it can take, e.g. 0 and 86400000 for a duration in ms); a value outside them is dropped, and values inside are stored with two significant digits unless "bucket" gives a coarser step',
+        ])
+      }
+    }
+    expect(problems({ events: { e: { props: { amount: { kind: 'number', min: 0, max: 1e6, bucket: 100 } } } } })).toEqual([])
+  })
+
+  it('refuses a token pattern that admits characters no token has: a pattern only narrows', () => {
+    // The review's pattern: it stored a name with a street address, an IBAN, a phone and a card number.
+    expect(problems({ events: { e: { props: { report_title: { kind: 'token', pattern: '^[A-Za-z0-9 ._,+:/-]{1,120}$' } } } } })).toEqual([
+      'events.e.props.report_title: a token pattern can only narrow the token shape (letters, digits, _ . : -); the strict shapes (no digit runs, e-mail, domain or phone shapes) still apply on top of it; this one admits a space, ",", "+", "/"',
+    ])
+    const refused: [string, RegExp][] = [['^.+$', /any character \(\.\)/], ['^\\w+\\s\\w+$', /spaces/], ['^[^@]+$', /any character not listed/], ['^[a-z]+@[a-z]+$', /"@"/], ['^\\x20$', /a space/], ['^[!-~]{1,20}$', /"!"/]]
+    for (const [pattern, why] of refused) {
+      const [problem] = problems({ events: { e: { props: { code: { kind: 'token', pattern } } } } })
+      expect(problem, pattern).toMatch(why)
+    }
+    for (const pattern of ['^[a-z][a-z0-9_]{0,30}$', '^(gold|silver)_tier$', '^[A-Z]{2}-\\d{2}$', '^(?!.*\\s)[a-z.]+$', '^(?<w>[a-z]+):\\k<w>$']) {
+      expect(problems({ events: { e: { props: { code: { kind: 'token', pattern } } } } }), pattern).toEqual([])
+    }
   })
 
   it('stops the start with the app and the path of each problem', () => {

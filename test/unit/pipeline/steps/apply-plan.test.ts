@@ -7,13 +7,13 @@ import { app, hashedEvent } from '../fixtures.ts'
 
 describe('apply_plan step', () => {
   const step = createApplyPlanStep()
-  const shop = app({ plan: { mode: 'strict', events: { cart_opened: { props: { items: { kind: 'integer' }, note: { kind: 'text' } } } } } })
+  const shop = app({ plan: { mode: 'strict', events: { cart_opened: { props: { items: { kind: 'integer', min: 0, max: 1000 }, note: { kind: 'text' } } } } } })
 
   it('keeps declared props, reports dropped ones and marks text', () => {
     const dropped: DroppedProp[] = []
     const out = step(hashedEvent({ name: 'cart_opened', props: { items: 2, note: 'hi', username: 'jroe' } }), { req: { app: shop }, droppedProps: dropped })
     expect(out).toMatchObject({ props: { items: 2, note: 'hi' }, text: ['note'], paths: [] })
-    expect(dropped).toEqual([{ key: 'username', reason: 'undeclared' }])
+    expect(dropped).toEqual([{ key: '[undeclared]', reason: 'undeclared' }])
   })
 
   it('rejects an event the plan does not declare; an app without a plan has the catalog only', () => {
