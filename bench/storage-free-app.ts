@@ -39,7 +39,7 @@ function nullWriter<Row extends unknown[]>(encode: (rows: Row[]) => unknown): Wr
 export function createStorageFreeApp(key: string) {
   const config = loadConfig({ RATE_LIMIT_RPS: '100000000', LOG_LEVEL: 'silent' })
   const salt = { appId: 'bench', period: 1, generation: 1, salt: randomBytes(32), retiresAt: Infinity }
-  const salts: SaltStore = { current: async () => salt, orgKey: async () => salt.salt, purgeExpired: async () => 0 }
+  const salts: SaltStore = { current: async () => salt, orgKey: async () => salt.salt, compatKey: async () => salt.salt, purgeExpired: async () => 0 }
   return createApp({
     config,
     apps: createAppRegistry(parseApps({ apps: [{ id: 'bench', write_keys: [key] }] })),

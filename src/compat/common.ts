@@ -1,9 +1,10 @@
 // What the PostHog and Segment dialects share: the name and key rule, deterministic event ids,
 // times, paths, and the checks that keep a mapped context inside Veil's wire schema
 // (docs/compat.md has the table). Pure functions; the routes do the HTTP.
-import { createHash, randomUUID } from 'node:crypto'
+import { createHmac, randomUUID } from 'node:crypto'
 import ipaddr from 'ipaddr.js'
 import { LIMITS } from '../../sdk/core/catalog.ts'
+import { lowEntropyId } from '../../sdk/core/uuid.ts'
 import { contextSchema } from '../ingest/batch-schema.ts'
 import { LRUCache } from 'lru-cache'
 import { propKey } from './names.ts'
@@ -43,17 +44,24 @@ export interface Translated {
 }
 
 /**
- * Veil's event id for a dialect's own id (PostHog's `uuid`, Segment's `messageId`): SHA-256 of
- * dialect, app and id, shaped as a UUIDv8 (RFC 9562 5.8), so a resend is the same event and the
- * same source id in two apps is not. Without a source id the event gets a random id.
+ * Veil's event id for a dialect's own id (PostHog's `uuid`, Segment's `messageId`): HMAC-SHA256
+ * of dialect, app and id under the installation's compat id key (SaltStore.compatKey: a random
+ * secret in the `secrets` table beside the salts, readable by ingestion nodes only), shaped as a
+ * v4 UUID. A resend is the same event and the same source id in two apps is not; without the key
+ * nobody can tell which source id an event had (an unkeyed hash of a known id is reversible).
+ * The rare digest that reads as a low-entropy id is hashed again with a counter, the same way
+ * every time. Without a source id the event gets a random id.
  */
-export function compatEventId(dialect: Dialect, appId: string, sourceId: unknown): string {
+export function compatEventId(key: Buffer, dialect: Dialect, appId: string, sourceId: unknown): string {
   if (typeof sourceId !== 'string' || sourceId.length === 0 || sourceId.length > 200) return randomUUID()
-  const h = createHash('sha256').update(`veil-compat\0${dialect}\0${appId}\0${sourceId}`).digest()
-  h[6] = (h[6]! & 0x0f) | 0x80 // version 8
-  h[8] = (h[8]! & 0x3f) | 0x80 // RFC 4122 variant
-  const hex = h.subarray(0, 16).toString('hex')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
+  for (let n = 0; ; n++) {
+    const h = createHmac('sha256', key).update(`veil-compat\0${dialect}\0${appId}\0${sourceId}${n ? `\0${n}` : ''}`).digest()
+    h[6] = (h[6]! & 0x0f) | 0x40 // version 4: random to anyone without the key
+    h[8] = (h[8]! & 0x3f) | 0x80 // RFC 4122 variant
+    const hex = h.subarray(0, 16).toString('hex')
+    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
+    if (lowEntropyId(id) === undefined) return id
+  }
 }
 
 /** Epoch ms from an ISO string or an epoch number (ms, or seconds as some libraries send). */

@@ -89,7 +89,8 @@ const USED = new Set([
 const skipProp = (k: string): PropDrop | 'used' | undefined =>
   USED.has(k) ? 'used' : TRAIT_KEYS.has(k) ? 'trait' : k.startsWith('$') ? 'dollar' : undefined
 
-export function translatePostHog(body: PostHogBody, app: AppConfig, now: number): Translated {
+/** `idKey`: the compat id key (compatEventId). */
+export function translatePostHog(body: PostHogBody, app: AppConfig, now: number, idKey: Buffer): Translated {
   const tally = newTally()
   const items: Parameters<typeof groupParts>[0][number][] = []
   for (const raw of body.events) {
@@ -128,7 +129,7 @@ export function translatePostHog(body: PostHogBody, app: AppConfig, now: number)
     const org = orgOf(p.$groups)
     items.push({
       event: {
-        id: compatEventId('posthog', app.id, raw.uuid),
+        id: compatEventId(idKey, 'posthog', app.id, raw.uuid),
         name,
         ts,
         ...(user && { user_id: user }),

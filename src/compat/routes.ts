@@ -8,6 +8,7 @@ import type { AppConfig } from '../apps/apps.ts'
 import type { BatchDeps } from '../http/batch-route.ts'
 import { appOfWriteKey, ingestRequestOf, resultOrRefusal } from '../http/ingest-adapter.ts'
 import type { Ingest } from '../ingest/ingest-core.ts'
+import { StorageUnavailableError } from '../storage/commit/writer.ts'
 import type { Dialect, Translated } from './common.ts'
 import { readPayload } from './read-payload.ts'
 import { readPostHogBody, translatePostHog } from './posthog.ts'
@@ -41,10 +42,19 @@ export function createCompatRoutes(deps: BatchDeps, core: Ingest): Hono {
     for (const [reason, n] of Object.entries(t.tally.props)) metrics.inc('compat_dropped_props_total', { dialect, reason }, n)
   }
 
+  /** The compat id key, read once from storage (a failure is a 503: the SDK sends again). */
+  const idKey = async (): Promise<Buffer> => {
+    try {
+      return await deps.salts.compatKey()
+    } catch (cause) {
+      throw new StorageUnavailableError('cannot read the compat id key from storage', 'failed', { cause })
+    }
+  }
+
   const posthogCapture = async (c: Context) => {
     const body = readPostHogBody((await readPayload(c, config.MAX_BODY_BYTES)).json, (k) => c.req.query(k))
     const appConfig = appOfWriteKey(deps.apps, body.key, 'a project token is required: set the PostHog SDK\'s token (api_key) to a Veil write key')
-    await ingest(c, 'posthog', appConfig, body.key!, translatePostHog(body, appConfig, deps.now()))
+    await ingest(c, 'posthog', appConfig, body.key!, translatePostHog(body, appConfig, deps.now(), await idKey()))
     // PostHog's own answer; posthog-js counts only a 200 as sent.
     return c.json({ status: 1 }, 200)
   }
@@ -70,7 +80,7 @@ export function createCompatRoutes(deps: BatchDeps, core: Ingest): Hono {
     const payload = await readPayload(c, limit)
     const body = readSegmentBody(payload.json, type, c.req.header('authorization'), payload.bytes)
     const appConfig = appOfWriteKey(deps.apps, body.key, 'a write key is required: Basic auth with the write key as user name, or "writeKey" in the body')
-    await ingest(c, 'segment', appConfig, body.key!, translateSegment(body, appConfig, deps.now()))
+    await ingest(c, 'segment', appConfig, body.key!, translateSegment(body, appConfig, deps.now(), await idKey()))
     return c.json({ success: true }, 200)
   }
   app.post('/segment/v1/:type', segment)

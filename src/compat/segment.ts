@@ -84,7 +84,8 @@ export function readSegmentBody(json: unknown, type: string, auth: string | unde
 const skipPage = (k: string): PropDrop | 'used' | undefined => (k === 'path' ? 'used' : PAGE_PROPS.has(k) ? 'context' : undefined)
 const skipNone = (): undefined => undefined
 
-export function translateSegment(body: SegmentBody, app: AppConfig, now: number): Translated {
+/** `idKey`: the compat id key (compatEventId). */
+export function translateSegment(body: SegmentBody, app: AppConfig, now: number, idKey: Buffer): Translated {
   const tally = newTally()
   const items: Parameters<typeof groupParts>[0][number][] = []
   for (const m of body.messages) {
@@ -137,7 +138,7 @@ export function translateSegment(body: SegmentBody, app: AppConfig, now: number)
     const org = idOf(m.groupId) ?? idOf(ctx.groupId)
     items.push({
       event: {
-        id: compatEventId('segment', app.id, m.messageId),
+        id: compatEventId(idKey, 'segment', app.id, m.messageId),
         name,
         ts: toEpochMs(m.timestamp) ?? toEpochMs(m.originalTimestamp) ?? body.sentAt ?? now,
         ...(user && { user_id: user }),

@@ -6,7 +6,7 @@
 // The rules both apply live in wire-rules.ts, so this file does not import the schemas.
 import { LIMITS, type ParsedEvent } from '../../sdk/core/catalog.ts'
 import { MAX_KEY_LENGTH, checkProps, type Envelope } from './wire-rules.ts'
-import { isUuid } from './uuid-check.ts'
+import { isEventId } from './uuid-check.ts'
 
 const { maxIdLength, maxContextStringLength: maxShort, customNamePattern } = LIMITS
 
@@ -25,7 +25,7 @@ const screenSide = (v: unknown) => typeof v === 'number' && Number.isSafeInteger
 export function fastEvent(raw: unknown): ParsedEvent | undefined {
   if (!isObject(raw)) return undefined
   const { id, name, user_id, session_id, org_id } = raw
-  if (typeof id !== 'string' || !isUuid(id)) return undefined
+  if (typeof id !== 'string' || !isEventId(id)) return undefined
   if (typeof name !== 'string' || !customNamePattern.test(name)) return undefined
   // Rounded first, as eventSchema does: a fractional epoch is milliseconds all the same.
   const ts = typeof raw.ts === 'number' ? Math.round(raw.ts) : NaN

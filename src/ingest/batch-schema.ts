@@ -3,6 +3,7 @@
 // event is rejected without taking its batch down. The parsers run the fast path first.
 import { z } from 'zod'
 import { LIMITS, type ParsedEvent } from '../../sdk/core/catalog.ts'
+import { lowEntropyId } from '../../sdk/core/uuid.ts'
 import { fastEnvelope, fastEvent } from './batch-fast-check.ts'
 import { MAX_KEY_LENGTH, PROP_KEY_MESSAGE, checkProps, showKey, type Envelope } from './wire-rules.ts'
 
@@ -50,8 +51,15 @@ const propsSchema = z
   .optional()
   .default({})
 
-/** The id check, apart so that the fast path's isUuid (uuid-check.ts) is tested against the very pattern zod uses. */
-export const uuidSchema = z.uuid('id must be a UUID')
+/**
+ * The id check, apart so that the fast path's isEventId (uuid-check.ts) is tested against it:
+ * zod's own v4 and v7 patterns, then the randomness check both share (issue 25: an id made of
+ * phone digits was a covert channel).
+ */
+export const uuidSchema = z
+  .string('id must be a UUID of version 4 or 7')
+  .refine((s) => z.regexes.uuid4.test(s) || z.regexes.uuid7.test(s), { message: 'id must be a UUID of version 4 or 7', abort: true })
+  .refine((s) => lowEntropyId(s) === undefined, { error: (i) => `id must be a random UUID (crypto.randomUUID()): this one ${lowEntropyId(i.input as string)}` })
 
 export const eventSchema = z
   .object({

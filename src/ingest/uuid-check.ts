@@ -1,18 +1,15 @@
 // The event id check of the fast path (batch-fast-check.ts) as a character loop: the same verdict
-// as zod's z.uuid() pattern, without a regex run per event. test/unit/ingest/uuid-check.test.ts
-// holds the two together on valid, invalid and mutated ids.
+// as the schema's uuidSchema (batch-schema.ts), zod's v4 and v7 UUID patterns and the shared
+// randomness check, without a regex run per event. test/unit/ingest/uuid-check.test.ts holds the
+// two together on valid, invalid, low-entropy and mutated ids.
 import { HEX_VALUE } from '../storage/rows/row-binary.ts'
-
-// zod's pattern takes two special ids besides the RFC 9562 layout (versions 1-8, variant 10xx):
-// the nil and the max UUID, lower case only.
-const NIL = '00000000-0000-0000-0000-000000000000'
-const MAX = 'ffffffff-ffff-ffff-ffff-ffffffffffff'
+import { lowEntropyId } from '../../sdk/core/uuid.ts'
 
 /**
- * True when zod's z.uuid() accepts `s`: 8-4-4-4-12 hex digits (any case), a version digit 1-8
- * at 14, a variant digit 8, 9, a or b (any case) at 19; or the nil or max UUID.
+ * True when `s` is 8-4-4-4-12 hex digits (any case) with the version digit 4 or 7 at 14, a
+ * variant digit 8, 9, a or b (any case) at 19, and random digits (sdk/core/uuid.ts lowEntropyId).
  */
-export function isUuid(s: string): boolean {
+export function isEventId(s: string): boolean {
   if (s.length !== 36) return false
   for (let i = 0; i < 36; i++) {
     const c = s.charCodeAt(i)
@@ -22,6 +19,7 @@ export function isUuid(s: string): boolean {
   }
   const version = s.charCodeAt(14)
   const variant = s.charCodeAt(19) | 32 // lower case
-  if (version >= 49 && version <= 56 && (variant === 56 || variant === 57 || variant === 97 || variant === 98)) return true // '1'-'8'; '8', '9', 'a', 'b'
-  return s === NIL || s === MAX
+  if (version !== 52 && version !== 55) return false // '4', '7'
+  if (variant !== 56 && variant !== 57 && variant !== 97 && variant !== 98) return false // '8', '9', 'a', 'b'
+  return lowEntropyId(s) === undefined
 }

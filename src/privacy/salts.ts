@@ -22,6 +22,8 @@ export interface SaltStore {
   current(appId: string, rotationHours: number): Promise<CurrentSalt>
   /** The stable key for org_id hashing (pseudonymous by design). */
   orgKey(): Promise<Buffer>
+  /** The stable key compat event ids are derived with (src/compat/common.ts compatEventId). */
+  compatKey(): Promise<Buffer>
   /** Deletes every salt retired more than 48 hours ago, from disk too; returns how many. */
   purgeExpired(): Promise<number>
 }
@@ -36,7 +38,38 @@ export function createSaltStore(client: ClickHouseClient, now: () => number = Da
   // one at the same moment may have written a smaller one, which every node then agrees on.
   const SETTLE_MS = 5_000
   const recheckAt = new Map<string, number>()
-  let org: Promise<Buffer> | undefined
+  const secrets = new Map<string, Promise<Buffer>>()
+
+  /**
+   * A stable per-installation secret of the `secrets` table (sql/0003_salts.sql), created once
+   * with random bytes; nodes that create one at the same moment all agree on the smallest.
+   */
+  function secret(name: string): Promise<Buffer> {
+    let pending = secrets.get(name)
+    if (pending) return pending
+    pending = (async () => {
+      const read = async () => {
+        const rs = await client.query({
+          query: 'SELECT min(value) AS v, count() AS n FROM secrets WHERE name = {name:String}',
+          query_params: { name },
+          format: 'JSONEachRow',
+        })
+        const [row] = await rs.json<{ v: string; n: string | number }>()
+        return row && Number(row.n) > 0 ? row.v : undefined
+      }
+      let v = await read()
+      if (!v) {
+        await client.insert({ table: 'secrets', values: [[name, randomBytes(32).toString('hex'), now()]], format: 'JSONCompactEachRow' })
+        v = (await read())!
+      }
+      return Buffer.from(v, 'hex')
+    })().catch((e: unknown) => {
+      secrets.delete(name)
+      throw e
+    })
+    secrets.set(name, pending)
+    return pending
+  }
 
   async function readSalt(appId: string, period: number): Promise<string | undefined> {
     // Several nodes may create a salt for the same period at once; all agree on the smallest.
@@ -94,32 +127,9 @@ export function createSaltStore(client: ClickHouseClient, now: () => number = Da
       return fresh
     },
 
-    orgKey() {
-      org ??= (async () => {
-        const read = async () => {
-          const rs = await client.query({
-            query: "SELECT min(value) AS v, count() AS n FROM secrets WHERE name = 'org_hash_key'",
-            format: 'JSONEachRow',
-          })
-          const [row] = await rs.json<{ v: string; n: string | number }>()
-          return row && Number(row.n) > 0 ? row.v : undefined
-        }
-        let v = await read()
-        if (!v) {
-          await client.insert({
-            table: 'secrets',
-            values: [['org_hash_key', randomBytes(32).toString('hex'), now()]],
-            format: 'JSONCompactEachRow',
-          })
-          v = (await read())!
-        }
-        return Buffer.from(v, 'hex')
-      })().catch((e: unknown) => {
-        org = undefined
-        throw e
-      })
-      return org
-    },
+    orgKey: () => secret('org_hash_key'),
+    // Stable like the org key, so a resent PostHog or Segment event maps to the same id.
+    compatKey: () => secret('compat_id_key'),
 
     // Two clocks decide a salt's deletion: this purge runs on the node's clock (`now`), the
     // table's TTL on the storage's wall clock. In production both are the wall clock and

@@ -1,24 +1,35 @@
 // The shared rules of the PostHog and Segment dialects: ids, times, paths, props and context
 // fields (docs/compat.md).
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { isEventId } from '../../../src/ingest/uuid-check.ts'
 import { checkedContext, compatEventId, forwardedIp, groupParts, mapProps, newTally, pathOf, toEpochMs } from '../../../src/compat/common.ts'
 
 describe('compatEventId', () => {
-  it('is the same for the same app and source id, a UUID of version 8', () => {
-    const a = compatEventId('posthog', 'app', '0193a6a2-7c1e-7d4b-9a51-6f0e2f3b8c11')
-    expect(a).toBe(compatEventId('posthog', 'app', '0193a6a2-7c1e-7d4b-9a51-6f0e2f3b8c11'))
-    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  const key = Buffer.alloc(32, 7)
+
+  it('is the same for the same key, app and source id, a random-looking UUID of version 4', () => {
+    const a = compatEventId(key, 'posthog', 'app', '0193a6a2-7c1e-7d4b-9a51-6f0e2f3b8c11')
+    expect(a).toBe(compatEventId(key, 'posthog', 'app', '0193a6a2-7c1e-7d4b-9a51-6f0e2f3b8c11'))
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(isEventId(a)).toBe(true)
   })
 
-  it('differs between apps and dialects, and is not the source id', () => {
+  it('differs between keys, apps and dialects, and is not the source id nor its unkeyed hash', () => {
     const src = '0193a6a2-7c1e-7d4b-9a51-6f0e2f3b8c11'
-    const ids = new Set([compatEventId('posthog', 'a', src), compatEventId('posthog', 'b', src), compatEventId('segment', 'a', src), src])
-    expect(ids.size).toBe(4)
+    const unkeyed = createHash('sha256').update(`veil-compat\0posthog\0a\0${src}`).digest('hex').slice(0, 8)
+    const ids = [compatEventId(key, 'posthog', 'a', src), compatEventId(Buffer.alloc(32, 8), 'posthog', 'a', src), compatEventId(key, 'posthog', 'b', src), compatEventId(key, 'segment', 'a', src)]
+    expect(new Set([...ids, src]).size).toBe(5)
+    for (const id of ids) expect(id.startsWith(unkeyed)).toBe(false)
+  })
+
+  it('is always an id the event id check keeps, across many source ids', () => {
+    for (let i = 0; i < 20_000; i++) expect(isEventId(compatEventId(key, 'segment', 'a', `m${i}`))).toBe(true)
   })
 
   it('is random without a usable source id', () => {
-    expect(compatEventId('segment', 'a', undefined)).not.toBe(compatEventId('segment', 'a', undefined))
-    expect(compatEventId('segment', 'a', 42)).not.toBe(compatEventId('segment', 'a', 42))
+    expect(compatEventId(key, 'segment', 'a', undefined)).not.toBe(compatEventId(key, 'segment', 'a', undefined))
+    expect(compatEventId(key, 'segment', 'a', 42)).not.toBe(compatEventId(key, 'segment', 'a', 42))
   })
 })
 

@@ -5,13 +5,16 @@ import { readPostHogBody, translatePostHog } from '../../../src/compat/posthog.t
 import { compatEventId } from '../../../src/compat/common.ts'
 import { testApp } from '../../support/server.ts'
 
+/** The installation's compat id key, as SaltStore.compatKey gives one. */
+const KEY = Buffer.alloc(32, 7)
+
 const app = testApp('ph', { trust_client_ip: true })
 const noQuery = () => undefined
 const now = Date.now()
 
 function one(event: Record<string, unknown>) {
   const body = readPostHogBody({ api_key: 'wk_k', batch: [event] }, noQuery)
-  const t = translatePostHog(body, app, now)
+  const t = translatePostHog(body, app, now, KEY)
   return { t, events: t.parts.flatMap((p) => p.events) as Record<string, unknown>[] }
 }
 
@@ -40,7 +43,7 @@ describe('translatePostHog', () => {
       uuid: 'abc', event: 'Report Run', distinct_id: 'anna', timestamp: ts,
       properties: { $session_id: 's1', $groups: { company: 'acme' }, $browser_language: 'de-DE', $screen_width: 1280, $screen_height: 720, $lib: 'web', $os: 'Mac OS X', 'Report Name': 'm', token: 'wk_k', $referrer: 'https://google.com', $device_id: 'd1' },
     })
-    expect(events).toEqual([{ id: compatEventId('posthog', 'ph', 'abc'), name: 'report_run', ts: now - 1000, user_id: 'anna', session_id: 's1', org_id: 'acme', props: { report_name: 'm' } }])
+    expect(events).toEqual([{ id: compatEventId(KEY, 'posthog', 'ph', 'abc'), name: 'report_run', ts: now - 1000, user_id: 'anna', session_id: 's1', org_id: 'acme', props: { report_name: 'm' } }])
     // A browser's OS is the User-Agent's to say; the bot check must still run.
     expect(t.parts[0]!.context).toEqual({ lang: 'de-DE', screen: { w: 1280, h: 720 } })
     expect(t.parts[0]!.serverSide).toBe(false)
@@ -80,19 +83,19 @@ describe('translatePostHog', () => {
 
   it('uses $ip only for an app that trusts it', () => {
     const body = readPostHogBody({ api_key: 'wk_k', batch: [{ event: 'x', properties: { $ip: '81.2.69.160' } }] }, noQuery)
-    expect(translatePostHog(body, app, now).parts[0]!.clientIp).toBe('81.2.69.160')
-    expect(translatePostHog(body, testApp('plain'), now).parts[0]!.clientIp).toBeUndefined()
+    expect(translatePostHog(body, app, now, KEY).parts[0]!.clientIp).toBe('81.2.69.160')
+    expect(translatePostHog(body, testApp('plain'), now, KEY).parts[0]!.clientIp).toBeUndefined()
   })
 
   it('takes the time from timestamp, else sent_at minus offset, else sent_at', () => {
     const body = readPostHogBody({ api_key: 'k', sent_at: new Date(now).toISOString(), batch: [{ event: 'a', offset: 500 }, { event: 'b' }] }, noQuery)
-    const events = translatePostHog(body, app, now + 99).parts.flatMap((p) => p.events) as { ts: number }[]
+    const events = translatePostHog(body, app, now + 99, KEY).parts.flatMap((p) => p.events) as { ts: number }[]
     expect(events.map((e) => e.ts)).toEqual([now - 500, now])
   })
 
   it('drops an event whose token is another app\'s', () => {
     const body = readPostHogBody([{ event: 'a', properties: { token: 'wk_k' } }, { event: 'b', properties: { token: 'wk_other' } }], noQuery)
-    const t = translatePostHog(body, app, now)
+    const t = translatePostHog(body, app, now, KEY)
     expect(t.parts.flatMap((p) => p.events)).toHaveLength(1)
     expect(t.tally.events).toEqual({ key_mismatch: 1 })
   })

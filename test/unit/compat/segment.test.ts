@@ -5,6 +5,9 @@ import { basicAuthUser, readSegmentBody, translateSegment } from '../../../src/c
 import { compatEventId } from '../../../src/compat/common.ts'
 import { testApp } from '../../support/server.ts'
 
+/** The installation's compat id key, as SaltStore.compatKey gives one. */
+const KEY = Buffer.alloc(32, 7)
+
 const app = testApp('seg')
 const now = Date.now()
 const basic = (k: string) => `Basic ${Buffer.from(`${k}:`).toString('base64')}`
@@ -39,8 +42,8 @@ describe('translateSegment', () => {
       type: 'track', event: 'Report Run', messageId: 'm1', userId: 'anna', anonymousId: 'anon', timestamp: ts,
       properties: { 'Report Name': 'x', rows: 3 },
       context: { groupId: 'acme', locale: 'de-DE', screen: { width: 800, height: 600 }, app: { version: '1.2.3' }, library: { name: 'analytics-node-next' }, os: { name: 'Linux' } },
-    }]), app, now)
-    expect(events(t)).toEqual([{ id: compatEventId('segment', 'seg', 'm1'), name: 'report_run', ts: now - 1000, user_id: 'anna', session_id: 'anon', org_id: 'acme', props: { report_name: 'x', rows: 3 } }])
+    }]), app, now, KEY)
+    expect(events(t)).toEqual([{ id: compatEventId(KEY, 'segment', 'seg', 'm1'), name: 'report_run', ts: now - 1000, user_id: 'anna', session_id: 'anon', org_id: 'acme', props: { report_name: 'x', rows: 3 } }])
     expect(t.parts[0]).toMatchObject({ serverSide: true, context: { lang: 'de-DE', screen: { w: 800, h: 600 }, app_version: '1.2.3', os: { name: 'Linux' } } })
   })
 
@@ -48,17 +51,17 @@ describe('translateSegment', () => {
     const t = translateSegment(body([
       { type: 'page', context: { page: { path: '/a' } }, properties: { title: 'T', url: 'https://x.example/zzz' } },
       { type: 'page', properties: { url: 'https://x.example/b?q=1' } },
-    ]), app, now)
+    ]), app, now, KEY)
     expect(events(t).map((e) => e.props)).toEqual([{ path: '/a' }, { path: '/b' }])
     expect(t.tally.props.context).toBe(3)
   })
 
   it('maps screen to page_view with the screen name as path', () => {
-    expect(events(translateSegment(body([{ type: 'screen', name: 'Order Details' }]), app, now))[0]).toMatchObject({ name: 'page_view', props: { path: '/order_details' } })
+    expect(events(translateSegment(body([{ type: 'screen', name: 'Order Details' }]), app, now, KEY))[0]).toMatchObject({ name: 'page_view', props: { path: '/order_details' } })
   })
 
   it('treats analytics.js calls as browser traffic: no OS from the body, the User-Agent decides', () => {
-    const t = translateSegment(body([{ type: 'track', event: 'x', context: { library: { name: 'analytics.js' }, userAgent: 'Mozilla/5.0', os: { name: 'Windows' } } }]), app, now)
+    const t = translateSegment(body([{ type: 'track', event: 'x', context: { library: { name: 'analytics.js' }, userAgent: 'Mozilla/5.0', os: { name: 'Windows' } } }]), app, now, KEY)
     expect(t.parts[0]).toMatchObject({ serverSide: false, context: {} })
   })
 
@@ -69,7 +72,7 @@ describe('translateSegment', () => {
       { type: 'alias', previousId: 'p' },
       { type: 'track', event: 'x', context: { traits: { email: 'a@b.c' } } },
       { type: 'mystery' },
-    ]), app, now)
+    ]), app, now, KEY)
     expect(events(t).map((e) => e.name)).toEqual(['x'])
     expect(t.tally.events).toEqual({ trait: 3, internal: 1 })
     expect(t.tally.props.trait).toBe(4)
@@ -80,14 +83,14 @@ describe('translateSegment', () => {
       { type: 'track', event: 'big', properties: { pad: 'a'.repeat(33_000) } },
       { type: 'track', event: 'foreign', writeKey: 'wk_other' },
       { type: 'track', event: 'ok' },
-    ]), app, now)
+    ]), app, now, KEY)
     expect(events(t).map((e) => e.name)).toEqual(['ok'])
     expect(t.tally.events).toEqual({ too_large: 1, key_mismatch: 1 })
   })
 
   it('uses context.ip only for an app that trusts it', () => {
     const b = body([{ type: 'track', event: 'x', context: { ip: '81.2.69.160' } }])
-    expect(translateSegment(b, testApp('t', { trust_client_ip: true }), now).parts[0]!.clientIp).toBe('81.2.69.160')
-    expect(translateSegment(b, app, now).parts[0]!.clientIp).toBeUndefined()
+    expect(translateSegment(b, testApp('t', { trust_client_ip: true }), now, KEY).parts[0]!.clientIp).toBe('81.2.69.160')
+    expect(translateSegment(b, app, now, KEY).parts[0]!.clientIp).toBeUndefined()
   })
 })

@@ -103,7 +103,7 @@ describe('parseEvent: names, keys and values', () => {
   })
 
   it('rejects an id that is not a UUID and a ts that is not epoch milliseconds', () => {
-    expect(reason(parseEvent({ ...base, id: 'abc', name: 'login' }))).toBe('id must be a UUID')
+    expect(reason(parseEvent({ ...base, id: 'abc', name: 'login' }))).toBe('id must be a UUID of version 4 or 7')
     expect(reason(parseEvent({ ...base, ts: -1, name: 'login' }))).toBe('ts must be epoch milliseconds')
     expect(reason(parseEvent({ ...base, ts: 0.4, name: 'login' }))).toBe('ts must be epoch milliseconds')
     expect(reason(parseEvent({ ...base, ts: String(base.ts), name: 'login' }))).not.toBe('accepted')

@@ -48,6 +48,7 @@ function memorySalts(fail = false): SaltStore {
       return salt
     },
     orgKey: async () => salt.salt,
+    compatKey: async () => salt.salt,
     purgeExpired: async () => 0,
   }
 }
