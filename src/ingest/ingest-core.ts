@@ -14,7 +14,8 @@ import { StorageUnavailableError, withDeadline, type Writer } from '../storage/c
 import type { AppConfig } from '../apps/apps.ts'
 import { createEventParser, type FastPathVerifier } from './batch-schema.ts'
 import { countDroppedProps } from './dropped-props.ts'
-import { shapeOfRejected, type QuarantineRow } from './quarantine-shape.ts'
+import { shapeOfRejected, shownReason, type QuarantineRow } from './quarantine-shape.ts'
+import { planOf } from '../plan/plans.ts'
 import type { RateLimiter } from './rate-limit.ts'
 import type { Dropped, IngestOutcome, IngestPart, IngestRequest, IngestResult, Rejection } from './ingest-request.ts'
 
@@ -144,9 +145,11 @@ export function createIngest(deps: IngestDeps): Ingest {
         reason = valid.reason
         kind = 'invalid'
       }
+      // Names and keys the plan does not declare are shown by their shape only (issue 25).
+      reason = shownReason(reason, raw, planOf(app))
       out.rejected.push({ index, reason })
       metrics.inc('rejected_events_total', { app: app.id, reason: kind })
-      out.quarantined.push([app.id, receivedAt, index, reason.slice(0, 300), ...shapeOfRejected(raw)])
+      out.quarantined.push([app.id, receivedAt, index, reason.slice(0, 300), ...shapeOfRejected(raw, planOf(app))])
     }
   }
 

@@ -83,7 +83,7 @@ describe('accepted batches', () => {
     // The quarantine writer is not part of the acknowledgement; wait for its own flush.
     let rows: { reason: string; event: string }[] = []
     for (let i = 0; i < 50 && rows.length === 0; i++) {
-      rows = await s.query("SELECT reason, event FROM quarantine WHERE name = '[unsafe name: 13 chars]'")
+      rows = await s.query("SELECT reason, event FROM quarantine WHERE name = '[undeclared name: 13 chars]'")
       if (rows.length === 0) await new Promise((r) => setTimeout(r, 100))
     }
     expect(rows).toHaveLength(1)

@@ -96,8 +96,8 @@ export function definePrivacySuite(env: Record<string, string>): void {
       expect(row).toMatchObject({ country: 'GB', city: 'London', browser: 'Safari', os: 'Mac OS', device_type: 'desktop' })
       expect(row!.user_hash).toMatch(/^[0-9a-f]{16}$/)
       expect(row!.org_hash).toMatch(/^[0-9a-f]{16}$/)
-      // Quarantine keeps the shape of a rejected event; an unsafe name only as its length.
-      expect(tables.quarantine).toContain('[unsafe name: 16 chars]')
+      // Quarantine keeps the shape of a rejected event; an undeclared name only as its length.
+      expect(tables.quarantine).toContain('[undeclared name: 16 chars]')
     })
 
     it.each(Object.entries(PLANTED))('reaches no table: %s', (_what, value) => {

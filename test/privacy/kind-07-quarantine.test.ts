@@ -1,6 +1,6 @@
 // Issue 10, kind 7: rejected events go to quarantine by their shape only (names and keys when
-// safe, value types and lengths, the reason), never their string values: not scrubbed values,
-// not the values of fields a scrubber does not look at.
+// the plan declares them, value types and lengths, the reason), never their string values: not
+// scrubbed values, not the values of fields a scrubber does not look at.
 import { expect } from 'vitest'
 import { batch, event } from '../support/batch.ts'
 import { definePlantedKind } from './harness.ts'
@@ -8,6 +8,8 @@ import { definePlantedKind } from './harness.ts'
 const CONTROL = 'checkout.zyqvox_started'
 
 definePlantedKind('kind 7: quarantine', {
+  // The control is declared, so the quarantine and the plan may show its name (issue 25).
+  plan: { mode: 'strict', events: { [CONTROL]: { props: { step: { kind: 'enum', values: ['cart', 'pay'], required: true } } } } },
   async plant({ post, key }) {
     const rejected = [
       event({ name: CONTROL, props: { coupon_owner: 'Hanna Vogt', note: 'call 0151 2345 6789' } }),
@@ -39,7 +41,9 @@ definePlantedKind('kind 7: quarantine', {
     const rows = await server.query<{ name: string; reason: string; event: string }>('SELECT name, reason, event FROM quarantine ORDER BY batch_index')
     expect(rows).toHaveLength(10)
     expect(rows[0]).toMatchObject({ name: CONTROL })
-    expect(rows[0]!.reason).toMatch(/not in the app's tracking plan/)
-    expect(JSON.parse(rows[0]!.event)).toMatchObject({ props: { coupon_owner: 'string(10)', note: 'string(19)' } })
+    expect(rows[0]!.reason).toBe('props.step is required by the tracking plan')
+    expect(JSON.parse(rows[0]!.event)).toMatchObject({ props: { '[key 0: 12 chars]': 'string(10)', '[key 1: 4 chars]': 'string(19)' } })
+    // Undeclared names are kept by their length only.
+    expect(rows[2]).toMatchObject({ name: '[undeclared name: 25 chars]' })
   },
 })
