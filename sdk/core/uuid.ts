@@ -60,6 +60,11 @@ export function lowEntropyId(id: string): string | undefined {
     if (c === 45) continue // '-'
     NIBBLES[n++] = c <= 57 ? c - 48 : (c | 32) - 87 // '0'-'9', 'a'-'f' in either case
   }
+  return lowEntropyNibbles(NIBBLES)
+}
+
+/** lowEntropyId on the id's 32 hex digit values, for a caller that has read them already. */
+export function lowEntropyNibbles(NIBBLES: Uint8Array): string | undefined {
   const v7 = NIBBLES[12] === 7
   let letters = 0
   if (v7) {
