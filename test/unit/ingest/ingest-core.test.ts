@@ -93,10 +93,10 @@ describe('ingestion core', () => {
     const bad = { id: 'not-a-uuid', name: 'login', ts: Date.now(), props: { email: 'jane.roe@example.com' } }
     const result = resultOf(await ingest(request([event(), bad, event()])))
     expect(result.accepted).toBe(2)
-    expect(result.rejected).toEqual([{ index: 1, reason: 'id must be a UUID' }])
+    expect(result.rejected).toEqual([{ index: 1, reason: 'id must be a UUID of version 4 or 7' }])
     expect(rows).toHaveLength(2)
     expect(quarantined).toHaveLength(1)
-    expect(quarantined[0]!.slice(0, 4)).toEqual(['app-a', expect.any(Number), 1, 'id must be a UUID'])
+    expect(quarantined[0]!.slice(0, 4)).toEqual(['app-a', expect.any(Number), 1, 'id must be a UUID of version 4 or 7'])
     expect(JSON.stringify(quarantined)).not.toContain('jane.roe')
   })
 
