@@ -72,7 +72,7 @@ describe('pipeline event steps', () => {
     const r = named(row)
     expect(r.props).toEqual({ path: '/users/:id/orders/:id' })
     expect(r.metrics).toEqual({})
-    expect(c.droppedProps).toEqual([{ key: 'note', reason: 'undeclared' }, { key: 'n', reason: 'undeclared' }])
+    expect(c.droppedProps).toEqual([{ key: '[undeclared]', reason: 'undeclared' }, { key: '[undeclared]', reason: 'undeclared' }])
     expect(r.user_hash).toMatch(/^[0-9a-f]{16}$/)
     expect([r.country, r.city, r.browser]).toEqual(['GB', 'London', 'Chrome'])
     const json = JSON.stringify(row)
