@@ -12,7 +12,7 @@ import { createMetrics } from '../src/observability/metrics.ts'
 import { createPipeline } from '../src/pipeline/index.ts'
 import type { EventRow } from '../src/pipeline/types.ts'
 import type { QuarantineRow } from '../src/ingest/quarantine-shape.ts'
-import type { SaltStore } from '../src/privacy/salts.ts'
+import { orgKeyOf, type SaltStore } from '../src/privacy/salts.ts'
 import { createIdDedup } from '../src/storage/dedup/retry-memory.ts'
 import { encodeEventRows, encodeRows } from '../src/storage/rows/rows-format.ts'
 import type { Writer } from '../src/storage/commit/writer.ts'
@@ -38,8 +38,9 @@ function nullWriter<Row extends unknown[]>(encode: (rows: Row[]) => unknown): Wr
 /** One app ('bench') with the write key given; rate limits out of the way. */
 export function createStorageFreeApp(key: string) {
   const config = loadConfig({ RATE_LIMIT_RPS: '100000000', LOG_LEVEL: 'silent' })
-  const salt = { appId: 'bench', period: 1, generation: 1, salt: randomBytes(32), retiresAt: Infinity }
-  const salts: SaltStore = { current: async () => salt, orgKey: async () => salt.salt, compatKey: async () => salt.salt, purgeExpired: async () => 0 }
+  const salt = randomBytes(32)
+  const current = { appId: 'bench', period: 1, generation: 1, salt, retiresAt: Infinity, orgKey: orgKeyOf(salt, 'bench', 1) }
+  const salts: SaltStore = { current: async () => current, compatKey: async () => salt, held: () => [current], purgeExpired: async () => 0, overdueSeconds: async () => 0 }
   return createApp({
     config,
     apps: createAppRegistry(parseApps({ apps: [{ id: 'bench', write_keys: [key] }] })),

@@ -13,12 +13,15 @@ import { createOutput, exitWhenFlushed, ReaderGoneError, type Output } from './c
 import { runSql } from './cli/sql-command.ts'
 import { runSpoolCommand, SPOOL_USAGE } from './cli/spool-commands.ts'
 import { withStorage } from './cli/with-storage.ts'
+import { keyStorePlan } from './privacy/salt-vault.ts'
 
 const USAGE = `usage: npm run veil -- <command>
   sql "<SELECT ...>"   run a read-only query and print one JSON object per row
   migrate              apply pending migrations from sql/
   migrate --dry-run    print every statement a migration run would execute (with
-                       CLICKHOUSE_CLUSTER set, the cluster form), without connecting
+                       CLICKHOUSE_CLUSTER set, the cluster form), the key store and
+                       the grants that keep salts from every role but ingestion,
+                       without connecting
   apps ...             apps and keys in APPS_FILE (npm run veil -- apps help)
   plan-types [app]     print the app's tracking plan as TypeScript (VeilPlanEvents)
 ${SPOOL_USAGE}`
@@ -73,6 +76,7 @@ export async function runCli(argv: string[], out: Output, err: Output = out): Pr
   }
   if (dryRun) {
     await out.write(migrationPlan({ retentionMonths: config.RETENTION_MONTHS, cluster: config.CLICKHOUSE_CLUSTER }))
+    await out.write(keyStorePlan({ database: config.CLICKHOUSE_DATABASE, keysDatabase: config.CLICKHOUSE_KEYS_DATABASE, cluster: config.CLICKHOUSE_CLUSTER }))
     return 0
   }
   return withStorage(config, err, async (storage) => {

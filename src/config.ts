@@ -2,6 +2,7 @@
 // frozen and passed down. Nothing else in src/ reads or writes process.env.
 import { z } from 'zod'
 import ipaddr from 'ipaddr.js'
+import { isWrapKey } from './privacy/salt-wrap.ts'
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def)
@@ -39,6 +40,22 @@ export const configSchema = z.object({
   /** With CLICKHOUSE_URL: a cluster name from the server's remote_servers; tables become replicated + distributed. */
   CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('veil'),
+  /**
+   * With CLICKHOUSE_URL, salts live wrapped in a database of their own that only the ingestion
+   * role may read (PRIVACY.md 19; docs/operations.md "Salts and keys"): its name, the user that
+   * reads it (unset: CLICKHOUSE_USER), and the key that wraps them (64 hex digits or base64 of 32
+   * bytes; required with CLICKHOUSE_URL, checked at start). Unused by the embedded engine, whose
+   * salts never leave the server's memory.
+   */
+  CLICKHOUSE_KEYS_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('veil_keys'),
+  CLICKHOUSE_KEYS_USER: z.string().optional(),
+  CLICKHOUSE_KEYS_PASSWORD: z.string().default(''),
+  SALT_WRAP_KEY: z.string().refine(isWrapKey, 'use 32 random bytes as 64 hex digits or base64, e.g. `openssl rand -hex 32`').optional(),
+  /**
+   * The address browsers and SDKs reach this service at, e.g. https://veil.example.com: the
+   * Segment settings point analytics.js there (docs/compat.md), never at the request's Host.
+   */
+  PUBLIC_URL: z.url().optional(),
   /** Proxies whose X-Forwarded-For is believed (PRIVACY.md 2): comma-separated IPs or CIDRs. */
   TRUST_PROXY: cidrList,
   /** 'standard' truncates IPv4 to /24 and IPv6 to /48; 'strict' to /16 and /32. */

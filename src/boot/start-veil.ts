@@ -19,7 +19,9 @@ import { createMetrics, type Metrics } from '../observability/metrics.ts'
 import { createPipeline } from '../pipeline/index.ts'
 import type { FastPathVerifier } from '../ingest/batch-schema.ts'
 import { EVENT_COLUMNS, type EventRow } from '../pipeline/types.ts'
-import { createSaltStore, type SaltStore } from '../privacy/salts.ts'
+import type { SaltStore } from '../privacy/salts.ts'
+import { openSaltStore } from '../privacy/open-salts.ts'
+import { registerSaltMetrics } from '../privacy/salt-metrics.ts'
 import { createRateLimiter } from '../ingest/rate-limit.ts'
 import type { QuarantineRow } from '../ingest/quarantine-shape.ts'
 import { openStorage, type Storage } from '../storage/clickhouse/client.ts'
@@ -145,7 +147,16 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const clock = createClockCheck({ client, now, maxSkewMs: config.CLOCK_MAX_SKEW_SECONDS * 1000, logger, metrics })
   await clock.measure()
   clock.start()
-  const salts = createSaltStore(client, now)
+  // Salts in memory (embedded engine) or wrapped in the key store (server); never readable by
+  // the role that reports or runs `veil sql` (PRIVACY.md 19, src/privacy/open-salts.ts).
+  let keyStore: Awaited<ReturnType<typeof openSaltStore>>
+  try {
+    keyStore = await openSaltStore(config, storage, now, (e) => logger.warn({ error: errorFields(e) }, 'salt purge at rotation failed'))
+  } catch (e) {
+    await storage.close()
+    throw e
+  }
+  const { salts } = keyStore
 
   // The views deduplicate with the token too (sql/0032): a re-sent block neither counts twice
   // in the aggregates nor stays missing from them (docs/durability.md, F12, F13).
@@ -252,6 +263,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   if (config.DEDUP_STORE_CHECK) writer = skipStoredLateRetries(writer, { client, now, onLookup: (s, looked, found) => recordLateRetryLookup(metrics, s, looked, found) })
   writer = guardWrites(writer, clock)
   registerServerMetrics(metrics, { writer, client, apps, now })
+  registerSaltMetrics(metrics, salts, apps)
   if (storage.kind === 'embedded') registerEngineMetrics(metrics, client)
 
   // Remember the ids stored in the last hour, so a retry across a restart is stored once. The
@@ -300,14 +312,14 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     configStale: () => fileApps?.status().stale,
   })
 
-  // Salts past their 48 hours go promptly (the table's TTL is the safety net).
+  // Retired salts go within a minute (at rotation too; the key store's TTL is the safety net).
   const purge = () =>
     salts.purgeExpired().then(
       (n) => n > 0 && logger.info({ deleted: n }, 'expired salts deleted'),
       (e: unknown) => logger.warn({ error: errorFields(e) }, 'salt purge failed'),
     )
   void purge()
-  const purgeTimer = setInterval(purge, 15 * 60_000)
+  const purgeTimer = setInterval(purge, 60_000)
   purgeTimer.unref()
 
   let server: Server | undefined
@@ -347,6 +359,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       else await bounded(writer.shutdown())
       await bounded(quarantine.shutdown())
       if (filterLoad) await bounded(filterLoad)
+      await keyStore.close()
       await storage.close()
       marker?.clear()
       logger.info({ ms: config.SHUTDOWN_TIMEOUT_MS - left() }, 'stopped')

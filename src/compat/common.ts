@@ -45,8 +45,8 @@ export interface Translated {
 
 /**
  * Veil's event id for a dialect's own id (PostHog's `uuid`, Segment's `messageId`): HMAC-SHA256
- * of dialect, app and id under the installation's compat id key (SaltStore.compatKey: a random
- * secret in the `secrets` table beside the salts, readable by ingestion nodes only), shaped as a
+ * of dialect, app and id under the installation's compat id key (SaltStore.compatKey: random
+ * bytes in memory, or wrapped in the key store of a server, readable by ingestion only), shaped as a
  * v4 UUID. A resend is the same event and the same source id in two apps is not; without the key
  * nobody can tell which source id an event had (an unkeyed hash of a known id is reversible).
  * The rare digest that reads as a low-entropy id is hashed again with a counter, the same way

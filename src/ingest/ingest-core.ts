@@ -52,8 +52,8 @@ function saltedKeysOnce(salts: SaltStore, app: AppConfig): () => Promise<SaltedK
   return async () => {
     if (keys) return keys
     try {
-      const [salt, orgKey] = await Promise.all([salts.current(app.id, app.salt_rotation_hours), salts.orgKey()])
-      return (keys = { appId: app.id, period: salt.period, generation: salt.generation, salt: salt.salt, orgKey })
+      const salt = await salts.current(app.id, app.salt_rotation_hours)
+      return (keys = { appId: app.id, period: salt.period, generation: salt.generation, salt: salt.salt, orgKey: salt.orgKey, retiresAt: salt.retiresAt })
     } catch (cause) {
       throw new StorageUnavailableError('cannot read the salts from storage', 'failed', { cause })
     }

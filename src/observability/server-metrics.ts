@@ -1,6 +1,6 @@
-// The series of one Veil node that are read, not counted: writer depth and age, and the salts'
-// ages read from ClickHouse at scrape time, plus the timing of every ClickHouse insert and of
-// the stored-ids lookup before one.
+// The series of one Veil node that are read, not counted: writer depth and age, plus the timing
+// of every ClickHouse insert and of the stored-ids lookup before one. The salts' series are
+// registered with the salts (src/privacy/salt-metrics.ts).
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { AppRegistry } from '../apps/apps.ts'
 import type { Metrics } from './metrics.ts'
@@ -8,7 +8,7 @@ import type { StoredAmong } from '../storage/dedup/stored-ids.ts'
 import type { Writer } from '../storage/commit/writer.ts'
 
 export function registerServerMetrics(metrics: Metrics, deps: { writer: Writer<unknown>; client: ClickHouseClient; apps: AppRegistry; now: () => number }): void {
-  const { writer, client, apps, now } = deps
+  const { writer, apps } = deps
   metrics.gauge('writer_pending_rows', () => writer.stats().pendingRows, 'Rows accepted and not yet committed (direct mode) or not yet in ClickHouse (spool mode).')
   metrics.gauge('writer_oldest_pending_seconds', () => (writer.stats().oldestPendingMs ?? 0) / 1000, 'Age of the oldest row waiting for its insert; 0 when none waits.')
   metrics.gauge('writer_inserts_total', () => writer.stats().inserts, 'Inserts committed by the writer (a counter, read from the writer).')
@@ -18,30 +18,6 @@ export function registerServerMetrics(metrics: Metrics, deps: { writer: Writer<u
   metrics.gauge('writer_retries_total', () => writer.stats().retries, 'Inserts re-sent with the same rows and token after an unknown outcome (docs/durability.md).')
   metrics.gauge('dead_lettered_rows_total', () => writer.stats().deadLetteredRows, 'Rows ClickHouse refused for their data, dead-lettered and quarantined.')
   metrics.gauge('apps', () => apps.apps.length, 'Apps configured in APPS_FILE.')
-
-  // Salts (PRIVACY.md 4): the newest one's age shows rotation working (it stays below the
-  // rotation period while events arrive); the oldest one's age shows deletion working (above
-  // rotation + 48 hours, salts outlive their promise). One query serves both gauges.
-  let pending: Promise<{ newest?: number; oldest?: number }> | undefined
-  const ages = () =>
-    (pending ??= (async () => {
-      try {
-        // Ages on the clock that stamped created_at (the nodes' `now`), not the engine's now64():
-        // in production both are the wall clock; an injected clock must agree with its own rows.
-        const rs = await client.query({
-          query: 'SELECT count() AS n, toUnixTimestamp64Milli(max(created_at)) AS newest, toUnixTimestamp64Milli(min(created_at)) AS oldest FROM salts',
-          format: 'JSONEachRow',
-          clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
-        })
-        const [row] = await rs.json<{ n: string | number; newest: string | number; oldest: string | number }>()
-        const t = now()
-        return Number(row?.n) > 0 ? { newest: Math.round((t - Number(row!.newest)) / 1000), oldest: Math.round((t - Number(row!.oldest)) / 1000) } : {}
-      } finally {
-        pending = undefined
-      }
-    })())
-  metrics.gauge('salt_newest_age_seconds', async () => (await ages()).newest, 'Age of the newest salt in storage.')
-  metrics.gauge('salt_oldest_age_seconds', async () => (await ages()).oldest, 'Age of the oldest salt in storage: past rotation + 48 h, deletion is not working.')
 }
 
 /** Wraps an insert so its duration and failures are recorded by table and outcome. */

@@ -1,151 +1,110 @@
-// Rotating per-app salts (PRIVACY.md 4). A salt is 32 random bytes for one app and one period
-// (daily by default); it lives in ClickHouse so that every ingestion node uses the same one, and
-// it is deleted 48 hours after its period ends, after which its hashes can no longer be linked.
-import { randomBytes } from 'node:crypto'
-import type { ClickHouseClient } from '@clickhouse/client'
-import { purgeSaltsFromDisk } from './salt-purge.ts'
-
-export const SALT_GRACE_MS = 48 * 3600_000
+// Rotating per-app salts (PRIVACY.md 4, 15, 19): 32 random bytes per app and salt period, never
+// readable by the role that reports or runs `veil sql`. The embedded engine keeps them in this
+// process's memory only (here); a ClickHouse server keeps them wrapped in a database of their own
+// (salt-vault.ts). A salt leaves the node when its period ends, and with it the app's org key.
+import { hkdfSync, randomBytes } from 'node:crypto'
 
 export interface CurrentSalt {
   appId: string
+  /**
+   * The salt period's id: the second (Unix time) from which this salt is used. It names one
+   * salt, not a calendar slot: a restart mid-period starts a new salt with a new id, so one
+   * person seen before and after counts in two periods, each a lower bound of people.
+   */
   period: number
   salt: Buffer
   /** Distinct for every salt loaded, so caches of hashes never outlive their salt. */
   generation: number
-  /** When this salt stops being used; it is deleted SALT_GRACE_MS later. */
+  /** When this salt stops being used (the calendar boundary of its slot); it is deleted then. */
   retiresAt: number
+  /** The app's organisation key for this period: HKDF of the salt, so it rotates with it. */
+  orgKey: Buffer
 }
 
 export interface SaltStore {
   /** The salt of the app's current period, created if no node has created it yet. */
   current(appId: string, rotationHours: number): Promise<CurrentSalt>
-  /** The stable key for org_id hashing (pseudonymous by design). */
-  orgKey(): Promise<Buffer>
-  /** The stable key compat event ids are derived with (src/compat/common.ts compatEventId). */
+  /**
+   * The installation's key compat event ids are derived with (src/compat/common.ts
+   * compatEventId): stable, so that a resent PostHog or Segment event maps to the same id.
+   */
   compatKey(): Promise<Buffer>
-  /** Deletes every salt retired more than 48 hours ago, from disk too; returns how many. */
+  /** The salts this node holds now for the app (the current one, and none retired). */
+  held(appId: string): CurrentSalt[]
+  /** Deletes every salt whose period has ended (from disk too, on a server); returns how many. */
   purgeExpired(): Promise<number>
+  /** Seconds since the earliest retirement of a salt still kept (0: none is); for /metrics. */
+  overdueSeconds(): Promise<number>
 }
 
-const toDateTime = (ms: number) => Math.floor(ms / 1000)
+/** The calendar slot of `now` for a rotation: its start and its end (ms). */
+export function slotOf(now: number, rotationHours: number): { start: number; end: number } {
+  const ms = rotationHours * 3600_000
+  const start = Math.floor(now / ms) * ms
+  return { start, end: start + ms }
+}
 
-export function createSaltStore(client: ClickHouseClient, now: () => number = Date.now): SaltStore {
-  const cache = new Map<string, CurrentSalt>()
-  const creating = new Map<string, Promise<CurrentSalt>>()
-  let generation = 0
-  // After this node created a salt it reads the period's salt once more: a node that created
-  // one at the same moment may have written a smaller one, which every node then agrees on.
-  const SETTLE_MS = 5_000
-  const recheckAt = new Map<string, number>()
-  const secrets = new Map<string, Promise<Buffer>>()
+/**
+ * The org key of an app and period (PRIVACY.md 4): derived from the period's salt with HKDF
+ * (RFC 5869) under its own label, so it is per app, rotates with the salt and is gone with it;
+ * one customer's org_id hashes differently in every app and every period.
+ */
+export function orgKeyOf(salt: Buffer, appId: string, period: number): Buffer {
+  return Buffer.from(hkdfSync('sha256', salt, Buffer.alloc(0), `veil org v1\u0000${appId}\u0000${period}`, 32))
+}
 
-  /**
-   * A stable per-installation secret of the `secrets` table (sql/0003_salts.sql), created once
-   * with random bytes; nodes that create one at the same moment all agree on the smallest.
-   */
-  function secret(name: string): Promise<Buffer> {
-    let pending = secrets.get(name)
-    if (pending) return pending
-    pending = (async () => {
-      const read = async () => {
-        const rs = await client.query({
-          query: 'SELECT min(value) AS v, count() AS n FROM secrets WHERE name = {name:String}',
-          query_params: { name },
-          format: 'JSONEachRow',
-        })
-        const [row] = await rs.json<{ v: string; n: string | number }>()
-        return row && Number(row.n) > 0 ? row.v : undefined
-      }
-      let v = await read()
-      if (!v) {
-        await client.insert({ table: 'secrets', values: [[name, randomBytes(32).toString('hex'), now()]], format: 'JSONCompactEachRow' })
-        v = (await read())!
-      }
-      return Buffer.from(v, 'hex')
-    })().catch((e: unknown) => {
-      secrets.delete(name)
-      throw e
-    })
-    secrets.set(name, pending)
-    return pending
-  }
+let generations = 0
+/** A generation number unique in this process, across stores. */
+export const nextGeneration = () => ++generations
 
-  async function readSalt(appId: string, period: number): Promise<string | undefined> {
-    // Several nodes may create a salt for the same period at once; all agree on the smallest.
-    const rs = await client.query({
-      query: 'SELECT min(salt) AS salt, count() AS n FROM salts WHERE app_id = {app:String} AND period = {period:UInt32}',
-      query_params: { app: appId, period },
-      format: 'JSONEachRow',
-    })
-    const [row] = await rs.json<{ salt: string; n: string | number }>()
-    return row && Number(row.n) > 0 ? row.salt : undefined
-  }
+/**
+ * The embedded engine's salts: in this process's memory only, never in a table, the spool or a
+ * log (PRIVACY.md 19). A restart loses them, so the first salt after a start is a new period
+ * (its id is the start's second, later than any id before it) that still ends at the slot's
+ * calendar boundary; later salts start at their slot's boundary. Ids of one app only grow.
+ */
+export function createMemorySaltStore(now: () => number = Date.now, storedUpTo = 0): SaltStore {
+  // `storedUpTo`: the largest period id already stored (openSaltStore reads it from events), so
+  // that a restart within the same second, or under an injected clock, still starts a new id.
+  const startedAt = Math.max(Math.floor(now() / 1000), storedUpTo + 1)
+  const live = new Map<string, CurrentSalt & { rotationHours: number }>()
+  const lastPeriod = new Map<string, number>()
+  // The compat id key lives in memory too (PRIVACY.md 19): a restart draws a new one, so an
+  // event stored just before a restart and resent by its SDK after it is stored twice (the
+  // retry memory is lost at a restart as well; docs/compat.md).
+  const compat = randomBytes(32)
 
-  async function load(appId: string, period: number, periodMs: number): Promise<CurrentSalt> {
-    let salt = await readSalt(appId, period)
-    if (!salt) {
-      recheckAt.set(appId, now() + SETTLE_MS)
-      await client.insert({
-        table: 'salts',
-        values: [[appId, period, randomBytes(32).toString('hex'), now(), toDateTime((period + 1) * periodMs)]],
-        format: 'JSONCompactEachRow',
-      })
-      salt = await readSalt(appId, period)
-      // The table's TTL runs on the storage's wall clock: a salt whose grace already ended there
-      // is deleted as it is written. That happens only when this node's clock is days behind
-      // the storage's; say so instead of hashing with nothing.
-      if (!salt) throw new Error(`the salt of period ${period} of app "${appId}" was deleted as soon as it was written: this node's clock is more than 48 hours behind the storage's`)
+  function retire(): number {
+    let n = 0
+    for (const [appId, s] of live) {
+      if (now() < s.retiresAt) continue
+      // Its bytes are not overwritten: a request still holding them finishes its batch. With the
+      // entry gone, nothing of this node can hand it out again (keyed-cache.ts for the caches).
+      live.delete(appId)
+      n++
     }
-    return { appId, period, salt: Buffer.from(salt, 'hex'), generation: ++generation, retiresAt: (period + 1) * periodMs }
+    return n
   }
 
   return {
     async current(appId, rotationHours) {
-      const periodMs = rotationHours * 3600_000
-      const period = Math.floor(now() / periodMs)
-      const hit = cache.get(appId)
-      const recheck = recheckAt.get(appId)
-      if (hit && hit.period === period) {
-        if (recheck === undefined || now() < recheck) return hit
-        recheckAt.delete(appId)
-        const settled = await readSalt(appId, period)
-        if (settled === undefined || settled === hit.salt.toString('hex')) return hit
-        const agreed = { ...hit, salt: Buffer.from(settled, 'hex'), generation: ++generation }
-        cache.set(appId, agreed)
-        return agreed
-      }
-      const key = `${appId}:${period}`
-      let pending = creating.get(key)
-      if (!pending) {
-        pending = load(appId, period, periodMs).finally(() => creating.delete(key))
-        creating.set(key, pending)
-      }
-      const fresh = await pending
-      // The previous period's salt leaves memory at once; the table keeps it 48 more hours.
-      cache.set(appId, fresh)
+      const hit = live.get(appId)
+      if (hit && now() < hit.retiresAt && hit.rotationHours === rotationHours) return hit
+      retire()
+      const slot = slotOf(now(), rotationHours)
+      const period = Math.max(Math.floor(slot.start / 1000), startedAt, (lastPeriod.get(appId) ?? -1) + 1)
+      const salt = randomBytes(32)
+      const fresh = { appId, period, salt, generation: nextGeneration(), retiresAt: slot.end, orgKey: orgKeyOf(salt, appId, period), rotationHours }
+      live.set(appId, fresh)
+      lastPeriod.set(appId, period)
       return fresh
     },
-
-    orgKey: () => secret('org_hash_key'),
-    // Stable like the org key, so a resent PostHog or Segment event maps to the same id.
-    compatKey: () => secret('compat_id_key'),
-
-    // Two clocks decide a salt's deletion: this purge runs on the node's clock (`now`), the
-    // table's TTL on the storage's wall clock. In production both are the wall clock and
-    // whichever runs first deletes it; a node whose clock lags cannot keep a salt longer.
-    async purgeExpired() {
-      const cutoff = toDateTime(now() - SALT_GRACE_MS)
-      const rs = await client.query({
-        query: 'SELECT count() AS n FROM salts WHERE retired_at <= toDateTime({cutoff:UInt32})',
-        query_params: { cutoff },
-        format: 'JSONEachRow',
-      })
-      const n = Number((await rs.json<{ n: string }>())[0]?.n ?? 0)
-      // The table's TTL deletes them too; this makes deletion prompt and checkable, and it is
-      // reported only once no part on disk holds them (salt-purge.ts).
-      if (n > 0) await purgeSaltsFromDisk(client, cutoff)
-      return n
+    compatKey: async () => compat,
+    held: (appId) => {
+      const s = live.get(appId)
+      return s && now() < s.retiresAt ? [s] : []
     },
+    purgeExpired: async () => retire(),
+    overdueSeconds: async () => Math.max(0, ...[...live.values()].map((s) => Math.floor((now() - s.retiresAt) / 1000))),
   }
 }

@@ -1,132 +1,160 @@
-// PRIVACY.md 4 with an injectable clock against the real salts table: salts rotate per period,
-// the same user hashes alike within a period and differently across periods, and a salt is
-// deleted 48 hours after it was retired. The injected clock starts at today 09:00 UTC, never on
-// a fixed date: the salts table's TTL runs on the engine's wall clock, and a salt created for a
-// day more than 48 hours past would be deleted by the engine while the test reads it. Each test
-// has apps of its own, so none depends on another's salts or on the order they run in.
+// PRIVACY.md 4, 15 and 19 with an injectable clock, through real ingestion on the embedded
+// engine: salts rotate per period and live in the server's memory only (no file under the data
+// directory ever holds one), a retired salt leaves memory at rotation, a restart mid-period
+// starts a new period id that still ends at the calendar boundary, and the org key is per app
+// and period. The clock starts at today 09:00 UTC, never a fixed date; each test has its apps.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, testApp, type TestServer } from '../support/server.ts'
+import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
-import { createSaltStore } from '../../src/privacy/salts.ts'
 import type { AppConfig } from '../../src/apps/apps.ts'
 
 const HOUR = 3600_000
 const DAY = 24 * HOUR
-const day = Math.floor(Date.now() / DAY) // today's daily period (UTC)
+const day = Math.floor(Date.now() / DAY) // today's daily slot (UTC)
 const start = day * DAY + 9 * HOUR // today 09:00 UTC
-const midnightAfter = (period: number) => new Date((period + 1) * DAY).toISOString().replace('T', ' ').slice(0, 19)
 
+const CANARY = 'veil-canary-salts-3b9f'
 let clock = start
-const daily = (id: string) => testApp(id)
-const hourly = (id: string) => testApp(id, { salt_rotation_hours: 1 })
 const apps = {
-  alike: daily('alike'),
-  next: daily('next'),
-  keepsDaily: daily('keeps-daily'),
-  keepsHourly: hourly('keeps-hourly'),
-  hourly: hourly('hourly'),
-  purge: daily('purge'),
-  reproduce: daily('reproduce'),
+  alike: testApp('alike'),
+  next: testApp('next'),
+  hourly: testApp('hourly', { salt_rotation_hours: 1 }),
+  disk: testApp('disk'),
+  retire: testApp('retire', { salt_rotation_hours: 1 }),
+  orgA: testApp('org-a'),
+  orgB: testApp('org-b'),
+  restart: testApp('restart'),
 }
+const dataDir = tempDir()
 let s: TestServer
 
 beforeAll(async () => {
-  s = await startTestServer({ apps: Object.values(apps), listen: false, now: () => clock })
+  s = await startTestServer({ dataDir, apps: Object.values(apps), listen: false, now: () => clock })
 })
 afterAll(() => s?.stop())
 
-async function userHash(app: AppConfig, userId: string): Promise<{ hash: string; period: number }> {
-  const e = event({ user_id: userId, ts: clock })
+async function hashes(app: AppConfig, ids: { user_id?: string; org_id?: string }): Promise<{ user: string; org: string; period: number }> {
+  const e = event({ ...ids, ts: clock })
   const res = await s.veil.app.request('/v1/batch', post(batch(app.write_keys[0]!, [e], { sent_at: clock })))
   expect(res.status).toBe(202)
-  const [row] = await s.query<{ user_hash: string; salt_period: number }>('SELECT user_hash, salt_period FROM events WHERE event_id = {id:UUID}', { id: e.id })
-  return { hash: row!.user_hash, period: Number(row!.salt_period) }
+  const [row] = await s.query<{ user_hash: string; org_hash: string; salt_period: number }>('SELECT user_hash, org_hash, salt_period FROM events WHERE event_id = {id:UUID}', { id: e.id })
+  return { user: row!.user_hash, org: row!.org_hash, period: Number(row!.salt_period) }
+}
+const userHash = (app: AppConfig, userId: string) => hashes(app, { user_id: userId })
+
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name)
+    return statSync(p).isDirectory() ? filesUnder(p) : [p]
+  })
+/** Files under the data directory that hold the salt, as hex or as raw bytes. */
+function onDisk(salt: Buffer): string[] {
+  return filesUnder(dataDir).filter((f) => {
+    const c = readFileSync(f)
+    return c.includes(salt) || c.includes(salt.toString('hex'))
+  })
+}
+const heldSalt = (app: AppConfig) => {
+  const [h] = s.veil.salts.held(app.id)
+  expect(h).toBeDefined()
+  return h!
 }
 
-const saltRows = (app: AppConfig) =>
-  s.query<{ period: number; salt: string; retired_at: string }>('SELECT period, salt, toString(retired_at) AS retired_at FROM salts WHERE app_id = {app:String} ORDER BY period', { app: app.id })
-
-describe('rotating salts', () => {
-  it('hashes the same user alike within a period', async () => {
+describe('salts of the embedded engine', () => {
+  it('hash the same user alike within a period', async () => {
     clock = start
     const a = await userHash(apps.alike, 'user-1')
     clock = start + 5 * HOUR
     const b = await userHash(apps.alike, 'user-1')
-    expect(a.hash).toBe(b.hash)
-    expect(a.period).toBe(b.period)
-    expect(a.hash).not.toBe((await userHash(apps.alike, 'user-2')).hash)
+    expect(a).toEqual(b)
+    expect(a.user).not.toBe((await userHash(apps.alike, 'user-2')).user)
   })
 
-  it('hashes the same user differently in the next period', async () => {
+  it('hash the same user differently in the next period, whose id is later', async () => {
     clock = start
     const today = await userHash(apps.next, 'user-1')
     clock = start + DAY
     const tomorrow = await userHash(apps.next, 'user-1')
-    expect(tomorrow.period).toBe(today.period + 1)
-    expect(tomorrow.hash).not.toBe(today.hash)
+    expect(tomorrow.period).toBe((day + 1) * 86_400)
+    expect(tomorrow.period).toBeGreaterThan(today.period)
+    expect(tomorrow.user).not.toBe(today.user)
   })
 
-  it('keeps one random 32-byte salt per app and period, different between apps', async () => {
-    clock = start
-    await userHash(apps.keepsDaily, 'user-1')
-    await userHash(apps.keepsHourly, 'user-1')
-    clock = start + DAY
-    await userHash(apps.keepsDaily, 'user-1')
-    const d = await saltRows(apps.keepsDaily)
-    const h = await saltRows(apps.keepsHourly)
-    expect(d.map((r) => Number(r.period))).toEqual([day, day + 1])
-    expect(h.map((r) => Number(r.period))).toEqual([Math.floor(start / HOUR)])
-    for (const r of [...d, ...h]) expect(r.salt).toMatch(/^[0-9a-f]{64}$/)
-    expect(new Set([...d, ...h].map((r) => r.salt)).size).toBe(d.length + h.length)
-    expect(d[0]!.retired_at).toBe(midnightAfter(day))
-  })
-
-  it('rotates per app setting: an hourly app gets a new salt every hour', async () => {
+  it('rotate per app setting: an hourly app gets a new salt every hour', async () => {
     clock = start
     const a = await userHash(apps.hourly, 'user-1')
     clock = start + HOUR
     const b = await userHash(apps.hourly, 'user-1')
-    expect(b.period).toBe(a.period + 1)
-    expect(b.hash).not.toBe(a.hash)
+    expect(b.period).toBe((start + HOUR) / 1000)
+    expect(b.user).not.toBe(a.user)
+    expect(heldSalt(apps.hourly).retiresAt).toBe(start + 2 * HOUR)
   })
 
-  it('deletes a salt 48 hours after it was retired, not before', async () => {
+  it('are in no table and no file under the data directory, at any moment', async () => {
     clock = start
-    await userHash(apps.purge, 'user-1')
+    await userHash(apps.disk, 'user-1')
+    const first = heldSalt(apps.disk)
+    expect(first.salt).toHaveLength(32)
+    const tables = (await s.query<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase()')).map((t) => t.name)
+    expect(tables).not.toContain('salts')
+    expect(tables).not.toContain('secrets')
+    await s.veil.writer.flush()
+    expect(onDisk(first.salt)).toEqual([])
     clock = start + DAY
-    await userHash(apps.purge, 'user-1')
-    // Today's salt retires at the next midnight (UTC) and may be deleted 48 hours later.
-    const retired = (day + 1) * DAY
-    clock = retired + 48 * HOUR - 60_000
-    await s.veil.salts.purgeExpired()
-    expect((await saltRows(apps.purge)).map((r) => Number(r.period))).toEqual([day, day + 1])
-    clock = retired + 48 * HOUR
+    await userHash(apps.disk, 'user-1')
+    const second = heldSalt(apps.disk)
+    expect(second.salt.equals(first.salt)).toBe(false)
+    for (const salt of [first.salt, second.salt, first.orgKey, second.orgKey]) expect(onDisk(salt)).toEqual([])
+    // The scan sees what is stored: a canary prop sent with an event is in a file.
+    const res = await s.veil.app.request('/v1/batch', post(batch(apps.disk.write_keys[0]!, [event({ user_id: 'user-1', ts: clock, props: { note: CANARY } })], { sent_at: clock })))
+    expect(res.status).toBe(202)
+    expect(filesUnder(dataDir).some((f) => readFileSync(f).includes(CANARY))).toBe(true)
+  })
+
+  it('leave memory at rotation: a retired salt is held no more, and a new one is made', async () => {
+    clock = start
+    await userHash(apps.retire, 'user-1')
+    const old = heldSalt(apps.retire)
+    clock = old.retiresAt
+    expect(s.veil.salts.held(apps.retire.id)).toEqual([])
     expect(await s.veil.salts.purgeExpired()).toBeGreaterThan(0)
-    expect((await saltRows(apps.purge)).map((r) => Number(r.period))).toEqual([day + 1])
+    const next = await userHash(apps.retire, 'user-1')
+    expect(next.period).toBe(old.retiresAt / 1000)
+    expect(heldSalt(apps.retire).salt.equals(old.salt)).toBe(false)
   })
 
-  it('cannot reproduce a deleted period: a new salt for it would differ', async () => {
+  it('hash one org id differently in two apps and in two periods', async () => {
     clock = start
-    const before = await userHash(apps.reproduce, 'user-1')
-    clock = start + DAY // the node moves on to the next period's salt
-    await userHash(apps.reproduce, 'user-1')
-    clock = (day + 1) * DAY + 48 * HOUR
-    await s.veil.salts.purgeExpired()
-    expect((await saltRows(apps.reproduce)).map((r) => Number(r.period))).toEqual([day + 1])
-    // The old salt is gone, so the same period gets a fresh random salt and a new hash.
-    clock = start
-    const after = await userHash(apps.reproduce, 'user-1')
-    expect(after.period).toBe(before.period)
-    expect(after.hash).not.toBe(before.hash)
+    const a1 = await hashes(apps.orgA, { user_id: 'u', org_id: 'Acme GmbH' })
+    const b1 = await hashes(apps.orgB, { user_id: 'u', org_id: 'Acme GmbH' })
+    const a1again = await hashes(apps.orgA, { user_id: 'v', org_id: 'Acme GmbH' })
+    clock = start + DAY
+    const a2 = await hashes(apps.orgA, { user_id: 'u', org_id: 'Acme GmbH' })
+    expect(a1.org).toMatch(/^[0-9a-f]{16}$/)
+    expect(a1again.org).toBe(a1.org)
+    expect(b1.org).not.toBe(a1.org)
+    expect(a2.org).not.toBe(a1.org)
   })
+})
 
-  it('lets two nodes that create a salt at the same moment agree on one', async () => {
+describe('a restart mid-period', () => {
+  it('starts a new period id that ends at the calendar boundary: one person counts once in each period, never twice in one', async () => {
     clock = start
-    const nodeA = createSaltStore(s.veil.storage.client, () => clock)
-    const nodeB = createSaltStore(s.veil.storage.client, () => clock)
-    await Promise.all([nodeA.current('shared', 24), nodeB.current('shared', 24)])
-    clock = start + 10_000 // past the settle time, each node reads the period's salt again
-    const [a, b] = await Promise.all([nodeA.current('shared', 24), nodeB.current('shared', 24)])
-    expect(a.salt.equals(b.salt)).toBe(true)
+    const before = await userHash(apps.restart, 'user-1')
+    const beforeRetires = heldSalt(apps.restart).retiresAt
+    await s.stop()
+    // The same clock after the restart: the id is new all the same (larger than any stored).
+    s = await startTestServer({ dataDir, apps: Object.values(apps), listen: false, now: () => clock })
+    const after = await userHash(apps.restart, 'user-1')
+    await userHash(apps.restart, 'user-1')
+    expect(after.period).toBeGreaterThan(before.period)
+    expect(heldSalt(apps.restart).retiresAt).toBe(beforeRetires)
+    expect(after.user).not.toBe(before.user)
+    const cells = await s.query<{ period: number; users: number }>(
+      "SELECT period, uniqCombinedMerge(12)(users) AS users FROM agg_events_daily WHERE app_id = 'restart' GROUP BY period ORDER BY period",
+    )
+    expect(cells.map((c) => [Number(c.period), Number(c.users)])).toEqual([[before.period, 1], [after.period, 1]])
   })
 })

@@ -26,9 +26,13 @@ describe('tables', () => {
     expect(sql).toContain('`country` LowCardinality(String)')
   })
 
-  it('keeps quarantined events 30 days and salts 48 hours after retirement', async () => {
+  it('keeps quarantined events 30 days, and no salt or key in any table of the database', async () => {
     expect(await showCreate('quarantine')).toContain('TTL toDateTime(received_at) + toIntervalDay(30)')
-    expect(await showCreate('salts')).toContain('TTL retired_at + toIntervalHour(48)')
+    // The embedded engine's salts live in memory only (PRIVACY.md 19, sql/0060).
+    const tables = (await s.query<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase()')).map((t) => t.name)
+    expect(tables).toContain('quarantine')
+    expect(tables).not.toContain('salts')
+    expect(tables).not.toContain('secrets')
   })
 
   it('has no column that could hold an IP address or a User-Agent', async () => {

@@ -1,5 +1,5 @@
 // hash_ids: user_id and session_id become HMAC-SHA256 under the app's current rotating salt,
-// org_id under the installation's stable org key (PRIVACY.md 4). The raw ids end here. Without a
+// org_id under the app's org key of the period, derived from that salt (PRIVACY.md 4). The raw ids end here. Without a
 // user_id, the user of record is the session's hash (issue 11): a browser tab session (visitor)
 // or an on-prem installation, marked as such in user_kind.
 import { createHmac } from 'node:crypto'
@@ -28,7 +28,10 @@ export interface SaltedKeys {
   /** Identifies the salt instance (see CurrentSalt.generation) for the hash cache. */
   generation: number
   salt: Buffer
+  /** The app's org key of this period (salts.ts orgKeyOf). */
   orgKey: Buffer
+  /** When the salt retires (ms): the cache of its hashes is emptied then, if not before. */
+  retiresAt?: number
 }
 
 const IDLE_MS = 3600_000
@@ -52,14 +55,15 @@ const one = (key: Buffer, kind: string, id: string | undefined) => (id === undef
  * only (in a WeakMap on its keys object), which saves the digest for all but its first event.
  */
 export function createIdHasher(cacheSize: number, onRotate: () => void = () => {}, now: () => number = Date.now) {
-  const byApp = new Map<string, { period: number; generation: number; usedAt: number; cache: KeyedCache<IdHashes> }>()
+  const byApp = new Map<string, { period: number; generation: number; usedAt: number; retiresAt: number; cache: KeyedCache<IdHashes> }>()
   const memos = new WeakMap<SaltedKeys, { u?: string; s?: string; o?: string; h: IdHashes }>()
   // An app that sends nothing would keep its cache past its period until its next batch: a
-  // cache idle for the shortest salt period (1 hour) is emptied as well, and onRotate told.
+  // cache whose salt retired, or idle for the shortest salt period (1 hour), is emptied as
+  // well, and onRotate told (PRIVACY.md 15: nothing of a retired salt stays in memory).
   const sweep = setInterval(() => {
     let cleared = false
     for (const [appId, s] of byApp) {
-      if (now() - s.usedAt < IDLE_MS) continue
+      if (now() - s.usedAt < IDLE_MS && now() < s.retiresAt) continue
       s.cache.clear()
       byApp.delete(appId)
       cleared = true
@@ -72,7 +76,7 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
     const s = byApp.get(keys.appId)
     if (!s) {
       const cache = createKeyedCache<IdHashes>(`hash-ids:${keys.appId}`, cacheSize)
-      byApp.set(keys.appId, { period: keys.period, generation: keys.generation, usedAt: now(), cache })
+      byApp.set(keys.appId, { period: keys.period, generation: keys.generation, usedAt: now(), retiresAt: keys.retiresAt ?? Infinity, cache })
       return cache
     }
     s.usedAt = now()
@@ -82,6 +86,7 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
     s.cache.clear()
     s.period = keys.period
     s.generation = keys.generation
+    s.retiresAt = keys.retiresAt ?? Infinity
     onRotate()
     return s.cache
   }
@@ -94,7 +99,7 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
     const raw = `${u?.length ?? -1},${s?.length ?? -1},${o?.length ?? -1}|${u ?? ''}${s ?? ''}${o ?? ''}`
     let h = cache?.get(raw)
     if (h === undefined) {
-      // One org key for the installation, stable across periods: pseudonymous by design.
+      // The org key is the app's of this period: one customer hashes differently per app and period.
       h = { user: one(keys.salt, 'u', u), session: one(keys.salt, 's', s), org: one(keys.orgKey, 'o', o) }
       cache?.set(raw, h)
     }

@@ -10,7 +10,7 @@ import { createRateLimiter } from '../../../src/ingest/rate-limit.ts'
 import { createMetrics } from '../../../src/observability/metrics.ts'
 import { createPipeline } from '../../../src/pipeline/index.ts'
 import type { EventRow } from '../../../src/pipeline/types.ts'
-import type { SaltStore } from '../../../src/privacy/salts.ts'
+import { orgKeyOf, type SaltStore } from '../../../src/privacy/salts.ts'
 import { StorageUnavailableError, type Writer } from '../../../src/storage/commit/writer.ts'
 import { createIdDedup } from '../../../src/storage/dedup/retry-memory.ts'
 import { CHROME_UA, event } from '../../support/batch.ts'
@@ -41,15 +41,17 @@ function memoryWriter<Row extends unknown[]>(answer: (rows: Row[]) => Promise<Ro
 }
 
 function memorySalts(fail = false): SaltStore {
-  const salt = { appId: 'app-a', period: 20_000, generation: 1, salt: randomBytes(32), retiresAt: Infinity }
+  const bytes = randomBytes(32)
+  const salt = { appId: 'app-a', period: 20_000, generation: 1, salt: bytes, retiresAt: Infinity, orgKey: orgKeyOf(bytes, 'app-a', 20_000) }
   return {
     current: async () => {
       if (fail) throw new Error('salts table unreachable')
       return salt
     },
-    orgKey: async () => salt.salt,
     compatKey: async () => salt.salt,
+    held: () => [salt],
     purgeExpired: async () => 0,
+    overdueSeconds: async () => 0,
   }
 }
 
