@@ -307,6 +307,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     client,
     verifyFastPath: opts.verifyFastPath,
     routes: createRouteModules({ client, apps, now }),
+    listeningPort: () => port,
     notReady: () => (stopping ? 'stopping' : (spool?.health()?.message ?? clock.problem())),
     // Still ready: a node serving the last good keys should keep its traffic.
     configStale: () => fileApps?.status().stale,

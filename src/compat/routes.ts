@@ -17,7 +17,12 @@ import { noFlagsResponse, segmentSettings } from './responses.ts'
 
 const POSTHOG_CAPTURE = ['/batch', '/e', '/i/v0/e', '/capture', '/track']
 
-export function createCompatRoutes(deps: BatchDeps, core: Ingest): Hono {
+export interface CompatDeps extends BatchDeps {
+  /** Where this node listens, when it does (the Segment settings' fallback without PUBLIC_URL). */
+  listeningPort?: () => number
+}
+
+export function createCompatRoutes(deps: CompatDeps, core: Ingest): Hono {
   const { config, metrics } = deps
   const app = new Hono()
 
@@ -85,14 +90,20 @@ export function createCompatRoutes(deps: BatchDeps, core: Ingest): Hono {
   }
   app.post('/segment/v1/:type', segment)
 
-  // analytics.js loads its settings from `${cdnURL}/v1/projects/<writeKey>/settings`.
+  // analytics.js loads its settings from `${cdnURL}/v1/projects/<writeKey>/settings`. The host
+  // it is sent to comes from PUBLIC_URL, never from the request: a forged Host (cache poisoning)
+  // would point every page that loads these settings, raw user ids included, at another host.
+  // Without PUBLIC_URL, this machine's loopback address: harmless anywhere else, right for a
+  // developer. Never cached by a shared cache either (no-store).
   app.get('/segment/v1/projects/:writeKey/settings', (c) => {
     const writeKey = c.req.param('writeKey')
     appOfWriteKey(deps.apps, writeKey, 'a write key is required')
-    const url = new URL(c.req.url)
-    const forwarded = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim()
-    const protocol = forwarded === 'https' || forwarded === 'http' ? forwarded : url.protocol.replace(':', '')
-    return c.json(segmentSettings(writeKey, `${c.req.header('host') ?? url.host}/segment/v1`, protocol), 200)
+    const port = deps.listeningPort?.() ?? 0
+    const base = config.PUBLIC_URL ?? (port > 0 ? `http://127.0.0.1:${port}` : undefined)
+    if (!base) return c.json({ error: 'set PUBLIC_URL to the address browsers reach Veil at (docs/compat.md)' }, 503, { 'Cache-Control': 'no-store' })
+    const url = new URL(base)
+    const path = url.pathname.replace(/\/$/, '')
+    return c.json(segmentSettings(writeKey, `${url.host}${path}/segment/v1`, url.protocol.replace(':', '')), 200, { 'Cache-Control': 'no-store' })
   })
 
   return app

@@ -11,10 +11,10 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]
 import { BATCH_CORS_HEADERS, createBatchHandler, type BatchDeps } from './batch-route.ts'
 import { requestMetrics } from './request-metrics.ts'
 import { createMetricsHandler } from './metrics-route.ts'
-import { createCompatRoutes } from '../compat/routes.ts'
+import { createCompatRoutes, type CompatDeps } from '../compat/routes.ts'
 import { createIngest } from '../ingest/ingest-core.ts'
 
-export interface AppDeps extends BatchDeps {
+export interface AppDeps extends BatchDeps, Pick<CompatDeps, 'listeningPort'> {
   client: ClickHouseClient
   /** Why this node should get no traffic now (spool trouble, stopping); undefined when ready. */
   notReady?: () => string | undefined

@@ -16,7 +16,7 @@ const key = app.write_keys[0]!
 const basic = (k: string) => `Basic ${Buffer.from(`${k}:`).toString('base64')}`
 
 beforeAll(async () => {
-  s = await startTestServer({ listen: false, apps: [app, other] })
+  s = await startTestServer({ listen: false, apps: [app, other], env: { PUBLIC_URL: 'https://veil.example.com' } })
 })
 afterAll(() => s?.stop())
 
@@ -183,13 +183,30 @@ describe('Segment auth and limits', () => {
 })
 
 describe('Segment settings and CORS', () => {
-  it('serves settings that point analytics.js at Veil, with metrics off', async () => {
-    const res = await s.veil.app.request(`http://veil.example.com/segment/v1/projects/${key}/settings`, { headers: { 'X-Forwarded-Proto': 'https', Host: 'veil.example.com' } })
+  it('serves settings that point analytics.js at PUBLIC_URL, with metrics off and no caching', async () => {
+    const res = await s.veil.app.request(`http://veil.example.com/segment/v1/projects/${key}/settings`)
     expect(res.status).toBe(200)
-    const body = (await res.json()) as { integrations: Record<string, { apiKey: string; apiHost: string; protocol: string }>; metrics: { sampleRate: number } }
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const body = (await res.json()) as { integrations: Record<string, { apiKey: string; apiHost: string; protocol: string }>; metrics: { sampleRate: number; host: string } }
     expect(Object.keys(body.integrations)).toEqual(['Segment.io'])
     expect(body.integrations['Segment.io']).toMatchObject({ apiKey: key, apiHost: 'veil.example.com/segment/v1', protocol: 'https' })
-    expect(body.metrics.sampleRate).toBe(0)
+    expect(body.metrics).toEqual({ sampleRate: 0, host: 'veil.example.com/segment/v1' })
+  })
+
+  it('takes nothing from a forged Host or X-Forwarded-* header (cache poisoning)', async () => {
+    const plain = await (await s.veil.app.request(`http://veil.example.com/segment/v1/projects/${key}/settings`)).text()
+    for (const headers of [
+      { Host: 'evil.example.net' },
+      { Host: 'evil.example.net', 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'evil.example.net' },
+      { 'X-Forwarded-Host': 'evil.example.net:8443', Forwarded: 'host=evil.example.net;proto=http' },
+    ]) {
+      const res = await s.veil.app.request(`http://evil.example.net/segment/v1/projects/${key}/settings`, { headers })
+      expect(res.status).toBe(200)
+      expect(res.headers.get('cache-control')).toBe('no-store')
+      const text = await res.text()
+      expect(text).not.toContain('evil')
+      expect(text).toBe(plain)
+    }
   })
 
   it('answers 401 for the settings of an unknown key', async () => {
