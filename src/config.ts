@@ -148,8 +148,15 @@ export const configSchema = z.object({
   CLOCK_MAX_SKEW_SECONDS: int(300, 0),
   /** The whole of a stop (SIGTERM): requests, then flushing, then closing storage (docs/durability.md). */
   SHUTDOWN_TIMEOUT_MS: int(15_000, 0),
-  /** When set, GET /metrics wants `Authorization: Bearer <this>`; unset, /metrics is open (firewall it). */
+  /**
+   * GET /metrics on the public port shows the process's series only, unless a scrape sends
+   * `Authorization: Bearer <METRICS_TOKEN>`: Veil's own series (events by app and reason) move
+   * with one person's events (PRIVACY.md 19). METRICS_PORT opens a separate listener on
+   * METRICS_HOST (loopback by default) with every series (0: any free port).
+   */
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 }).refine((c) => c.SPOOL_MAX_BYTES >= c.SPOOL_SEGMENT_BYTES, {
   path: ['SPOOL_MAX_BYTES'],

@@ -8,7 +8,7 @@ import { serve } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { DestinationStream } from 'pino'
 import type { Config } from '../config.ts'
-import { createApp } from '../http/app.ts'
+import { createApp, createMetricsApp } from '../http/app.ts'
 import { createAppRegistry, loadAppsFile, type AppConfig, type AppRegistry } from '../apps/apps.ts'
 import { createReloadableRegistry, type ReloadableRegistry } from '../apps/reload.ts'
 import { isFirstStart } from '../apps/first-start.ts'
@@ -81,6 +81,8 @@ export interface Veil {
   spool?: Spool
   /** The port listened on (0 when not listening). */
   port: number
+  /** The separate metrics listener's port (0 without METRICS_PORT or when not listening). */
+  metricsPort: number
   /** The demo app's write key, when this start created APPS_FILE. */
   createdDemoKey?: string
   /** The demo app's read key, when this start created APPS_FILE (only its hash is stored). */
@@ -324,14 +326,26 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   purgeTimer.unref()
 
   let server: Server | undefined
+  let metricsServer: Server | undefined
   let port = 0
-  if (opts.listen !== false) {
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s as Server)) as Server
+  let metricsPort = 0
+  const listen = (fetch: Hono['fetch'], p: number, hostname: string) =>
+    new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch, port: p, hostname }, () => resolve(s as Server)) as Server
       s.once('error', reject)
     })
+  if (opts.listen !== false) {
+    server = await listen(app.fetch, config.PORT, config.HOST)
     server.keepAliveTimeout = 65_000
     port = (server.address() as AddressInfo).port
+    // Every series, on an address of its own (loopback by default; http/metrics-route.ts).
+    if (config.METRICS_PORT !== undefined) {
+      metricsServer = await listen(createMetricsApp({ metrics, apps, config }).fetch, config.METRICS_PORT, config.METRICS_HOST).catch(async (e: unknown) => {
+        await new Promise<void>((r) => server!.close(() => r()))
+        throw e
+      })
+      metricsPort = (metricsServer.address() as AddressInfo).port
+    }
   }
 
   // Once stopping starts, every answer says Connection: close, so keep-alive clients move to
@@ -350,6 +364,8 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       clock.stop()
       fileApps?.close()
       const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve()
+      metricsServer?.close()
+      metricsServer?.closeAllConnections()
       server?.closeIdleConnections()
       const deadline = setTimeout(() => server?.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS / 2)
       deadline.unref()
@@ -367,5 +383,5 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     })())
 
   const reloadApps = () => fileApps?.reload() ?? false
-  return { app, config, storage, apps, salts, metrics, logger, writer, spool, port, createdDemoKey, createdDemoReadKey, reloadApps, stop }
+  return { app, config, storage, apps, salts, metrics, logger, writer, spool, port, metricsPort, createdDemoKey, createdDemoReadKey, reloadApps, stop }
 }

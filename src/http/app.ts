@@ -11,6 +11,7 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]
 import { BATCH_CORS_HEADERS, createBatchHandler, type BatchDeps } from './batch-route.ts'
 import { requestMetrics } from './request-metrics.ts'
 import { createMetricsHandler } from './metrics-route.ts'
+import { countersAtZero } from '../observability/counters-at-zero.ts'
 import { createCompatRoutes, type CompatDeps } from '../compat/routes.ts'
 import { createIngest } from '../ingest/ingest-core.ts'
 
@@ -71,8 +72,22 @@ export function createApp(deps: AppDeps): Hono {
     const config = stale ? { config: `stale: ${stale}; serving the last good apps` } : {}
     return ping.success ? c.json({ status: 'ready', ...config }) : c.json({ status: 'storage unreachable', ...config }, 503)
   })
-  app.get('/metrics', createMetricsHandler(deps.metrics, deps.config.METRICS_TOKEN))
+  // Process series only, unless the scrape sends METRICS_TOKEN (metrics-route.ts); every series
+  // is also on the separate metrics listener (createMetricsApp, METRICS_PORT).
+  app.get('/metrics', createMetricsHandler(deps.metrics, { token: deps.config.METRICS_TOKEN, beforeScrape: countersAtZero(deps.metrics, deps.apps) }))
 
   for (const routes of deps.routes ?? []) app.route('/', routes)
+  return app
+}
+
+/**
+ * The separate metrics listener (METRICS_PORT on METRICS_HOST, loopback by default): GET
+ * /metrics with every series, for a Prometheus on the same host or a private network; with
+ * METRICS_TOKEN set it wants the token here too.
+ */
+export function createMetricsApp(deps: Pick<AppDeps, 'metrics' | 'apps' | 'config'>): Hono {
+  const app = new Hono()
+  app.get('/metrics', createMetricsHandler(deps.metrics, { token: deps.config.METRICS_TOKEN, separate: true, beforeScrape: countersAtZero(deps.metrics, deps.apps) }))
+  app.notFound((c) => c.json({ error: 'only GET /metrics here' }, 404))
   return app
 }

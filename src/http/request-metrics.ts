@@ -1,9 +1,14 @@
 // Counts every HTTP answer by route pattern, method and status, and times it (Prometheus RED
 // metrics). The route is the pattern that matched (/v1/stats/:report), never the raw path, so
-// the label stays a closed set; a path no route matched is counted as "unmatched".
+// the label stays a closed set; a path no route matched is counted as "unmatched", a method
+// outside the common ones as "other" (no label takes a value from a request, PRIVACY.md 19).
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import type { Metrics } from '../observability/metrics.ts'
+
+/** Methods counted by name; any other (a request may send any token) is counted as "other". */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+const methodOf = (m: string) => (METHODS.has(m) ? m : 'other')
 
 function routeOf(c: Context): string {
   // The last concrete route matched; middleware registered for every method is not one.
@@ -28,7 +33,7 @@ export function requestMetrics(metrics: Metrics): MiddlewareHandler {
       await next()
     } finally {
       const route = routeOf(c)
-      const method = c.req.method
+      const method = methodOf(c.req.method)
       const status = c.res.status
       let s: Series | undefined
       if (last !== undefined && last.route === route && last.method === method && last.status === status) s = last.s

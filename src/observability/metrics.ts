@@ -8,7 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export type Labels = Record<string, string>
 
 export interface Metrics {
-  /** The prom-client registry: register further metrics here (e.g. storage/spool/metrics.ts). */
+  /** The prom-client registry of Veil's series: register further metrics here (e.g. storage/spool/metrics.ts). */
   readonly registry: Registry
   /** Adds to a counter (veil_<name>), created on first use with these label names. */
   inc(name: string, labels?: Labels, by?: number): void
@@ -22,7 +22,10 @@ export interface Metrics {
   counter(name: string, labels?: Labels): { inc(by?: number): void }
   /** One histogram series, for call sites that keep it. */
   histogram(name: string, labels: Labels): { observe(seconds: number): void }
+  /** Every series: Veil's and the process's (for a protected scrape, http/metrics-route.ts). */
   render(): Promise<string>
+  /** The process's series only (CPU, memory, event loop, GC): none moves with one person. */
+  renderProcess(): Promise<string>
   readonly contentType: string
 }
 
@@ -103,8 +106,10 @@ function observeInto(c: HistogramChild, seconds: number): void {
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry()
-  // Process metrics, event-loop lag among them (veil_nodejs_eventloop_lag_seconds).
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'veil_' })
+  // Process metrics, event-loop lag among them (veil_nodejs_eventloop_lag_seconds), in a registry
+  // of their own: the only series an unprotected /metrics shows (docs/operations.md, "Metrics").
+  const processRegistry = new Registry()
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: processRegistry, prefix: 'veil_' })
 
   const counters = new Map<string, Map<string, CounterChild>>()
   const histograms = new Map<string, Map<string, HistogramChild>>()
@@ -200,6 +205,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       const c = histogramChild(name, labels)
       return { observe: (seconds) => observeInto(c, seconds) }
     },
-    render: () => registry.metrics(),
+    render: () => Registry.merge([processRegistry, registry]).metrics(),
+    renderProcess: () => processRegistry.metrics(),
   }
 }

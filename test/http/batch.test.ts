@@ -13,7 +13,7 @@ beforeAll(async () => {
   s = await startTestServer({
     listen: false,
     apps: [testApp('test-app'), limited],
-    env: { MAX_BODY_BYTES: '20000', RATE_LIMIT_BURST: '2' },
+    env: { MAX_BODY_BYTES: '20000', RATE_LIMIT_BURST: '2', METRICS_TOKEN: 'metrics-token-0123456789' },
   })
 })
 afterAll(() => s?.stop())
@@ -284,7 +284,7 @@ describe('other routes', () => {
   it('reports liveness, readiness and metrics', async () => {
     expect((await send({}, '/healthz')).status).toBe(200)
     expect(await (await send({}, '/readyz')).json()).toEqual({ status: 'ready' })
-    const metrics = await (await send({}, '/metrics')).text()
+    const metrics = await (await send({ headers: { Authorization: 'Bearer metrics-token-0123456789' } }, '/metrics')).text()
     expect(metrics).toMatch(/veil_accepted_events_total\{app="[^"]+"\} \d+/)
     expect(metrics).toMatch(/veil_rejected_events_total\{app="[^"]+",reason="invalid"\} \d+/)
   })

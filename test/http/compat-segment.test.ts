@@ -195,11 +195,12 @@ describe('Segment settings and CORS', () => {
 
   it('takes nothing from a forged Host or X-Forwarded-* header (cache poisoning)', async () => {
     const plain = await (await s.veil.app.request(`http://veil.example.com/segment/v1/projects/${key}/settings`)).text()
-    for (const headers of [
+    const forged: Record<string, string>[] = [
       { Host: 'evil.example.net' },
       { Host: 'evil.example.net', 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'evil.example.net' },
       { 'X-Forwarded-Host': 'evil.example.net:8443', Forwarded: 'host=evil.example.net;proto=http' },
-    ]) {
+    ]
+    for (const headers of forged) {
       const res = await s.veil.app.request(`http://evil.example.net/segment/v1/projects/${key}/settings`, { headers })
       expect(res.status).toBe(200)
       expect(res.headers.get('cache-control')).toBe('no-store')

@@ -6,7 +6,7 @@ import { batch, event, post } from '../support/batch.ts'
 
 let s: TestServer
 beforeAll(async () => {
-  s = await startTestServer({ listen: false, env: { WRITE_MODE: 'spool', SPOOL_FEED_DELAY_MS: '0' } })
+  s = await startTestServer({ listen: false, env: { WRITE_MODE: 'spool', SPOOL_FEED_DELAY_MS: '0', METRICS_TOKEN: 'metrics-token-0123456789' } })
 })
 afterAll(() => s?.stop())
 
@@ -14,7 +14,7 @@ describe('GET /metrics with the spool', () => {
   it('shows spool depth and sync counts with HELP and TYPE, and events by app', async () => {
     expect((await s.veil.app.request('/v1/batch', post(batch(s.writeKey, [event(), event()])))).status).toBe(202)
     await s.veil.spool!.drain()
-    const text = await (await s.veil.app.request('/metrics')).text()
+    const text = await (await s.veil.app.request('/metrics', { headers: { Authorization: 'Bearer metrics-token-0123456789' } })).text()
     for (const name of ['veil_spool_pending_rows', 'veil_spool_pending_bytes', 'veil_spool_syncs_total', 'veil_writer_pending_rows']) {
       expect(text).toContain(`# TYPE ${name} gauge\n`)
     }

@@ -15,7 +15,7 @@ const shop = testApp('shop', {
 const other = testApp('other', { read_keys: [shared] })
 
 beforeAll(async () => {
-  s = await startTestServer({ apps: [shop, other] })
+  s = await startTestServer({ apps: [shop, other], env: { METRICS_TOKEN: 'metrics-token-0123456789' } })
 })
 afterAll(() => s?.stop())
 
@@ -77,7 +77,7 @@ describe('the plan at POST /v1/batch', () => {
       dropped: [],
       dropped_props: { '[undeclared]': 3, total_cents: 1 },
     })
-    const metrics = await (await get('/metrics')).text()
+    const metrics = await (await get('/metrics', 'metrics-token-0123456789')).text()
     expect(metrics).toContain('veil_dropped_props_total{key="[undeclared]",reason="undeclared"} 3')
     expect(metrics).toContain('veil_dropped_props_total{key="total_cents",reason="out_of_bounds"} 1')
     expect(metrics).not.toMatch(/jane|coupon|checkout_started/)

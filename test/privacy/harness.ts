@@ -59,7 +59,8 @@ export function definePlantedKind(title: string, spec: KindSpec): void {
     appId = app.id
     s = await startTestServer({
       apps: [app],
-      env: { TRUST_PROXY: '127.0.0.1,10.0.0.0/8', LOG_LEVEL: 'debug' },
+      // Every series of /metrics is scanned too: with the token they are all served.
+      env: { TRUST_PROXY: '127.0.0.1,10.0.0.0/8', LOG_LEVEL: 'debug', METRICS_TOKEN: 'metrics-token-0123456789' },
       logDestination: { write: (line: string) => void logs.push(line) },
     })
     const post = async (body: unknown, headers: Record<string, string> = {}): Promise<Sent> => {
@@ -75,7 +76,7 @@ export function definePlantedKind(title: string, spec: KindSpec): void {
     await spec.plant({ server: s, post, key: s.writeKey })
     await s.veil.writer.flush()
     const read = (path: string) => fetch(`${s.url}${path}`, { headers: { Authorization: `Bearer ${s.readKey}` } }).then((r) => r.text())
-    answers.push(await read('/v1/plan'), await read('/v1/plan?format=ts'), await (await fetch(`${s.url}/metrics`)).text())
+    answers.push(await read('/v1/plan'), await read('/v1/plan?format=ts'), await (await fetch(`${s.url}/metrics`, { headers: { Authorization: 'Bearer metrics-token-0123456789' } })).text())
     for (const e of ENDPOINTS) answers.push(await read(e.path))
     for (const dimension of ['country', 'os', 'browser', 'device_type', 'lang', 'screen', 'app_version']) {
       answers.push(await read(`/v1/stats/breakdown?dimension=${dimension}`))
