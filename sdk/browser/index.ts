@@ -1,16 +1,16 @@
 // The browser SDK (issue 3): batches events to `${endpoint}/v1/batch`, keeps unsent ones in
-// localStorage and sends them on unload or on the next page load. Ids are stored and sent only
-// as SHA-256 hashes (PRIVACY.md 16); every loss reaches `onError` once (issue 11). The IIFE build
+// localStorage and sends them on unload or on the next page load. What it stores holds no id
+// and no free text, and paths are normalised before they are queued (PRIVACY.md 16, stored.ts);
+// every loss reaches `onError` once (issue 11). The IIFE build
 // of this file must stay within 3,072 bytes gzipped, so it is written for the minifier: few
 // names, no classes.
 import { SDK_LIMITS as LIMITS, type Props, type WireEvent } from '../core/catalog.ts'
 import { parseRetryAfter, retryDelay } from '../core/backoff.ts'
 import { byteLength, fitBatch } from '../core/batch.ts'
 import { classifyStatus } from '../core/outcome.ts'
-import { cleanPath } from '../core/path.ts'
 import { createUuid } from '../core/uuid.ts'
 import { newDropCounts, reportsOf, type Answer, type FlushResult, type VeilError } from '../core/report.ts'
-import { hash, hashed, known, wire } from './hashed-ids.ts'
+import { pagePath, stored } from './stored.ts'
 import type { Consent, Feedback, Stats, Track, VeilOptions } from './types.ts'
 
 export type * from './types.ts'
@@ -29,6 +29,8 @@ const STORE = 'veil_q'
 const storeKey = STORE + createUuid()
 /** Keepalive bodies are limited to 64 KiB in flight per document (Fetch spec, "keepalive"). */
 const KEEPALIVE_BYTES = 65536
+/** The catalog's free-text props (sdk/core/catalog.ts): kept in memory, never in localStorage. */
+const TEXT = ['text', 'message']
 
 let o: Required<Pick<VeilOptions, 'batchSize' | 'flushIntervalMs' | 'maxQueue'>> & VeilOptions
 let state: Consent = 'pending'
@@ -57,8 +59,7 @@ export function init(options: VeilOptions): void {
   o = { batchSize: 10, flushIntervalMs: 5000, maxQueue: 1000, ...options }
   const n = navigator
   off = o.honorPrivacySignals !== false && (n.globalPrivacyControl || n.doNotTrack == '1')
-  hash((userId = o.userId), save)
-  hash(o.orgId, save)
+  userId = o.userId
   consent(o.consent || 'pending')
   addEventListener('pagehide', unload)
   addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && unload())
@@ -87,13 +88,13 @@ export const track: Track = (name: string, props?: Props): void => {
  * with the router's template (`/orders/:id`) as `route` when given here or by the `route` option.
  */
 export function page(path = location.pathname, route?: string): void {
-  path = cleanPath(path)
+  path = pagePath(path)
   track('page_view', { path, referrer_path: lastPath!, route: (route || (o.route && o.route(path)))! })
   lastPath = path
 }
 
 export function login(id: string, props?: { method?: string } & Props): void {
-  hash((userId = id), save)
+  userId = id
   track('login', props)
 }
 
@@ -123,14 +124,10 @@ export function consent(c: Consent): void {
         if (!k.indexOf(STORE)) {
           // Claimed once (removed before parsing, so a damaged entry goes too): from here on this
           // page's queue, including these events, is what the store holds.
-          const stored = localStorage[k]
+          const kept = localStorage[k]
           localStorage.removeItem(k)
-          if (c == 'granted')
-            for (const e of JSON.parse(stored) as WireEvent[]) {
-              // Stored ids are hashes already: they stand for themselves.
-              known(e)
-              queue.push(e)
-            }
+          // Stored events carry no id: they count for their tab session (stored.ts).
+          if (c == 'granted') queue.push(...(JSON.parse(kept) as WireEvent[]))
         }
     } catch {}
   queue.sort((a, b) => a.ts - b.ts)
@@ -147,7 +144,7 @@ export function flush(): Promise<FlushResult> {
   clearTimeout(timer)
   timer = undefined
   notBefore = Math.min(notBefore, asked)
-  return Promise.all([busy, hashed()])
+  return Promise.resolve(busy)
     .then(() => send(true))
     .then(() => ({ delivered: delivered - before, queued: queue.length + inflight.length }))
 }
@@ -178,7 +175,7 @@ function save(): void {
   const all = inflight.concat(queue)
   if (state == 'granted')
     try {
-      all.length ? localStorage.setItem(storeKey, JSON.stringify(all.map(wire))) : localStorage.removeItem(storeKey)
+      all.length ? localStorage.setItem(storeKey, JSON.stringify(all.map((e) => stored(e, TEXT.concat(o.textProps || []))))) : localStorage.removeItem(storeKey)
     } catch {}
 }
 
@@ -196,7 +193,7 @@ function schedule(): void {
 
 function send(all: boolean): Promise<void> {
   if (state != 'granted' || off || busy || !queue.length || Date.now() < notBefore) return Promise.resolve()
-  return (busy = hashed().then(() => post(false)).then(() => {
+  return (busy = post(false)!.then(() => {
     busy = undefined
     if (all && !attempt) return send(all)
     schedule()
@@ -220,7 +217,7 @@ function unload(): void {
  * when a beacon could not be queued, so that the unload loop stops; the events stay stored.
  */
 function post(unloading: boolean): Promise<void> | undefined {
-  const envelope = { key: o.key, sent_at: Date.now(), context: context(), events: queue.slice(0, LIMITS.sdkMaxEventsPerRequest).map(wire) }
+  const envelope = { key: o.key, sent_at: Date.now(), context: context(), events: queue.slice(0, LIMITS.sdkMaxEventsPerRequest) }
   const sizes = envelope.events.map((e) => byteLength(JSON.stringify(e)))
   const n = fitBatch(sizes, byteLength(JSON.stringify({ ...envelope, events: [] })), LIMITS.sdkMaxEventsPerRequest, LIMITS.sdkMaxRequestBytes)
   if (!n) {

@@ -24,8 +24,9 @@ export interface VeilOptions {
   appVersion?: string
   deployment?: string
   /**
-   * Ids of the user and the customer organisation. Hashed with SHA-256 in the page before they
-   * are stored or sent (PRIVACY.md 16); the server then hashes the hash under its salt.
+   * Ids of the user and the customer organisation. Kept in the page's memory only and sent to
+   * the server, which hashes them under its rotating salt; never written to localStorage
+   * (PRIVACY.md 16).
    */
   userId?: string
   orgId?: string
@@ -40,6 +41,11 @@ export interface VeilOptions {
    * page_view; the server prefers it to its own normalisation of `path`.
    */
   route?: (path: string) => string | undefined
+  /**
+   * Props the app's plan declares `text` (besides feedback's `text` and a crash's `message`):
+   * kept in memory only, never in localStorage, so they are lost if the tab closes unsent.
+   */
+  textProps?: string[]
   /** Hears of every event given up (a wrong key, a rejection, a policy drop, ...), once each. */
   onError?: (error: VeilError) => void
   /** Write every such report to the console as well (default false). */

@@ -1,7 +1,7 @@
 // Issue 10, kind 10: clients keep nothing raw (PRIVACY.md 16). The Node SDK takes the OS user, the
 // host name and the home directory out of event names, prop keys, paths and values before they
-// reach its queue files or the wire; the browser SDK stores and sends ids only as SHA-256 hashes,
-// never raw in localStorage. Each part plants values, scans what was stored and sent, and carries
+// reach its queue files or the wire; the browser SDK stores no id (raw or hashed), no free text
+// and only normalised paths in localStorage. Each part plants values, scans what was stored and sent, and carries
 // a control value that must be found, so the scan is shown able to see.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
@@ -125,9 +125,10 @@ describe('Node SDK: the machine\'s names never leave it', () => {
   })
 })
 
-describe('browser SDK: ids are hashed before they are stored or sent', () => {
+describe('browser SDK: localStorage holds nothing the server would not keep', () => {
   const USER = 'jane.roe@example.com'
   const ORG = 'acme-customer-4711'
+  const FEEDBACK = 'Jane Roe here, call me on my mobile about the export'
   const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 
   function appPage(path: string, endpoint: string): void {
@@ -135,13 +136,13 @@ describe('browser SDK: ids are hashed before they are stored or sent', () => {
       path,
       `<!doctype html><script type="module">
         import * as veil from '/veil.mjs'
-        veil.init({ endpoint: '${endpoint}', key: '${server.writeKey}', consent: 'granted', autoPageViews: false, userId: '${USER}', orgId: '${ORG}' })
+        veil.init({ endpoint: '${endpoint}', key: '${server.writeKey}', consent: 'granted', autoPageViews: false, userId: '${USER}', orgId: '${ORG}', textProps: ['note'] })
         window.veil = veil
       </script>`,
     )
   }
 
-  it('never writes a raw id to localStorage, and sends only the hashes, which the server stores hashed again', async () => {
+  it('stores no id, raw or hashed, no free text and no raw path; sends ids raw to the server only, which stores them hashed', async () => {
     appPage('/offline', 'http://127.0.0.1:9')
     appPage('/online', server.url)
     const ctx = await browser.newContext()
@@ -152,41 +153,46 @@ describe('browser SDK: ids are hashed before they are stored or sent', () => {
     await page.goto(`${site.url}/offline`)
     await page.waitForFunction(() => 'veil' in window)
     const storage = await page.evaluate(
-      async ({ control }) => {
+      async ({ control, feedback }) => {
         const { veil } = window as unknown as { veil: typeof import('../../sdk/browser/index.ts') }
-        veil.track('rule_add', { rule_type: 'threshold', run: control })
+        veil.track('rule_add', { rule_type: 'threshold', run: control, note: feedback })
         veil.login('jane.roe.second@example.com', { method: 'sso', run: control })
-        veil.track('rule_change', { rule_type: 'threshold', run: control })
+        veil.feedback({ rating: 2, text: feedback, topic: control })
+        veil.page('/users/jane.roe/orders/4711?mail=jane.roe@example.com#top')
         await veil.flush() // nothing listens: the events stay stored
         return JSON.stringify({ ...localStorage })
       },
-      { control: CONTROL },
+      { control: CONTROL, feedback: FEEDBACK },
     )
     expect(storage).toContain(CONTROL)
-    for (const raw of [USER, ORG, 'jane.roe.second@example.com', 'jane.roe', 'acme-customer']) expect(storage).not.toContain(raw)
-    // The stored field is there, as the hash: the scan sees ids.
-    expect(storage).toContain(sha(USER))
-    expect(storage).toContain(sha(ORG))
-    expect(storage).toContain(sha('jane.roe.second@example.com'))
+    for (const raw of [USER, ORG, 'jane.roe.second@example.com', 'jane.roe', 'acme-customer', FEEDBACK, 'call me', '4711']) expect(storage).not.toContain(raw)
+    for (const id of [USER, ORG, 'jane.roe.second@example.com']) expect(storage).not.toContain(sha(id))
+    expect(storage).not.toMatch(/user_id|org_id/)
+    // The path is there, normalised: the scan sees paths.
+    expect(storage).toContain('/users/:id/orders/:id')
 
-    // The next page load, with the server up, sends what was stored.
+    // The next page load, with the server up, sends what was stored (without ids: it counts for
+    // its tab session), and a new event with the ids, raw, to the server only.
     await page.goto(`${site.url}/online`)
     await page.waitForFunction(() => 'veil' in window)
-    const result = await page.evaluate(async () => {
+    const result = await page.evaluate(async ({ control }) => {
       const { veil } = window as unknown as { veil: typeof import('../../sdk/browser/index.ts') }
+      veil.track('rule_change', { rule_type: 'threshold', run: control })
       return veil.flush()
-    })
+    }, { control: CONTROL })
     expect(result.queued).toBe(0)
     const wire = bodies.join('\n')
     expect(wire).toContain(CONTROL)
-    expect(wire).toContain(sha(USER))
-    for (const raw of [USER, ORG, 'jane.roe']) expect(wire).not.toContain(raw)
-    const rows = await server.query<{ user_hash: string; org_hash: string; user_kind: string }>(
-      `SELECT user_hash, org_hash, user_kind FROM events WHERE props['run'] = {run:String} AND deployment != 'onprem'`,
+    expect(wire).toContain(USER)
+    expect(wire).not.toContain(sha(USER))
+    const rows = await server.query<{ name: string; user_hash: string; org_hash: string; user_kind: string }>(
+      `SELECT name, user_hash, org_hash, user_kind FROM events WHERE (props['run'] = {run:String} OR props['topic'] = {run:String}) AND deployment != 'onprem' ORDER BY name`,
       { run: CONTROL },
     )
-    expect(rows).toHaveLength(3)
-    expect(rows.every((r) => r.user_kind === 'user' && /^[0-9a-f]{16}$/.test(r.user_hash) && /^[0-9a-f]{16}$/.test(r.org_hash))).toBe(true)
-    expect(JSON.stringify(rows)).not.toContain(sha(USER).slice(0, 16))
+    expect(rows.map((r) => [r.name, r.user_kind])).toEqual([['feedback', 'visitor'], ['login', 'visitor'], ['rule_add', 'visitor'], ['rule_change', 'user']])
+    expect(rows.every((r) => /^[0-9a-f]{16}$/.test(r.user_hash))).toBe(true)
+    expect(/^[0-9a-f]{16}$/.test(rows.at(-1)!.org_hash)).toBe(true)
+    const stored = JSON.stringify(await server.query('SELECT * FROM events WHERE deployment != \'onprem\''))
+    for (const raw of [USER, ORG, 'jane.roe', sha(USER).slice(0, 16)]) expect(stored).not.toContain(raw)
   })
 })
