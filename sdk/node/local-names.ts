@@ -1,10 +1,11 @@
 // The names of this machine that must not leave it (PRIVACY.md 11 and 16): the OS user, the host
 // name and the home directory, taken out of event names, prop keys and paths as they are out of
-// prop values (scrub.ts). Names and keys keep their wire shape (EVENTS.md), so a name found in
-// one becomes the word `user` or `host`; in a path the segment becomes `:id`.
+// prop values (scrub.ts), in any case, and inside longer words too (`jroe_weekly`) once they
+// have SUBSTRING_MIN letters. Names and keys keep their wire shape (EVENTS.md), so a name found
+// in one becomes the word `user` or `host`; in a path the segment becomes `:id`.
 import { homedir, hostname, userInfo } from 'node:os'
 import { basename } from 'node:path'
-import type { LocalNames } from './scrub.ts'
+import { SUBSTRING_MIN, type LocalNames } from './scrub.ts'
 
 /**
  * Account names that every machine of a kind has; they say nothing about a person, and taking
@@ -40,12 +41,20 @@ function spellings(name: string): string[] {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
-/** Replaces the machine's names inside an event name or prop key, as whole words between `_` and `.`. */
+/**
+ * Replaces the machine's names inside an event name or prop key, in any case: anywhere once a
+ * spelling has SUBSTRING_MIN characters (`jroe_weekly` -> `user_weekly`), a shorter one only as
+ * a word between `_` and `.`.
+ */
 export function createNameScrubber(names: LocalNames): (identifier: string) => string {
   const rules: [RegExp, string][] = []
   for (const [name, word] of [[names.user, 'user'], [names.host, 'host']] as const) {
     if (!name) continue
-    for (const s of spellings(name)) rules.push([new RegExp(`(^|[._])${escape(s)}(?=$|[._])`, 'g'), `$1${word}`])
+    for (const s of spellings(name)) {
+      rules.push(s.replace(/[._]/g, '').length >= SUBSTRING_MIN
+        ? [new RegExp(escape(s), 'gi'), word]
+        : [new RegExp(`(^|[._])${escape(s)}(?=$|[._])`, 'gi'), `$1${word}`])
+    }
   }
   return (identifier) => {
     let out = identifier
@@ -59,11 +68,13 @@ const wordsOf = (s: string) => s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolea
 
 /** Replaces path segments that hold the machine's names (or the home directory) with `:id`. */
 export function createPathScrubber(names: LocalNames): (path: string) => string {
-  // A name matches a segment as a run of whole words, or written without separators.
-  const phrases = [names.user, names.host, names.host?.split('.')[0]]
-    .filter((n): n is string => !!n)
+  // A name matches a segment as a run of whole words, or written without separators; one of
+  // SUBSTRING_MIN letters or more also inside a word (`report-plantws17`, `jroe_weekly`).
+  const given = [names.user, names.host, names.host?.split('.')[0]].filter((n): n is string => !!n)
+  const phrases = given
     .flatMap((n) => [wordsOf(n).join(' '), wordsOf(n).join('')])
     .filter((p) => p.length >= 2)
+  const compact = given.map((n) => wordsOf(n).join('')).filter((c) => c.length >= SUBSTRING_MIN)
   const home = names.home?.replace(/\\/g, '/')
   return (path) => {
     let p = path
@@ -76,8 +87,10 @@ export function createPathScrubber(names: LocalNames): (path: string) => string 
         try {
           s = decodeURIComponent(seg)
         } catch {}
-        const w = ` ${wordsOf(s).join(' ')} `
-        return phrases.some((ph) => w.includes(` ${ph} `)) ? ':id' : seg
+        const words = wordsOf(s)
+        const w = ` ${words.join(' ')} `
+        const joined = words.join('')
+        return phrases.some((ph) => w.includes(` ${ph} `)) || compact.some((c) => joined.includes(c)) ? ':id' : seg
       })
       .join('/')
   }

@@ -16,13 +16,21 @@ export interface LocalNames {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /**
- * A name as a whole word, its separators written any way (`jane.roe` also as `jane_roe`,
- * `jane-roe`, `jane roe`, `janeroe`).
+ * Names this long or longer are removed wherever they appear, also inside a longer word
+ * (`jroe_weekly`, `report-plantws17`, PRIVACY.md 16); shorter ones only as a word of their own,
+ * so that a two-letter host name does not erase parts of ordinary words (`vm` in `vms`).
  */
-const wholeWord = (name: string) => {
+export const SUBSTRING_MIN = 4
+
+/**
+ * A machine's name, its separators written any way (`jane.roe` also as `jane_roe`, `jane-roe`,
+ * `jane roe`, `janeroe`), in any case.
+ */
+export const nameRegex = (name: string) => {
   const words = name.split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(escape)
   const body = words.length > 1 ? words.join('[._\\-\\s]?') : escape(name)
-  return new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, 'giu')
+  if (words.join('').length >= SUBSTRING_MIN) return new RegExp(body, 'giu')
+  return new RegExp(`(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])`, 'giu')
 }
 
 /** What only an installation has: file paths. The shared rules do the rest. */
@@ -43,12 +51,12 @@ export function scrubText(text: string, names: LocalNames = {}, maxLength: numbe
   if (names.home) s = s.replace(new RegExp(`${escape(names.home)}[^\\s"'<>|]*`, 'gi'), '[path]')
   for (const [re, to] of LOCAL_RULES) s = s.replace(re, to)
   s = scrubShared(s)
-  // As whole words only, so that a short name does not erase parts of ordinary words; the host
-  // name before its short form (plant-ws-17.corp.example, then plant-ws-17).
-  if (names.user) s = s.replace(wholeWord(names.user), '[user]')
-  if (names.host) s = s.replace(wholeWord(names.host), '[host]')
+  // Anywhere, also inside longer words (a short name only as a word, nameRegex); the host name
+  // before its short form (plant-ws-17.corp.example, then plant-ws-17).
+  if (names.user) s = s.replace(nameRegex(names.user), '[user]')
+  if (names.host) s = s.replace(nameRegex(names.host), '[host]')
   const short = names.host?.split('.')[0]
-  if (short && short !== names.host) s = s.replace(wholeWord(short), '[host]')
+  if (short && short !== names.host) s = s.replace(nameRegex(short), '[host]')
   return s.slice(0, maxLength)
 }
 
