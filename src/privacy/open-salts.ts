@@ -18,8 +18,9 @@ type SaltConfig = Pick<Config, 'CLICKHOUSE_URL' | 'CLICKHOUSE_CLUSTER' | 'CLICKH
 
 export async function openSaltStore(config: SaltConfig, storage: Pick<Storage, 'kind' | 'client'>, now: () => number, onPurgeError?: (e: unknown) => void): Promise<OpenedSalts> {
   if (storage.kind === 'embedded') {
-    // The largest period id stored: a new start's first salt gets a larger one (salts.ts).
-    const rs = await storage.client.query({ query: 'SELECT max(salt_period) AS p FROM events', format: 'JSONEachRow' })
+    // The largest period id stored: a new start's first salt gets a larger one (salts.ts). Read
+    // from the daily aggregate, which every event reaches (sql/0030), and is far smaller.
+    const rs = await storage.client.query({ query: 'SELECT max(period) AS p FROM agg_events_daily', format: 'JSONEachRow' })
     const storedUpTo = Number((await rs.json<{ p: string | number }>())[0]?.p ?? 0)
     return { salts: createMemorySaltStore(now, storedUpTo), close: async () => {} }
   }
