@@ -11,7 +11,7 @@ import type { Metrics } from './metrics.ts'
 
 const REQUEST_DROPS: Record<DropReason, true> = { bot: true, gpc: true }
 const REJECTS: Record<RejectReason, true> = { invalid: true, not_in_plan: true, invalid_prop: true, too_old: true, too_far_in_future: true }
-const UNAVAILABLE: Record<StorageUnavailableError['reason'], true> = { overloaded: true, timeout: true, failed: true, shutdown: true }
+const UNAVAILABLE: Record<StorageUnavailableError['reason'], true> = { overloaded: true, timeout: true, failed: true, shutdown: true, clock: true }
 const COMPAT_EVENTS: Record<CompatDrop, true> = { trait: true, internal: true, key_mismatch: true, too_large: true, metrics: true }
 const COMPAT_PROPS: Record<PropDrop, true> = { trait: true, dollar: true, context: true, key: true, value: true }
 const DIALECTS: Record<Dialect, true> = { posthog: true, segment: true }

@@ -43,7 +43,7 @@ describe('the separate metrics listener', () => {
     for (const reason of ['invalid', 'not_in_plan', 'invalid_prop', 'too_old', 'too_far_in_future']) {
       expect(value(text, `veil_rejected_events_total{app="${a}",reason="${reason}"}`)).toBe(0)
     }
-    for (const reason of ['overloaded', 'timeout', 'failed', 'shutdown']) expect(value(text, `veil_unavailable_total{reason="${reason}"}`)).toBe(0)
+    for (const reason of ['overloaded', 'timeout', 'failed', 'shutdown', 'clock']) expect(value(text, `veil_unavailable_total{reason="${reason}"}`)).toBe(0)
     expect(value(text, 'veil_internal_errors_total')).toBe(0)
     expect(value(text, 'veil_quarantine_write_failures_total')).toBe(0)
     expect(value(text, 'veil_compat_dropped_events_total{dialect="segment",reason="metrics"}')).toBe(0)

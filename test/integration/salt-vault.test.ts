@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStorage, type Storage } from '../../src/storage/clickhouse/client.ts'
 import { createSaltVault, keyGrants } from '../../src/privacy/salt-vault.ts'
-import { SaltUnwrapError, unwrapSalt } from '../../src/privacy/salt-wrap.ts'
+import { SaltUnwrapError, unwrapSalt, unwrapSecret } from '../../src/privacy/salt-wrap.ts'
 import { tempDir } from '../support/server.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -50,6 +50,24 @@ describe('salts on a ClickHouse server', () => {
     expect(unwrapSalt(wrapKey, stored[0]!.wrapped, 'wrapped', salt.period).equals(salt.salt)).toBe(true)
     const main = await storage.client.query({ query: "SELECT name FROM system.tables WHERE database = 'veil' AND name IN ('salts', 'secrets')", format: 'JSONEachRow' })
     expect(await main.json()).toEqual([])
+  })
+
+  it('keep the compat id key wrapped beside them, the same for every node and start', async () => {
+    const [a, b] = await Promise.all([vault(), vault()])
+    const [ka, kb] = await Promise.all([a.compatKey(), b.compatKey()])
+    expect(ka.equals(kb)).toBe(true)
+    expect((await (await vault()).compatKey()).equals(ka)).toBe(true)
+    // Two nodes creating it together may each write one; all agree on the smallest.
+    const rs = await storage.client.query({ query: `SELECT name, wrapped FROM ${KEYS}.secrets ORDER BY wrapped`, format: 'JSONEachRow' })
+    const rows = await rs.json<{ name: string; wrapped: string }>()
+    expect(rows.length).toBeGreaterThan(0)
+    for (const r of rows) {
+      expect(r.name).toBe('compat_id_key')
+      expect(r.wrapped).not.toContain(ka.toString('hex'))
+      expect(Buffer.from(r.wrapped, 'hex').includes(ka)).toBe(false)
+    }
+    expect(unwrapSecret(wrapKey, rows[0]!.wrapped, 'compat_id_key').equals(ka)).toBe(true)
+    expect(() => unwrapSecret(randomBytes(32), rows[0]!.wrapped, 'compat_id_key')).toThrow(SaltUnwrapError)
   })
 
   it('cannot be unwrapped without the key, nor moved to another app or period', async () => {

@@ -59,4 +59,11 @@ describe('the memory store', () => {
     expect(restarted.period).toBe(second.period + 1)
     expect(restarted.retiresAt).toBe(slot + 2 * HOUR)
   })
+
+  it('keeps the compat id key in memory: the same within a start, another after one', async () => {
+    const store = createMemorySaltStore()
+    expect((await store.compatKey()).equals(await store.compatKey())).toBe(true)
+    expect(await store.compatKey()).toHaveLength(32)
+    expect((await createMemorySaltStore().compatKey()).equals(await store.compatKey())).toBe(false)
+  })
 })
