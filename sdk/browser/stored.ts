@@ -3,8 +3,8 @@
 // event has none (sent after a reload, it counts for its tab session). Free text (`text` and
 // `message`, the catalog's text props, and the app's `textProps`) is never persisted either.
 
-/** Id-like path segments: digits, e-mail or user marks, long hex; and what follows a person collection. */
-const ID = /\d|[@~+:;=%]|^[0-9a-f-]{16,}$/i
+/** Id-like path segments: digits (numbers, UUIDs), e-mail or user marks; and what follows a person collection. */
+const ID = /\d|[@~+:;=%]/
 const PERSON = /^(u|users?|profiles?|people|persons?|members?|customers?|accounts?|authors?|contacts?|search|tags?|email|mail)$/i
 
 /** A page path as it may be queued: no query or fragment, id-like segments as `:id` (the server generalises further). */
