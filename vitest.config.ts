@@ -1,13 +1,48 @@
-// Test runner settings. chDB binds one engine per process, so every test file runs in a
-// process of its own (forks pool, isolated) with its own data directory.
-import { defineConfig } from 'vitest/config'
+// Test runner settings: `npm test` runs the layers below (DESIGN.md "Layout"), each with the pool
+// it needs. Pure code shares threads without per-file isolation (`npm run test:unit`, seconds);
+// everything that boots chDB runs in forks, one engine per process (chDB binds one data directory
+// per process), starting from the migrated template of test/support/engine-template.ts.
+// test/release (the image steps, the packed SDKs) has its own config: `npm run test:release`.
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+import { SDK_WITH_IO } from './test/support/layers.ts'
+
+const globalSetup = ['test/support/engine-template.ts']
+
+/** A layer whose files boot an engine, a socket or a child process: one fork per file. */
+function forked(name: string, include: string[], timeouts = { testTimeout: 30_000, hookTimeout: 60_000 }): TestProjectInlineConfiguration {
+  return {
+    test: {
+      name,
+      include,
+      globalSetup,
+      pool: 'forks',
+      poolOptions: { forks: { isolate: true } },
+      ...timeouts,
+    },
+  }
+}
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    pool: 'forks',
-    poolOptions: { forks: { isolate: true, maxForks: 2, minForks: 1 } },
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // The machine's two cores, for every layer at once (sizes are set here, not per layer).
+    poolOptions: { forks: { maxForks: 2, minForks: 1 }, threads: { maxThreads: 2, minThreads: 1 } },
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          // No engine, socket, browser or child process in these (test/conventions/layers.test.ts).
+          include: ['test/unit/**/*.test.ts', 'test/conventions/**/*.test.ts', 'test/sdk/**/*.test.ts'],
+          exclude: SDK_WITH_IO,
+              pool: 'threads',
+          poolOptions: { threads: { isolate: false } },
+          testTimeout: 30_000,
+        },
+      },
+      forked('http', ['test/http/**/*.test.ts', ...SDK_WITH_IO]),
+      forked('integration', ['test/integration/**/*.test.ts', 'test/privacy/**/*.test.ts']),
+      forked('e2e', ['test/e2e/**/*.test.ts']),
+      // The fault suite (docs/durability.md); `npm run test:faults` runs it alone.
+      forked('faults', ['test/faults/**/*.test.ts'], { testTimeout: 300_000, hookTimeout: 60_000 }),
+    ],
   },
 })

@@ -6,7 +6,8 @@ import { applyRetention, migrate } from '../../src/storage/schema/migrate.ts'
 
 let s: TestServer
 beforeAll(async () => {
-  s = await startTestServer({ listen: false })
+  // An empty store migrated here, not the template: this file is what proves the migrations right.
+  s = await startTestServer({ listen: false, emptyStore: true })
 })
 afterAll(() => s?.stop())
 

@@ -9,6 +9,7 @@ import { createAppRegistry } from '../../src/apps/apps.ts'
 import { loadConfig } from '../../src/config.ts'
 import { openStorage, type Storage } from '../../src/storage/clickhouse/client.ts'
 import { migrate } from '../../src/storage/schema/migrate.ts'
+import { copyTemplate } from '../support/engine-template.ts'
 import { createStatsRoutes } from '../../src/query/routes.ts'
 import { TEXTS_PER_RATING } from '../../src/query/reports/feedback.ts'
 import { insertSeed, seedWeek, type SeedEvent } from './stats-seed.ts'
@@ -39,6 +40,7 @@ function seed(): SeedEvent[] {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'veil-texts-'))
   const config = loadConfig({ DATA_DIR: join(dir, 'clickhouse') })
+  copyTemplate(config.DATA_DIR) // migrated already: migrate() below finds nothing to do
   storage = await openStorage(config)
   await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS })
   days = seedWeek()

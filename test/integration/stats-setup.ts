@@ -1,4 +1,4 @@
-// Opens a fresh embedded ClickHouse with the real migrations, seeds it (stats-seed.ts) and
+// Opens an embedded ClickHouse with the real migrations (the migrated template), seeds it (stats-seed.ts) and
 // builds the reports routes over it, for the stats-* integration tests. One per test file:
 // chDB binds one data directory per process.
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -8,6 +8,7 @@ import { createAppRegistry, randomKey, type AppConfig } from '../../src/apps/app
 import { loadConfig } from '../../src/config.ts'
 import { openStorage, type Storage } from '../../src/storage/clickhouse/client.ts'
 import { migrate } from '../../src/storage/schema/migrate.ts'
+import { copyTemplate } from '../support/engine-template.ts'
 import { createStatsRoutes } from '../../src/query/routes.ts'
 import { insertSeed, seedWeek } from './stats-seed.ts'
 
@@ -29,6 +30,7 @@ export interface SeededStats {
 export async function openSeededStats(): Promise<SeededStats> {
   const dir = mkdtempSync(join(tmpdir(), 'veil-stats-'))
   const config = loadConfig({ DATA_DIR: join(dir, 'clickhouse') })
+  copyTemplate(config.DATA_DIR) // migrated already: migrate() below finds nothing to do
   const storage = await openStorage(config)
   await migrate(storage.client, { retentionMonths: config.RETENTION_MONTHS })
   const days = seedWeek()

@@ -1,6 +1,7 @@
 // Runs a real Veil node for tests: Hono on a real socket, embedded chDB under a temp data
-// directory, the real migrations. chDB binds one data directory per process, so a test file
-// that restarts the server passes the same dataDir again.
+// directory, the real migrations (copied migrated from test/support/engine-template.ts). chDB
+// binds one data directory per process, so a test file that restarts the server passes the same
+// dataDir again.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +9,7 @@ import { loadConfig } from '../../src/config.ts'
 import { randomKey, type AppConfig } from '../../src/apps/apps.ts'
 import { startVeil, type StartOptions, type Veil } from '../../src/boot/start-veil.ts'
 import { verifyAgainstZod } from './verify-fast-path.ts'
+import { copyTemplate } from './engine-template.ts'
 
 export interface TestServer {
   url: string
@@ -26,6 +28,8 @@ export interface TestServerOptions extends Omit<StartOptions, 'apps'> {
   dataDir?: string
   env?: Record<string, string>
   apps?: AppConfig[]
+  /** Migrate an empty store instead of starting from the migrated template (tests of migrating). */
+  emptyStore?: boolean
 }
 
 export function tempDir(prefix = 'veil-test-'): string {
@@ -70,6 +74,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.now || clockShifted() ? { CLOCK_MAX_SKEW_SECONDS: '0' } : {}),
     ...opts.env,
   })
+  if (!opts.emptyStore && !config.CLICKHOUSE_URL) copyTemplate(config.DATA_DIR)
   const apps = opts.apps ?? [testApp()]
   const veil = await startVeil(config, { verifyFastPath: verifyAgainstZod, ...opts, apps })
   const app = apps[0]!

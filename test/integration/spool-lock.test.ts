@@ -1,13 +1,14 @@
 // The spool directory's lock (src/storage/spool/lock.ts) on the real file system, against real
 // processes: a live holder refuses a second opener, a killed one does not, a reused pid or
 // another container's stale lock does not either, and release removes only its own lock.
+// Here, not in test/unit: it spawns real lock holders and mounts tmpfs (test/support/layers.ts).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { LOCK_FILE, SpoolLockedError, judge, lockSpoolDir, type LockHolder } from '../../../../src/storage/spool/lock.ts'
-import { tempDir } from '../../../support/server.ts'
+import { LOCK_FILE, SpoolLockedError, judge, lockSpoolDir, type LockHolder } from '../../src/storage/spool/lock.ts'
+import { tempDir } from '../support/server.ts'
 
 const children: ChildProcess[] = []
 afterEach(() => {
