@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Veil for production: a ClickHouse server is required (CLICKHOUSE_URL); the embedded engine
 # (chdb, an optional dependency of ~500 MB) is not in the image.
-# test/integration/docker.test.ts runs this file's COPY and RUN steps outside Docker, in order.
+# test/release/docker.test.ts runs this file's COPY and RUN steps outside Docker, in order.
 
 # Build stage: the full install. TypeScript's and esbuild's native binaries are optional
 # dependencies of theirs, so --omit=optional here would break `npm run build:sdk`.
