@@ -26,7 +26,7 @@ const flaky = (insert: InsertFn): InsertFn => async (r, token) => {
 }
 
 beforeAll(async () => {
-  s = await startTestServer({ apps: [app], listen: false, wrapInsert: flaky, env: { WRITER_TIMEOUT_MS: '2000', WRITER_RETRY_MS: '100' } })
+  s = await startTestServer({ apps: [app], listen: false, wrapInsert: flaky, env: { WRITE_MODE: 'direct', WRITER_TIMEOUT_MS: '2000', WRITER_RETRY_MS: '100' } })
 })
 afterAll(() => s?.stop())
 

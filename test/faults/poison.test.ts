@@ -15,7 +15,8 @@ import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, until } from './su
 const app = testApp('poison-app', { plan: { mode: 'open', events: { signup: { props: { note: { kind: 'text' } } } } } })
 let s: TestServer
 beforeAll(async () => {
-  s = await startTestServer({ apps: [app], listen: false, env: { WRITER_MAX_DELAY_MS: '50', WRITER_RETRY_MS: '100' } })
+  // Direct mode: its writer is the insert group of the last test; the spool's case opens its own.
+  s = await startTestServer({ apps: [app], listen: false, env: { WRITE_MODE: 'direct', WRITER_MAX_DELAY_MS: '50', WRITER_RETRY_MS: '100' } })
 })
 afterAll(() => s?.stop())
 

@@ -13,7 +13,8 @@ let failInserts = false
 beforeAll(async () => {
   s = await startTestServer({
     listen: false,
-    env: { METRICS_TOKEN: TOKEN, WRITER_TIMEOUT_MS: '2000' },
+    // Direct mode: the writer's own failures and retries are what /metrics shows here.
+    env: { METRICS_TOKEN: TOKEN, WRITE_MODE: 'direct', WRITER_TIMEOUT_MS: '2000' },
     wrapInsert: (insert) => async (rows, token) => {
       if (failInserts) throw new Error('Code: 241. DB::Exception: Memory limit exceeded\nStack trace: ...')
       return insert(rows, token)

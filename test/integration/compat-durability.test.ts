@@ -1,6 +1,7 @@
 // The durability rule on the PostHog and Segment endpoints: their 200 means committed, storage
 // trouble stays a 503 with Retry-After (so posthog-js, posthog-node and analytics-node keep the
-// events and retry), and the retry after the trouble is stored once.
+// events and retry), and the retry after the trouble is stored once. In direct mode, whose
+// inserts wrapInsert replaces with failing ones.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../support/server.ts'
@@ -19,7 +20,7 @@ const key = app.write_keys[0]!
 let s: TestServer
 
 beforeAll(async () => {
-  s = await startTestServer({ apps: [app], listen: false, wrapInsert: flaky })
+  s = await startTestServer({ apps: [app], listen: false, wrapInsert: flaky, env: { WRITE_MODE: 'direct' } })
 })
 afterAll(() => s?.stop())
 

@@ -1,6 +1,7 @@
 // The durability rule (DESIGN.md): a 202 means committed, storage trouble is a 503 with
 // Retry-After and nothing half-acknowledged, and a retried batch is stored once, also across
-// a restart of the server.
+// a restart of the server. In direct mode, whose inserts wrapInsert replaces with failing ones
+// (the spool's side is in spool-*.test.ts and test/faults).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
@@ -19,7 +20,7 @@ const app = testApp()
 let s: TestServer
 
 beforeAll(async () => {
-  s = await startTestServer({ dataDir, apps: [app], listen: false, wrapInsert: flaky, env: { WRITER_TIMEOUT_MS: '2000' } })
+  s = await startTestServer({ dataDir, apps: [app], listen: false, wrapInsert: flaky, env: { WRITE_MODE: 'direct', WRITER_TIMEOUT_MS: '2000' } })
 })
 afterAll(() => s?.stop())
 
@@ -115,7 +116,7 @@ describe('restart', () => {
     expect((await send(body)).status).toBe(202)
     await s.stop()
     expect((await s.veil.app.request('/readyz')).status).toBe(503)
-    s = await startTestServer({ dataDir, apps: [app], listen: false })
+    s = await startTestServer({ dataDir, apps: [app], listen: false, env: { WRITE_MODE: 'direct' } })
     expect((await send(body)).status).toBe(202)
     expect(await countIds(events.map((e) => e.id))).toBe(2)
   })
@@ -132,7 +133,7 @@ describe('storage gone', () => {
   it('answers 503, not 500, when the salts cannot be read', async () => {
     const other = testApp('other-app')
     await s.stop() // one engine per process: this server reopens the same data directory
-    const t = await startTestServer({ dataDir, apps: [other], listen: false })
+    const t = await startTestServer({ dataDir, apps: [other], listen: false, env: { WRITE_MODE: 'direct' } })
     await t.veil.storage.close()
     const res = await t.veil.app.request('/v1/batch', post(batch(other.write_keys[0]!, [event()])))
     expect(res.status).toBe(503)

@@ -1,7 +1,7 @@
 // Runs a real Veil node for tests: Hono on a real socket, embedded chDB under a temp data
-// directory, the real migrations (copied migrated from test/support/engine-template.ts). chDB
-// binds one data directory per process, so a test file that restarts the server passes the same
-// dataDir again.
+// directory, the real migrations (copied migrated from test/support/engine-template.ts), and the
+// embedded default write mode, the spool, as users run it. chDB binds one data directory per
+// process, so a test file that restarts the server passes the same dataDir again.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,7 +19,13 @@ export interface TestServer {
   readKey: string
   appId: string
   veil: Veil
+  /** Reads ClickHouse once the spool has fed it everything acknowledged so far (drained()). */
   query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>
+  /**
+   * Resolves once every event acknowledged so far is in ClickHouse: at once in direct mode (a 202
+   * waits for the insert), when the spool has fed it all in spool mode. Rejects after `ms`.
+   */
+  drained(ms?: number): Promise<void>
   stop(): Promise<void>
 }
 
@@ -65,9 +71,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     APPS_FILE: join(dataDir, 'apps.json'),
     LOG_LEVEL: 'silent',
     WRITER_MAX_DELAY_MS: '5',
-    // Explicit, not the embedded default (spool): these tests read ClickHouse right after a 202,
-    // which in spool mode means only synced to disk. Spool tests pass WRITE_MODE: 'spool'.
-    WRITE_MODE: 'direct',
+    // No WRITE_MODE: the embedded default (spool). A 202 then means synced to the spool, not yet
+    // in ClickHouse, so what reads the store waits for drained(); tests of direct mode say so.
     // A test that moves this node's clock on purpose (an injected `now`, or shift-clock.mjs in
     // `npm run test:clock`) turns the clock check off: the engine keeps the real time, and the
     // check would answer 503 (src/clock/clock-check.ts). Tests of the check set it themselves.
@@ -86,10 +91,30 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     readKey: app.read_keys[0] ?? '',
     appId: app.id,
     veil,
+    drained: (ms) => drained(veil, ms),
     async query<T>(sql: string, params?: Record<string, unknown>) {
+      await drained(veil)
       const rs = await veil.storage.client.query({ query: sql, query_params: params, format: 'JSONEachRow' })
       return rs.json<T>()
     },
     stop: () => veil.stop(),
+  }
+}
+
+/** See TestServer.drained: the spool's own drain (spool/types.ts), bounded so a stuck feed fails the test. */
+async function drained(veil: Veil, ms = 15_000): Promise<void> {
+  const spool = veil.spool
+  if (!spool) return
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const { pendingRows, failedInserts } = spool.stats()
+      reject(new Error(`the spool did not feed ClickHouse within ${ms} ms: ${pendingRows} rows pending, ${failedInserts} failed inserts`))
+    }, ms)
+  })
+  try {
+    await Promise.race([spool.drain(), late])
+  } finally {
+    clearTimeout(timer)
   }
 }
