@@ -17,6 +17,7 @@ function forked(name: string, include: string[], timeouts = { testTimeout: 30_00
       globalSetup,
       pool: 'forks',
       poolOptions: { forks: { isolate: true } },
+      sequence: { groupOrder: 1 },
       ...timeouts,
     },
   }
@@ -24,7 +25,8 @@ function forked(name: string, include: string[], timeouts = { testTimeout: 30_00
 
 export default defineConfig({
   test: {
-    // The machine's two cores, for every layer at once (sizes are set here, not per layer).
+    // Two workers per pool, for the machine's two cores; with the group order below, only one
+    // pool runs at a time (pool sizes are set here, not per layer).
     poolOptions: { forks: { maxForks: 2, minForks: 1 }, threads: { maxThreads: 2, minThreads: 1 } },
     projects: [
       {
@@ -35,7 +37,10 @@ export default defineConfig({
           exclude: SDK_WITH_IO,
               pool: 'threads',
           poolOptions: { threads: { isolate: false } },
+          // First and alone: a failing unit shows in seconds, and the forks then have both cores.
+          sequence: { groupOrder: 0 },
           testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       forked('http', ['test/http/**/*.test.ts', ...SDK_WITH_IO]),
