@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 export const CLOCK_FILES = [
   'test/conventions/clock-files.test.ts',
   'test/conventions/fixed-dates.test.ts',
+  'test/http/batch-edge.test.ts',
   'test/http/batch-visitors.test.ts',
   'test/http/batch.test.ts',
   'test/http/compat-posthog.test.ts',
