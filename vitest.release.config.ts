@@ -7,7 +7,6 @@ export default defineConfig({
   test: {
     name: 'release',
     include: ['test/release/**/*.test.ts'],
-    setupFiles: ['test/support/verify-fast-path.ts'],
     globalSetup: ['test/support/engine-template.ts'],
     pool: 'forks',
     poolOptions: { forks: { isolate: true, maxForks: 2, minForks: 1 } },

@@ -60,6 +60,7 @@ export const CLOCK_FILES = [
   'test/unit/compat/posthog.test.ts',
   'test/unit/compat/segment.test.ts',
   'test/unit/config.test.ts',
+  'test/unit/ingest/ingest-core.test.ts',
   'test/unit/ingest/rate-limit.test.ts',
   'test/unit/observability/metrics.test.ts',
   'test/unit/pipeline/index.test.ts',

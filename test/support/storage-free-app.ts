@@ -20,6 +20,7 @@ import { createIdDedup } from '../../src/storage/dedup/retry-memory.ts'
 import type { Writer } from '../../src/storage/commit/writer.ts'
 import { encodeEventRows, encodeRows } from '../../src/storage/rows/rows-format.ts'
 import { testApp } from './server.ts'
+import { verifyAgainstZod } from './verify-fast-path.ts'
 
 export interface StorageFreeApp {
   app: Hono
@@ -96,6 +97,8 @@ export function createStorageFreeApp(opts: StorageFreeOptions = {}): StorageFree
     now,
     client,
     routes: createRouteModules({ client, apps, now }),
+    // As startTestServer: every event parsed is judged by zod too (verify-fast-path.ts).
+    verifyFastPath: verifyAgainstZod,
   })
   return { app, config, metrics, writeKey: list[0]!.write_keys[0]!, events, quarantined }
 }
