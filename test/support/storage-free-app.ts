@@ -15,7 +15,7 @@ import { createLogger } from '../../src/observability/logger.ts'
 import { createMetrics, type Metrics } from '../../src/observability/metrics.ts'
 import { createPipeline } from '../../src/pipeline/index.ts'
 import type { EventRow } from '../../src/pipeline/types.ts'
-import type { CurrentSalt, SaltStore } from '../../src/privacy/salts.ts'
+import { orgKeyOf, type CurrentSalt, type SaltStore } from '../../src/privacy/salts.ts'
 import { createIdDedup } from '../../src/storage/dedup/retry-memory.ts'
 import type { Writer } from '../../src/storage/commit/writer.ts'
 import { encodeEventRows, encodeRows } from '../../src/storage/rows/rows-format.ts'
@@ -61,15 +61,21 @@ function memoryWriter<Row extends unknown[]>(kept: Row[], encode: (rows: Row[]) 
 /** One fixed salt per app, in a period that never ends: hashing runs, no salt table is read. */
 function fixedSalts(): SaltStore {
   const salts = new Map<string, CurrentSalt>()
-  const org = randomBytes(32)
+  const compat = randomBytes(32)
+  const saltOf = (appId: string): CurrentSalt => {
+    let s = salts.get(appId)
+    if (!s) {
+      const salt = randomBytes(32)
+      salts.set(appId, (s = { appId, period: 1, generation: 1, salt, retiresAt: Infinity, orgKey: orgKeyOf(salt, appId, 1) }))
+    }
+    return s
+  }
   return {
-    current: async (appId) => {
-      let s = salts.get(appId)
-      if (!s) salts.set(appId, (s = { appId, period: 1, generation: 1, salt: randomBytes(32), retiresAt: Infinity }))
-      return s
-    },
-    orgKey: async () => org,
+    current: async (appId) => saltOf(appId),
+    compatKey: async () => compat,
+    held: (appId) => [saltOf(appId)],
     purgeExpired: async () => 0,
+    overdueSeconds: async () => 0,
   }
 }
 
