@@ -1,6 +1,7 @@
 // Page paths reduced to their page (PRIVACY.md 5, 13): decoded until stable, no query string,
 // fragment or matrix parameters, and every segment that could name a record or a person is
-// `:id`. An application's router template (`/orders/:id`) is preferred when it sends one.
+// `:id`. An application's router template (`/orders/:id`) is preferred when it sends one. File
+// names of pages (`index.html`, `report.php`) stay: their name is judged without the extension.
 import { normaliseText } from './free-text.ts'
 
 const MAX_SEGMENT = 40
@@ -16,11 +17,21 @@ const PAGE_WORDS = new Set(['new', 'edit', 'list', 'search', 'settings', 'me', '
 const PAGE_SEGMENTS = new Set<string>()
 const MAX_PAGE_SEGMENTS = 10_000
 
+// Extensions that name a page of a site rather than a record (issue 28: `/index.html` and
+// `/module.html` both became `/:id`). Only the last dot counts: `jane.roe.html` keeps a dot in
+// its name, and `4711.php` a digit, so both stay `:id`.
+const PAGE_EXTENSION = /\.(?:html?|php|aspx|jsp)$/i
+
+/** The name a segment is judged by: a page file's name without its extension, else the segment. */
+function pageName(segment: string): string {
+  return segment.includes('.') && PAGE_EXTENSION.test(segment) ? segment.slice(0, segment.lastIndexOf('.')) : segment
+}
+
 /** True when a decoded segment could identify a record or a person rather than a page. */
 export function isIdSegment(segment: string, previous: string | undefined): boolean {
-  if (previous !== undefined && PERSON_COLLECTIONS.has(previous.toLowerCase()) && !PAGE_WORDS.has(segment.toLowerCase())) return true
+  if (previous !== undefined && PERSON_COLLECTIONS.has(previous.toLowerCase()) && !PAGE_WORDS.has(pageName(segment).toLowerCase())) return true
   if (PAGE_SEGMENTS.has(segment)) return false
-  if (looksLikeId(segment)) return true
+  if (looksLikeId(pageName(segment))) return true
   if (PAGE_SEGMENTS.size >= MAX_PAGE_SEGMENTS) PAGE_SEGMENTS.clear()
   PAGE_SEGMENTS.add(segment)
   return false

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest'
 import { isIdSegment, normalisePath } from '../../sdk/core/normalise-path.ts'
 import { seededRandom } from '../support/seeded-random.ts'
 
-/** The rules as regexes, as they stood before the character loop. */
-function referenceLooksLikeId(segment: string): boolean {
+/** The rules as regexes, as they stood before the character loop (a page file judged by its name). */
+function referenceLooksLikeId(file: string): boolean {
+  const segment = file.replace(/\.(?:html?|php|aspx|jsp)$/i, '')
   if (segment.length > 40) return true
   if (/[^\x20-\x7e]|[;=@~+,$!'()*:%]/.test(segment)) return true
   if (/\d/.test(segment)) return true
@@ -24,7 +25,7 @@ const LETTERS = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-']
 const LOWER = [...'abcdefghijklmnopqrstuvwxyz_-']
 
 describe('isIdSegment without a collection before it', () => {
-  it.each(['', 'a', 'view', 'Settings', 'eyJ', 'eyJhbGciOiJub25lIn0', 'eyj', 'abcdefghijklmnop', 'abcdefghijklmnoP', 'abcdefghijklmnO', 'x'.repeat(40), 'x'.repeat(41), 'a b', 'a=b', '~u', 'a.b', 'A7X9K2', 'dXRlLmxlbnpAZmlybWEuY29t', 'a/b', 'a?b', 'café', 'über'])('%j as the reference rules judge it', (segment) => {
+  it.each(['', 'a', 'view', 'Settings', 'eyJ', 'eyJhbGciOiJub25lIn0', 'eyj', 'abcdefghijklmnop', 'abcdefghijklmnoP', 'abcdefghijklmnO', 'x'.repeat(40), 'x'.repeat(41), 'a b', 'a=b', '~u', 'a.b', 'A7X9K2', 'dXRlLmxlbnpAZmlybWEuY29t', 'a/b', 'a?b', 'café', 'über', 'index.html', 'a.b.html', '.html', 'x7.php', 'page.HTM'])('%j as the reference rules judge it', (segment) => {
     expect(isIdSegment(segment, undefined)).toBe(referenceLooksLikeId(segment))
   })
 

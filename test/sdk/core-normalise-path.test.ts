@@ -24,6 +24,18 @@ describe('normalisePath', () => {
     ['https://app.example.com/orders/77?x=1#y', '/orders/:id'],
     ['//cdn.example.com/x', '/x'],
     ['/', '/'],
+    // Page files keep their name (issue 28); the name before the extension follows the rules.
+    ['/index.html', '/index.html'],
+    ['/docs/module.html', '/docs/module.html'],
+    ['/legacy/report.PHP', '/legacy/report.PHP'],
+    ['/app/start.aspx/orders/A7X9', '/app/start.aspx/orders/:id'],
+    ['/shop/cart.jsp', '/shop/cart.jsp'],
+    ['/old/page.htm', '/old/page.htm'],
+    ['/invoices/4711.html', '/invoices/:id'],
+    ['/docs/ute.lenz.html', '/docs/:id'],
+    ['/users/ute-lenz.html', '/users/:id'],
+    ['/users/index.html', '/users/index.html'],
+    ['/files/notes.txt', '/files/:id'],
   ])('%s -> %s', (input, output) => expect(normalisePath(input)).toBe(output))
 
   it('is stable: a normalised path normalises to itself', () => {
