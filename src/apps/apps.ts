@@ -114,13 +114,33 @@ function readPlanFiles(json: unknown, appsPath: string): unknown {
       if (typeof file !== 'string') return app
       if ((app as { plan?: unknown }).plan !== undefined) throw new Error(`apps file ${appsPath}: an app has both plan and plan_file; keep one`)
       const planPath = resolve(dirname(appsPath), file)
+      let plan: unknown
       try {
-        return { ...(app as object), plan: JSON.parse(readFileSync(planPath, 'utf8')) as unknown }
+        plan = JSON.parse(readFileSync(planPath, 'utf8')) as unknown
       } catch (cause) {
         throw new Error(`plan file ${planPath} cannot be read as JSON: ${(cause as Error).message}`, { cause })
       }
+      return { ...(app as object), plan: withoutSchemaRef(plan) }
     }),
   }
+}
+
+/** A plan file may name its JSON Schema (`"$schema"`, for editors: schemas/plan.schema.json); the plan itself has no such field. */
+export function withoutSchemaRef(plan: unknown): unknown {
+  if (!plan || typeof plan !== 'object' || Array.isArray(plan) || !('$schema' in plan)) return plan
+  const { $schema: _, ...rest } = plan as Record<string, unknown>
+  return rest
+}
+
+/**
+ * The apps of an apps file's JSON as the server's start and reload take them: plan files read
+ * (relative to `appsPath`), the schema applied, keys checked across apps. Throws the server's
+ * message; `veil apps` and `veil plan` refuse with it before they save anything.
+ */
+export function parseAppsJson(json: unknown, appsPath: string): AppConfig[] {
+  const apps = parseApps(readPlanFiles(json, appsPath))
+  createAppRegistry(apps)
+  return apps
 }
 
 export function randomKey(prefix: 'wk' | 'rk'): string {

@@ -1,9 +1,10 @@
-// Edits of APPS_FILE for `veil apps`: the file is read as plain JSON (fields this version does
-// not know survive), changed, validated with the server's own schema, and replaced atomically
-// (a temporary file renamed over it, mode 0600), so a running server never reads half a file.
+// Edits of APPS_FILE for `veil apps` and `veil plan`: the file is read as plain JSON (fields this
+// version does not know survive), changed, validated as the server's start validates it (plan
+// files included), and replaced atomically (a temporary file renamed over it, mode 0600), so a
+// running server never reads half a file and never gets one it would refuse.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { appSchema, createAppRegistry, hashKey, parseApps } from '../apps/apps.ts'
+import { appSchema, hashKey, parseAppsJson } from '../apps/apps.ts'
 
 export type RawApp = Record<string, unknown> & { id: string; write_keys: string[]; read_keys?: string[] }
 export interface RawAppsFile {
@@ -40,13 +41,23 @@ export function writeAppsJson(path: string, file: RawAppsFile): void {
   for (const app of file.apps) {
     if (Array.isArray(app.read_keys)) app.read_keys = app.read_keys.map((k) => (typeof k === 'string' && k.startsWith('rk_') ? hashKey(k) : k))
   }
+  checkAsServer(file, path)
+  writeFileAtomic(path, JSON.stringify(file, null, 2) + '\n', 0o600)
+}
+
+/** Throws, with the server's own message, what the server's start would refuse in `file`. */
+export function checkAsServer(file: RawAppsFile, path: string): void {
   try {
-    createAppRegistry(parseApps(file))
+    parseAppsJson(file, path)
   } catch (e) {
     throw new AppsFileError(`not saved: ${(e as Error).message}`)
   }
-  const tmp = join(dirname(path), `.${Date.now()}-${process.pid}.apps.tmp`)
-  writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 })
+}
+
+/** Replaces `path` by renaming a complete temporary file over it, in the same directory. */
+export function writeFileAtomic(path: string, text: string, mode: number): void {
+  const tmp = join(dirname(path), `.${Date.now()}-${process.pid}.veil.tmp`)
+  writeFileSync(tmp, text, { mode })
   renameSync(tmp, path)
 }
 
