@@ -1,34 +1,47 @@
-// `npm run veil -- <command>`: operator commands against Veil's storage and apps file.
+// `veil <command>` (`npm run veil -- <command>` in a checkout): operator commands against Veil's
+// storage, apps file and tracking plans.
 // On the embedded store the data directory must be free: a running server holds it. Output
 // waits for the reader (pipes) and the process exits only once it is all out (cli/output.ts).
 import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { loadConfig } from './config.ts'
 import { loadAppsFile } from './apps/apps.ts'
 import { planOf } from './plan/plans.ts'
 import { planTypes } from './plan/plan-types.ts'
 import { migrate, migrationPlan } from './storage/schema/migrate.ts'
 import { runApps } from './cli/apps-command.ts'
-import { AppsFileError } from './cli/apps-file.ts'
+import { AppsFileError, writeFileAtomic } from './cli/apps-file.ts'
+import { runPlan } from './cli/plan-command.ts'
 import { createOutput, exitWhenFlushed, ReaderGoneError, type Output } from './cli/output.ts'
 import { runSql } from './cli/sql-command.ts'
 import { runSpoolCommand, SPOOL_USAGE } from './cli/spool-commands.ts'
 import { withStorage } from './cli/with-storage.ts'
 import { keyStorePlan } from './privacy/salt-vault.ts'
 
-const USAGE = `usage: npm run veil -- <command>
+const usage = (cli: string) => `usage: ${cli} <command>
   sql "<SELECT ...>"   run a read-only query and print one JSON object per row
   migrate              apply pending migrations from sql/
   migrate --dry-run    print every statement a migration run would execute (with
                        CLICKHOUSE_CLUSTER set, the cluster form), the key store and
                        the grants that keep salts from every role but ingestion,
                        without connecting
-  apps ...             apps and keys in APPS_FILE (npm run veil -- apps help)
-  plan-types [app]     print the app's tracking plan as TypeScript (VeilPlanEvents)
+  apps ...             apps and keys in APPS_FILE (${cli} apps help)
+  plan ...             an app's tracking plan: show, add-event, add-prop, remove (${cli} plan help)
+  plan-types [app] [--out FILE]
+                       the app's tracking plan as TypeScript (VeilPlanEvents), printed or
+                       written to FILE
 ${SPOOL_USAGE}`
 
 /** `plan-types`: reads APPS_FILE only, so it runs beside a running server. */
-async function printPlanTypes(appId: string | undefined, out: Output, err: Output): Promise<number> {
+async function printPlanTypes(args: string[], out: Output, err: Output): Promise<number> {
   const config = loadConfig(undefined, { offline: true })
+  const at = args.indexOf('--out')
+  const file = at >= 0 ? args.splice(at, 2)[1] : undefined
+  if (at >= 0 && !file) {
+    await err.write('veil plan-types: --out needs a file name\n')
+    return 2
+  }
+  const appId = args[0]
   if (!existsSync(config.APPS_FILE)) {
     await err.write(`veil plan-types: no apps file at ${config.APPS_FILE}\n`)
     return 2
@@ -39,13 +52,37 @@ async function printPlanTypes(appId: string | undefined, out: Output, err: Outpu
     await err.write(`veil plan-types: name one app: ${apps.map((a) => a.id).join(', ')}\n`)
     return 2
   }
-  await out.write(planTypes(app.id, planOf(app).plan))
+  const text = planTypes(app.id, planOf(app).plan)
+  if (file === undefined) await out.write(text)
+  else {
+    // Written by the CLI itself: `npm run veil -- plan-types > file` would put npm's banner in it.
+    writeFileAtomic(resolve(file), text, 0o644)
+    await err.write(`wrote the plan of app "${app.id}" to ${file}\n`)
+  }
   return 0
+}
+
+/** The command line named in messages: VEIL_CLI, or the checkout's form if the environment does not parse. */
+function cliName(): string {
+  try {
+    return loadConfig(undefined, { offline: true }).VEIL_CLI
+  } catch {
+    return 'npm run veil --'
+  }
 }
 
 export async function runCli(argv: string[], out: Output, err: Output = out): Promise<number> {
   const [command, ...args] = argv
-  if (command === 'plan-types') return printPlanTypes(args[0], out, err)
+  if (command === 'plan-types') return printPlanTypes(args, out, err)
+  if (command === 'plan') {
+    try {
+      return await runPlan(loadConfig(undefined, { offline: true }).APPS_FILE, args, out, cliName())
+    } catch (e) {
+      if (!(e instanceof AppsFileError)) throw e
+      await err.write(`veil plan: ${e.message}\n`)
+      return 2
+    }
+  }
   if (command === 'spool' || command === 'dead-letter' || command === 'repair-aggregates') {
     try {
       return await runSpoolCommand(command, args, loadConfig(), out, err)
@@ -56,18 +93,18 @@ export async function runCli(argv: string[], out: Output, err: Output = out): Pr
     }
   }
   if (command !== 'sql' && command !== 'migrate' && command !== 'apps') {
-    await out.write(USAGE)
+    await out.write(usage(cliName()))
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2
   }
   if (command === 'sql' && !args[0]) {
-    await err.write('veil sql: give the query as one argument, e.g. npm run veil -- sql "SELECT count() FROM events"\n')
+    await err.write(`veil sql: give the query as one argument, e.g. ${cliName()} sql "SELECT count() FROM events"\n`)
     return 2
   }
   const dryRun = command === 'migrate' && args.includes('--dry-run')
   const config = loadConfig(undefined, { offline: dryRun })
   if (command === 'apps') {
     try {
-      return await runApps(config.APPS_FILE, args, out)
+      return await runApps(config.APPS_FILE, args, out, config.VEIL_CLI)
     } catch (e) {
       if (!(e instanceof AppsFileError)) throw e
       await err.write(`veil apps: ${e.message}\n`)

@@ -158,6 +158,11 @@ export const configSchema = z.object({
   METRICS_HOST: z.string().default('127.0.0.1'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+  /**
+   * How an operator runs the CLI where this process runs, named in every message that tells
+   * them to run one: `npm run veil --` in a checkout, `veil` in the image (the Dockerfile sets it).
+   */
+  VEIL_CLI: z.string().min(1).default('npm run veil --'),
 }).refine((c) => c.SPOOL_MAX_BYTES >= c.SPOOL_SEGMENT_BYTES, {
   path: ['SPOOL_MAX_BYTES'],
   message: 'must be at least SPOOL_SEGMENT_BYTES',

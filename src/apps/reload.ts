@@ -29,9 +29,10 @@ export interface ReloadableRegistry extends AppRegistry {
 
 /**
  * With `metrics`: veil_config_reload_failures_total, veil_config_stale and the time of the last
- * good load, for an alert on a config that no longer loads.
+ * good load, for an alert on a config that no longer loads. `cli` is how the operator runs the
+ * CLI where this server runs (config VEIL_CLI), named in log lines that ask for a command.
  */
-export function createReloadableRegistry(path: string, first: readonly AppConfig[], logger: Logger, metrics?: Metrics): ReloadableRegistry {
+export function createReloadableRegistry(path: string, first: readonly AppConfig[], logger: Logger, metrics?: Metrics, cli = 'npm run veil --'): ReloadableRegistry {
   let current = createAppRegistry(first)
   const state: ConfigStatus = { lastGoodAt: Date.now(), failures: 0 }
   const failures = metrics?.counter('config_reload_failures_total')
@@ -39,7 +40,7 @@ export function createReloadableRegistry(path: string, first: readonly AppConfig
   metrics?.gauge('config_last_good_load_timestamp_seconds', () => state.lastGoodAt / 1000, 'When the apps in force were loaded (Unix seconds).')
   const warnClearKeys = (apps: readonly AppConfig[]) => {
     const clear = apps.filter((a) => a.read_keys.some((k) => k.startsWith('rk_'))).map((a) => a.id)
-    if (clear.length) logger.warn({ apps: clear }, 'read keys stored in clear in the apps file; any `veil apps` command stores them as hashes')
+    if (clear.length) logger.warn({ apps: clear }, `read keys stored in clear in the apps file; any \`${cli} apps\` command stores them as hashes`)
   }
   warnClearKeys(first)
   let watcher: FSWatcher | undefined

@@ -140,7 +140,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     const loaded = loadAppsFile(config.APPS_FILE, { createDemo: firstStart })
     createdDemoKey = loaded.demoKeys?.write
     createdDemoReadKey = loaded.demoKeys?.read
-    apps = fileApps = createReloadableRegistry(config.APPS_FILE, loaded.apps, logger, metrics)
+    apps = fileApps = createReloadableRegistry(config.APPS_FILE, loaded.apps, logger, metrics, config.VEIL_CLI)
     fileApps.watch()
   }
   // One clock decides (src/clock/clock-check.ts): this node's `now` stamps received_at and ages

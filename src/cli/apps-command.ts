@@ -5,7 +5,7 @@ import { hashKey, randomKey } from '../apps/apps.ts'
 import { appSettings, AppsFileError, findApp, parseSettingValue, readAppsJson, writeAppsJson, type RawApp } from './apps-file.ts'
 import type { Output } from './output.ts'
 
-export const APPS_USAGE = `usage: npm run veil -- apps <command>
+export const appsUsage = (cli: string) => `usage: ${cli} apps <command>
   list [--json]                          apps, their write keys, read key ids and settings
   add <id> [--name "<name>"]             a new app with one write key and one read key
   rotate-key <id> [--write|--read]       add a new key (both kinds by default); old keys stay valid
@@ -38,7 +38,7 @@ function kinds(args: string[]): { write: boolean; read: boolean } {
   return write || read ? { write, read } : { write: true, read: true }
 }
 
-export async function runApps(path: string, argv: string[], out: Output): Promise<number> {
+export async function runApps(path: string, argv: string[], out: Output, cli = 'npm run veil --'): Promise<number> {
   const [command, ...rest] = argv
   const args = [...rest]
   switch (command) {
@@ -109,7 +109,7 @@ export async function runApps(path: string, argv: string[], out: Output): Promis
       return 0
     }
     default:
-      await out.write(APPS_USAGE)
+      await out.write(appsUsage(cli))
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2
   }
 }
