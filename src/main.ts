@@ -1,7 +1,9 @@
 // `npm start`: one Veil node. Configuration from the environment (README), embedded ClickHouse
 // under DATA_DIR unless CLICKHOUSE_URL is set; SIGTERM/SIGINT stop it cleanly with exit code 0,
-// SIGHUP reloads APPS_FILE (on a terminal it means the terminal closed, and stops it too). Everything it logs is one JSON line per entry, failures included.
+// SIGHUP reloads APPS_FILE and the plan files (terminal-hangup.ts tells an operator's kill -HUP
+// from a closed terminal, which stops it). Everything it logs is one JSON line per entry.
 import { loadConfig, type Config } from './config.ts'
+import { terminalHungUp } from './terminal-hangup.ts'
 import { createLogger } from './observability/logger.ts'
 import { startVeil } from './boot/start-veil.ts'
 import { errorFields } from './observability/log-error.ts'
@@ -20,7 +22,7 @@ async function main(config: Config): Promise<void> {
     } else {
       veil.logger.info(
         { apps_file: config.APPS_FILE, app: 'demo' },
-        'created the apps file with a demo app: its write key is in the file (npm run veil -- apps list); make a read key with npm run veil -- apps rotate-key demo --read',
+        `created the apps file with a demo app: its write key is in the file (${config.VEIL_CLI} apps list); make a read key with ${config.VEIL_CLI} apps rotate-key demo --read`,
       )
     }
   }
@@ -45,12 +47,13 @@ async function main(config: Config): Promise<void> {
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
   process.on('SIGHUP', () => {
-    if (!process.stdout.isTTY) {
+    // `kill -HUP` reloads, whether the server was started from a terminal or not (issue 28).
+    if (!process.stdout.isTTY || !terminalHungUp()) {
       veil.reloadApps()
       return
     }
-    // On a terminal, SIGHUP means it closed: stop as the shell expects. Nothing can be written
-    // to it any more (writes fail with EIO, which pino's destination retries forever), so quietly.
+    // The terminal closed: stop as the shell expects. Nothing can be written to it any more
+    // (writes fail with EIO, which pino's destination retries forever), so quietly.
     veil.logger.level = 'silent'
     onSignal('SIGHUP')
   })
