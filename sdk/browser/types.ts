@@ -1,10 +1,10 @@
 // Public types of the browser SDK. The event types come from sdk/core/catalog.ts, the one source
 // of truth the server's schemas are built from too.
-import type { CatalogName, CatalogProps, Props } from '../core/catalog.ts'
-import type { CatalogArgs, Track } from '../core/track-types.ts'
+import type { CatalogName, CatalogProps, Props, PropKind } from '../core/catalog.ts'
+import type { CatalogArgs, PlanTrack, Track } from '../core/track-types.ts'
 import type { DropCounts, FlushResult, Stats, VeilError, VeilErrorType } from '../core/report.ts'
 
-export type { CatalogArgs, CatalogName, CatalogProps, Props, Track }
+export type { CatalogArgs, CatalogName, CatalogProps, PlanTrack, Props, PropKind, Track }
 export type { DropCounts, FlushResult, Stats, VeilError, VeilErrorType }
 
 /** PRIVACY.md 9: nothing is sent while consent is `pending` or `denied`. */

@@ -20,8 +20,10 @@ import { createSender } from './sender.ts'
 import { createTransport } from './transport.ts'
 import type { FlushResult, Stats, VeilError } from '../core/report.ts'
 
-export type { CatalogName, CatalogProps, Props } from '../core/catalog.ts'
-export type { CatalogArgs, Track } from '../core/track-types.ts'
+// The typed tracking an application writes (sdk/README.md "Tracking plan and generated types"),
+// from the package's entry point: `exports` allows no deep import of sdk/core.
+export type { CatalogName, CatalogProps, Props, PropKind } from '../core/catalog.ts'
+export type { CatalogArgs, PlanTrack, Track } from '../core/track-types.ts'
 export type { LocalNames } from './scrub.ts'
 export type { DropCounts, FlushResult, Stats, VeilError, VeilErrorType } from '../core/report.ts'
 
