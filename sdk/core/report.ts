@@ -3,8 +3,17 @@
 
 /** Why events were given up (or, for `consent_pending`, are waiting); each reaches `onError` once. */
 export type VeilErrorType =
-  /** 401: the write key is wrong; the batch can never be stored. */
+  /**
+   * 401 (403): the server refused the write key. The Node SDK keeps the events on disk for
+   * `unauthorizedRetentionMs` and retries (`keptUntil` says until when); after that, or with a
+   * retention of 0 (and in the browser), the batch is given up.
+   */
   | 'unauthorized'
+  /**
+   * Node SDK: one delivery attempt failed (no answer, 408, 429, 5xx); `cause`, `queued` and
+   * `retryInMs` say why, how much waits and when it is tried again. Nothing is lost.
+   */
+  | 'delivery_failed'
   /** Another final 4xx (400, 413, 415): the request can never succeed. */
   | 'client_error'
   /** The server took the batch but rejected this event as invalid; `reason` says why. */
@@ -28,6 +37,14 @@ export interface VeilError {
   /** For `rejected` and `dropped`: the event's name and the server's reason. */
   event?: string
   reason?: string
+  /** For a failed delivery: what went wrong (`ECONNREFUSED`, `timeout`, `HTTP 503`, the server's error). */
+  cause?: string
+  /** For a failed delivery: events waiting in the queue, these included. */
+  queued?: number
+  /** For a failed delivery: when the next attempt is due, in ms. */
+  retryInMs?: number
+  /** For a refused key whose events are kept: until when (epoch ms) they are kept and retried. */
+  keptUntil?: number
 }
 
 /** Counts of given-up events by cause; the same keys in both SDKs. */

@@ -64,12 +64,22 @@ export interface VeilNodeOptions {
   timeoutMs?: number
   /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read (default process.env). */
   env?: ProxyEnv
-  /** Hears of every event given up (a wrong key, a rejection, a policy drop, ...), once each. */
+  /**
+   * Hears of every event given up (a rejection, a policy drop, ...), once each, and of every
+   * failed delivery attempt (`delivery_failed`, and `unauthorized` while the events are kept),
+   * with its cause and the queue depth.
+   */
   onError?: (error: VeilError) => void
   /** Log every such report through `logger` as well (default false). */
   debug?: boolean
   /** Where a wrong key is logged (always, once) and, in debug mode, every report (default console). */
   logger?: VeilLogger
+  /**
+   * How long events the server refused for their key (401, 403) stay on disk and are retried,
+   * every few minutes, from the first refusal on (default 7 days): a revoked or mistyped key that
+   * is fixed within it delivers them. 0: give them up at once. The disk bound still applies.
+   */
+  unauthorizedRetentionMs?: number
   /**
    * The names of this machine to keep in it, in place of what os.userInfo(), os.hostname() and
    * os.homedir() say: for tests, and for a service that runs under an account of another name.
@@ -113,7 +123,7 @@ export function createVeil(options: VeilNodeOptions): Veil {
   const report = (e: VeilError) => {
     if (e.type === 'unauthorized' && !keyLogged) {
       keyLogged = true
-      logger.warn(`[veil] the server refused the write key (${e.message}); events are not stored until the key is fixed`)
+      logger.warn(e.keptUntil === undefined ? `[veil] the server refused the write key (${e.message}); events are not stored until the key is fixed` : `[veil] ${e.message}`)
     } else if (o.debug) logger.warn(`[veil] ${e.type}: ${e.message} (${e.count} event${e.count === 1 ? '' : 's'})`)
     try {
       o.onError?.(e)
@@ -138,6 +148,7 @@ export function createVeil(options: VeilNodeOptions): Veil {
     random: o.random ?? Math.random,
     canSend: () => consent === 'granted' && !stopped,
     report,
+    unauthorizedRetentionMs: o.unauthorizedRetentionMs ?? 7 * 24 * 3600_000,
   })
   const interval = setInterval(() => void sender.drain(), o.flushIntervalMs).unref()
 

@@ -1,6 +1,7 @@
 // Drains the disk queue to the server, one request at a time within LIMITS, oldest first. A
-// retryable answer (408, 429, 5xx, no answer) pauses the drain per core/backoff.ts; a final 4xx
-// gives the batch up and counts it (EVENTS.md "Response"). Every loss is also reported, once.
+// retryable answer (408, 429, 5xx, no answer) pauses the drain per core/backoff.ts and is
+// reported with its cause; a refused key (401, 403) keeps the events for a while and retries
+// slowly (issue 28); another final 4xx gives the batch up and counts it (EVENTS.md "Response").
 import { LIMITS, type BatchContext } from '../core/catalog.ts'
 import { parseRetryAfter, retryDelay, type BackoffOptions } from '../core/backoff.ts'
 import { byteLength, fitBatch } from '../core/batch.ts'
@@ -19,9 +20,20 @@ export interface SenderOptions {
   random: () => number
   /** False while consent is not granted or the SDK is shut down. */
   canSend: () => boolean
-  /** Hears of every event given up (and why), once. */
+  /** Hears of every event given up (and why), once, and of every failed delivery attempt. */
   report: (e: VeilError) => void
+  /** How long events refused for their key stay queued and retried; 0 gives them up at once. */
+  unauthorizedRetentionMs: number
 }
+
+/**
+ * The slowest pace of retries while the key is refused: a fixed key (a revoked one restored in
+ * the apps file, a typo corrected) delivers within this, and a week of refusals costs at most
+ * about 2000 requests. Capped by the backoff's own maximum, so tests can shorten it.
+ */
+export const UNAUTHORIZED_RETRY_MS = 5 * 60_000
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`
 
 export type SendDrops = Pick<DropCounts, 'client_error' | 'rejected' | 'dropped' | 'too_large'>
 
@@ -50,6 +62,8 @@ export function createSender(o: SenderOptions): Sender {
   // Set and cleared synchronously: a settled `running` may not have run its callbacks yet.
   let looping = false
   let retryTimer: NodeJS.Timeout | undefined
+  /** When the server first refused the key in the current run of refusals. */
+  let refusedSince: number | undefined
 
   const envelopeBytes = () => byteLength(JSON.stringify({ key: o.key, sent_at: o.now(), context: o.context, events: [] }))
 
@@ -87,19 +101,37 @@ export function createSender(o: SenderOptions): Sender {
         }
         const result = await o.post(JSON.stringify({ key: o.key, sent_at: o.now(), context: o.context, events: peeked.events }))
         const verdict = classifyStatus(result.status)
+        const count = peeked.events.length
         if (verdict === 'retry') {
           const asked = parseRetryAfter(result.retryAfter, o.now())
-          notBefore = o.now() + retryDelay(attempt++, asked, o.random, o.backoff)
+          const delay = retryDelay(attempt++, asked, o.random, o.backoff)
+          notBefore = o.now() + delay
           askedUntil = asked === undefined ? 0 : o.now() + asked
+          const cause = result.status === 0 ? (result.error ?? 'no answer') : `HTTP ${result.status}`
+          o.report({ type: 'delivery_failed', count, cause, queued: o.queue.count, retryInMs: delay, ...(result.status ? { status: result.status } : {}),
+            message: `delivery failed (${cause}); ${o.queue.count} events queued, next try in ${seconds(delay)}` })
           continue
         }
+        if (result.status === 401 || result.status === 403) {
+          refusedSince ??= o.now()
+          const keptUntil = refusedSince + o.unauthorizedRetentionMs
+          if (o.now() < keptUntil) {
+            const delay = Math.max(Math.min(UNAUTHORIZED_RETRY_MS, o.backoff.maxMs), retryDelay(attempt++, undefined, o.random, o.backoff))
+            notBefore = o.now() + delay
+            askedUntil = 0
+            const cause = (result.body as { error?: string } | undefined)?.error || `HTTP ${result.status}`
+            o.report({ type: 'unauthorized', status: result.status, count, cause, queued: o.queue.count, retryInMs: delay, keptUntil,
+              message: `the server refused the write key (${cause}); ${o.queue.count} events are kept on disk until ${new Date(keptUntil).toISOString()} and sent once the key is accepted (next try in ${seconds(delay)})` })
+            continue
+          }
+        } else refusedSince = undefined
         attempt = 0
         const body = result.body as Answer | undefined
-        if (verdict === 'drop') drops.client_error += peeked.events.length
+        if (verdict === 'drop') drops.client_error += count
         else {
           drops.rejected += body?.rejected?.length ?? 0
           drops.dropped += body?.dropped?.length ?? 0
-          delivered += typeof body?.accepted === 'number' ? body.accepted : peeked.events.length
+          delivered += typeof body?.accepted === 'number' ? body.accepted : count
         }
         o.queue.ack(peeked)
         for (const e of reportsOf(result.status, body, peeked.events.map((x) => x.name))) o.report(e)

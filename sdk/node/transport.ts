@@ -9,6 +9,8 @@ import { proxyFor, type ProxyEnv } from './proxy.ts'
 export interface PostResult {
   /** HTTP status, or 0 when no answer came (network error, timeout). */
   status: number
+  /** Why no answer came: the socket error's code (`ECONNREFUSED`), or `timeout`. */
+  error?: string
   retryAfter?: string
   body?: unknown
 }
@@ -37,7 +39,7 @@ export function createTransport(o: TransportOptions): PostBatch {
       const onResponse = (res: IncomingMessage) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('error', () => resolve({ status: 0 }))
+        res.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, error: `response cut short: ${e.code ?? e.message}` }))
         res.on('end', () => {
           let parsed: unknown
           try {
@@ -50,8 +52,8 @@ export function createTransport(o: TransportOptions): PostBatch {
       const req = viaHttpProxy
         ? httpRequest({ host: proxy.hostname, port: proxy.port || 80, method: 'POST', path: target.href, headers, timeout: o.timeoutMs }, onResponse)
         : (https ? httpsRequest : httpRequest)(target, { method: 'POST', headers, agent, timeout: o.timeoutMs }, onResponse)
-      req.on('timeout', () => req.destroy(new Error('timeout')))
-      req.on('error', () => resolve({ status: 0 }))
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${o.timeoutMs} ms`), { code: 'timeout' })))
+      req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, error: e.code ?? e.message }))
       req.end(body)
     })
 }
