@@ -2,7 +2,7 @@
 // storage, apps file and tracking plans.
 // On the embedded store the data directory must be free: a running server holds it. Output
 // waits for the reader (pipes) and the process exits only once it is all out (cli/output.ts).
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { loadConfig } from './config.ts'
 import { loadAppsFile } from './apps/apps.ts'
@@ -12,6 +12,7 @@ import { migrate, migrationPlan } from './storage/schema/migrate.ts'
 import { runApps } from './cli/apps-command.ts'
 import { AppsFileError, writeFileAtomic } from './cli/apps-file.ts'
 import { runPlan } from './cli/plan-command.ts'
+import { jsonSchemaFiles } from './cli/json-schemas.ts'
 import { createOutput, exitWhenFlushed, ReaderGoneError, type Output } from './cli/output.ts'
 import { runSql } from './cli/sql-command.ts'
 import { runSpoolCommand, SPOOL_USAGE } from './cli/spool-commands.ts'
@@ -27,6 +28,8 @@ const usage = (cli: string) => `usage: ${cli} <command>
                        without connecting
   apps ...             apps and keys in APPS_FILE (${cli} apps help)
   plan ...             an app's tracking plan: show, add-event, add-prop, remove (${cli} plan help)
+  schemas [dir]        write the JSON Schemas of the apps and plan files to dir (default
+                       schemas/), for editors ("$schema" in the files)
   plan-types [app] [--out FILE]
                        the app's tracking plan as TypeScript (VeilPlanEvents), printed or
                        written to FILE
@@ -74,6 +77,15 @@ function cliName(): string {
 export async function runCli(argv: string[], out: Output, err: Output = out): Promise<number> {
   const [command, ...args] = argv
   if (command === 'plan-types') return printPlanTypes(args, out, err)
+  if (command === 'schemas') {
+    mkdirSync(resolve(args[0] ?? 'schemas'), { recursive: true })
+    for (const [name, text] of jsonSchemaFiles()) {
+      const path = resolve(args[0] ?? 'schemas', name)
+      writeFileAtomic(path, text, 0o644)
+      await out.write(`wrote ${path}\n`)
+    }
+    return 0
+  }
   if (command === 'plan') {
     try {
       return await runPlan(loadConfig(undefined, { offline: true }).APPS_FILE, args, out, cliName())
