@@ -110,4 +110,34 @@ describe('apps file reload', () => {
     expect(accepted).toBe(1)
     expect((await ready()).config).toBeUndefined()
   })
+
+  it('applies an event added with `veil plan add-event` to a plan file while the server runs, with no request failing meanwhile', async () => {
+    // The previous test left the app on shop-plan.json with cart_opened and cart_closed.
+    const key = veil.apps.get('shop')!.write_keys[0]!
+    const accepted = (name: string) => fetch(`${url}/v1/batch`, post(batch(key, [event({ name })]))).then(async (r) => [r.status, ((await r.json()) as { accepted: number }).accepted] as const)
+    expect(await accepted('cart_paid')).toEqual([202, 0])
+    const answers: (readonly [number, number])[] = []
+    let running = true
+    const client = (async () => {
+      while (running) answers.push(await accepted('cart_opened').catch(() => [-1, 0] as const))
+    })()
+    try {
+      await new Promise<void>((done, fail) =>
+        execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'plan', 'add-event', 'shop', 'cart_paid'], { cwd: root, env: { PATH: process.env.PATH!, APPS_FILE }, encoding: 'utf8' }, (e) =>
+          e ? fail(e) : done(),
+        ),
+      )
+      let stored = 0
+      for (let i = 0; i < 100 && stored === 0; i++) {
+        stored = (await accepted('cart_paid'))[1]
+        if (stored === 0) await new Promise((res) => setTimeout(res, 50))
+      }
+      expect(stored).toBe(1)
+    } finally {
+      running = false
+      await client
+    }
+    expect(answers.length).toBeGreaterThan(2)
+    expect(answers.filter(([status, n]) => status !== 202 || n !== 1)).toEqual([])
+  })
 })
