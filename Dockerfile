@@ -17,16 +17,20 @@ RUN npm run build && npm run build:sdk
 
 # Runtime stage: production dependencies only, without the optional embedded engine.
 FROM node:20-bookworm-slim
+# VEIL_CLI: the server's messages name `veil ...`, which bin/ on PATH provides here.
 ENV NODE_ENV=production \
     APPS_FILE=/config/apps.json \
     DATA_DIR=/data \
-    PORT=8080
+    PORT=8080 \
+    VEIL_CLI=veil \
+    PATH=/app/bin:$PATH
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --omit=optional --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/sdk/browser/dist ./sdk/browser/dist
 COPY sql ./sql
+COPY bin ./bin
 # The apps file and the data directory (the write-ahead spool with WRITE_MODE=spool) belong to
 # the user Veil runs as; mount volumes over both.
 RUN mkdir -p /config /data && chown node:node /config /data

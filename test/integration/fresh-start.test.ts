@@ -59,6 +59,8 @@ describe('fresh start', () => {
     const lines = out.trim().split('\n')
     for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow()
     expect(out).not.toMatch(/wk_|rk_/)
+    // It names the command as it works here, in a checkout (the image's VEIL_CLI says `veil`: docker.test.ts).
+    expect(out).toContain('(npm run veil -- apps list); make a read key with npm run veil -- apps rotate-key demo --read')
     const file = JSON.parse(readFileSync(env.APPS_FILE, 'utf8')) as { apps: { write_keys: string[]; read_keys: string[] }[] }
     key = file.apps[0]!.write_keys[0]!
     expect(key).toMatch(/^wk_/)

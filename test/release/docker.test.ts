@@ -32,12 +32,20 @@ function cleanCopy(): string {
 /** A path of the image as seen from the runtime stage's stand-in root. */
 const inImage = (p: string) => (isAbsolute(p) ? join(roots[runtime.name]!, p) : join(roots[runtime.name]!, runtime.workdir, p))
 
+/**
+ * The image's ENV, with its absolute paths moved under the stand-in root. In PATH only the
+ * folders the image has are moved; the rest is the base image's PATH, this machine's here.
+ */
+function imageEnv(): Record<string, string> {
+  const moved = (v: string) => (v.startsWith('/') ? inImage(v) : v)
+  const path = (v: string) => v.split(':').map((p) => (p.startsWith(runtime.workdir) ? inImage(p) : p)).join(':')
+  return { PATH: process.env.PATH!, ...Object.fromEntries(Object.entries(runtime.env).map(([k, v]) => [k, k === 'PATH' ? path(v) : moved(v)])) }
+}
+
 function start(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // The image's ENV, with its absolute paths moved under the stand-in root.
-  const imageEnv = Object.fromEntries(Object.entries(runtime.env).map(([k, v]) => [k, v.startsWith('/') ? inImage(v) : v]))
   return new Promise((done) => {
     const [bin, ...args] = runtime.cmd!
-    const child = spawn(bin === 'node' ? process.execPath : bin!, args, { cwd: inImage('.'), env: { PATH: process.env.PATH!, ...imageEnv, PORT: '0', ...env } })
+    const child = spawn(bin === 'node' ? process.execPath : bin!, args, { cwd: inImage('.'), env: { ...imageEnv(), PORT: '0', ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -97,6 +105,15 @@ describe('Dockerfile', () => {
     const entry = JSON.parse(lines[0]!) as { level: number; error: { message: string; code?: string } }
     expect(entry.level).toBe(60)
     expect(entry.error.code).toBe('ECONNREFUSED')
+  })
+
+  it('has the CLI on its PATH as `veil`, and the server names that command (VEIL_CLI)', () => {
+    expect(runtime.env.VEIL_CLI).toBe('veil')
+    // Found through the image's PATH, from any directory, as `docker compose exec veil veil ...` runs it.
+    const help = execFileSync('veil', ['--help'], { cwd: work, env: imageEnv(), encoding: 'utf8' })
+    expect(help).toMatch(/^usage: veil <command>\n/)
+    expect(help).toMatch(/\n {2}plan \.\.\. /)
+    expect(execFileSync('veil', ['plan', 'help'], { cwd: work, env: imageEnv(), encoding: 'utf8' })).toMatch(/^usage: veil plan <command>/)
   })
 
   it('runs the CLI of the image: veil apps against its apps file', () => {

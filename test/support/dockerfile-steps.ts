@@ -60,7 +60,11 @@ export async function runStages(stages: Stage[], context: string, roots: Record<
           mkdirSync(join(root, stage.workdir), { recursive: true })
           break
         case 'ENV':
-          for (const m of rest.matchAll(/(\w+)=("[^"]*"|\S+)/g)) stage.env[m[1]!] = m[2]!.replace(/^"|"$/g, '')
+          // `$VAR` and `${VAR}` expand as Docker expands them: the stage's ENV so far, else the
+          // base image's, which is this machine's here (`PATH=/app/bin:$PATH`).
+          for (const m of rest.matchAll(/(\w+)=("[^"]*"|\S+)/g)) {
+            stage.env[m[1]!] = m[2]!.replace(/^"|"$/g, '').replace(/\$\{?(\w+)\}?/g, (_, name: string) => stage.env[name] ?? process.env[name] ?? '')
+          }
           break
         case 'COPY': {
           const parts = rest.split(/\s+/)

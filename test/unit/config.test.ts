@@ -19,6 +19,9 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
     })
     expect(c.CLICKHOUSE_URL).toBeUndefined()
+    // Messages name the CLI as a checkout runs it unless the environment (the image) says otherwise.
+    expect(c.VEIL_CLI).toBe('npm run veil --')
+    expect(loadConfig({ VEIL_CLI: 'veil' }).VEIL_CLI).toBe('veil')
   })
 
   it('writes through the spool with the embedded engine and directly to a ClickHouse server, unless WRITE_MODE says', () => {
