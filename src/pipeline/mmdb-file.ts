@@ -1,6 +1,8 @@
 // A MaxMind DB (.mmdb) reader that reads the file on demand through a small block cache instead
 // of holding it in memory: the bundled DB-IP City files are 134 MB, which read whole were a
 // third of an idle server's resident memory. Format: https://maxmind.github.io/MaxMind-DB/
+// Kept over the `maxmind` library, which looks up faster but holds both files in memory:
+// docs/performance.md "The geo reader" (bench/studies/mmdb-reader.ts).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 
 const BLOCK_BITS = 12
