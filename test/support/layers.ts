@@ -4,6 +4,7 @@
 export const SDK_WITH_IO = [
   'test/sdk/browser-types.test.ts', // runs tsc in a child process on a generated app
   'test/sdk/node-errors.test.ts', // the real server and a node:http endpoint
+  'test/sdk/node-delivery-failures.test.ts', // node:http endpoints, a closed port
   'test/sdk/node-process.test.ts', // SDK child processes against the real server
   'test/sdk/node-retry.test.ts', // a node:http endpoint
   'test/sdk/node-transport.test.ts', // node:http endpoints and a proxy
