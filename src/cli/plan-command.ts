@@ -10,7 +10,7 @@ import type { Output } from './output.ts'
 export const planUsage = (cli: string) => `usage: ${cli} plan <command>
   show <app> [--json]                      the app's own events and their props
   add-event <app> <name> [--description "..."]
-  add-prop <app> <event> <key> --kind <kind> [--required] [--min N] [--max N]
+  add-prop <app> <event> <key> --kind <kind> [--required] [--min N --max N [--bucket N]]
            [--values a,b,c] [--max-length N] [--pattern '^...$'] [--description "..."]
                                            kinds: enum token number integer boolean path text
   remove <app> <event> [<key>]             an event, or one prop of it
@@ -78,7 +78,7 @@ function propFromArgs(args: string[]): RawProp {
   if (flag(args, '--required')) prop.required = true
   const values = option(args, '--values')
   if (values !== undefined) prop.values = values.split(',').map((v) => v.trim()).filter(Boolean)
-  for (const [name, key] of [['--min', 'min'], ['--max', 'max'], ['--max-length', 'max_length']] as const) {
+  for (const [name, key] of [['--min', 'min'], ['--max', 'max'], ['--bucket', 'bucket'], ['--max-length', 'max_length']] as const) {
     const v = option(args, name)
     if (v !== undefined) prop[key] = parseSettingValue('number', v)
   }
@@ -90,7 +90,7 @@ function propFromArgs(args: string[]): RawProp {
 }
 
 const describeProp = (p: RawProp) =>
-  [p.kind, p.values ? (p.values as string[]).join('|') : '', p.min !== undefined ? `min ${p.min}` : '', p.max !== undefined ? `max ${p.max}` : '',
+  [p.kind, p.values ? (p.values as string[]).join('|') : '', p.min !== undefined ? `min ${p.min}` : '', p.max !== undefined ? `max ${p.max}` : '', p.bucket !== undefined ? `bucket ${p.bucket}` : '',
     p.max_length !== undefined ? `max_length ${p.max_length}` : '', p.pattern ? `pattern ${p.pattern}` : '', p.required ? 'required' : '']
     .filter(Boolean)
     .join('  ')

@@ -43,8 +43,9 @@ describe('veil plan on an inline plan', () => {
     const before = text(env.APPS_FILE)
     const refused = [
       [['username', '--kind', 'token'], /"username" names a person or a record id/],
-      [['size', '--kind', 'token', '--min', '1'], /min and max are for number and integer props/],
+      [['size', '--kind', 'token', '--min', '1'], /min, max and bucket are for number and integer props/],
       [['rows_b', '--kind', 'integer', '--min', '5', '--max', '1'], /min is above max/],
+      [['count', '--kind', 'integer', '--min', '0'], /a number declares its bounds/],
       [['kind', '--kind', 'token', '--pattern', 'a+'], /a pattern is anchored/],
       [['mood', '--kind', 'feeling'], /apps\.0\.plan\.events\.report_export\.props\.mood\.kind/],
     ] as const
@@ -110,11 +111,11 @@ describe('veil plan on a plan_file, and apps set plan_file', () => {
     expect((await veil('apps', 'set', 'shop', 'plan_file', 'shop-plan.json')).code).toBe(0)
     expect(Object.keys(served('shop'))).toContain('cart_opened')
 
-    expect((await veil('plan', 'add-prop', 'shop', 'cart_opened', 'items', '--kind', 'integer', '--min', '0')).code).toBe(0)
+    expect((await veil('plan', 'add-prop', 'shop', 'cart_opened', 'items', '--kind', 'integer', '--min', '0', '--max', '500', '--bucket', '10')).code).toBe(0)
     const stored = JSON.parse(text(planFile)) as { $schema?: string; events: Record<string, { props: object }> }
     expect(stored.$schema).toBe('../schemas/plan.schema.json')
-    expect(stored.events.cart_opened!.props).toEqual({ items: { kind: 'integer', min: 0 } })
-    expect(served('shop').cart_opened!.props).toEqual({ items: { kind: 'integer', min: 0 } })
+    expect(stored.events.cart_opened!.props).toEqual({ items: { kind: 'integer', min: 0, max: 500, bucket: 10 } })
+    expect(served('shop').cart_opened!.props).toMatchObject({ items: { kind: 'integer', min: 0, max: 500, bucket: 10 } })
     expect(JSON.parse(text(env.APPS_FILE)).apps[0].plan).toBeUndefined()
 
     const before = text(planFile)
