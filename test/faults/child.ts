@@ -15,6 +15,8 @@ export class Child {
   readonly app = testApp('child-app')
   readonly port = 20_000 + Math.floor(Math.random() * 20_000)
   readonly url = `http://127.0.0.1:${this.port}`
+  /** /metrics serves per-app series only with a token (docs/operations.md); the child gets this one. */
+  readonly metricsToken = 'fault-metrics-token-0123456789'
   proc: ChildProcess | undefined
   /** What the server wrote: its JSON log lines (stdout) and anything on stderr. */
   output = ''
@@ -27,7 +29,7 @@ export class Child {
     const p = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: {
         ...process.env, PORT: String(this.port), HOST: '127.0.0.1', DATA_DIR: join(this.dir, 'clickhouse'), APPS_FILE: join(this.dir, 'apps.json'),
-        LOG_LEVEL: 'warn', ...this.env, ...extra,
+        LOG_LEVEL: 'warn', METRICS_TOKEN: this.metricsToken, ...this.env, ...extra,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -52,6 +54,11 @@ export class Child {
       p.once('exit', (code) => resolve(code))
       p.kill(signal)
     })
+  }
+
+  /** The server's /metrics text, scraped with its token as Prometheus would. */
+  async metrics(): Promise<string> {
+    return (await fetch(this.url + '/metrics', { headers: { Authorization: `Bearer ${this.metricsToken}` } })).text()
   }
 
   send(events: WireEvent[]): Promise<Response> {

@@ -120,7 +120,7 @@ describe("Node's clock 25 months behind, in a real server process", () => {
     const ready = await fetch(child.url + '/readyz')
     expect(ready.status).toBe(503)
     expect(((await ready.json()) as { reason: string }).reason).toMatch(/clock is 762\.\d days behind the store's/)
-    const metrics = await (await fetch(child.url + '/metrics')).text()
+    const metrics = await child.metrics()
     expect(Number(/^veil_clock_skew_seconds (\S+)$/m.exec(metrics)?.[1])).toBeLessThan(-760 * 86_400)
     expect(await child.stop('SIGTERM')).toBe(0)
 

@@ -16,7 +16,7 @@ const readyz = async () => {
   return { status: r.status, body: (await r.json()) as { status: string; config?: string } }
 }
 const metric = async (name: string) => {
-  const text = await (await fetch(child.url + '/metrics')).text()
+  const text = await child.metrics()
   return Number(new RegExp(`^veil_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
 }
 

@@ -26,10 +26,10 @@ function appEnv(run: string) {
   return { VEIL_ENDPOINT: server.url, VEIL_KEY: server.writeKey, VEIL_QUEUE_DIR: queueDir, VEIL_RUN: run }
 }
 
-// Numeric props are stored in `metrics`, string and boolean ones in `props`.
+// Numeric props are stored in `metrics` (two significant digits), string and boolean ones in `props`.
 const byRun = (run: string, name: string) =>
   server.query<{ seq: number; n: string; ids: string }>(
-    `SELECT metrics['seq'] AS seq, count() AS n, uniqExact(event_id) AS ids FROM events
+    `SELECT toUInt32(metrics['seq_hi'] * 100 + metrics['seq_lo']) AS seq, count() AS n, uniqExact(event_id) AS ids FROM events
      WHERE name = {name:String} AND props['run'] = {run:String} GROUP BY seq ORDER BY seq`,
     { run, name },
   )
@@ -47,7 +47,7 @@ describe('Node SDK across process deaths', () => {
     await slow.close()
 
     const left = createDiskQueue({ dir: env.VEIL_QUEUE_DIR, maxBytes: 16 << 20, segmentBytes: 256 << 10 })
-    const waiting = left.peek(() => true).events.filter((e) => e.name === 'rule_add').map((e) => Number(e.props!.seq))
+    const waiting = left.peek(() => true).events.filter((e) => e.name === 'rule_add').map((e) => Number(e.props!.seq_hi) * 100 + Number(e.props!.seq_lo))
     left.close()
     const before = (await byRun('kill9', 'rule_add')).map((r) => r.seq)
     // Some of the unacknowledged events are not stored yet: the restart has real work to do.
