@@ -146,6 +146,11 @@ export const configSchema = z.object({
    * retry memory is seeded from the last hour), far above what NTP keeps (milliseconds). 0: off.
    */
   CLOCK_MAX_SKEW_SECONDS: int(300, 0),
+  /**
+   * Milliseconds between the publisher's ticks (PRIVACY.md 17, src/privacy/values/publisher.ts):
+   * how soon a value that k people sent is stored and shown as it is. 0: never on a timer.
+   */
+  VALUES_PUBLISH_MS: int(5_000, 0),
   /** The whole of a stop (SIGTERM): requests, then flushing, then closing storage (docs/durability.md). */
   SHUTDOWN_TIMEOUT_MS: int(15_000, 0),
   /**

@@ -41,6 +41,7 @@ import { deadLetterToQuarantine } from '../storage/rows/dead-letter-rows.ts'
 import { openRunMarker, repairAggregates, REPAIR_LOOKBACK_MS } from '../storage/schema/repair-aggregates.ts'
 import { createStoredIds, probableOnly, withoutStored } from '../storage/dedup/stored-ids.ts'
 import type { ClickHouseClient } from '@clickhouse/client'
+import { openValuesRoom, type ValuesRoom } from '../privacy/values/index.ts'
 
 async function hasTable(client: ClickHouseClient, name: string): Promise<boolean> {
   const rs = await client.query({ query: 'SELECT 1 FROM system.tables WHERE database = currentDatabase() AND name = {name:String}', query_params: { name }, format: 'JSONCompactEachRow' })
@@ -74,6 +75,8 @@ export interface Veil {
   storage: Storage
   apps: AppRegistry
   salts: SaltStore
+  /** Values known to k people (PRIVACY.md 17): the sealer and the publisher (publishNow() in tests). */
+  values: ValuesRoom
   metrics: Metrics
   logger: Logger
   writer: Writer<EventRow>
@@ -293,7 +296,8 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     : undefined
 
   let stopping: Promise<void> | undefined
-  const pipeline = createPipeline(config, { metrics })
+  const values = await startValues(config, client, apps, salts, now, logger)
+  const pipeline = createPipeline(config, { metrics, sealer: values.sealer })
   const app = createApp({
     config,
     apps,
@@ -375,6 +379,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
       if (spool) await spool.close(left())
       else await bounded(writer.shutdown())
       await bounded(quarantine.shutdown())
+      await bounded(values.stop())
       if (filterLoad) await bounded(filterLoad)
       await keyStore.close()
       await storage.close()
@@ -383,5 +388,17 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
     })())
 
   const reloadApps = () => fileApps?.reload() ?? false
-  return { app, config, storage, apps, salts, metrics, logger, writer, spool, port, metricsPort, createdDemoKey, createdDemoReadKey, reloadApps, stop }
+  return { app, config, storage, apps, salts, values, metrics, logger, writer, spool, port, metricsPort, createdDemoKey, createdDemoReadKey, reloadApps, stop }
+}
+
+/** The values room beside ingestion: its publisher ticks every VALUES_PUBLISH_MS, failures logged. */
+function startValues(config: Config, client: ClickHouseClient, apps: AppRegistry, salts: SaltStore, now: () => number, logger: Logger): Promise<ValuesRoom> {
+  return openValuesRoom({
+    client,
+    apps: () => apps.apps,
+    salts,
+    publishEveryMs: config.VALUES_PUBLISH_MS,
+    now,
+    onError: (what, e) => logger.warn({ error: errorFields(e) }, `values ${what} failed; the next tick tries again`),
+  })
 }

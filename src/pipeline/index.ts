@@ -19,6 +19,9 @@ import { createToRowStep } from './steps/to-row.ts'
 import type { BatchContext } from '../../sdk/core/catalog.ts'
 import type { DroppedProp } from '../plan/compile-plan.ts'
 import { createRepairTextStep } from './steps/repair-text.ts'
+import { createSealValuesStep } from './steps/seal-values.ts'
+import { createDetachedSealer } from '../privacy/values/index.ts'
+import type { ValueSealer } from '../privacy/values/sealer.ts'
 import type {
   BatchFacts,
   Drop,
@@ -53,6 +56,8 @@ export interface PipelineOptions {
   geo?: GeoLookup
   /** Where the runner counts drops by step and reason and the sampled step times (runner.ts). */
   metrics?: Metrics
+  /** Values known to k people (src/privacy/values/); default: none published, every value sealed. */
+  sealer?: ValueSealer
 }
 
 export function createPipeline(
@@ -77,6 +82,7 @@ export function createPipeline(
     .add(createApplyPlanStep()) //     declared, not guessed: before any value is kept
     .add(createScrubStringsStep()) //  `text` props only (after apply_plan)
     .add(createNormalisePathStep()) // `path` props only (after apply_plan)
+    .add(createSealValuesStep(opts.sealer ?? createDetachedSealer())) // after scrub and paths: values under k become tokens
     .add(createClampTimeStep()) //     sent_at corrects the client clock; far outside the window: rejected
     .add(createToRowStep()) //         the row type has no field for raw data
     .add(createRepairTextStep()) //    last: no lone surrogate reaches ClickHouse

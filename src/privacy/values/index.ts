@@ -1,0 +1,64 @@
+// The values room (PRIVACY.md 17) as one node holds it: the published set, the sealer the
+// seal-values step uses, and the publisher that runs beside ingestion. start-veil.ts starts it.
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { AppConfig } from '../../apps/apps.ts'
+import type { SaltStore } from '../salts.ts'
+import { createWriter } from '../../storage/commit/writer.ts'
+import { createPublishedSet, type PublishedSet } from './published-set.ts'
+import { createPublisher, type Publisher } from './publisher.ts'
+import { createValueSealer, type SealedRow, type ValueSealer } from './sealer.ts'
+
+export interface ValuesRoom {
+  sealer: ValueSealer
+  publisher: Publisher
+  /** Sealed copies are written; resolves when none is pending (tests, before a publish). */
+  flush(): Promise<void>
+  stop(): Promise<void>
+}
+
+export interface ValuesRoomOptions {
+  client: ClickHouseClient
+  apps: () => readonly AppConfig[]
+  /** The node's salts: the publisher opens copies only of periods whose salt it holds. */
+  salts: Pick<SaltStore, 'held'>
+  /** Milliseconds between the publisher's ticks; 0: only when publishNow() is called. */
+  publishEveryMs: number
+  now?: () => number
+  onError?: (what: string, e: unknown) => void
+}
+
+export async function openValuesRoom(opts: ValuesRoomOptions): Promise<ValuesRoom> {
+  const { client } = opts
+  const published = createPublishedSet(client)
+  await published.refresh()
+  // Sealed copies are diagnostics of nothing and wait for no event: batched like the quarantine.
+  const copies = createWriter<SealedRow>({
+    insert: async (rows) => void (await client.insert({ table: 'sealed_values', values: rows, format: 'JSONCompactEachRow' })),
+    tokenOf: () => '',
+    maxRows: 10_000,
+    maxDelayMs: 100,
+    maxPendingRows: 200_000,
+  })
+  const sealer = createValueSealer({ published, write: (rows) => copies.write(rows) })
+  const publisher = createPublisher({ client, apps: opts.apps, published, salts: opts.salts, now: opts.now, onError: (e) => opts.onError?.('publish', e) })
+  if (opts.publishEveryMs > 0) publisher.start(opts.publishEveryMs)
+  return {
+    sealer,
+    publisher,
+    async flush() {
+      // The sealer hands its copies over at the end of the current tick of the event loop.
+      await new Promise((r) => setImmediate(r))
+      await copies.flush()
+    },
+    async stop() {
+      await publisher.stop()
+      await copies.shutdown()
+    },
+  }
+}
+
+/** A sealer without storage (a pipeline built alone, the bench's storage-free app): every value sealed. */
+export function createDetachedSealer(): ValueSealer {
+  const none: PublishedSet = { has: () => false, add: () => {}, refresh: async () => {}, size: () => 0 }
+  return createValueSealer({ published: none, write: async () => {} })
+}
