@@ -33,7 +33,7 @@ try {
   const end = fresh ? Date.now() : Number((await (await storage.client.query({ query: 'SELECT toUnixTimestamp64Milli(max(ts)) AS t FROM events', format: 'JSONEachRow' })).json<{ t: string }>())[0]!.t)
   if (fresh) {
     await generateEvents(storage.client, { appId: 'bench', events: Number(args.events), days: DAYS, users: 50000, end })
-    for (const t of ['agg_events_daily', 'agg_breakdowns_daily', 'agg_pages_daily', 'agg_crashes_daily', 'agg_sessions_daily', 'agg_report_queries_daily', 'agg_imports_daily', 'agg_feedback_daily', 'agg_feedback_texts_daily']) {
+    for (const t of ['agg_events_daily', 'agg_breakdowns_daily', 'agg_pages_daily', 'agg_crashes_daily', 'agg_sessions_daily', 'agg_report_queries_daily', 'agg_imports_daily', 'agg_feedback_daily', 'agg_feedback_words_daily']) {
       await storage.client.command({ query: `OPTIMIZE TABLE ${t} FINAL` })
     }
   }

@@ -49,7 +49,7 @@ try {
   console.log(reuse ? `reusing the data set in ${dir}: ${JSON.stringify(sizes)}` : `\ngenerated in ${genSeconds.toFixed(1)} s: ${JSON.stringify(sizes)}`)
   // Merge the parts of the ten bulk inserts, as background merges soon would on a live system.
   const t1 = performance.now()
-  for (const table of reuse ? [] : ['agg_events_daily', 'agg_breakdowns_daily', 'agg_pages_daily', 'agg_crashes_daily', 'agg_sessions_daily', 'agg_report_queries_daily', 'agg_imports_daily', 'agg_feedback_daily', 'agg_feedback_texts_daily']) {
+  for (const table of reuse ? [] : ['agg_events_daily', 'agg_breakdowns_daily', 'agg_pages_daily', 'agg_crashes_daily', 'agg_sessions_daily', 'agg_report_queries_daily', 'agg_imports_daily', 'agg_feedback_daily', 'agg_feedback_words_daily']) {
     await storage.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` })
   }
   if (!reuse) console.log(`aggregate tables merged in ${((performance.now() - t1) / 1000).toFixed(1)} s`)

@@ -93,3 +93,8 @@ FROM events
 ARRAY JOIN splitByChar('|', props['text']) AS term
 WHERE name = 'feedback' AND props['text'] != '' AND user_hash != ''
 GROUP BY app_id, day, period, term;
+
+-- Recent feedback texts (sql/0040) are no longer kept: a text is stored as its terms, and the
+-- report shows themes instead. The aggregate and whatever verbatim texts it held go.
+DROP VIEW IF EXISTS agg_feedback_texts_daily_mv;
+DROP TABLE IF EXISTS agg_feedback_texts_daily SYNC;

@@ -6,6 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { num, select, str } from './db.ts'
 import type { Dimension, Range } from './params.ts'
 import { counting, FIGURES, foldSubCells } from './cells.ts'
+import { mappedValue } from './values.ts'
 
 export interface Cell {
   users: number
@@ -38,7 +39,8 @@ const matrixSql = (by: 'time' | Dimension, k: number, someNames: boolean) =>
   FROM (${dimensionCells(k, someNames)})
   GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
 
-// Slices are the cells: one name, one salt period, one day. The bucket (day or Monday) is
+// Slices are the cells: one name, one salt period, one day. An open plan's name fewer than k
+// people sent is a token, shown as `:rare` (values.ts); a published one under its name. The bucket (day or Monday) is
 // chosen by a typed parameter, not by text. Names are decided each on their own slices, so a
 // report that reads only some names' series (sessions, imports, changes) reads only them.
 // The decision reads only the small users_upto states; the table's rows look it up (IN the set
@@ -54,7 +56,7 @@ const timeSql = (k: number, someNames: boolean) => {
          uniqExactIf(slice, ok) AS shown, uniqExactIf(slice, NOT ok) AS hidden,
          users AS slice_users, events AS slice_events, shown AS slices_shown, 0 AS other_events, 0 AS other_cells
   FROM (
-    SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, toString(name) AS col, (period, day, name) AS slice,
+    SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, ${mappedValue('toString(name)')} AS col, (period, day, name) AS slice,
            slice IN (SELECT period, day, name FROM agg_events_daily WHERE ${where} GROUP BY period, day, name HAVING ${counting(k).count} >= {k:UInt32}) AS ok,
            users AS st, events AS e
     FROM agg_events_daily WHERE ${where}

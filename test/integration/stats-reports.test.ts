@@ -49,9 +49,9 @@ describe('materialized views', () => {
     const tables = await s.rows<{ name: string; create_table_query: string }>(
       "SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() AND name LIKE 'agg\\_%' AND engine = 'AggregatingMergeTree'",
     )
-    // The eight of sql/0030 and the feedback texts of sql/0040.
+    // The eight of sql/0030 and the feedback terms of sql/0050.
     expect(tables.map((t) => t.name).sort()).toEqual([
-      'agg_breakdowns_daily', 'agg_crashes_daily', 'agg_events_daily', 'agg_feedback_daily', 'agg_feedback_texts_daily',
+      'agg_breakdowns_daily', 'agg_crashes_daily', 'agg_events_daily', 'agg_feedback_daily', 'agg_feedback_words_daily',
       'agg_imports_daily', 'agg_pages_daily', 'agg_report_queries_daily', 'agg_sessions_daily',
     ])
     for (const t of tables) expect(t.create_table_query, t.name).toMatch(/TTL day \+ toIntervalMonth\(24\)/)
@@ -145,12 +145,14 @@ describe('reports', () => {
     expect(byName.label_remove).toEqual({ users: null, events: null, suppressed: true })
   })
 
-  it('feedback shows the rating distribution and texts only of shown ratings with k authors', async () => {
+  it('feedback shows the rating distribution and the themes k authors of a period used', async () => {
     const r = await report<Answer<typeof feedbackReport>>('feedback')
     expect(r.total).toEqual({ users: 15, count: 26, suppressed: false })
     expect(r.ratings.map((x) => x.count)).toEqual([0, null, 0, 10, null, 8])
-    // 5 stars: five authors; 3 stars: two authors (no texts); 1 star: one user (suppressed).
-    expect(r.texts).toEqual([5, 4, 3, 2, 1].map((u) => ({ rating: 5, text: `Great reports ${u}` })))
+    // Five authors used the 5-star terms; each author's own word, `good` (two), `okay` (two)
+    // and the 1-star terms (one) are under k and never listed.
+    expect(r.themes).toEqual(['great', 'great reports', 'reports'].map((term) => ({ term, users: 5, count: 5 })))
+    expect(r.rare).toBeNull()
   })
 
   it('breaks down users and events by country, for all events or one event', async () => {

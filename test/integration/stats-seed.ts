@@ -65,10 +65,11 @@ export function seedEvents(): SeedEvent[] {
   add(5, 'cm_data_import', range(1, 7), { props: { status: 'ok' }, metrics: { records: 10 } })
   // D5 feedback: 5 stars u1-8 (texts u1-5), 4 stars u9-15 (texts u9-10), 3 stars u1-10
   // (texts u1-2), 1 star u7 (text).
-  for (const u of range(1, 8)) add(5, 'feedback', [u], { metrics: { rating: 5 }, props: u <= 5 ? { text: `Great reports ${u}` } : {} })
-  for (const u of range(9, 15)) add(5, 'feedback', [u], { metrics: { rating: 4 }, props: u <= 10 ? { text: `Good ${u}` } : {} })
-  for (const u of range(1, 10)) add(5, 'feedback', [u], { metrics: { rating: 3 }, props: u <= 2 ? { text: `Okay ${u}` } : {} })
-  add(5, 'feedback', [7], { metrics: { rating: 1 }, props: { text: 'Crashes when I mail [email]' } })
+  // Texts are stored as their terms (src/privacy/values/words.ts), each author with a word of their own.
+  for (const u of range(1, 8)) add(5, 'feedback', [u], { metrics: { rating: 5 }, props: u <= 5 ? { text: `great|reports|great reports|own${'abcdefgh'[u]}` } : {} })
+  for (const u of range(9, 15)) add(5, 'feedback', [u], { metrics: { rating: 4 }, props: u <= 10 ? { text: 'good' } : {} })
+  for (const u of range(1, 10)) add(5, 'feedback', [u], { metrics: { rating: 3 }, props: u <= 2 ? { text: 'okay' } : {} })
+  add(5, 'feedback', [7], { metrics: { rating: 1 }, props: { text: 'crashes|mail' } })
   // D6: rules and labels; logout u1-5.
   add(6, 'rule_add', range(1, 12), { props: { rule_type: 'threshold' } })
   add(6, 'label_remove', [1])

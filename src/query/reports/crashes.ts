@@ -6,6 +6,7 @@ import { cellId, colId, loadMatrix, otherOf, show } from '../matrix.ts'
 import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
+import { mappedValue, RARE } from '../values.ts'
 
 const rate = (crashes: number | null, starts: number | null) => (crashes !== null && starts ? round(crashes / starts) : null)
 
@@ -36,7 +37,7 @@ async function fingerprints(ctx: ReportContext, limit: number) {
   const rows = await select(
     ctx.client,
     oneWaySql(
-      { table: 'agg_crashes_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'tuple(fingerprint, toString(error_type))', e: 'sum(crashes)', fold: ['sum(fatal) AS f'], sparse: true },
+      { table: 'agg_crashes_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: `tuple(${mappedValue('fingerprint')}, ${mappedValue('toString(error_type)')})`, e: 'sum(crashes)', fold: ['sum(fatal) AS f'], sparse: true },
       ctx.app.k_anonymity,
       (cond, sfx) => [`sumIf(e, ${cond}) AS crashes${sfx}`, `sumIf(f, ${cond}) AS fatal${sfx}`],
     ),
@@ -46,9 +47,13 @@ async function fingerprints(ctx: ReportContext, limit: number) {
     const [fingerprint, errorType] = Array.isArray(r.key) ? r.key.map(str) : ['', '']
     return [`${fingerprint}\u001f${errorType}`, { fingerprint: fingerprint!, error_type: errorType!, users: num(r.users), crashes: num(r.crashes), fatal: num(r.fatal) }]
   })
+  // A fingerprint or error type fewer than k people sent is no row: only its count (values.ts).
+  const isRare = (c: { fingerprint: string; error_type: string }) => c.fingerprint === RARE || c.error_type === RARE
+  const rareCrashes = [...t.cells.values()].filter(isRare).reduce((n, c) => n + c.crashes, 0)
   const top = [...t.cells.values()]
+    .filter((c) => !isRare(c))
     .map((c) => ({ fingerprint: c.fingerprint, error_type: c.error_type, ...hide(false, { users: c.users, crashes: c.crashes, fatal: c.fatal }) }))
     .sort((a, b) => (b.crashes ?? 0) - (a.crashes ?? 0) || a.fingerprint.localeCompare(b.fingerprint))
     .slice(0, limit)
-  return { total: totalOf(t, (r) => ({ crashes: num(r.crashes) })), rows: top, other: t.other }
+  return { total: totalOf(t, (r) => ({ crashes: num(r.crashes) })), rows: top, other: t.other, rare: rareCrashes > 0 ? { events: rareCrashes } : null }
 }

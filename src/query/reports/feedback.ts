@@ -1,15 +1,12 @@
-// Feedback (issue 4): the rating distribution, and recent scrubbed texts. Ratings are sub-cells
-// of the feedback slices (cells.ts). Texts are read from their own aggregate (sql/0040, kept as
-// long as the events), only for ratings shown in the range, and only from (salt period, day,
-// rating) groups where at least k distinct users of that one period wrote a text.
+// Feedback (issue 4, 25): the rating distribution, and the themes of the texts: the words and
+// short phrases k people of a period used (PRIVACY.md 17), with their counts. Ratings are
+// sub-cells of the feedback slices (cells.ts); a text is stored as its terms, never verbatim
+// unless its app declares it (sql/0050_values.sql), so no recent text is shown.
 import { num, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
-import { counting } from '../cells.ts'
+import { mappedValue, takeRare } from '../values.ts'
 import { baseParams, type ReportContext } from './context.ts'
-
-/** Texts returned per rating; rating 0 means none was given. */
-export const TEXTS_PER_RATING = 20
 
 export async function feedbackReport(ctx: ReportContext) {
   const rows = await select(
@@ -31,29 +28,31 @@ export async function feedbackReport(ctx: ReportContext) {
     total: totalOf(t, (r) => ({ users: num(r.users), count: num(r.count) })),
     ratings,
     other: t.other,
-    texts: shown.length && !t.suppressed ? await texts(ctx, shown) : [],
+    ...(shown.length && !t.suppressed ? await themes(ctx) : { themes: [], rare: null }),
   }
 }
 
-async function texts(ctx: ReportContext, ratings: number[]) {
-  // Each (period, day, rating) group of agg_feedback_texts_daily holds its authors and its most
-  // recent texts (sql/0040); the groups with k authors are merged per rating, which keeps the most
-  // recent TEXTS_PER_RATING of them all. Entries are (-ts in ms, text): the smallest come first.
+/** Themes returned at most: the words and phrases most used. */
+export const THEMES = 30
+
+async function themes(ctx: ReportContext) {
+  // Each (period, day) is a slice of the authors of a text; a term is a sub-cell of it, shown
+  // with k authors (cells.ts) and only once published (values.ts): a term fewer than k people
+  // used is a token in the table and reaches the answer only as part of `rare`.
   const rows = await select(
     ctx.client,
-    `SELECT rating, groupArraySortedMerge(${TEXTS_PER_RATING})(t) AS texts
-     FROM (
-       SELECT rating, groupArraySortedMergeState(${TEXTS_PER_RATING})(texts) AS t
-       FROM agg_feedback_texts_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date} AND has({ratings:Array(UInt8)}, rating)
-       GROUP BY period, day, rating
-       HAVING ${counting(ctx.app.k_anonymity).count} >= {k:UInt32}
-     )
-     GROUP BY rating`,
-    { ...baseParams(ctx), k: ctx.app.k_anonymity, ratings },
+    oneWaySql(
+      { table: 'agg_feedback_words_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: mappedValue('term'), e: 'sum(count)' },
+      ctx.app.k_anonymity,
+      (cond, sfx) => [`sumIf(e, ${cond}) AS count${sfx}`],
+    ),
+    { ...baseParams(ctx), k: ctx.app.k_anonymity },
   )
-  const all = rows.flatMap((r) => (Array.isArray(r.texts) ? r.texts : []).map((t) => ({ rating: num(r.rating), negTs: num((t as unknown[])[0]), text: str((t as unknown[])[1]) })))
-  // Most recent first across ratings, as before; no timestamps or ids go out with a text.
-  all.sort((a, b) => a.negTs - b.negTs || a.rating - b.rating)
-  return all.map((t) => ({ rating: t.rating, text: t.text }))
+  const t = oneWayCells(rows, (r) => [str(r.key), { users: num(r.users), count: num(r.count) }])
+  const rare = takeRare(t, (c) => c.count)
+  const list = [...t.cells]
+    .map(([term, c]) => ({ term, users: c.users, count: c.count }))
+    .sort((a, b) => b.count - a.count || a.term.localeCompare(b.term))
+    .slice(0, THEMES)
+  return { themes: list, rare }
 }

@@ -1,16 +1,18 @@
 // Page views per normalised path (issue 4); paths were normalised at ingestion (ids -> :id).
 // Paths are sub-cells of the page_view slices (cells.ts): a path is listed only for the
-// (salt period, day) cells where it had k viewers, and never named otherwise.
+// (salt period, day) cells where it had k viewers, and never named otherwise. A segment fewer
+// than k people sent is stored as a token and shown as `:rare` (values.ts).
 import { num, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
+import { mappedPath } from '../values.ts'
 
 export async function pagesReport(ctx: ReportContext, limit: number) {
   const rows = await select(
     ctx.client,
     oneWaySql(
-      { table: 'agg_pages_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'path', e: 'sum(views)' },
+      { table: 'agg_pages_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: mappedPath('path'), e: 'sum(views)' },
       ctx.app.k_anonymity,
       (cond, sfx) => [`sumIf(e, ${cond}) AS views${sfx}`],
     ),

@@ -5,13 +5,14 @@ import { num, round, select, str, type Row } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
 import { baseParams, type ReportContext } from './context.ts'
+import { mappedValue, takeRare } from '../values.ts'
 
 export async function reportQueriesReport(ctx: ReportContext, limit: number) {
   const rows = await select(
     ctx.client,
     oneWaySql(
       {
-        table: 'agg_report_queries_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'report', e: 'sum(queries)',
+        table: 'agg_report_queries_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: mappedValue('report'), e: 'sum(queries)',
         fold: ['sum(failed) AS f', 'sum(rows) AS r', 'sum(duration_ms) AS d', 'quantilesMergeState(0.5, 0.95)(quantiles) AS qs'],
       },
       ctx.app.k_anonymity,
@@ -32,6 +33,8 @@ export async function reportQueriesReport(ctx: ReportContext, limit: number) {
     }
   }
   const t = oneWayCells(rows, (r) => [str(r.key), measures(r)])
+  // Reports fewer than k people ran are no row: only their count (values.ts).
+  const rare = takeRare(t, (c) => c.queries)
   const reports = [...t.cells]
     .map(([report, c]) => ({ report, ...hide(false, c) }))
     .sort((a, b) => (b.queries ?? 0) - (a.queries ?? 0) || a.report.localeCompare(b.report))
@@ -41,5 +44,6 @@ export async function reportQueriesReport(ctx: ReportContext, limit: number) {
     total: totalOf(t, measures),
     reports,
     other: t.other,
+    rare,
   }
 }

@@ -70,7 +70,8 @@ describe('pipeline event steps', () => {
     const row = pipeline.event(raw, c)
     if (isDrop(row)) throw new Error(`unexpected drop: ${row.message}`)
     const r = named(row)
-    expect(r.props).toEqual({ path: '/users/:id/orders/:id' })
+    // Segments nobody published yet are tokens (seal_values, PRIVACY.md 17); ids stay :id.
+    expect(r.props.path).toMatch(/^\/~[0-9a-f]{16}\/:id\/~[0-9a-f]{16}\/:id$/)
     expect(r.metrics).toEqual({})
     expect(c.droppedProps).toEqual([{ key: '[undeclared]', reason: 'undeclared' }, { key: '[undeclared]', reason: 'undeclared' }])
     expect(r.user_hash).toMatch(/^[0-9a-f]{16}$/)
@@ -88,10 +89,11 @@ describe('pipeline event steps', () => {
     expect(named(browser).user_hash).toBe(named(browser).session_hash)
   })
 
-  it('scrubs the free text of a prop the plan declares text', () => {
-    const row = pipeline.event(parsedEvent({ name: 'feedback', ts: RECEIVED - 1000, props: { text: 'call +49 170 1234567', rating: 2 } }), ctx())
+  it('keeps the free text of a prop the plan declares text as the terms of its scrubbed form', () => {
+    const row = pipeline.event(parsedEvent({ name: 'feedback', ts: RECEIVED - 1000, props: { text: 'Export is slow, call +49 170 1234567', rating: 2 } }), ctx())
     if (isDrop(row)) throw new Error(`unexpected drop: ${row.message}`)
-    expect(named(row).props).toEqual({ text: 'call [phone]' })
+    // `export` and `slow`, as tokens until k people used them; `call` touched the phone number.
+    expect(String(named(row).props.text)).toMatch(/^~[0-9a-f]{16}\|~[0-9a-f]{16}$/)
     expect(named(row).metrics).toEqual({ rating: 2 })
   })
 
