@@ -321,10 +321,16 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
 
   // Retired salts go within a minute (at rotation too; the key store's TTL is the safety net).
   const purge = () =>
-    salts.purgeExpired().then(
-      (n) => n > 0 && logger.info({ deleted: n }, 'expired salts deleted'),
-      (e: unknown) => logger.warn({ error: errorFields(e) }, 'salt purge failed'),
-    )
+    Promise.all([
+      salts.purgeExpired().then(
+        (n) => n > 0 && logger.info({ deleted: n }, 'expired salts deleted'),
+        (e: unknown) => logger.warn({ error: errorFields(e) }, 'salt purge failed'),
+      ),
+      values.purgeExpired().then(
+        (n) => n > 0 && logger.info({ deleted: n }, 'sealed copies of expired periods deleted'),
+        (e: unknown) => logger.warn({ error: errorFields(e) }, 'sealed copies purge failed'),
+      ),
+    ])
   void purge()
   const purgeTimer = setInterval(purge, 60_000)
   purgeTimer.unref()

@@ -13,6 +13,12 @@ export interface ValuesRoom {
   publisher: Publisher
   /** Sealed copies are written; resolves when none is pending (tests, before a publish). */
   flush(): Promise<void>
+  /**
+   * Deletes the sealed copies of periods whose salt has gone (expires_at passed on this node's
+   * clock; the table's TTL does it too, on the engine's): returns how many. Their key is gone
+   * already, so this only frees space; no copy could be opened any more.
+   */
+  purgeExpired(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -49,6 +55,15 @@ export async function openValuesRoom(opts: ValuesRoomOptions): Promise<ValuesRoo
       // The sealer hands its copies over at the end of the current tick of the event loop.
       await new Promise((r) => setImmediate(r))
       await copies.flush()
+    },
+    async purgeExpired() {
+      const cutoff = Math.floor((opts.now ?? Date.now)() / 1000)
+      const rs = await client.query({ query: 'SELECT count() AS n FROM sealed_values WHERE expires_at <= toDateTime({cutoff:UInt32})', query_params: { cutoff }, format: 'JSONEachRow' })
+      const n = Number((await rs.json<{ n: string }>())[0]?.n ?? 0)
+      if (n > 0) {
+        await client.command({ query: 'ALTER TABLE sealed_values DELETE WHERE expires_at <= toDateTime({cutoff:UInt32})', query_params: { cutoff }, clickhouse_settings: { mutations_sync: '1' } })
+      }
+      return n
     },
     async stop() {
       await publisher.stop()

@@ -71,7 +71,7 @@ describe('pipeline event steps', () => {
     if (isDrop(row)) throw new Error(`unexpected drop: ${row.message}`)
     const r = named(row)
     // Segments nobody published yet are tokens (seal_values, PRIVACY.md 17); ids stay :id.
-    expect(r.props.path).toMatch(/^\/~[0-9a-f]{16}\/:id\/~[0-9a-f]{16}\/:id$/)
+    expect((r.props as Record<string, string>).path).toMatch(/^\/~[0-9a-f]{16}\/:id\/~[0-9a-f]{16}\/:id$/)
     expect(r.metrics).toEqual({})
     expect(c.droppedProps).toEqual([{ key: '[undeclared]', reason: 'undeclared' }, { key: '[undeclared]', reason: 'undeclared' }])
     expect(r.user_hash).toMatch(/^[0-9a-f]{16}$/)
@@ -93,7 +93,7 @@ describe('pipeline event steps', () => {
     const row = pipeline.event(parsedEvent({ name: 'feedback', ts: RECEIVED - 1000, props: { text: 'Export is slow, call +49 170 1234567', rating: 2 } }), ctx())
     if (isDrop(row)) throw new Error(`unexpected drop: ${row.message}`)
     // `export` and `slow`, as tokens until k people used them; `call` touched the phone number.
-    expect(String(named(row).props.text)).toMatch(/^~[0-9a-f]{16}\|~[0-9a-f]{16}$/)
+    expect((named(row).props as Record<string, string>).text).toMatch(/^~[0-9a-f]{16}\|~[0-9a-f]{16}$/)
     expect(named(row).metrics).toEqual({ rating: 2 })
   })
 
