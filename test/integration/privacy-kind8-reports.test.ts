@@ -62,6 +62,9 @@ beforeAll(async () => {
     const res = await s.veil.app.request('/v1/batch', post(batch(app.write_keys[0]!, dayEvents(), { sent_at: clock })))
     expect(res.status, await res.text()).toBe(202)
     await s.veil.writer.flush()
+    // The crowd's values reach k each day and are published (PRIVACY.md 17); the person's never.
+    await s.veil.values.flush()
+    await s.veil.values.publisher.publishNow()
   }
 }, 120_000)
 afterAll(() => s?.stop())
@@ -112,8 +115,8 @@ describe('one person active on many days', () => {
     expect(pages.other).toEqual({ value: 7 * DAYS, cells: 2 * DAYS })
     const reports = (await get(q('report-queries', days[0]!, days[DAYS - 1]!))) as { reports: { report: string }[] }
     expect(reports.reports.map((r) => r.report)).toEqual(['weekly'])
-    const feedback = (await get(q('feedback', days[0]!, days[DAYS - 1]!))) as { texts: unknown[]; ratings: { rating: number; suppressed: boolean }[] }
-    expect(feedback.texts).toEqual([])
+    const feedback = (await get(q('feedback', days[0]!, days[DAYS - 1]!))) as { themes: unknown[]; ratings: { rating: number; suppressed: boolean }[] }
+    expect(feedback.themes).toEqual([])
   })
 
   it('asked for by name, answers as for a name never used: no series, a suppressed total', async () => {

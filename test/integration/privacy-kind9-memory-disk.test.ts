@@ -23,7 +23,9 @@ const RAW = {
 const UA = 'Mozilla/5.0 (X11; Linux x86_64; Kind9Planted) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36'
 const UA_TOKEN = 'Kind9Planted'
 
-const app = testApp('kind9', { salt_rotation_hours: 1 })
+// The canary is a value of a closed list the plan declares: stored as it is (an open-ended value
+// of one person would be a token, PRIVACY.md 17, which no scan could see).
+const app = testApp('kind9', { salt_rotation_hours: 1, plan: { mode: 'open', events: { canary_kept: { props: { note: { kind: 'enum', values: [CANARY] } } } } } })
 // Whole hours from now: the wall clock decides the salts' TTL, so nothing here is in the past.
 let clock = Math.floor(Date.now() / HOUR) * HOUR + HOUR + 60_000
 let s: TestServer
@@ -38,7 +40,10 @@ const ofApp = () => inspectCaches().filter((c) => c.name === `hash-ids:${app.id}
 const flat = (cs: CacheContents[]) => JSON.stringify(cs)
 
 async function send(userId: string, extra: Record<string, string> = {}): Promise<void> {
-  const body = batch(app.write_keys[0]!, [event({ name: 'login', ts: clock, user_id: userId, session_id: RAW.sessionId, org_id: RAW.orgId, props: { method: 'sso', note: CANARY } })], { sent_at: clock })
+  const body = batch(app.write_keys[0]!, [
+    event({ name: 'login', ts: clock, user_id: userId, session_id: RAW.sessionId, org_id: RAW.orgId, props: { method: 'sso' } }),
+    event({ name: 'canary_kept', ts: clock, user_id: userId, session_id: RAW.sessionId, org_id: RAW.orgId, props: { note: CANARY } }),
+  ], { sent_at: clock })
   const res = await s.veil.app.request('/v1/batch', { method: 'POST', headers: { 'Content-Type': 'text/plain', 'User-Agent': UA, ...extra }, body: JSON.stringify(body) })
   expect(res.status, await res.text()).toBe(202)
   await s.veil.writer.flush()

@@ -75,6 +75,9 @@ export function definePlantedKind(title: string, spec: KindSpec): void {
     }
     await spec.plant({ server: s, post, key: s.writeKey })
     await s.veil.writer.flush()
+    // Values k people sent are published (PRIVACY.md 17): the controls, sent by three people.
+    await s.veil.values.flush()
+    await s.veil.values.publisher.publishNow()
     const read = (path: string) => fetch(`${s.url}${path}`, { headers: { Authorization: `Bearer ${s.readKey}` } }).then((r) => r.text())
     answers.push(await read('/v1/plan'), await read('/v1/plan?format=ts'), await (await fetch(`${s.url}/metrics`, { headers: { Authorization: 'Bearer metrics-token-0123456789' } })).text())
     for (const e of ENDPOINTS) answers.push(await read(e.path))

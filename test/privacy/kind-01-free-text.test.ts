@@ -17,8 +17,11 @@ const TEXTS = [
   `Token ${JWT} and keys sk_live_4eC39HqLyjWDarjtT1zdp7dc ghp_R2d2C3poBb8Luke5kyWalker0Han5oloXyZ`,
   'See intranet.acme-corp.com/hr/employees/berta on ip-172-31-44-7.eu-central-1.compute.internal, Kundennummer 7734521',
 ]
-// Letter groups that occur nowhere else, so LZ4 keeps them literally in the part's files.
+// Letter groups that occur nowhere else, so LZ4 keeps them literally in the part's files. Sent
+// by three people, its words and phrases are published (PRIVACY.md 17): the table and file scans
+// see the phrase in published_values, the API the support_ticket plan.
 const CONTROL = 'Zyqvox fjordwaltz glimpk'
+const CONTROL_PHRASE = 'fjordwaltz glimpk'
 
 definePlantedKind('kind 1: free text', {
   plan: { mode: 'strict', events: { support_ticket: { props: { body: { kind: 'text', max_length: 2000 }, area: { kind: 'enum', values: ['billing', 'reports'] } } } } },
@@ -58,13 +61,15 @@ definePlantedKind('kind 1: free text', {
     hostWithAddress: '172-31-44-7',
     digitRun: '7734521',
   },
-  control: CONTROL,
+  control: CONTROL_PHRASE,
   apiControl: 'support_ticket',
   async stored(server) {
     const rows = await server.query<{ text: string }>("SELECT props['text'] AS text FROM events WHERE name = 'feedback' AND props['rating'] = '' ORDER BY ts")
     expect(rows.length).toBeGreaterThan(0)
-    const all = await server.query<{ t: string }>("SELECT arrayStringConcat(mapValues(props), ' ') AS t FROM events")
-    const text = all.map((r) => r.t).join('\n')
-    for (const placeholder of ['[email]', '[phone]', '[card]', '[iban]', '[taxid]', '[token]', '[secret]', '[url]']) expect(text).toContain(placeholder)
+    // Free text is kept as its terms (PRIVACY.md 17): lower-case words and phrases of letters, or
+    // tokens; what the detectors replaced is dropped with the words beside it, no placeholder left.
+    const texts = await server.query<{ t: string }>("SELECT arrayJoin([props['text'], props['message'], props['body']]) AS t FROM events WHERE t != ''")
+    expect(texts.length).toBeGreaterThan(0)
+    for (const { t } of texts) for (const term of t.split('|')) expect(term).toMatch(/^(~[0-9a-f]{16}|\p{Ll}+( \p{Ll}+)?)$/u)
   },
 })
