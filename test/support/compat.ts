@@ -4,6 +4,8 @@
 import { randomBytes } from 'node:crypto'
 import { testApp, type TestServer } from './server.ts'
 import type { AppConfig } from '../../src/apps/apps.ts'
+import { valuesKey } from '../../src/privacy/values/keys.ts'
+import { open } from '../../src/privacy/values/seal.ts'
 
 /** Custom (non-catalog) events and props the compat tests store. */
 export const CUSTOM_EVENTS = { report_run: ['run', 'report_kind', 'rows'], button_clicked: ['run'], checkout_left: ['run'] } as const
@@ -35,14 +37,47 @@ export interface StoredRow {
   city: string
 }
 
-/** Every stored row of an app whose props.run is `run` (each test uses its own run id). */
+/**
+ * Every stored row of an app whose props.run is `run` (each test uses its own run id), read as
+ * the app's operator could while the period's salt lives: a value one person sent is stored as a
+ * token (PRIVACY.md 17), opened here from its sealed copy so the tests can check the mapping.
+ */
 export async function storedRows(s: TestServer, appId: string, run: string): Promise<StoredRow[]> {
-  return s.query<StoredRow>(
+  const unseal = await unsealerOf(s, appId)
+  const rows = await s.query<StoredRow>(
     `SELECT toString(event_id) AS event_id, name, toString(ts) AS ts, user_hash, session_hash, org_hash, props, metrics,
        lang, screen_w, screen_h, app_version, os, browser, country, city
-     FROM events WHERE app_id = {app:String} AND (props['run'] = {run:String} OR props['path'] LIKE concat('%', {run:String}, '%')) ORDER BY ts, name`,
-    { app: appId, run },
+     FROM events WHERE app_id = {app:String} ORDER BY ts, name`,
+    { app: appId },
   )
+  return rows
+    .map((r) => ({
+      ...r,
+      name: unseal(r.name),
+      props: Object.fromEntries(Object.entries(r.props).map(([k, v]) => [unseal(k), unseal(v)])),
+      metrics: Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [unseal(k), v])),
+    }))
+    .filter((r) => r.props.run === run || (r.props.path ?? '').includes(run))
+}
+
+/** Tokens of an app replaced by the values their sealed copies hold (tokens of an expired salt stay). */
+async function unsealerOf(s: TestServer, appId: string): Promise<(v: string) => string> {
+  await s.veil.values.flush()
+  const keys = new Map(
+    (await s.query<{ period: number; salt: string }>('SELECT period, min(salt) AS salt FROM salts WHERE app_id = {app:String} GROUP BY period', { app: appId }))
+      .map((r) => [Number(r.period), valuesKey(Buffer.from(r.salt, 'hex'), appId, Number(r.period))]),
+  )
+  const copies = await s.query<{ period: number; field: string; token: string; sealed: string }>(
+    'SELECT period, field, token, any(sealed) AS sealed FROM sealed_values WHERE app_id = {app:String} GROUP BY period, field, token',
+    { app: appId },
+  )
+  const values = new Map<string, string>()
+  for (const c of copies) {
+    const key = keys.get(Number(c.period))
+    const value = key && open(key, c.field, c.token, c.sealed)
+    if (value !== undefined && value !== '') values.set(c.token, value)
+  }
+  return (v) => v.replace(/~[0-9a-f]{16}/g, (t) => values.get(t) ?? t)
 }
 
 /** Everything stored for an app, as one string: for "no trait, e-mail or token anywhere" checks. */
