@@ -2,7 +2,6 @@
 -- people of a salt period sent is stored as a token (`~` and 16 hex digits of an HMAC under the
 -- period's values key, src/privacy/values/). These tables count the people behind each token,
 -- keep its plaintext sealed until they reach k, and the values then published.
--- cluster: published_values everywhere
 
 -- The sealed copy of a token: the plaintext under AES-256-GCM with the period's values key, which
 -- is derived from the period's salt and deleted with it (48 hours after the period). Rows expire
