@@ -209,12 +209,21 @@
       r.series.map((s, i) => ({ label: s.name.replace('_', ' '), axisLabel: 'Changes', values: s.points.map((p) => p.events), suppressed: s.points.map((p) => p.suppressed), total: s.total.suppressed ? null : s.total.events, color: COLORS[i % COLORS.length], summary: 'total' })) })
   }
 
+  /**
+   * Values fewer than k people of one salt period sent are never named (PRIVACY.md 17): the API
+   * counts their events in `rare`, shown as one line with the reason.
+   */
+  function rareLine(rare, what) {
+    if (!rare || !rare.events) return []
+    return [h('p', { class: 'muted rare', text: `${rare.events.toLocaleString('en')} ${what} with rare values, not named: fewer than ${k} people of one salt period sent them.` })]
+  }
+
   function reports(el, r) {
     if (!r.reports.length && r.total.suppressed) return el.replaceChildren(hidden(`Every day of report_query in this range had fewer than ${k} people`))
     if (r.total.queries === 0) return el.replaceChildren(empty('No report queries in this range.'))
     el.replaceChildren(table([first('Report'), { label: 'Queries', get: (x) => x.queries }, { label: 'People', get: (x) => x.users },
       { label: 'p50', get: (x) => x.p50_ms, unit: 'ms' }, { label: 'p95', get: (x) => x.p95_ms, unit: 'ms' }, { label: 'Failed', get: (x) => x.failure_rate, unit: '%' }],
-    r.reports.map((x) => ({ ...x, key: x.report })), { other: otherRow(r.other, '', 'queries'), total: { __label: 'all reports', ...r.total }, file: 'report-queries' }))
+    r.reports.map((x) => ({ ...x, key: x.report })), { other: otherRow(r.other, '', 'queries'), total: { __label: 'all reports', ...r.total }, file: 'report-queries' }), ...rareLine(r.rare, 'queries'))
   }
 
   /**
@@ -237,7 +246,7 @@
     if (f.total.suppressed) return el.replaceChildren(hidden(`Every day of app_crash in this range had fewer than ${k} people`))
     if (f.total.crashes === 0) return el.replaceChildren(empty('No crashes in this range.'))
     el.replaceChildren(table([first('Fingerprint'), { label: 'Type', get: (x) => x.error_type }, { label: 'People', get: (x) => x.users }, { label: 'Crashes', get: (x) => x.crashes }],
-      f.rows.map((x) => ({ ...x, key: x.fingerprint || '(none)' })), { barOf: (x) => x.crashes, other: otherRow(f.other, '', 'crashes'), file: 'top-crashes' }))
+      f.rows.map((x) => ({ ...x, key: x.fingerprint || '(none)' })), { barOf: (x) => x.crashes, other: otherRow(f.other, '', 'crashes'), file: 'top-crashes' }), ...rareLine(f.rare, 'crashes'))
   }
 
   function feedback(el, r) {
@@ -245,10 +254,11 @@
     if (r.total.count === 0) return el.replaceChildren(empty('No feedback in this range.'))
     const rows = [...r.ratings].reverse().filter((x) => x.suppressed || x.count > 0)
       .map((x) => ({ ...x, key: x.rating ? h('span', { class: 'stars', text: '★'.repeat(x.rating) + '☆'.repeat(5 - x.rating) }) : 'no rating' }))
-    const list = r.texts.length
-      ? h('ul', { class: 'texts' }, r.texts.map((t) => h('li', {}, h('span', { class: 'stars', text: `${t.rating ? '★'.repeat(t.rating) : '–'} ` }), h('span', { text: t.text }))))
-      : h('p', { class: 'muted', text: `No texts shown: texts appear for ratings with at least ${k} people who wrote one.` })
-    el.replaceChildren(table([{ label: 'Rating', get: (x) => x.key, csv: (x) => x.rating || 'none' }, { label: 'People', get: (x) => x.users }, { label: 'Count', get: (x) => x.count }], rows, { barOf: (x) => x.count, file: 'feedback-ratings' }), list)
+    // Texts are kept as the words and phrases k people used (themes), never verbatim.
+    const themes = r.themes.length
+      ? table([first('Theme'), { label: 'People', get: (x) => x.users }, { label: 'Uses', get: (x) => x.count }], r.themes.map((x) => ({ ...x, key: x.term })), { barOf: (x) => x.count, file: 'feedback-themes' })
+      : h('p', { class: 'muted', text: `No themes shown: a word or phrase appears once at least ${k} people of one salt period used it.` })
+    el.replaceChildren(table([{ label: 'Rating', get: (x) => x.key, csv: (x) => x.rating || 'none' }, { label: 'People', get: (x) => x.users }, { label: 'Count', get: (x) => x.count }], rows, { barOf: (x) => x.count, file: 'feedback-ratings' }), themes, ...rareLine(r.rare, 'uses of words'))
   }
 
   function breakdown(el, r) {

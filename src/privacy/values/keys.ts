@@ -14,6 +14,8 @@ export interface PeriodKey {
   appId: string
   period: number
   key: Buffer
+  /** The key as tokenOf's prefix (seal.ts secretOf), kept with it so it is encoded once. */
+  secret: string
 }
 
 /**
@@ -25,7 +27,8 @@ export function createValuesKeys() {
   return function keyOf(keys: { appId: string; period: number; generation: number; salt: Buffer }): PeriodKey {
     const hit = byApp.get(keys.appId)
     if (hit && hit.period === keys.period && hit.generation === keys.generation) return hit.key
-    const key = { appId: keys.appId, period: keys.period, key: valuesKey(keys.salt, keys.appId, keys.period) }
+    const k = valuesKey(keys.salt, keys.appId, keys.period)
+    const key = { appId: keys.appId, period: keys.period, key: k, secret: k.toString('base64') }
     // A request still holding the previous salt gets its key without replacing the newer one.
     if (!hit || keys.period > hit.period || (keys.period === hit.period && keys.generation > hit.generation)) {
       byApp.set(keys.appId, { period: keys.period, generation: keys.generation, key })

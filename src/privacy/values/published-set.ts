@@ -12,30 +12,32 @@ export interface PublishedSet {
   size(): number
 }
 
-const entry = (field: string, value: string) => `${field}\u0000${value}`
+/** app -> field -> values: three lookups and no string built per value on the hot path. */
+type Published = Map<string, Map<string, Set<string>>>
+
+function put(to: Published, appId: string, field: string, value: string): void {
+  let fields = to.get(appId)
+  if (!fields) to.set(appId, (fields = new Map()))
+  let values = fields.get(field)
+  if (!values) fields.set(field, (values = new Set()))
+  values.add(value)
+}
 
 export function createPublishedSet(client: ClickHouseClient): PublishedSet {
-  let byApp = new Map<string, Set<string>>()
+  let byApp: Published = new Map()
   return {
     has(appId, field, value) {
-      const s = byApp.get(appId)
-      return s !== undefined && s.has(entry(field, value))
+      return byApp.get(appId)?.get(field)?.has(value) === true
     },
     add(appId, entries) {
-      let s = byApp.get(appId)
-      if (!s) byApp.set(appId, (s = new Set()))
-      for (const e of entries) s.add(entry(e.field, e.value))
+      for (const e of entries) put(byApp, appId, e.field, e.value)
     },
     async refresh() {
       const rs = await client.query({ query: 'SELECT DISTINCT app_id, field, value FROM published_values', format: 'JSONCompactEachRow' })
-      const next = new Map<string, Set<string>>()
-      for (const [app, field, value] of await rs.json<[string, string, string]>()) {
-        let s = next.get(app)
-        if (!s) next.set(app, (s = new Set()))
-        s.add(entry(field, value))
-      }
+      const next: Published = new Map()
+      for (const [app, field, value] of await rs.json<[string, string, string]>()) put(next, app, field, value)
       byApp = next
     },
-    size: () => [...byApp.values()].reduce((n, s) => n + s.size, 0),
+    size: () => [...byApp.values()].reduce((n, fields) => n + [...fields.values()].reduce((m, v) => m + v.size, 0), 0),
   }
 }

@@ -1,6 +1,6 @@
 // What the seal-values step asks of the values room: the stored form of one value of one field.
 // A published value is stored as it is; any other as its token, and the first time this node
-// sees a token in a period its sealed copy is queued for sealed_values (sql/0050_values.sql).
+// sees a token its sealed copy is queued for sealed_values (sql/0050_values.sql).
 import { LRUCache } from 'lru-cache'
 import { createValuesKeys, type PeriodKey } from './keys.ts'
 import { isToken, seal, tokenOf } from './seal.ts'
@@ -18,11 +18,14 @@ export interface SealerOptions {
   seenSize?: number
 }
 
+/** A period's key with the time its sealed copies may live until (the salt's deletion). */
+export type SealingKey = PeriodKey & { expiresAt: number }
+
 export interface ValueSealer {
-  /** The period key of a request's salt, with the time its sealed copies may live until. */
-  periodKey(keys: { appId: string; period: number; generation: number; salt: Buffer }, rotationHours: number): PeriodKey & { expiresAt: number }
+  /** The period key of a request's salt; the same object for every request of one salt. */
+  periodKey(keys: { appId: string; period: number; generation: number; salt: Buffer }, rotationHours: number): SealingKey
   /** The stored form of `value` in `field`: the value when published, else its token. */
-  store(key: PeriodKey & { expiresAt: number }, field: string, value: string): string
+  store(key: SealingKey, field: string, value: string): string
   readonly published: PublishedSet
   /** Sealed copies queued and not yet confirmed written; tests wait for 0. */
   pending(): number
@@ -30,12 +33,14 @@ export interface ValueSealer {
 
 export function createValueSealer(opts: SealerOptions): ValueSealer {
   const keyOf = createValuesKeys()
+  const sealing = new WeakMap<PeriodKey, SealingKey>()
+  // Keyed by the token alone: the key of every app and period differs, so their tokens do too.
   const seen = new LRUCache<string, true>({ max: Math.max(1, opts.seenSize ?? 100_000) })
   let queue: SealedRow[] = []
   let inFlight = 0
   let scheduled = false
 
-  // Copies of one tick go out as one insert; events never wait for them (a lost copy only
+  // Copies of one tick go out as one write; events never wait for them (a lost copy only
   // delays publication: the token is sealed again once this node forgets it, or by another node).
   const flush = () => {
     scheduled = false
@@ -46,7 +51,7 @@ export function createValueSealer(opts: SealerOptions): ValueSealer {
       () => void (inFlight -= rows.length),
       () => {
         inFlight -= rows.length
-        for (const r of rows) seen.delete(`${r[0]}\u0000${r[1]}\u0000${r[3]}`)
+        for (const r of rows) seen.delete(r[3])
       },
     )
   }
@@ -55,14 +60,16 @@ export function createValueSealer(opts: SealerOptions): ValueSealer {
     published: opts.published,
     periodKey(keys, rotationHours) {
       const k = keyOf(keys)
-      return { ...k, expiresAt: Math.floor(slotOf(k.period * 1000, rotationHours).end / 1000) }
+      let s = sealing.get(k)
+      // The copy lives as long as its key: the salt retires at the end of its calendar slot.
+      if (!s) sealing.set(k, (s = { ...k, expiresAt: Math.floor(slotOf(k.period * 1000, rotationHours).end / 1000) }))
+      return s
     },
     store(key, field, value) {
-      if (!isToken(value) && opts.published.has(key.appId, field, value)) return value
-      const token = tokenOf(key.key, field, value)
-      const id = `${key.appId}\u0000${key.period}\u0000${token}`
-      if (!seen.has(id)) {
-        seen.set(id, true)
+      if (opts.published.has(key.appId, field, value) && !isToken(value)) return value
+      const token = tokenOf(key.secret, field, value)
+      if (!seen.has(token)) {
+        seen.set(token, true)
         queue.push([key.appId, key.period, field, token, seal(key.key, field, token, value), key.expiresAt])
         if (!scheduled) (scheduled = true), queueMicrotask(flush)
       }
