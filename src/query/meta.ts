@@ -1,12 +1,14 @@
 // What every report answer says about itself: the range, k, and how to read the numbers.
 import type { AppConfig } from '../apps/apps.ts'
 import type { Range } from './params.ts'
+import { RARE_NOTE } from './values.ts'
 
 export const NOTES = {
   users:
     'users counts distinct hashed user ids. The hashes rotate with the salt period (daily by default) and are comparable only within one period, so a person counts once per salt period: over a bucket or range longer than that, users is an upper bound of distinct people.',
   suppression:
     'k is decided per salt period and day: an event name in one period and day (a slice) with fewer than k distinct users is suppressed, and every number over a bucket or range is the sum of the shown slices only, so a hidden slice is part of no number and no two answers differ by one. A value, path, report, fingerprint or rating within a shown slice is shown when it has k users and the hidden rest of its slice does too; "other" is that hidden rest, summed. A cell with data but nothing shown has null numbers and suppressed: true. Names and values without a shown cell are not listed.',
+  rare: RARE_NOTE,
   time: 'Days are UTC days of the corrected client time. Weeks start on Monday; the first and last week of a range may be partial.',
 } as const
 
