@@ -18,6 +18,7 @@ import { runSql } from './cli/sql-command.ts'
 import { runSpoolCommand, SPOOL_USAGE } from './cli/spool-commands.ts'
 import { withStorage } from './cli/with-storage.ts'
 import { keyStorePlan } from './privacy/salt-vault.ts'
+import { runVerbatim, VERBATIM_USAGE } from './cli/verbatim-command.ts'
 
 const usage = (cli: string) => `usage: ${cli} <command>
   sql "<SELECT ...>"   run a read-only query and print one JSON object per row
@@ -33,6 +34,7 @@ const usage = (cli: string) => `usage: ${cli} <command>
   plan-types [app] [--out FILE]
                        the app's tracking plan as TypeScript (VeilPlanEvents), printed or
                        written to FILE
+${VERBATIM_USAGE}
 ${SPOOL_USAGE}`
 
 /** `plan-types`: reads APPS_FILE only, so it runs beside a running server. */
@@ -104,7 +106,7 @@ export async function runCli(argv: string[], out: Output, err: Output = out): Pr
       return 1
     }
   }
-  if (command !== 'sql' && command !== 'migrate' && command !== 'apps') {
+  if (command !== 'sql' && command !== 'migrate' && command !== 'apps' && command !== 'verbatim') {
     await out.write(usage(cliName()))
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2
   }
@@ -135,6 +137,7 @@ export async function runCli(argv: string[], out: Output, err: Output = out): Pr
         await out.write(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'nothing to apply\n')
         return 0
       }
+      if (command === 'verbatim') return await runVerbatim(storage.client, args, out, err)
       await runSql(storage.client, args.join(' '), out)
       return 0
     } catch (e) {

@@ -19,6 +19,11 @@ export interface PlanProp {
   max_length?: number
   /** `token`: a pattern that narrows the token shape; the strict shapes still apply on top. */
   pattern?: string
+  /**
+   * `text`: also keep the scrubbed text itself, for at most 30 days, outside the anonymous data
+   * set (PRIVACY.md 17); without it a text is kept only as the words k people used.
+   */
+  verbatim?: boolean
   description?: string
 }
 

@@ -18,6 +18,7 @@ const propSchema = z
     bucket: z.number().finite().positive().optional(),
     max_length: z.number().int().min(1).max(LIMITS.maxFeedbackTextLength).optional(),
     pattern: z.string().max(200).optional(),
+    verbatim: z.boolean().optional(),
     description: z.string().max(500).optional(),
   })
   .strict()
@@ -87,6 +88,7 @@ function propProblems(key: string, prop: z.infer<typeof propSchema>): string[] {
       }
     }
   }
+  if (prop.verbatim !== undefined && prop.kind !== 'text') problems.push('verbatim is for text props only')
   const numeric = prop.kind === 'number' || prop.kind === 'integer'
   if ((prop.min !== undefined || prop.max !== undefined || prop.bucket !== undefined) && !numeric) {
     problems.push('min, max and bucket are for number and integer props')

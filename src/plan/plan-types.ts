@@ -30,7 +30,7 @@ export function planTypes(appId: string, plan: TrackingPlan): string {
     lines.push(comment(event.description, '  ') + `  ${JSON.stringify(name)}: {`)
     for (const [key, p] of Object.entries(event.props)) {
       const bounds = p.min !== undefined && p.max !== undefined ? `${p.min} to ${p.max}` : undefined
-      const doc = [p.description, `kind: ${p.kind}`, bounds].filter(Boolean).join('; ')
+      const doc = [p.description, `kind: ${p.kind}`, bounds, p.verbatim ? 'kept verbatim 30 days, outside the anonymous data set' : ''].filter(Boolean).join('; ')
       lines.push(comment(doc, '    ') + `    ${key}${p.required ? '' : '?'}: ${valueType(p)}`)
     }
     lines.push('  }')

@@ -12,6 +12,7 @@ import { reportQueriesReport } from './reports/report-queries.ts'
 import { importsReport } from './reports/imports.ts'
 import { changesReport } from './reports/changes.ts'
 import { feedbackReport } from './reports/feedback.ts'
+import { verbatimReport } from './reports/verbatim.ts'
 
 export interface Endpoint<S extends z.ZodObject = z.ZodObject> {
   path: string
@@ -51,5 +52,11 @@ export const ENDPOINTS: Endpoint[] = [
   }),
   endpoint({ path: '/v1/stats/imports', summary: 'CM data imports over time: count, failures, failure rate, records', schema: rangeSchema, run: (ctx) => importsReport(ctx) }),
   endpoint({ path: '/v1/stats/changes', summary: 'Rule and label add, change and remove counts over time', schema: rangeSchema, run: (ctx) => changesReport(ctx) }),
+  endpoint({
+    path: '/v1/stats/verbatim',
+    summary: 'Verbatim texts of props the plan declares verbatim (30 days): outside the anonymous data set',
+    schema: limitSchema,
+    run: (ctx, p) => verbatimReport(ctx, p.limit),
+  }),
   endpoint({ path: '/v1/stats/feedback', summary: 'Feedback rating distribution and recent scrubbed texts of ratings shown', schema: rangeSchema, run: (ctx) => feedbackReport(ctx) }),
 ]

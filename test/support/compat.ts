@@ -61,7 +61,7 @@ export async function storedRows(s: TestServer, appId: string, run: string): Pro
 }
 
 /** Tokens of an app replaced by the values their sealed copies hold (tokens of an expired salt stay). */
-async function unsealerOf(s: TestServer, appId: string): Promise<(v: string) => string> {
+export async function unsealerOf(s: TestServer, appId: string): Promise<(v: string) => string> {
   await s.veil.values.flush()
   const keys = new Map(
     (await s.query<{ period: number; salt: string }>('SELECT period, min(salt) AS salt FROM salts WHERE app_id = {app:String} GROUP BY period', { app: appId }))

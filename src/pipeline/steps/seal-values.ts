@@ -36,7 +36,7 @@ function storePath(path: string, store: (segment: string) => string): string {
 }
 
 export function createSealValuesStep(sealer: ValueSealer) {
-  return function sealValues(event: HashedEvent, ctx: { req: { app: AppConfig }; keys: SaltedKeys }): HashedEvent {
+  return function sealValues(event: HashedEvent, ctx: { req: { app: AppConfig }; keys: SaltedKeys; receivedAt?: number }): HashedEvent {
     const app = ctx.req.app
     const declared: PlanEvent | undefined = planOf(app).plan.events[event.name]
     let key: ReturnType<ValueSealer['periodKey']> | undefined
@@ -54,7 +54,11 @@ export function createSealValuesStep(sealer: ValueSealer) {
         const kind = spec?.kind ?? 'token'
         if (kind === 'token') out = store(fieldOf.value(name, storedKey), v)
         else if (kind === 'path') out = storePath(v, (s) => store(fieldOf.segment(name, storedKey), s))
-        else if (kind === 'text') out = termsOf(v).map((t) => store(fieldOf.word(name, storedKey), t)).join(TERM_SEPARATOR)
+        else if (kind === 'text') {
+          out = termsOf(v).map((t) => store(fieldOf.word(name, storedKey), t)).join(TERM_SEPARATOR)
+          // Declared verbatim: the scrubbed text too, in its own table for 30 days (sql/0051).
+          if (spec?.verbatim) sealer.keepVerbatim([app.id, ctx.receivedAt ?? Date.now(), event.name, k, v])
+        }
       }
       if (props === undefined && (out !== v || storedKey !== k)) props = copyBefore(event.props, k)
       if (props !== undefined) props[storedKey] = out

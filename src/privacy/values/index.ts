@@ -6,7 +6,7 @@ import type { SaltStore } from '../salts.ts'
 import { createWriter } from '../../storage/commit/writer.ts'
 import { createPublishedSet, type PublishedSet } from './published-set.ts'
 import { createPublisher, type Publisher } from './publisher.ts'
-import { createValueSealer, type SealedRow, type ValueSealer } from './sealer.ts'
+import { createValueSealer, type SealedRow, type ValueSealer, type VerbatimRow } from './sealer.ts'
 
 export interface ValuesRoom {
   sealer: ValueSealer
@@ -45,7 +45,14 @@ export async function openValuesRoom(opts: ValuesRoomOptions): Promise<ValuesRoo
     maxDelayMs: 100,
     maxPendingRows: 200_000,
   })
-  const sealer = createValueSealer({ published, write: (rows) => copies.write(rows) })
+  const texts = createWriter<VerbatimRow>({
+    insert: async (rows) => void (await client.insert({ table: 'verbatim_texts', values: rows, format: 'JSONCompactEachRow' })),
+    tokenOf: () => '',
+    maxRows: 10_000,
+    maxDelayMs: 100,
+    maxPendingRows: 100_000,
+  })
+  const sealer = createValueSealer({ published, write: (rows) => copies.write(rows), writeVerbatim: (rows) => texts.write(rows) })
   const publisher = createPublisher({ client, apps: opts.apps, published, salts: opts.salts, now: opts.now, onError: (e) => opts.onError?.('publish', e) })
   if (opts.publishEveryMs > 0) publisher.start(opts.publishEveryMs)
   return {
@@ -54,7 +61,7 @@ export async function openValuesRoom(opts: ValuesRoomOptions): Promise<ValuesRoo
     async flush() {
       // The sealer hands its copies over at the end of the current tick of the event loop.
       await new Promise((r) => setImmediate(r))
-      await copies.flush()
+      await Promise.all([copies.flush(), texts.flush()])
     },
     async purgeExpired() {
       const cutoff = Math.floor((opts.now ?? Date.now)() / 1000)
@@ -67,7 +74,7 @@ export async function openValuesRoom(opts: ValuesRoomOptions): Promise<ValuesRoo
     },
     async stop() {
       await publisher.stop()
-      await copies.shutdown()
+      await Promise.all([copies.shutdown(), texts.shutdown()])
     },
   }
 }

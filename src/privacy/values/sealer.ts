@@ -10,10 +10,15 @@ import { slotOf } from '../salts.ts'
 /** A row of sealed_values: app, period, field, token, ciphertext, expires_at (seconds). */
 export type SealedRow = [app_id: string, period: number, field: string, token: string, sealed: string, expires_at: number]
 
+/** A row of verbatim_texts (sql/0051): app, received_at (ms), event name, prop key, scrubbed text. */
+export type VerbatimRow = [app_id: string, received_at: number, name: string, key: string, text: string]
+
 export interface SealerOptions {
   published: PublishedSet
   /** Takes sealed copies to storage (a batching writer); a failed write is reported back. */
   write(rows: SealedRow[]): Promise<void>
+  /** Takes the texts of props declared `verbatim` to their own table; none without it. */
+  writeVerbatim?(rows: VerbatimRow[]): Promise<void>
   /** Tokens remembered as sealed already, per node (a bound on memory: tokens only, never a value). */
   seenSize?: number
 }
@@ -26,6 +31,8 @@ export interface ValueSealer {
   periodKey(keys: { appId: string; period: number; generation: number; salt: Buffer }, rotationHours: number): SealingKey
   /** The stored form of `value` in `field`: the value when published, else its token. */
   store(key: SealingKey, field: string, value: string): string
+  /** Keeps a scrubbed text of a prop the plan declares `verbatim` (sql/0051, 30 days). */
+  keepVerbatim(row: VerbatimRow): void
   readonly published: PublishedSet
   /** Sealed copies queued and not yet confirmed written; tests wait for 0. */
   pending(): number
@@ -37,6 +44,7 @@ export function createValueSealer(opts: SealerOptions): ValueSealer {
   // Keyed by the token alone: the key of every app and period differs, so their tokens do too.
   const seen = new LRUCache<string, true>({ max: Math.max(1, opts.seenSize ?? 100_000) })
   let queue: SealedRow[] = []
+  let verbatim: VerbatimRow[] = []
   let inFlight = 0
   let scheduled = false
 
@@ -44,8 +52,16 @@ export function createValueSealer(opts: SealerOptions): ValueSealer {
   // delays publication: the token is sealed again once this node forgets it, or by another node).
   const flush = () => {
     scheduled = false
+    const texts = verbatim
+    verbatim = []
+    if (texts.length > 0 && opts.writeVerbatim) {
+      inFlight += texts.length
+      const done = () => void (inFlight -= texts.length)
+      opts.writeVerbatim(texts).then(done, done)
+    }
     const rows = queue
     queue = []
+    if (rows.length === 0) return
     inFlight += rows.length
     opts.write(rows).then(
       () => void (inFlight -= rows.length),
@@ -75,6 +91,11 @@ export function createValueSealer(opts: SealerOptions): ValueSealer {
       }
       return token
     },
-    pending: () => queue.length + inFlight,
+    keepVerbatim(row) {
+      if (!opts.writeVerbatim) return
+      verbatim.push(row)
+      if (!scheduled) (scheduled = true), queueMicrotask(flush)
+    },
+    pending: () => queue.length + verbatim.length + inFlight,
   }
 }
