@@ -17,11 +17,12 @@ const TEXTS = [
   `Token ${JWT} and keys sk_live_4eC39HqLyjWDarjtT1zdp7dc ghp_R2d2C3poBb8Luke5kyWalker0Han5oloXyZ`,
   'See intranet.acme-corp.com/hr/employees/berta on ip-172-31-44-7.eu-central-1.compute.internal, Kundennummer 7734521',
 ]
-// Letter groups that occur nowhere else, so LZ4 keeps them literally in the part's files. Sent
-// by three people, its words and phrases are published (PRIVACY.md 17): the table and file scans
-// see the phrase in published_values, the API the support_ticket plan.
-const CONTROL = 'Zyqvox fjordwaltz glimpk'
-const CONTROL_PHRASE = 'fjordwaltz glimpk'
+// A letter group that occurs nowhere else, so LZ4 keeps it literally in the part's files. Sent by
+// three people, the word is published (PRIVACY.md 17): the table and file scans see it in
+// published_values, the API the support_ticket plan. One word: a phrase's words are published
+// too, and LZ4 would store the second of them as a reference to the first.
+const CONTROL = 'Zyqvoxfjordglimpk'
+const CONTROL_PHRASE = 'zyqvoxfjordglimpk'
 
 definePlantedKind('kind 1: free text', {
   plan: { mode: 'strict', events: { support_ticket: { props: { body: { kind: 'text', max_length: 2000 }, area: { kind: 'enum', values: ['billing', 'reports'] } } } } },
