@@ -1,7 +1,7 @@
 // The Node SDK in real child processes against the real server (embedded ClickHouse): kill -9
 // while events are queued, crashes delivered on the next start, app_stop on orderly exit. Values
 // one installation sent are stored as tokens (PRIVACY.md 17): rows are read with them opened from
-// their sealed copies, as the operator could while the salt lives (test/support/compat.ts).
+// their sealed copies, as the operator could while the salt lives (test/support/unseal.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,7 +11,7 @@ import { createDiskQueue } from '../../sdk/node/disk-queue.ts'
 import { createVeil } from '../../sdk/node/index.ts'
 import { runApp } from './support/child.ts'
 import { startSlowProxy } from './support/slow-proxy.ts'
-import { unsealerOf } from '../support/compat.ts'
+import { unsealerOf } from '../support/unseal.ts'
 
 let server: TestServer
 const dirs: string[] = []

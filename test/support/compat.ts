@@ -4,8 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { testApp, type TestServer } from './server.ts'
 import type { AppConfig } from '../../src/apps/apps.ts'
-import { valuesKey } from '../../src/privacy/values/keys.ts'
-import { open } from '../../src/privacy/values/seal.ts'
+import { unsealerOf } from './unseal.ts'
 
 /** Custom (non-catalog) events and props the compat tests store. */
 export const CUSTOM_EVENTS = { report_run: ['run', 'report_kind', 'rows'], button_clicked: ['run'], checkout_left: ['run'] } as const
@@ -60,25 +59,6 @@ export async function storedRows(s: TestServer, appId: string, run: string): Pro
     .filter((r) => r.props.run === run || (r.props.path ?? '').includes(run))
 }
 
-/** Tokens of an app replaced by the values their sealed copies hold (tokens of an expired salt stay). */
-export async function unsealerOf(s: TestServer, appId: string): Promise<(v: string) => string> {
-  await s.veil.values.flush()
-  const keys = new Map(
-    (await s.query<{ period: number; salt: string }>('SELECT period, min(salt) AS salt FROM salts WHERE app_id = {app:String} GROUP BY period', { app: appId }))
-      .map((r) => [Number(r.period), valuesKey(Buffer.from(r.salt, 'hex'), appId, Number(r.period))]),
-  )
-  const copies = await s.query<{ period: number; field: string; token: string; sealed: string }>(
-    'SELECT period, field, token, any(sealed) AS sealed FROM sealed_values WHERE app_id = {app:String} GROUP BY period, field, token',
-    { app: appId },
-  )
-  const values = new Map<string, string>()
-  for (const c of copies) {
-    const key = keys.get(Number(c.period))
-    const value = key && open(key, c.field, c.token, c.sealed)
-    if (value !== undefined && value !== '') values.set(c.token, value)
-  }
-  return (v) => v.replace(/~[0-9a-f]{16}/g, (t) => values.get(t) ?? t)
-}
 
 /** Everything stored for an app, as one string: for "no trait, e-mail or token anywhere" checks. */
 export async function everythingStored(s: TestServer, appId: string): Promise<string> {
