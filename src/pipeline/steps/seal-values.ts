@@ -57,7 +57,8 @@ export function createSealValuesStep(sealer: ValueSealer) {
         else if (kind === 'text') {
           out = termsOf(v).map((t) => store(fieldOf.word(name, storedKey), t)).join(TERM_SEPARATOR)
           // Declared verbatim: the scrubbed text too, in its own table for 30 days (sql/0051).
-          if (spec?.verbatim) sealer.keepVerbatim([app.id, ctx.receivedAt ?? Date.now(), event.name, k, v])
+          // Well-formed first: a lone surrogate would make ClickHouse refuse the whole insert.
+          if (spec?.verbatim) sealer.keepVerbatim([app.id, ctx.receivedAt ?? Date.now(), event.name, k, v.toWellFormed()])
         }
       }
       if (props === undefined && (out !== v || storedKey !== k)) props = copyBefore(event.props, k)
