@@ -58,5 +58,5 @@ export const ENDPOINTS: Endpoint[] = [
     schema: limitSchema,
     run: (ctx, p) => verbatimReport(ctx, p.limit),
   }),
-  endpoint({ path: '/v1/stats/feedback', summary: 'Feedback rating distribution and recent scrubbed texts of ratings shown', schema: rangeSchema, run: (ctx) => feedbackReport(ctx) }),
+  endpoint({ path: '/v1/stats/feedback', summary: 'Feedback rating distribution and themes: the words and phrases k people of a salt period used', schema: rangeSchema, run: (ctx) => feedbackReport(ctx) }),
 ]
