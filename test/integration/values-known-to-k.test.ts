@@ -105,14 +105,14 @@ beforeAll(async () => {
   await plantBatch()
   await plantPostHog()
   await plantSegment()
-  await s.veil.writer.flush()
+  await s.drained()
   await s.veil.values.flush()
   await s.veil.values.publisher.publishNow()
   published = await s.query<{ field: string; value: string }>('SELECT field, value FROM published_values ORDER BY field, value')
   // Once published, a value is stored as it is: the next person's report is plaintext in events.
   const after = await send('/v1/batch', batch(app.write_keys[0]!, [event({ name: 'report_query', user_id: 'c4', props: { report: 'monthly_summary', duration_ms: 90, status: 'ok' } })]))
   expect(after.status).toBe(202)
-  await s.veil.writer.flush()
+  await s.drained()
   answers.push(await read('/v1/plan'), await (await s.veil.app.request('/metrics')).text())
   for (const e of ENDPOINTS) answers.push(await read(e.path))
   for (const { name } of await s.query<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase()')) {

@@ -34,7 +34,7 @@ const filesUnder = (dir: string): string[] => readdirSync(dir).flatMap((n) => (s
 async function report(userId: string, name: string): Promise<void> {
   const res = await s.veil.app.request('/v1/batch', post(batch(app.write_keys[0]!, [event({ name: 'report_query', ts: clock, user_id: userId, props: { report: name, duration_ms: 5, status: 'ok' } })], { sent_at: clock })))
   expect(res.status).toBe(202)
-  await s.veil.writer.flush()
+  await s.drained()
   await s.veil.values.flush()
 }
 
@@ -55,9 +55,9 @@ beforeAll(async () => {
   const status = before.find((r) => r.field === 'report_query:status')!
   await addPerson(status)
   publishedWhileAlive = await s.veil.values.publisher.publishNow()
-  const salt = (await s.query<{ salt: string }>('SELECT salt FROM salts WHERE app_id = {a:String}', { a: app.id }))[0]!.salt
-  openedBefore = before.map((r) => open(valuesKey(Buffer.from(salt, 'hex'), app.id, Number(r.period)), r.field, r.token, r.sealed))
-  clock += 51 * HOUR // the period ended more than 48 hours ago: its salt is deleted
+  const [salt] = s.veil.salts.held(app.id)
+  openedBefore = before.map((r) => open(valuesKey(salt!.salt, app.id, Number(r.period)), r.field, r.token, r.sealed))
+  clock += 51 * HOUR // the period has ended: its salt is deleted
   await report('later-person', 'other_report')
   await s.veil.salts.purgeExpired()
   // A second person now sends the same value: a new period, a new token; the old one stays alone.

@@ -30,7 +30,7 @@ beforeAll(async () => {
   ]
   const res = await s.veil.app.request('/v1/batch', post(batch(app.write_keys[0]!, events)))
   expect(res.status).toBe(202)
-  await s.veil.writer.flush()
+  await s.drained()
   await s.veil.values.flush()
   await s.veil.values.publisher.publishNow()
 }, 60_000)

@@ -5,13 +5,11 @@ import { valuesKey } from '../../src/privacy/values/keys.ts'
 import { open } from '../../src/privacy/values/seal.ts'
 import type { TestServer } from './server.ts'
 
-/** Tokens of an app replaced by the values their sealed copies hold (tokens of an expired salt stay). */
+/** Tokens of an app replaced by the values their sealed copies hold (tokens of a salt no longer held stay). */
 export async function unsealerOf(s: TestServer, appId: string): Promise<(v: string) => string> {
   await s.veil.values.flush()
-  const keys = new Map(
-    (await s.query<{ period: number; salt: string }>('SELECT period, min(salt) AS salt FROM salts WHERE app_id = {app:String} GROUP BY period', { app: appId }))
-      .map((r) => [Number(r.period), valuesKey(Buffer.from(r.salt, 'hex'), appId, Number(r.period))]),
-  )
+  // The salts the node holds (in its memory on the embedded engine, src/privacy/salts.ts).
+  const keys = new Map(s.veil.salts.held(appId).map((h) => [h.period, valuesKey(h.salt, appId, h.period)]))
   const copies = await s.query<{ period: number; field: string; token: string; sealed: string }>(
     'SELECT period, field, token, any(sealed) AS sealed FROM sealed_values WHERE app_id = {app:String} GROUP BY period, field, token',
     { app: appId },
