@@ -33,6 +33,7 @@ interface Row { event_id: string; name: string; session_hash: string; age_h: num
 
 /** Every stored event (of one name), tokens opened. Numbers are in `metrics`, strings and booleans in `props`. */
 async function stored(name?: string): Promise<Row[]> {
+  await server.drained()
   const unseal = await unsealerOf(server, server.appId)
   const rows = await server.query<Row>(
     `SELECT toString(event_id) AS event_id, name, session_hash, dateDiff('hour', ts, received_at) AS age_h, props, metrics FROM events ORDER BY ts`,
