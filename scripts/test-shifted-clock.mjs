@@ -49,7 +49,12 @@ export const CLOCK_FILES = [
   'test/integration/spool-stored-check.test.ts',
   'test/integration/spool-upgrade.test.ts',
   'test/integration/stats-api.test.ts',
-  'test/integration/stats-feedback-texts.test.ts',
+  'test/integration/stats-values-mapping.test.ts',
+  'test/integration/values-known-to-k.test.ts',
+  'test/integration/values-shredding.test.ts',
+  'test/integration/values-verbatim.test.ts',
+  'test/unit/pipeline/steps/seal-values.test.ts',
+  'test/unit/privacy/values/seal.test.ts',
   'test/integration/stats-fold.test.ts',
   'test/integration/stats-reports.test.ts',
   'test/integration/stats-suppression.test.ts',
@@ -86,7 +91,7 @@ export const CLOCK_FILES = [
   'test/unit/storage/rows/rows-format.test.ts',
   'test/unit/storage/schema/cluster-ddl.test.ts',
   'test/unit/storage/schema/migrate.test.ts',
-  'test/unit/storage/spool/spool-fds.test.ts',
+  'test/integration/spool-fds.test.ts',
 ]
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -3,13 +3,15 @@
 // for as long as the process runs, which for a server is months. Counted in /proc/self/fd
 // around many opens and closes; the insert is a stand-in (no storage is needed to count files)
 // and the disk a hand-made one where a failure is the point.
+// In a process of its own (the integration layer's forks): the unit layer shares threads, whose
+// other files open and close descriptors at the same time.
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { openSpool, type SpoolOptions } from '../../../../src/storage/spool/spool.ts'
-import { nodeSpoolFs, type SpoolFs } from '../../../../src/storage/spool/spool-fs.ts'
-import { LOCK_FILE } from '../../../../src/storage/spool/lock.ts'
-import { tempDir } from '../../../support/server.ts'
+import { openSpool, type SpoolOptions } from '../../src/storage/spool/spool.ts'
+import { nodeSpoolFs, type SpoolFs } from '../../src/storage/spool/spool-fs.ts'
+import { LOCK_FILE } from '../../src/storage/spool/lock.ts'
+import { tempDir } from '../support/server.ts'
 
 const fds = () => readdirSync('/proc/self/fd').length
 const row = Buffer.from('["x"]\n')
