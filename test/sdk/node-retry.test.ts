@@ -76,7 +76,7 @@ describe('Node SDK delivery answers', () => {
     await app.line((l) => l.tracked === 50)
     const server = await fakeServer(() => ({ status: 202 }), port)
     await app.line((l) => l.done === true)
-    const seqs = server.received.flatMap((r) => r.batch.events).filter((e) => e.name === 'rule_add').map((e) => e.props!.seq)
+    const seqs = server.received.flatMap((r) => r.batch.events).filter((e) => e.name === 'rule_add').map((e) => Number(e.props!.seq_hi) * 100 + Number(e.props!.seq_lo))
     expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i))
   })
 })
