@@ -104,6 +104,8 @@ export function createIngest(deps: IngestDeps): Ingest {
   async function runPart(request: IngestRequest, part: IngestPart, base: number, receivedAt: number, keys: () => Promise<SaltedKeys>, out: Sorted) {
     const { app } = request
     const events = part.events
+    // Before the request steps: put_device keys the device with the period's salt.
+    const saltedKeys = await keys()
     const req = deps.pipeline.request({
       app,
       gpc: request.gpc,
@@ -115,7 +117,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         browserHeaders: !part.serverSide && request.sentByBrowser,
       },
       facts: { ...EMPTY_FACTS },
-    })
+    }, { keys: saltedKeys })
     if (isDrop(req)) {
       metrics.inc('dropped_events_total', { app: app.id, reason: req.drop }, events.length)
       // Valid but not recorded by policy: listed in `dropped`, never as rejections (EVENTS.md).
@@ -123,7 +125,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       return
     }
     const ctx: EventContext = {
-      appId: app.id, keys: await keys(), req, batch: deps.pipeline.context(part.context), droppedProps: out.droppedProps,
+      appId: app.id, keys: saltedKeys, req, batch: deps.pipeline.context(part.context), droppedProps: out.droppedProps,
       receivedAt, sentAt: request.sentAt, ...window,
     }
     for (let i = 0; i < events.length; i++) {

@@ -7,6 +7,7 @@ import { createStepRunner, stepList } from './runner.ts'
 import { createTruncateIpStep } from './steps/truncate-ip.ts'
 import { createGeoLookup, createPutGeoStep, type GeoLookup } from './steps/put-geo.ts'
 import { createDropIpStep } from './steps/drop-ip.ts'
+import { createPutDeviceStep, type RequestContext } from './steps/put-device.ts'
 import { createPutUserAgentStep } from './steps/put-user-agent.ts'
 import { createDropGpcStep } from './steps/drop-gpc.ts'
 import { createHashIdsStep, createIdHasher, type SaltedKeys } from './steps/hash-ids.ts'
@@ -34,7 +35,7 @@ import type {
 
 export interface Pipeline {
   /** Request steps: from the raw client to coarse facts, or a drop of the whole batch. */
-  request(req: RequestState): RequestState | Drop<DropReason>
+  request(req: RequestState, ctx: RequestContext): RequestState | Drop<DropReason>
   /** Batch step: the body's context as coarse, closed-list facts shared by its events. */
   context(c: BatchContext | undefined): BatchFacts
   /** Event steps: from a validated event to a row, or a rejection of this event. */
@@ -42,6 +43,8 @@ export interface Pipeline {
 }
 
 /** What the event steps read of their run: one object per request part, never one per event. */
+export type { RequestContext }
+
 export interface EventContext extends TimeWindow {
   appId: string
   keys: SaltedKeys
@@ -69,10 +72,11 @@ export function createPipeline(
   const metrics = opts.metrics ?? createMetrics({ defaultMetrics: false })
   const putUserAgent = createPutUserAgentStep(config.UA_CACHE_SIZE)
 
-  const requestSteps = stepList<RequestState, undefined, DropReason>()
+  const requestSteps = stepList<RequestState, RequestContext, DropReason>()
     .add(createTruncateIpStep(config.IP_TRUNCATION)) // first thing of all (PRIVACY.md 2)
     .add(createDropGpcStep()) //                        before anything is derived from the client
     .add(createPutGeoStep(geo)) //                      from the truncated address only
+    .add(createPutDeviceStep()) //                      keyed digest of prefix + raw UA: before both go
     .add(createDropIpStep()) //                         nothing of the address is kept
     .add(putUserAgent) //                               families + majors; drops bots and the raw UA
 
@@ -89,7 +93,7 @@ export function createPipeline(
 
   const runRequest = createStepRunner('request', requestSteps, metrics)
   return {
-    request: (req) => runRequest(req, undefined),
+    request: runRequest,
     context: createPutContextStep(), // closed lists and buckets, once per batch
     event: createStepRunner('event', eventSteps, metrics),
   }

@@ -29,6 +29,11 @@ export interface RequestState {
   client: Partial<RawClient>
   /** The truncated address, between truncate_ip and drop_ip. */
   ipPrefix?: string
+  /**
+   * The browser's device in this salt period (put_device): a keyed digest of the truncated
+   * address and the User-Agent, never either of them. Becomes a visitor's `user_hash`.
+   */
+  device?: string
   facts: ClientFacts
 }
 
@@ -36,8 +41,10 @@ export interface RequestState {
 export type { ParsedEvent } from '../../sdk/core/catalog.ts'
 
 /**
- * Who `user_hash` stands for (sql/0009_events_user_kind.sql): the app's own user id, else the
- * browser tab session (a visitor) or the on-prem installation; '' when the event had no id.
+ * How the event named its sender (sql/0009_events_user_kind.sql; docs/reports.md "The unit:
+ * people"): the app's own user id (`user`), a browser session without a login (`visitor`, counted
+ * as its device, or as the user who logged in on that device within the period), an on-prem
+ * installation; '' when the event had no id.
  */
 export type UserKind = 'user' | 'visitor' | 'installation' | ''
 

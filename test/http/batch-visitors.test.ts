@@ -1,6 +1,6 @@
-// People without a login (issue 11), stored for real: an event without user_id counts under the
-// salted hash of its session, marked `visitor` (browser tab) or `installation` (on-prem SDK);
-// a user_id stays `user`; the raw ids are nowhere in the table.
+// People without a login (issue 11, 26), stored for real: an event without user_id counts under the
+// salted hash of its browser's device (`visitor`) or of its session (`installation`, on-prem SDK);
+// a user_id stays `user`; the raw ids are nowhere in the table. The unit: docs/reports.md.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
@@ -26,14 +26,16 @@ const send = async (body: unknown, headers: Record<string, string> = {}) => {
 }
 
 describe('user of record', () => {
-  it('counts a browser tab session without a login as a visitor, by the hash of its session', async () => {
+  it('counts a browser session without a login as a visitor, by the hash of its device, not of its tab', async () => {
     const a = event({ name: 'page_view', session_id: 'tab-session-5d1e', props: { path: '/pricing' } })
-    const b = event({ name: 'page_view', session_id: 'tab-session-5d1e', props: { path: '/docs' } })
-    await send(batch(s.writeKey, [a, b]), { Origin: 'https://shop.example' })
+    const b = event({ name: 'page_view', session_id: 'tab-session-6e2f', props: { path: '/docs' } })
+    await send(batch(s.writeKey, [a]), { Origin: 'https://shop.example' })
+    await send(batch(s.writeKey, [b]), { Origin: 'https://shop.example' })
     const [ra, rb] = [await rowOf(a.id), await rowOf(b.id)]
     expect(ra.user_kind).toBe('visitor')
     expect(ra.user_hash).toMatch(/^[0-9a-f]{16}$/)
-    expect(ra.user_hash).toBe(ra.session_hash)
+    // Two tabs, two sessions, one device: one person (test/http/batch-people.test.ts over a socket).
+    expect(ra.session_hash).not.toBe(rb.session_hash)
     expect(rb.user_hash).toBe(ra.user_hash)
   })
 

@@ -1,10 +1,10 @@
 // hash_ids: user_id and session_id become HMAC-SHA256 under the app's current rotating salt,
-// org_id under the app's org key of the period, derived from that salt (PRIVACY.md 4). The raw ids end here. Without a
-// user_id, the user of record is the session's hash (issue 11): a browser tab session (visitor)
-// or an on-prem installation, marked as such in user_kind.
+// org_id under the app's org key of the period (PRIVACY.md 4); the raw ids end here. The person of
+// record (`user_hash`, docs/reports.md "The unit: people") is the user, the browser's device, or the installation.
 import { createHmac } from 'node:crypto'
 import { createKeyedCache, type KeyedCache } from '../../privacy/keyed-cache.ts'
-import type { BatchFacts, HashedEvent, ParsedEvent, UserKind } from '../types.ts'
+import { createPersonMemory, type PersonMemory } from '../../privacy/person-memory.ts'
+import type { BatchFacts, HashedEvent, ParsedEvent, RequestState, UserKind } from '../types.ts'
 
 const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0))
 
@@ -55,7 +55,8 @@ const one = (key: Buffer, kind: string, id: string | undefined) => (id === undef
  * only (in a WeakMap on its keys object), which saves the digest for all but its first event.
  */
 export function createIdHasher(cacheSize: number, onRotate: () => void = () => {}, now: () => number = Date.now) {
-  const byApp = new Map<string, { period: number; generation: number; usedAt: number; retiresAt: number; cache: KeyedCache<IdHashes> }>()
+  // Per app, with the hashes of its period: who stands for whom (person-memory.ts), emptied with them.
+  const byApp = new Map<string, { period: number; generation: number; usedAt: number; retiresAt: number; cache: KeyedCache<IdHashes>; people: PersonMemory }>()
   const memos = new WeakMap<SaltedKeys, { u?: string; s?: string; o?: string; h: IdHashes }>()
   // An app that sends nothing would keep its cache past its period until its next batch: a
   // cache whose salt retired, or idle for the shortest salt period (1 hour), is emptied as
@@ -65,6 +66,7 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
     for (const [appId, s] of byApp) {
       if (now() - s.usedAt < IDLE_MS && now() < s.retiresAt) continue
       s.cache.clear()
+      s.people.clear()
       byApp.delete(appId)
       cleared = true
     }
@@ -76,7 +78,8 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
     const s = byApp.get(keys.appId)
     if (!s) {
       const cache = createKeyedCache<IdHashes>(`hash-ids:${keys.appId}`, cacheSize)
-      byApp.set(keys.appId, { period: keys.period, generation: keys.generation, usedAt: now(), retiresAt: keys.retiresAt ?? Infinity, cache })
+      const people = createPersonMemory(cacheSize)
+      byApp.set(keys.appId, { period: keys.period, generation: keys.generation, usedAt: now(), retiresAt: keys.retiresAt ?? Infinity, cache, people })
       return cache
     }
     s.usedAt = now()
@@ -84,6 +87,7 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
     // A request still holding the salt before this one: hashed, not cached.
     if (keys.period < s.period || (keys.period === s.period && keys.generation < s.generation)) return undefined
     s.cache.clear()
+    s.people.clear()
     s.period = keys.period
     s.generation = keys.generation
     s.retiresAt = keys.retiresAt ?? Infinity
@@ -91,7 +95,13 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
     return s.cache
   }
 
-  return function cachedIdHashes(keys: SaltedKeys, u: string | undefined, s: string | undefined, o: string | undefined): IdHashes {
+  /** The person memory of the keys' app and period; undefined for a request still holding an older salt. */
+  function peopleOf(keys: SaltedKeys): PersonMemory | undefined {
+    const s = byApp.get(keys.appId)
+    return s && s.period === keys.period && s.generation === keys.generation ? s.people : undefined
+  }
+
+  return Object.assign(function cachedIdHashes(keys: SaltedKeys, u: string | undefined, s: string | undefined, o: string | undefined): IdHashes {
     const memo = memos.get(keys)
     if (memo && memo.u === u && memo.s === s && memo.o === o) return memo.h
     const cache = cacheFor(keys)
@@ -105,25 +115,48 @@ export function createIdHasher(cacheSize: number, onRotate: () => void = () => {
     }
     memos.set(keys, { u, s, o, h })
     return h
-  }
+  }, { peopleOf })
 }
 
-/** What hash_ids reads of the run: the request's keys, and the batch's facts for what a session stands for. */
+/** What hash_ids reads of the run: the request's keys and device, and the batch's facts for what a session stands for. */
 export interface HashIdsContext {
   keys: SaltedKeys
+  req?: Pick<RequestState, 'device'>
   batch: Pick<BatchFacts, 'os' | 'deployment'>
 }
 
+/**
+ * The person of record (docs/reports.md "The unit: people"): a user id counts as that user, and
+ * a visitor who logs in within the period as one person with the user (person-memory.ts); an
+ * anonymous browser session counts as its device (put_device); without a device (on-prem, servers), the
+ * session stands for the user: the installation when the on-prem SDK sent it (it names its OS or
+ * its deployment), else a visitor.
+ */
 export function createHashIdsStep(idHashes: ReturnType<typeof createIdHasher>) {
   return function hashIds(event: ParsedEvent, ctx: HashIdsContext): HashedEvent {
     const { keys, batch } = ctx
+    // An on-prem batch (it names its OS or its deployment) is one installation per session,
+    // whatever client carried it: one person per installation unless a user id is sent.
+    const onPrem = batch.os !== undefined || batch.deployment === 'onprem'
+    const device = onPrem ? undefined : ctx.req?.device
     const h = idHashes(keys, event.user_id, event.session_id, event.org_id)
-    // Without a user_id, the session stands for the user: a browser tab (visitor), or the
-    // installation when the on-prem SDK sent it (it names its OS or its deployment).
-    const anonymous: UserKind = batch.os || batch.deployment === 'onprem' ? 'installation' : 'visitor'
-    // The session hash under the period's salt: the same tab or installation counts once per
-    // salt period and can never be linked to the next one (PRIVACY.md 4).
-    const kind: UserKind = h.user ? 'user' : h.session ? anonymous : ''
+    let person = ''
+    let kind: UserKind = ''
+    if (h.user) {
+      // A request still holding an older salt has no memory: the user counts by their id.
+      person = idHashes.peopleOf(keys)?.user(h.user, device) ?? h.user
+      kind = 'user'
+    } else if (device !== undefined && h.session) {
+      // A browser's session without a login: its device, so its tabs and sessions count once.
+      // (An event naming no id at all stays out of the people counts, as before.)
+      person = idHashes.peopleOf(keys)?.anonymous(device) ?? device
+      kind = 'visitor'
+    } else if (h.session) {
+      // The session hash under the period's salt: the same tab or installation counts once per
+      // salt period and can never be linked to the next one (PRIVACY.md 4).
+      person = h.session
+      kind = onPrem ? 'installation' : 'visitor'
+    }
     // Built field by field: nothing of the parsed event but these reaches the next step, and
     // V8 allocates a literal far faster than it copies an object rest.
     return {
@@ -131,7 +164,7 @@ export function createHashIdsStep(idHashes: ReturnType<typeof createIdHasher>) {
       name: event.name,
       ts: event.ts,
       props: event.props,
-      user_hash: h.user || h.session,
+      user_hash: person,
       user_kind: kind,
       session_hash: h.session,
       org_hash: h.org,

@@ -13,11 +13,13 @@ const pipeline = createPipeline({
   GEOIP_CITY_DB: undefined,
 })
 const RECEIVED = 1_763_800_000_000
+/** The request steps' run: the app's keys of the period (put_device reads them). */
+const RUN = { keys: saltedKeys() }
 const named = (row: EventRow): Record<string, unknown> => Object.fromEntries(EVENT_COLUMNS.map((c, i) => [c, row[i]]))
 
 describe('pipeline request steps', () => {
   it('turns a normal request into country, city and browser, with no address or User-Agent left', () => {
-    const out = pipeline.request(requestState({ client: { ip: '81.2.69.160', userAgent: CHROME_WINDOWS }, facts: { ...EMPTY_FACTS } }))
+    const out = pipeline.request(requestState({ client: { ip: '81.2.69.160', userAgent: CHROME_WINDOWS }, facts: { ...EMPTY_FACTS } }), RUN)
     if (isDrop(out)) throw new Error(`unexpected drop: ${out.message}`)
     expect(out.facts).toEqual({
       country: 'GB', city: 'London', browser: 'Chrome', browser_version: '120', os: 'Windows', os_version: '10', device_type: 'desktop',
@@ -31,30 +33,30 @@ describe('pipeline request steps', () => {
   })
 
   it('drops a browser request from a bot, and keeps curl called from a server', () => {
-    const out = pipeline.request(requestState({ client: { ip: '8.8.8.8', userAgent: 'curl/8.4.0', browserHeaders: true } }))
+    const out = pipeline.request(requestState({ client: { ip: '8.8.8.8', userAgent: 'curl/8.4.0', browserHeaders: true } }), RUN)
     expect(isDrop(out) && out.drop).toBe('bot')
-    expect(isDrop(pipeline.request(requestState({ client: { ip: '8.8.8.8', userAgent: 'curl/8.4.0' } })))).toBe(false)
+    expect(isDrop(pipeline.request(requestState({ client: { ip: '8.8.8.8', userAgent: 'curl/8.4.0' } }), RUN))).toBe(false)
   })
 
   it('drops a GPC request before anything is derived, even from a bot', () => {
-    const out = pipeline.request(requestState({ gpc: true, client: { ip: '8.8.8.8', userAgent: 'curl/8.4.0' } }))
+    const out = pipeline.request(requestState({ gpc: true, client: { ip: '8.8.8.8', userAgent: 'curl/8.4.0' } }), RUN)
     expect(isDrop(out) && out.drop).toBe('gpc')
   })
 
   it('keeps a GPC request of an app that does not honour GPC', () => {
-    const out = pipeline.request(requestState({ gpc: true, app: app({ honor_gpc: false }) }))
+    const out = pipeline.request(requestState({ gpc: true, app: app({ honor_gpc: false }) }), RUN)
     expect(isDrop(out)).toBe(false)
   })
 
   it('keeps a request without address or User-Agent, with empty facts', () => {
-    const out = pipeline.request(requestState({ client: {} }))
+    const out = pipeline.request(requestState({ client: {} }), RUN)
     if (isDrop(out)) throw new Error('unexpected drop')
     expect(out.facts).toEqual(EMPTY_FACTS)
   })
 })
 
 describe('pipeline event steps', () => {
-  const req = pipeline.request(requestState())
+  const req = pipeline.request(requestState(), RUN)
   if (isDrop(req)) throw new Error('unexpected drop')
   const ctx = () => ({
     appId: 'app-a', keys: saltedKeys(), req, batch: batchFacts(), droppedProps: [],
@@ -80,13 +82,16 @@ describe('pipeline event steps', () => {
     for (const raw of ['anna@example.com', 'sess-1', 'customer-77', 'token', '1234567']) expect(json).not.toContain(raw)
   })
 
-  it('counts a session without a login as a visitor in the browser and as an installation on-prem', () => {
+  it('counts a session without a login as a visitor by its device in the browser, and as an installation by its session on-prem', () => {
     const anon = parsedEvent({ session_id: 'sess-2' })
     const browser = pipeline.event(anon, ctx())
     const onprem = pipeline.event(anon, { ...ctx(), batch: batchFacts({ deployment: 'onprem', os: { name: 'Windows', version: '10' } }) })
     if (isDrop(browser) || isDrop(onprem)) throw new Error('unexpected drop')
     expect([named(browser).user_kind, named(onprem).user_kind]).toEqual(['visitor', 'installation'])
-    expect(named(browser).user_hash).toBe(named(browser).session_hash)
+    // The unit is the person (docs/reports.md): a browser's tabs share the device's hash.
+    expect(named(browser).user_hash).toBe(req.device)
+    expect(named(browser).user_hash).not.toBe(named(browser).session_hash)
+    expect(named(onprem).user_hash).toBe(named(onprem).session_hash)
   })
 
   it('keeps the free text of a prop the plan declares text as the terms of its scrubbed form', () => {

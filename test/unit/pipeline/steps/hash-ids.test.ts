@@ -109,7 +109,7 @@ describe('hash_ids step', () => {
     expect(newStep()(parsedEvent(RAW), ctxOf(saltedKeys())).user_kind).toBe('user')
   })
 
-  it('counts a browser session without a user_id as a visitor: the session hash is the user hash', () => {
+  it('counts a session without a user_id and without a device key as a visitor by its session hash', () => {
     const out = newStep()(parsedEvent({ session_id: 'tab-4711' }), ctxOf(saltedKeys()))
     expect(out.user_hash).toMatch(/^[0-9a-f]{16}$/)
     expect(out.user_hash).toBe(out.session_hash)
@@ -137,6 +137,55 @@ describe('hash_ids step', () => {
     const e = parsedEvent({ ...RAW, name: 'report_query', props: { report: 'x', rows: 3 } })
     const out = newStep()(e, ctxOf(saltedKeys()))
     expect(out).toMatchObject({ id: e.id, name: 'report_query', ts: e.ts, props: { report: 'x', rows: 3 } })
+  })
+})
+
+describe('the person of record (docs/reports.md "The unit: people")', () => {
+  const D = 'd0d0d0d0d0d0d0d0'
+  const withDevice = (keys: SaltedKeys, device: string | undefined, batch: BatchFacts = batchFacts()) => ({ keys, batch, req: { device } })
+
+  it('counts five tabs of one browser on one device as one visitor, by the device', () => {
+    const step = newStep()
+    const keys = saltedKeys({ appId: 'unit-tabs' })
+    const tabs = [1, 2, 3, 4, 5].map((i) => step(parsedEvent({ session_id: `tab-${i}` }), withDevice(keys, D)))
+    expect(new Set(tabs.map((t) => t.user_hash))).toEqual(new Set([D]))
+    expect(new Set(tabs.map((t) => t.session_hash)).size).toBe(5)
+    expect(tabs.every((t) => t.user_kind === 'visitor')).toBe(true)
+  })
+
+  it('counts a visitor who logs in as one person: the user takes over the device\'s hash', () => {
+    const step = newStep()
+    const keys = saltedKeys({ appId: 'unit-login' })
+    const before = step(parsedEvent({ session_id: 'tab-1' }), withDevice(keys, D))
+    const login = step(parsedEvent({ ...RAW }), withDevice(keys, D))
+    const after = step(parsedEvent({ session_id: 'tab-2' }), withDevice(keys, D))
+    expect([login.user_hash, after.user_hash]).toEqual([before.user_hash, before.user_hash])
+    expect(login.user_kind).toBe('user')
+    // The same user on a server-side event of the period is the same person.
+    expect(step(parsedEvent({ user_id: RAW.user_id }), ctxOf(keys)).user_hash).toBe(before.user_hash)
+  })
+
+  it('counts fifty logged-in people behind one address and one browser build as fifty', () => {
+    const step = newStep()
+    const keys = saltedKeys({ appId: 'unit-office' })
+    const people = Array.from({ length: 50 }, (_, i) => step(parsedEvent({ user_id: `staff-${i}@example.com`, session_id: `s-${i}` }), withDevice(keys, D)))
+    expect(new Set(people.map((p) => p.user_hash)).size).toBe(50)
+  })
+
+  it('keeps an on-prem installation one person per session, whatever client carried it', () => {
+    const out = newStep()(parsedEvent({ session_id: 'install-1' }), withDevice(saltedKeys({ appId: 'unit-onprem' }), D, batchFacts({ deployment: 'onprem' })))
+    expect([out.user_hash === out.session_hash, out.user_kind]).toEqual([true, 'installation'])
+  })
+
+  it('forgets who took over a device when the salt period changes', () => {
+    const step = newStep()
+    const today = saltedKeys({ appId: 'unit-forget', period: 100, generation: 1 })
+    expect(step(parsedEvent(RAW), withDevice(today, D)).user_hash).toBe(D)
+    const tomorrow = saltedKeys({ appId: 'unit-forget', period: 101, generation: 2, salt: Buffer.alloc(32, 3) })
+    const next = step(parsedEvent(RAW), withDevice(tomorrow, 'e1e1e1e1e1e1e1e1'))
+    expect(next.user_hash).toBe('e1e1e1e1e1e1e1e1')
+    // A request still holding yesterday's salt: counted by the user id, never through the new memory.
+    expect(step(parsedEvent({ user_id: 'late@example.com' }), withDevice(today, D)).user_hash).toBe(hmacHex(today.salt, 'u\u0000late@example.com'))
   })
 })
 
