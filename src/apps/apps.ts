@@ -26,6 +26,12 @@ export const appSchema = z.object({
   /** Cells counting fewer distinct users are suppressed in reports (PRIVACY.md 8). */
   k_anonymity: z.number().int().min(2).max(1000).default(5),
   /**
+   * Minimum organisations per cell (docs/reports.md): a cell is shown only when its people belong
+   * to at least this many organisations (`org_id`), so one customer cannot fill a cell. Off unless
+   * set; at most 32, what the aggregates count exactly (sql/0070).
+   */
+  min_orgs_per_cell: z.number().int().min(2).max(32).optional(),
+  /**
    * Take the client address from PostHog's `$ip` / Segment's `context.ip` (truncated like any
    * address, never stored): for server-side senders that forward their user's address.
    * Off unless set.

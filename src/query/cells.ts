@@ -6,19 +6,51 @@
 export const UPTO = 32
 
 /**
+ * orgs_upto (sql/0070) counts the organisations of a cell's people exactly up to 32: the app
+ * setting min_orgs_per_cell is at most that (src/apps/apps.ts).
+ */
+export const ORGS_UPTO = 32
+
+/**
  * How cells are counted for the k decision. For k up to UPTO + 1 the small uniqUpTo states
  * decide (reading a uniqCombined state costs far more, and a report reads one per cell and
  * period); above that the uniqCombined states, exact for small groups, decide.
  * `cell` names the columns ut (a state) and cu (its count); `merge` merges ut states.
+ * With `minOrgs` (the app's min_orgs_per_cell; 0 is off and reads nothing more), a cell whose
+ * people belong to fewer organisations counts 0 people, so every `count >= k` hides it; `cell`
+ * then also names ot, the cell's orgs_upto state, for the slice decisions of foldSubCells.
  */
-export function counting(k: number): { cell: string; count: string; merge: string; mergeIf: string } {
+export function counting(k: number, minOrgs = 0): { cell: string; count: string; merge: string; mergeIf: string } {
   const [fn, column] = k <= UPTO + 1 ? [`uniqUpTo`, `(${UPTO})(users_upto)`] : ['uniqCombined', '(12)(users)']
   const params = column.slice(0, column.indexOf(')') + 1)
+  const people = `${fn}Merge${column}`
+  const count = minOrgs > 0 ? `if(uniqUpToMerge(${ORGS_UPTO})(orgs_upto) >= ${orgsLiteral(minOrgs)}, ${people}, 0)` : people
   return {
-    cell: `${fn}MergeState${column} AS ut, ${fn}Merge${column} AS cu`,
-    count: `${fn}Merge${column}`,
+    cell: `${fn}MergeState${column} AS ut, ${count} AS cu${minOrgs > 0 ? `, uniqUpToMergeState(${ORGS_UPTO})(orgs_upto) AS ot` : ''}`,
+    count,
     merge: `${fn}Merge${params}`,
     mergeIf: `${fn}MergeIf${params}`,
+  }
+}
+
+/** The threshold as a SQL literal: an integer the app schema bounds, checked again here. */
+function orgsLiteral(minOrgs: number): string {
+  if (!Number.isInteger(minOrgs) || minOrgs < 0 || minOrgs > ORGS_UPTO) throw new Error(`min_orgs_per_cell must be an integer 0..${ORGS_UPTO}, not ${minOrgs}`)
+  return String(minOrgs)
+}
+
+/**
+ * The slice's part of the organisations rule, over its cells' ot states (empty when off): the
+ * slice holds people of minOrgs organisations (slice), and its hidden sub-cells together do too
+ * (hidden), else the smallest shown sub-cell is hidden as well, like for k.
+ */
+function orgsOfSlice(minOrgs: number, over = '') {
+  if (minOrgs <= 0) return { inputs: '', slice: '', hiddenShort: '' }
+  const n = orgsLiteral(minOrgs)
+  return {
+    inputs: `, uniqUpToMerge(${ORGS_UPTO})(ot)${over} AS so, uniqUpToMergeIf(${ORGS_UPTO})(ot, cu < {k:UInt32})${over} AS ho`,
+    slice: ` AND so >= ${n}`,
+    hiddenShort: ` OR ho < ${n}`,
   }
 }
 
@@ -57,20 +89,21 @@ export interface SubCells {
  * Returns one row per (partition, key, ok, slice_ok) with st (the uniqCombined users of those
  * sub-cells), e, n (how many sub-cells) and the folded measures, ready for FIGURES.
  */
-export function foldSubCells(c: SubCells, k: number): string {
-  if (c.sparse) return foldInOneRead(c, k)
+export function foldSubCells(c: SubCells, k: number, minOrgs = 0): string {
+  if (c.sparse) return foldInOneRead(c, k, minOrgs)
   const part = c.partition.map((p) => `${p}, `).join('')
   const by = `period, day, ${part}`.replace(/, $/, '')
-  const { cell, count, merge, mergeIf } = counting(k)
+  const { cell, count, merge, mergeIf } = counting(k, minOrgs)
+  const orgs = orgsOfSlice(minOrgs)
   const cells = `SELECT period, day, ${part}${c.key} AS key, ${cell}, ${c.e} AS e FROM ${c.table} WHERE ${c.where} GROUP BY period, day, ${part}key`
   // The decision reads only the small users_upto states; a GROUP BY per slice joined back,
   // not window functions, which finalise a slice's merged state once per row.
   const decided = `
-    SELECT period, day, ${part}key, su >= {k:UInt32} AS slice_ok,
-           su >= {k:UInt32} AND cu >= {k:UInt32} AND NOT (hn > 0 AND hu < {k:UInt32} AND key = victim) AS ok
+    SELECT period, day, ${part}key, su >= {k:UInt32}${orgs.slice} AS slice_ok,
+           su >= {k:UInt32}${orgs.slice} AND cu >= {k:UInt32} AND NOT (hn > 0 AND (hu < {k:UInt32}${orgs.hiddenShort}) AND key = victim) AS ok
     FROM (${cells}) AS cells
     INNER JOIN (
-      SELECT ${by}, ${merge}(ut) AS su, ${mergeIf}(ut, cu < {k:UInt32}) AS hu,
+      SELECT ${by}, ${merge}(ut) AS su, ${mergeIf}(ut, cu < {k:UInt32}) AS hu${orgs.inputs},
              countIf(cu < {k:UInt32}) AS hn, argMinIf(key, (cu, e, key), cu >= {k:UInt32}) AS victim
       FROM (${cells})
       GROUP BY ${by}
@@ -94,10 +127,11 @@ export function foldSubCells(c: SubCells, k: number): string {
  * taken over the partition by window functions, which carry each row's uniqCombined state
  * along (cheap for the few users of a crash fingerprint, dear for large groups).
  */
-function foldInOneRead(c: SubCells, k: number): string {
+function foldInOneRead(c: SubCells, k: number, minOrgs: number): string {
   const part = c.partition.map((p) => `${p}, `).join('')
   const by = `period, day, ${part}`.replace(/, $/, '')
-  const { cell, merge, mergeIf } = counting(k)
+  const { cell, merge, mergeIf } = counting(k, minOrgs)
+  const orgs = orgsOfSlice(minOrgs, ' OVER slice')
   const fold = c.fold ?? []
   // One read of the table: each sub-cell once, with its small users_upto state for the decision
   // and its uniqCombined state for the figures.
@@ -106,10 +140,10 @@ function foldInOneRead(c: SubCells, k: number): string {
   // The slice's decision inputs over the partition (window functions merge only the small
   // users_upto states; reading the sub-cells again and joining them back cost more).
   const decided = `
-    SELECT ${part}key, st, e${fold.map((f) => `, ${alias(f)}`).join('')}, su >= {k:UInt32} AS slice_ok,
-           su >= {k:UInt32} AND cu >= {k:UInt32} AND NOT (hn > 0 AND hu < {k:UInt32} AND key = victim) AS ok
+    SELECT ${part}key, st, e${fold.map((f) => `, ${alias(f)}`).join('')}, su >= {k:UInt32}${orgs.slice} AS slice_ok,
+           su >= {k:UInt32}${orgs.slice} AND cu >= {k:UInt32} AND NOT (hn > 0 AND (hu < {k:UInt32}${orgs.hiddenShort}) AND key = victim) AS ok
     FROM (
-      SELECT *, ${merge}(ut) OVER slice AS su, ${mergeIf}(ut, cu < {k:UInt32}) OVER slice AS hu,
+      SELECT *, ${merge}(ut) OVER slice AS su, ${mergeIf}(ut, cu < {k:UInt32}) OVER slice AS hu${orgs.inputs},
              countIf(cu < {k:UInt32}) OVER slice AS hn, argMinIf(key, (cu, e, key), cu >= {k:UInt32}) OVER slice AS victim
       FROM (${cells})
       WINDOW slice AS (PARTITION BY ${by})
@@ -143,7 +177,7 @@ export const FIGURES = `
   sumIf(e, slice_ok AND NOT ok) AS other_events, sumIf(n, slice_ok AND NOT ok) AS other_cells`
 
 /** The shown (period, day) slices of the event name {slice:String}, for tables without users (sessions, imports). */
-export const shownSlices = (k: number) => `(day, period) IN (
+export const shownSlices = (k: number, minOrgs = 0) => `(day, period) IN (
   SELECT day, period FROM agg_events_daily
   WHERE app_id = {app:String} AND name = {slice:String} AND day BETWEEN {from:Date} AND {to:Date}
-  GROUP BY day, period HAVING ${counting(k).count} >= {k:UInt32})`
+  GROUP BY day, period HAVING ${counting(k, minOrgs).count} >= {k:UInt32})`

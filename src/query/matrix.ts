@@ -31,12 +31,12 @@ export const rowId = (row: string) => `r\u001f${row}`
 export const colId = (col: string) => `k\u001f${col}`
 export const GRAND = 'g'
 
-const matrixSql = (by: 'time' | Dimension, k: number, someNames: boolean) =>
+const matrixSql = (by: 'time' | Dimension, k: number, minOrgs: number, someNames: boolean) =>
   by === 'time'
-    ? timeSql(k, someNames)
+    ? timeSql(k, minOrgs, someNames)
     : `
   SELECT row, col, grouping(row, col) AS g, ${FIGURES}
-  FROM (${dimensionCells(k, someNames)})
+  FROM (${dimensionCells(k, minOrgs, someNames)})
   GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
 
 // Slices are the cells: one name, one salt period, one day. An open plan's name fewer than k
@@ -48,7 +48,7 @@ const matrixSql = (by: 'time' | Dimension, k: number, someNames: boolean) =>
 // merged straight into the four groupings (merging them first into a state per slice and per
 // bucket cost a third more). A slice is whole or hidden, so the
 // totals of names and of everything are their shown slices (slice_* = the shown figures).
-const timeSql = (k: number, someNames: boolean) => {
+const timeSql = (k: number, minOrgs: number, someNames: boolean) => {
   const where = `app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}${someNames ? ' AND name IN {names:Array(String)}' : ''}`
   return `
   SELECT row, col, grouping(row, col) AS g,
@@ -57,7 +57,7 @@ const timeSql = (k: number, someNames: boolean) => {
          users AS slice_users, events AS slice_events, shown AS slices_shown, 0 AS other_events, 0 AS other_cells
   FROM (
     SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, ${mappedValue('toString(name)')} AS col, (period, day, name) AS slice,
-           slice IN (SELECT period, day, name FROM agg_events_daily WHERE ${where} GROUP BY period, day, name HAVING ${counting(k).count} >= {k:UInt32}) AS ok,
+           slice IN (SELECT period, day, name FROM agg_events_daily WHERE ${where} GROUP BY period, day, name HAVING ${counting(k, minOrgs).count} >= {k:UInt32}) AS ok,
            users AS st, events AS e
     FROM agg_events_daily WHERE ${where}
   )
@@ -67,7 +67,7 @@ const timeSql = (k: number, someNames: boolean) => {
 // Sub-cells of a slice: one value of the dimension within one name, period and day.
 // Names are decided each on their own slices, so leaving other names out changes nothing for
 // those asked for; it spares reading them (a breakdown of one event, the crashes report).
-const dimensionCells = (k: number, someNames: boolean) => `
+const dimensionCells = (k: number, minOrgs: number, someNames: boolean) => `
   SELECT toString(key) AS row, toString(name) AS col, ok, slice_ok, st, e, n
   FROM (${foldSubCells(
     {
@@ -78,11 +78,14 @@ const dimensionCells = (k: number, someNames: boolean) => `
       e: 'sum(events)',
     },
     k,
+    minOrgs,
   )})`
 
 export interface MatrixQuery {
   app: string
   k: number
+  /** The app's min_orgs_per_cell (0: off): a cell needs people of that many organisations (cells.ts). */
+  minOrgs: number
   range: Range
   /** Rows are time buckets, or the values of a breakdown dimension. */
   by: 'time' | Dimension
@@ -95,7 +98,7 @@ export interface MatrixQuery {
 
 export async function loadMatrix(client: ClickHouseClient, q: MatrixQuery): Promise<Matrix> {
   const params = { app: q.app, k: q.k, from: q.range.from, to: q.range.to, week: q.range.week, dimension: q.by, names: q.names ?? [] }
-  const result = await select(client, matrixSql(q.by, q.k, q.names !== undefined), params)
+  const result = await select(client, matrixSql(q.by, q.k, q.minOrgs, q.names !== undefined), params)
   const cells = new Map<string, Cell>()
   const rows = new Set<string>()
   const cols = new Set<string>()

@@ -10,9 +10,9 @@ import { hide } from './meta.ts'
  * suffix)` aggregates the folded measures over the rows where `cond` holds, named with
  * `suffix`: once over shown sub-cells (rows), once over shown slices (total, `_all`).
  */
-export function oneWaySql(c: SubCells, k: number, measures: (cond: string, suffix: string) => readonly string[]): string {
+export function oneWaySql(c: SubCells, k: number, minOrgs: number, measures: (cond: string, suffix: string) => readonly string[]): string {
   return `SELECT key, grouping(key) AS g, ${FIGURES}, ${[...measures('ok', ''), ...measures('slice_ok', '_all')].join(', ')}
-    FROM (${foldSubCells(c, k)}) GROUP BY GROUPING SETS ((key), ())`
+    FROM (${foldSubCells(c, k, minOrgs)}) GROUP BY GROUPING SETS ((key), ())`
 }
 
 export interface OneWay<T> {

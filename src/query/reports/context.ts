@@ -9,6 +9,9 @@ export interface ReportContext {
   range: Range
 }
 
+/** The app's min_orgs_per_cell, 0 when off (cells.ts counting). */
+export const minOrgsOf = (ctx: ReportContext) => ctx.app.min_orgs_per_cell ?? 0
+
 /** The typed parameters every report query starts from. */
 export function baseParams(ctx: ReportContext) {
   return { app: ctx.app.id, from: ctx.range.from, to: ctx.range.to, week: ctx.range.week }

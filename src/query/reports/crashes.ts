@@ -5,14 +5,14 @@ import { num, round, select, str } from '../db.ts'
 import { cellId, colId, loadMatrix, otherOf, show } from '../matrix.ts'
 import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
-import { baseParams, type ReportContext } from './context.ts'
+import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
 import { mappedValue, RARE } from '../values.ts'
 
 const rate = (crashes: number | null, starts: number | null) => (crashes !== null && starts ? round(crashes / starts) : null)
 
 export async function crashesReport(ctx: ReportContext, limit: number) {
   const k = ctx.app.k_anonymity
-  const [m, fp] = await Promise.all([loadMatrix(ctx.client, { app: ctx.app.id, k, range: ctx.range, by: 'app_version', names: ['app_start', 'app_crash'] }), fingerprints(ctx, limit)])
+  const [m, fp] = await Promise.all([loadMatrix(ctx.client, { app: ctx.app.id, k, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'app_version', names: ['app_start', 'app_crash'] }), fingerprints(ctx, limit)])
   const starts = show(m, colId('app_start'))
   const crashes = show(m, colId('app_crash'))
   const versions = m.rows
@@ -39,6 +39,7 @@ async function fingerprints(ctx: ReportContext, limit: number) {
     oneWaySql(
       { table: 'agg_crashes_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: `tuple(${mappedValue('fingerprint')}, ${mappedValue('toString(error_type)')})`, e: 'sum(crashes)', fold: ['sum(fatal) AS f'], sparse: true },
       ctx.app.k_anonymity,
+      minOrgsOf(ctx),
       (cond, sfx) => [`sumIf(e, ${cond}) AS crashes${sfx}`, `sumIf(f, ${cond}) AS fatal${sfx}`],
     ),
     { ...baseParams(ctx), k: ctx.app.k_anonymity },

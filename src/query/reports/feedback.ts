@@ -6,7 +6,7 @@ import { num, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
 import { mappedValue, takeRare } from '../values.ts'
-import { baseParams, type ReportContext } from './context.ts'
+import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
 
 export async function feedbackReport(ctx: ReportContext) {
   const rows = await select(
@@ -14,6 +14,7 @@ export async function feedbackReport(ctx: ReportContext) {
     oneWaySql(
       { table: 'agg_feedback_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: 'rating', e: 'sum(count)' },
       ctx.app.k_anonymity,
+      minOrgsOf(ctx),
       (cond, sfx) => [`sumIf(e, ${cond}) AS count${sfx}`],
     ),
     { ...baseParams(ctx), k: ctx.app.k_anonymity },
@@ -44,6 +45,7 @@ async function themes(ctx: ReportContext) {
     oneWaySql(
       { table: 'agg_feedback_words_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: mappedValue('term'), e: 'sum(count)' },
       ctx.app.k_anonymity,
+      minOrgsOf(ctx),
       (cond, sfx) => [`sumIf(e, ${cond}) AS count${sfx}`],
     ),
     { ...baseParams(ctx), k: ctx.app.k_anonymity },

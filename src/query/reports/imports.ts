@@ -6,17 +6,17 @@ import { bucketsOf } from '../params.ts'
 import { cellId, colId, loadMatrix, show } from '../matrix.ts'
 import { shownSlices } from '../cells.ts'
 import { hide, metaOf } from '../meta.ts'
-import { baseParams, type ReportContext } from './context.ts'
+import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
 
 export async function importsReport(ctx: ReportContext) {
   const [m, rows] = await Promise.all([
-    loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: 'time', names: ['cm_data_import'] }),
+    loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'time', names: ['cm_data_import'] }),
     select(
       ctx.client,
       `SELECT toString(if({week:Bool}, toMonday(day), day)) AS bucket, grouping(bucket) AS g,
               sum(imports) AS imports, sum(failed) AS failed, sum(records) AS records
        FROM agg_imports_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date} AND ${shownSlices(ctx.app.k_anonymity)}
+       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date} AND ${shownSlices(ctx.app.k_anonymity, minOrgsOf(ctx))}
        GROUP BY GROUPING SETS ((bucket), ())`,
       { ...baseParams(ctx), k: ctx.app.k_anonymity, slice: 'cm_data_import' },
     ),

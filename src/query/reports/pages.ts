@@ -5,7 +5,7 @@
 import { num, select, str } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
-import { baseParams, type ReportContext } from './context.ts'
+import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
 import { mappedPath } from '../values.ts'
 
 export async function pagesReport(ctx: ReportContext, limit: number) {
@@ -14,6 +14,7 @@ export async function pagesReport(ctx: ReportContext, limit: number) {
     oneWaySql(
       { table: 'agg_pages_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: mappedPath('path'), e: 'sum(views)' },
       ctx.app.k_anonymity,
+      minOrgsOf(ctx),
       (cond, sfx) => [`sumIf(e, ${cond}) AS views${sfx}`],
     ),
     { ...baseParams(ctx), k: ctx.app.k_anonymity },

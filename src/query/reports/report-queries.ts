@@ -4,7 +4,7 @@
 import { num, round, select, str, type Row } from '../db.ts'
 import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
-import { baseParams, type ReportContext } from './context.ts'
+import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
 import { mappedValue, takeRare } from '../values.ts'
 
 export async function reportQueriesReport(ctx: ReportContext, limit: number) {
@@ -16,6 +16,7 @@ export async function reportQueriesReport(ctx: ReportContext, limit: number) {
         fold: ['sum(failed) AS f', 'sum(rows) AS r', 'sum(duration_ms) AS d', 'quantilesMergeState(0.5, 0.95)(quantiles) AS qs'],
       },
       ctx.app.k_anonymity,
+      minOrgsOf(ctx),
       (cond, sfx) => [
         `sumIf(e, ${cond}) AS queries${sfx}`, `sumIf(f, ${cond}) AS failed${sfx}`, `sumIf(r, ${cond}) AS rows${sfx}`,
         `sumIf(d, ${cond}) AS duration${sfx}`, `quantilesMergeIf(0.5, 0.95)(qs, ${cond}) AS q${sfx}`,

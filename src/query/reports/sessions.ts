@@ -6,7 +6,7 @@ import { bucketsOf } from '../params.ts'
 import { cellId, colId, loadMatrix, show, type Matrix } from '../matrix.ts'
 import { shownSlices } from '../cells.ts'
 import { hide, metaOf } from '../meta.ts'
-import { baseParams, type ReportContext } from './context.ts'
+import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
 
 interface Lengths {
   sessions: number
@@ -17,13 +17,13 @@ interface Lengths {
 
 export async function sessionsReport(ctx: ReportContext) {
   const [m, rows] = await Promise.all([
-    loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, range: ctx.range, by: 'time', names: ['app_stop', 'app_start'] }),
+    loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'time', names: ['app_stop', 'app_start'] }),
     select(
       ctx.client,
       `SELECT toString(if({week:Bool}, toMonday(day), day)) AS bucket, grouping(bucket) AS g,
               sum(sessions) AS sessions, sum(uptime_ms) AS uptime, quantilesMerge(0.5, 0.95)(quantiles) AS q
        FROM agg_sessions_daily
-       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date} AND ${shownSlices(ctx.app.k_anonymity)}
+       WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date} AND ${shownSlices(ctx.app.k_anonymity, minOrgsOf(ctx))}
        GROUP BY GROUPING SETS ((bucket), ())`,
       { ...baseParams(ctx), k: ctx.app.k_anonymity, slice: 'app_stop' },
     ),
