@@ -51,6 +51,14 @@ describe('parseApps', () => {
     expect(a).toEqual({ id: 'shop', write_keys: ['wk_12345678'], read_keys: [], salt_rotation_hours: 24, honor_gpc: true, k_anonymity: 5 })
   })
 
+  it('takes a minimum of organisations per cell from 2 to 32, off unless set', () => {
+    const of = (extra: Record<string, unknown>) => parseApps({ apps: [{ id: 'shop', write_keys: ['wk_12345678'], ...extra }] })[0]!
+    expect(of({}).min_orgs_per_cell).toBeUndefined()
+    expect(of({ min_orgs_per_cell: 3 }).min_orgs_per_cell).toBe(3)
+    expect(() => of({ min_orgs_per_cell: 1 })).toThrow(/apps\.0\.min_orgs_per_cell: /)
+    expect(() => of({ min_orgs_per_cell: 33 })).toThrow(/apps\.0\.min_orgs_per_cell: /)
+  })
+
   it('refuses malformed keys and ids, naming where', () => {
     expect(() => parseApps({ apps: [{ id: 'shop', write_keys: ['rk_12345678'] }] })).toThrow(/apps\.0\.write_keys\.0: write keys look like wk_/)
     expect(() => parseApps({ apps: [{ id: 'Shop!', write_keys: ['wk_12345678'] }] })).toThrow(/apps\.0\.id: /)
