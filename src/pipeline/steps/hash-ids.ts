@@ -133,6 +133,28 @@ export interface HashIdsContext {
  * its deployment), else a visitor.
  */
 export function createHashIdsStep(idHashes: ReturnType<typeof createIdHasher>) {
+  /** The person of record of one event's id hashes. */
+  function personOf(keys: SaltedKeys, h: IdHashes, device: string | undefined, onPrem: boolean): { person: string; kind: UserKind } {
+    if (h.user) {
+      // A request still holding an older salt has no memory: the user counts by their id.
+      return { person: idHashes.peopleOf(keys)?.user(h.user, device) ?? h.user, kind: 'user' }
+    }
+    if (device !== undefined && h.session) {
+      // A browser's session without a login: its device, so its tabs and sessions count once.
+      // (An event naming no id at all stays out of the people counts, as before.)
+      return { person: idHashes.peopleOf(keys)?.anonymous(device) ?? device, kind: 'visitor' }
+    }
+    // The session hash under the period's salt: the same tab or installation counts once per
+    // salt period and can never be linked to the next one (PRIVACY.md 4).
+    if (h.session) return { person: h.session, kind: onPrem ? 'installation' : 'visitor' }
+    return { person: '', kind: '' }
+  }
+  // The last answer of a request (its keys object), reused while its events carry the same ids:
+  // idHashes then gives the same object, and nothing between two such events of one synchronous
+  // run can change whom they stand for (a user's hash is fixed once given; a device changes
+  // hands only through an event with a user id). Saves the memory's lookups on most events.
+  const last = new WeakMap<SaltedKeys, { h: IdHashes; device: string | undefined; onPrem: boolean; person: string; kind: UserKind }>()
+
   return function hashIds(event: ParsedEvent, ctx: HashIdsContext): HashedEvent {
     const { keys, batch } = ctx
     // An on-prem batch (it names its OS or its deployment) is one installation per session,
@@ -140,23 +162,13 @@ export function createHashIdsStep(idHashes: ReturnType<typeof createIdHasher>) {
     const onPrem = batch.os !== undefined || batch.deployment === 'onprem'
     const device = onPrem ? undefined : ctx.req?.device
     const h = idHashes(keys, event.user_id, event.session_id, event.org_id)
-    let person = ''
-    let kind: UserKind = ''
-    if (h.user) {
-      // A request still holding an older salt has no memory: the user counts by their id.
-      person = idHashes.peopleOf(keys)?.user(h.user, device) ?? h.user
-      kind = 'user'
-    } else if (device !== undefined && h.session) {
-      // A browser's session without a login: its device, so its tabs and sessions count once.
-      // (An event naming no id at all stays out of the people counts, as before.)
-      person = idHashes.peopleOf(keys)?.anonymous(device) ?? device
-      kind = 'visitor'
-    } else if (h.session) {
-      // The session hash under the period's salt: the same tab or installation counts once per
-      // salt period and can never be linked to the next one (PRIVACY.md 4).
-      person = h.session
-      kind = onPrem ? 'installation' : 'visitor'
+    let memo = last.get(keys)
+    // A request's parts (compat dialects) share its keys but may differ in device and batch.
+    if (memo === undefined || memo.h !== h || memo.device !== device || memo.onPrem !== onPrem) {
+      memo = { h, device, onPrem, ...personOf(keys, h, device, onPrem) }
+      last.set(keys, memo)
     }
+    const { person, kind } = memo
     // Built field by field: nothing of the parsed event but these reaches the next step, and
     // V8 allocates a literal far faster than it copies an object rest.
     return {
