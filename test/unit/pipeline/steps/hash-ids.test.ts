@@ -165,6 +165,24 @@ describe('the person of record (docs/reports.md "The unit: people")', () => {
     expect(step(parsedEvent({ user_id: RAW.user_id }), ctxOf(keys)).user_hash).toBe(before.user_hash)
   })
 
+  it('gives a tab\'s events after a login in the same request the user\'s hash, though the tab is the same', () => {
+    const step = newStep()
+    const keys = saltedKeys({ appId: 'unit-same-request' })
+    const ctx = withDevice(keys, 'f0f0f0f0f0f0f0f0')
+    const other = step(parsedEvent({ user_id: 'first@example.com' }), withDevice(keys, D))
+    const before = step(parsedEvent({ session_id: 'tab-1' }), withDevice(keys, D))
+    expect(before.user_hash).toBe(other.user_hash)
+    // On a device nobody took yet: anonymous, then a login, then the same tab again, in one run.
+    const a = step(parsedEvent({ session_id: 'tab-9' }), ctx)
+    const login = step(parsedEvent({ user_id: 'second@example.com', session_id: 'tab-9' }), ctx)
+    const b = step(parsedEvent({ session_id: 'tab-9' }), ctx)
+    expect([a.user_hash, login.user_hash, b.user_hash]).toEqual(['f0f0f0f0f0f0f0f0', 'f0f0f0f0f0f0f0f0', 'f0f0f0f0f0f0f0f0'])
+    // A later user on that device counts apart, and the device's anonymous events stay the first's.
+    const third = step(parsedEvent({ user_id: 'third@example.com', session_id: 'tab-9' }), ctx)
+    expect(third.user_hash).not.toBe('f0f0f0f0f0f0f0f0')
+    expect(step(parsedEvent({ session_id: 'tab-9' }), ctx).user_hash).toBe('f0f0f0f0f0f0f0f0')
+  })
+
   it('counts fifty logged-in people behind one address and one browser build as fifty', () => {
     const step = newStep()
     const keys = saltedKeys({ appId: 'unit-office' })
