@@ -23,6 +23,8 @@ beforeAll(async () => {
     await send(app, Array.from({ length: PEOPLE }, (_, i) => event({ name: 'export_start', user_id: `acme-${letters(i)}@acme.example`, org_id: 'acme' })))
     await send(app, Array.from({ length: PEOPLE }, (_, i) => event({ name: 'login', user_id: `mixed-${letters(i)}@example.com`, org_id: `org-${letters(i % 3)}` })))
   }
+  // The reports read ClickHouse: wait until the spool has fed it everything acknowledged.
+  await s.drained()
 })
 afterAll(() => s?.stop())
 
