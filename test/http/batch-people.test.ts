@@ -27,10 +27,13 @@ async function send(events: unknown[], address: string, userAgent = CHROME_UA): 
   expect((JSON.parse(text) as { accepted: number }).accepted, text).toBe(events.length)
 }
 
-/** People of the event name, as the reports count them: the aggregate's distinct user hashes, and the rows'. */
-async function peopleOf(name: string): Promise<{ agg: number; rows: number }> {
-  const [agg] = await s.query<{ n: string }>('SELECT uniqCombinedMerge(12)(users) AS n FROM agg_events_daily WHERE app_id = {app:String} AND name = {name:String}', { app: s.appId, name })
-  const [rows] = await s.query<{ n: string }>("SELECT uniqExact(user_hash) AS n FROM events WHERE app_id = {app:String} AND name = {name:String} AND user_hash != ''", { app: s.appId, name })
+/**
+ * People among the given events, as the reports count them: the distinct user hashes of their
+ * rows, and of the aggregate of their event name (stored as a token until k people sent it).
+ */
+async function peopleOf(ids: string[]): Promise<{ agg: number; rows: number }> {
+  const [rows] = await s.query<{ n: string; name: string }>("SELECT uniqExact(user_hash) AS n, any(name) AS name FROM events WHERE event_id IN {ids:Array(UUID)} AND user_hash != ''", { ids })
+  const [agg] = await s.query<{ n: string }>('SELECT uniqCombinedMerge(12)(users) AS n FROM agg_events_daily WHERE app_id = {app:String} AND name = {name:String}', { app: s.appId, name: rows!.name })
   return { agg: Number(agg!.n), rows: Number(rows!.n) }
 }
 
@@ -38,46 +41,61 @@ async function peopleOf(name: string): Promise<{ agg: number; rows: number }> {
 let names = 0
 const nameOf = () => `people_${'abcdefghij'[names++]}`
 
+/** Events of one name, remembering their ids. */
+function recorder() {
+  const ids: string[] = []
+  const name = nameOf()
+  return {
+    ids,
+    name,
+    event: (fields: Record<string, unknown>) => {
+      const e = event({ name, ...fields })
+      ids.push(e.id)
+      return e
+    },
+  }
+}
+
 describe('k counts people', () => {
   it('counts one person with five tabs, each its own session and request, once', async () => {
-    const name = nameOf()
+    const r = recorder()
     for (let tab = 0; tab < 5; tab++) {
-      await send([event({ name, session_id: `tab-${randomUUID()}` }), event({ name, session_id: `tab-${randomUUID()}` })], '203.0.113.7')
+      await send([r.event({ session_id: `tab-${randomUUID()}` }), r.event({ session_id: `tab-${randomUUID()}` })], '203.0.113.7')
     }
-    expect(await peopleOf(name)).toEqual({ agg: 1, rows: 1 })
-    const kinds = await s.query<{ user_kind: string }>('SELECT DISTINCT user_kind FROM events WHERE name = {name:String}', { name })
+    expect(await peopleOf(r.ids)).toEqual({ agg: 1, rows: 1 })
+    const kinds = await s.query<{ user_kind: string }>('SELECT DISTINCT user_kind FROM events WHERE event_id IN {ids:Array(UUID)}', { ids: r.ids })
     expect(kinds).toEqual([{ user_kind: 'visitor' }])
   })
 
   it('counts five browsers on five networks as five people', async () => {
-    const name = nameOf()
-    for (let i = 0; i < 5; i++) await send([event({ name, session_id: `tab-${randomUUID()}` })], `198.51.${100 + i}.20`)
-    expect(await peopleOf(name)).toEqual({ agg: 5, rows: 5 })
+    const r = recorder()
+    for (let i = 0; i < 5; i++) await send([r.event({ session_id: `tab-${randomUUID()}` })], `198.51.${100 + i}.20`)
+    expect(await peopleOf(r.ids)).toEqual({ agg: 5, rows: 5 })
   })
 
   it('counts fifty logged-in people behind one office address and one browser build as fifty', async () => {
-    const name = nameOf()
+    const r = recorder()
     // Concurrent, as an office's browsers send: the group commit writes them together.
     await Promise.all(Array.from({ length: 50 }, (_, i) =>
-      send([event({ name, user_id: `staff-${i}@office.example`, session_id: `tab-${randomUUID()}` })], '192.0.2.44')))
-    expect(await peopleOf(name)).toEqual({ agg: 50, rows: 50 })
+      send([r.event({ user_id: `staff-${i}@office.example`, session_id: `tab-${randomUUID()}` })], '192.0.2.44')))
+    expect(await peopleOf(r.ids)).toEqual({ agg: 50, rows: 50 })
   })
 
   it('counts a visitor who logs in within the period as one person, before, during and after the login', async () => {
-    const name = nameOf()
+    const r = recorder()
     const address = '203.0.113.99'
-    await send([event({ name, session_id: 'landing-tab' }), event({ name, session_id: 'landing-tab' })], address)
-    await send([event({ name, user_id: `buyer-${randomUUID()}@example.com`, session_id: 'login-tab' })], address)
-    await send([event({ name, session_id: 'second-tab' })], address)
-    expect(await peopleOf(name)).toEqual({ agg: 1, rows: 1 })
-    const kinds = await s.query<{ user_kind: string }>('SELECT DISTINCT user_kind FROM events WHERE name = {name:String} ORDER BY user_kind', { name })
+    await send([r.event({ session_id: 'landing-tab' }), r.event({ session_id: 'landing-tab' })], address)
+    await send([r.event({ user_id: `buyer-${randomUUID()}@example.com`, session_id: 'login-tab' })], address)
+    await send([r.event({ session_id: 'second-tab' })], address)
+    expect(await peopleOf(r.ids)).toEqual({ agg: 1, rows: 1 })
+    const kinds = await s.query<{ user_kind: string }>('SELECT DISTINCT user_kind FROM events WHERE event_id IN {ids:Array(UUID)} ORDER BY user_kind', { ids: r.ids })
     expect(kinds.map((k) => k.user_kind)).toEqual(['user', 'visitor'])
   })
 
   it('stores neither the address nor the User-Agent, only the keyed digest of the device', async () => {
-    const name = nameOf()
-    await send([event({ name, session_id: 'needle-tab' })], '203.0.113.250')
-    const rows = await s.query<Record<string, unknown>>('SELECT * FROM events WHERE name = {name:String}', { name })
+    const r = recorder()
+    await send([r.event({ session_id: 'needle-tab' })], '203.0.113.250')
+    const rows = await s.query<Record<string, unknown>>('SELECT * FROM events WHERE event_id IN {ids:Array(UUID)}', { ids: r.ids })
     expect(rows).toHaveLength(1)
     const json = JSON.stringify(rows)
     expect(json).not.toMatch(/203\.0\.113|AppleWebKit|needle-tab/)
