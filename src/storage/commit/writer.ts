@@ -243,7 +243,12 @@ export function createWriter<Row>(opts: WriterOptions<Row>): Writer<Row> {
 
   async function drainAll(): Promise<void> {
     while (queue.length > 0 || inFlight || retries.length > 0) {
-      if (!inFlight) startInsert()
+      // A re-send waits retryMs after its failure here too, as schedule() makes it (issue 24:
+      // flush() against a failing store re-sent at once, 415 inserts in 500 ms). While closing,
+      // each retry gets its one more attempt without waiting (failed() gives it up after).
+      const wait = !inFlight && retries.length > 0 && !closing ? retryAfter - Date.now() : 0
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      else if (!inFlight) startInsert()
       await inFlight
     }
   }

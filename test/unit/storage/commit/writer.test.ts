@@ -289,6 +289,34 @@ describe('createWriter: inserts of unknown outcome and poison rows', () => {
     }
   })
 
+  it('flush() re-sends a failed group only retryMs after its failure, not at once', async () => {
+    vi.useFakeTimers()
+    try {
+      // A store that fails 50 times, then works: before, flush() re-sent at once, all 50 in no
+      // time at all (415 inserts in 500 ms against a real failing store, issue 24).
+      let attempts = 0
+      const w = writer(async () => {
+        if (++attempts <= 50) throw new Error('connection reset')
+      }, { maxDelayMs: 0, retryMs: 100 })
+      void w.write(['a']).catch(() => undefined)
+      const flushed = outcome(w.flush())
+      await vi.advanceTimersByTimeAsync(0)
+      expect(attempts).toBe(1)
+      await vi.advanceTimersByTimeAsync(99)
+      expect(attempts).toBe(1)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(attempts).toBe(2)
+      await vi.advanceTimersByTimeAsync(400)
+      expect(attempts).toBe(6)
+      expect(flushed.state).toBe('pending')
+      await vi.advanceTimersByTimeAsync(100 * 45)
+      expect(flushed.state).toBe('ok')
+      expect(attempts).toBe(51)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('treats an insert that does not settle within insertTimeoutMs as failed', async () => {
     vi.useFakeTimers()
     try {
