@@ -23,7 +23,7 @@ import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
 import { benchRows } from './event-rows.ts'
 import { openStorage } from '../../src/storage/clickhouse/client.ts'
 import { migrate } from '../../src/storage/schema/migrate.ts'
-import { encodeRows, ROWS_FORMAT } from '../../src/storage/rows/rows-format.ts'
+import { encodeRows, JSON_ROWS_FORMAT } from '../../src/storage/rows/rows-format.ts'
 import { EVENT_ROWS } from '../../src/storage/rows/event-rows.ts'
 import { quoteSql } from '../../src/storage/clickhouse/file-insert.ts'
 import { eventsFileInsert } from './file-insert.ts'
@@ -98,8 +98,8 @@ try {
   }
   type Door = { encode(rows: EventRow[]): Buffer | Promise<Buffer>; insert(body: Buffer): Promise<void>; jsEncode?: (rows: EventRow[]) => Buffer }
   const DOORS: Record<string, Door> = {
-    'raw:JSONCompactEachRow': { encode: encodeRows, jsEncode: encodeRows, insert: (body) => storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: ROWS_FORMAT, body, settings: settings() }) },
-    'raw:TabSeparated': { encode: encodeTsv, jsEncode: encodeTsv, insert: (body) => storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: 'TabSeparated' as typeof ROWS_FORMAT, body, settings: settings() }) },
+    'raw:JSONCompactEachRow': { encode: encodeRows, jsEncode: encodeRows, insert: (body) => storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: JSON_ROWS_FORMAT, body, settings: settings() }) },
+    'raw:TabSeparated': { encode: encodeTsv, jsEncode: encodeTsv, insert: (body) => storage.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: 'TabSeparated' as typeof JSON_ROWS_FORMAT, body, settings: settings() }) },
     'file:JSONCompactEachRow': { encode: encodeRows, jsEncode: encodeRows, insert: (body) => fileInsert.insert(toFile(body), 'JSONCompactEachRow', settings()) },
     'file:RowBinary': { encode: (r) => EVENT_ROWS.encode(r), jsEncode: (r) => EVENT_ROWS.encode(r), insert: (body) => fileInsert.insert(toFile(body), 'RowBinary', settings()) },
     'file:Native': { encode: nativeOf, insert: (body) => fileInsert.insert(toFile(body), 'Native', settings()) },

@@ -4,7 +4,7 @@
 // can be a person's (`viewed_invoice_of_<first>_<last>`). Values become their type and length.
 // No string value is kept, scrubbed or not, and identifiers are never kept.
 
-export type QuarantineRow = [app_id: string, received_at: number, batch_index: number, reason: string, name: string, event: string]
+export type { QuarantineRow } from '../storage/rows/quarantine-row.ts'
 
 /** What the quarantine may show readable: the plan's events and their keys (CompiledPlan). */
 export interface Declared {

@@ -51,7 +51,7 @@ describe('a poison row', () => {
         table: 'events', columns: EVENT_COLUMNS, format: 'JSONCompactEachRow', body,
         settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 },
       }),
-      onDeadLetter: (lines) => dead.push(...lines.map((l) => String((JSON.parse(l.toString()) as unknown[])[1]))),
+      onDeadLetter: (deadRows) => dead.push(...deadRows.map((r) => r[1])),
     })
     const before = rows(300, appId)
     const bad = poisoned(appId)

@@ -79,7 +79,7 @@ describe('a RowBinary row the engine refuses', () => {
     const spool = await openSpool({
       dir, maxBytes: 8 * 2 ** 20, segmentBytes: 2 ** 20, insertRows: 10_000, feedDelayMs: 20, retryMs: 50,
       insert: refusingInsert,
-      onDeadLetter: (lines) => dead.push(...lines.map((l) => JSON.parse(l.toString()) as unknown[])),
+      onDeadLetter: (deadRows) => dead.push(...deadRows),
     })
     const before = rows(200, appId)
     const bad = rows(1, appId)[0]!

@@ -59,28 +59,35 @@ describe.skipIf(!existsSync('/proc/self/fd'))('the spool\'s open files', () => {
     expect(fds()).toBe(before)
   })
 
-  it('are all closed when an insert that close() left behind reads its segment afterwards', async () => {
+  it('are all closed when an insert that close() left behind reads its segment afterwards, and it inserts nothing', async () => {
     const before = fds()
     for (let i = 0; i < 10; i++) {
       // A slow disk: the feeder's read of the segment is held until close() has given up on it.
       let release!: () => void
       const gate = new Promise<void>((r) => (release = r))
+      let read = false
       let inserted = false
       const slow: SpoolFs = {
         ...nodeSpoolFs,
         async open(path, mode) {
-          if (mode === 'r') await gate
-          return nodeSpoolFs.open(path, mode)
+          if (mode !== 'r') return nodeSpoolFs.open(path, mode)
+          await gate
+          const file = await nodeSpoolFs.open(path, mode)
+          read = true
+          return file
         },
       }
       const spool = await openSpool(options(tempDir('spool-fds-late-'), { fs: slow, insert: async () => void (inserted = true) }))
       await spool.append(row, 1)
       await spool.close(20)
       release()
-      await until(() => inserted)
-      expect(inserted).toBe(true)
+      await until(() => read)
+      await until(() => fds() <= before)
+      await new Promise((r) => setImmediate(r))
+      // Once close() has returned the feeder starts no insert (issue 24): the range is left on
+      // disk for the next open's replay. Before, this insert went ahead after close().
+      expect(inserted).toBe(false)
     }
-    await until(() => fds() <= before)
     expect(fds()).toBe(before)
   })
 })

@@ -3,7 +3,7 @@
 // Each request's rows are encoded once, here, in the format the engine is fed (rows-format.ts).
 import type { EventRow } from '../../pipeline/types.ts'
 import { encodeEventRows } from '../rows/rows-format.ts'
-import type { Spool } from '../spool/spool.ts'
+import type { Spool } from '../spool/types.ts'
 import type { Writer } from './writer.ts'
 
 export function createSpoolWriter(spool: Spool, closeWithinMs: number): Writer<EventRow> {
@@ -23,7 +23,7 @@ export function createSpoolWriter(spool: Spool, closeWithinMs: number): Writer<E
     shutdown: () => spool.close(closeWithinMs),
     stats() {
       const s = spool.stats()
-      return { inserts: s.inserts, rowsWritten: s.insertedRows, failedInserts: s.failedInserts, refusedRows: s.refusedRows + s.diskRefusedRows, pendingRows: s.pendingRows, retries: s.failedInserts, deadLetteredRows: s.deadLetteredRows }
+      return { inserts: s.inserts, rowsWritten: s.insertedRows, failedInserts: s.failedInserts, refusedRows: s.refusedRows + s.diskRefusedRows, pendingRows: s.pendingRows, retries: s.retries, deadLetteredRows: s.deadLetteredRows }
     },
   }
 }

@@ -1,13 +1,21 @@
-// Events-table rows (EVENT_COLUMNS order) as the durability code needs them: a dead-lettered row
-// as a quarantine row (what an SDK developer may see: the name and prop keys, never an
-// identifier, not even hashed; PRIVACY.md 1). A frame's event ids: rows-format.ts eventIdsOf.
-import type { QuarantineRow } from '../../ingest/quarantine-shape.ts'
+// A dead-lettered events row as a quarantine row: what an SDK developer may see of it, the name
+// and prop keys, never an identifier, not even hashed (PRIVACY.md 1). The rows come typed, decoded
+// from either spool format (rows-format.ts decodeRow) or straight from direct mode's writer.
+import type { EventRow } from '../../pipeline/types.ts'
+import type { QuarantineRow } from './quarantine-row.ts'
 
-export function deadLetterToQuarantine(rows: unknown[][], reason: string): QuarantineRow[] {
-  return rows.map((r) => {
-    const props = r[9] && typeof r[9] === 'object' ? Object.keys(r[9]).slice(0, 30) : []
-    const receivedAt = typeof r[4] === 'number' ? r[4] : Date.now()
-    const text = (v: unknown) => (typeof v === 'string' ? v.toWellFormed().slice(0, 64) : '')
-    return [text(r[0]), receivedAt, 0, `storage refused the row: ${reason}`.slice(0, 300), text(r[2]), JSON.stringify({ prop_keys: props.map((k) => k.toWellFormed()) })]
+const MAX_KEYS = 30
+
+export function deadLetterToQuarantine(rows: readonly EventRow[], reason: string): QuarantineRow[] {
+  return rows.map(([app_id, , name, , received_at, , , , , props]) => {
+    const keys = Object.keys(props ?? {}).slice(0, MAX_KEYS).map((k) => k.toWellFormed())
+    return [
+      app_id.toWellFormed().slice(0, 64),
+      Number.isFinite(received_at) ? received_at : Date.now(),
+      0,
+      `storage refused the row: ${reason}`.slice(0, 300),
+      name.toWellFormed().slice(0, 64),
+      JSON.stringify({ prop_keys: keys }),
+    ]
   })
 }

@@ -1,14 +1,17 @@
-// Events-table rows as the bytes of one ClickHouse insert, in one of two formats: RowBinary, what
-// the spool writes now (event-rows.ts: encoded straight from the row arrays, read by the engine
+// Events-table rows as the bytes of one ClickHouse insert, in one of two formats: RowBinary
+// (BINARY_ROWS_FORMAT), what the spool writes now (event-rows.ts: encoded straight from the row arrays, read by the engine
 // without parsing text), and JSONCompactEachRow, one JSON array per line
-// (https://clickhouse.com/docs/interfaces/formats/JSONCompactEachRow), which earlier versions
-// wrote and which is still fed, split and dead-lettered the same way. Each spool frame says which.
+// (https://clickhouse.com/docs/interfaces/formats/JSONCompactEachRow, JSON_ROWS_FORMAT), which
+// direct mode sends and earlier spools wrote and which is still fed, split and dead-lettered the same way. Each spool frame says which.
 import type { EventRow } from '../../pipeline/types.ts'
 import { EVENT_ROWS } from './event-rows.ts'
 import { readVarint, uuidText } from './row-binary.ts'
 
-export const ROWS_FORMAT = 'JSONCompactEachRow' as const
-export type RowsFormat = 'JSONCompactEachRow' | 'RowBinary'
+/** The spool's frames and the embedded engine's file inserts. */
+export const BINARY_ROWS_FORMAT = 'RowBinary' as const
+/** Direct mode's inserts, older spool frames, and a row RowBinary cannot express. */
+export const JSON_ROWS_FORMAT = 'JSONCompactEachRow' as const
+export type RowsFormat = typeof JSON_ROWS_FORMAT | typeof BINARY_ROWS_FORMAT
 
 /** JSONCompactEachRow: the text @clickhouse/client would produce from the rows, built once. */
 export function encodeRows(rows: readonly unknown[][]): Buffer {
@@ -24,10 +27,10 @@ export function encodeRows(rows: readonly unknown[][]): Buffer {
  */
 export function encodeEventRows(rows: readonly EventRow[]): { payload: Buffer; format: RowsFormat } {
   try {
-    return { payload: EVENT_ROWS.encode(rows), format: 'RowBinary' }
+    return { payload: EVENT_ROWS.encode(rows), format: BINARY_ROWS_FORMAT }
   } catch (e) {
     if (!(e instanceof RangeError)) throw e
-    return { payload: encodeRows(rows), format: ROWS_FORMAT }
+    return { payload: encodeRows(rows), format: JSON_ROWS_FORMAT }
   }
 }
 
@@ -51,8 +54,22 @@ export function splitRows(body: Buffer, format: RowsFormat): Buffer[] {
 
 /** One row's bytes as a JSONCompactEachRow line without its newline (dead letters, logs). */
 export function rowAsJson(row: Buffer, format: RowsFormat): string {
-  if (format === 'JSONCompactEachRow') return row.toString('utf8').trimEnd()
+  if (format === JSON_ROWS_FORMAT) return row.toString('utf8').trimEnd()
   return JSON.stringify(EVENT_ROWS.decodeRow(row, 0).row)
+}
+
+/**
+ * One row's bytes as the typed row, in either format; undefined when a JSON line is not a row
+ * (it cannot be read back: the dead-letter file keeps its text).
+ */
+export function decodeRow(row: Buffer, format: RowsFormat): EventRow | undefined {
+  if (format === BINARY_ROWS_FORMAT) return EVENT_ROWS.decodeRow(row, 0).row
+  try {
+    const value: unknown = JSON.parse(row.toString('utf8'))
+    return Array.isArray(value) && typeof value[0] === 'string' ? (value as EventRow) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** The event id of one row's bytes (the second column), read without decoding the rest. */

@@ -1,7 +1,10 @@
-// The spool's interface (spool.ts implements it): its options, what it does, and what it reports
-// about itself: counters for metrics (durability-metrics.ts) and its health for /readyz.
+// The spool's interface (spool.ts composes it from append.ts and feeder.ts): its options, what it
+// does, what it reports about itself (counters for metrics.ts, its health for /readyz), and the
+// backlog its two halves share.
+import type { EventRow } from '../../pipeline/types.ts'
 import type { SpoolFs } from './spool-fs.ts'
 import type { RowsFormat } from '../rows/rows-format.ts'
+import type { Chunk } from './replay.ts'
 
 export interface SpoolOptions {
   dir: string
@@ -26,8 +29,12 @@ export interface SpoolOptions {
   healMs?: number
   fs?: SpoolFs
   onInsertError?(e: unknown): void
-  /** Rows ClickHouse refused for what they are; they are in the dead-letter file already. */
-  onDeadLetter?(rows: Buffer[], reason: string): void
+  /**
+   * Rows ClickHouse refused for what they are, decoded (rows-format.ts decodeRow); they are in the
+   * dead-letter file already, as JSON lines. A line that cannot be read back as a row (never one
+   * this spool wrote) is in the file only.
+   */
+  onDeadLetter?(rows: EventRow[], reason: string): void
   /** Each frame found at open that will be re-fed (e.g. to remember its event ids). */
   onReplayFrame?(payload: Buffer, format: RowsFormat): void
   /** Damage found in a segment (at open or when feeding): logged at error level by the caller. */
@@ -50,13 +57,14 @@ export interface Spool {
   health(): SpoolHealth | undefined
 }
 
-
 export interface SpoolStats {
   appendedRows: number
   syncs: number
   inserts: number
   insertedRows: number
   failedInserts: number
+  /** Ranges inserted again after a failure of unknown outcome (same range, same token). */
+  retries: number
   /** Rows refused because the spool held maxBytes already. */
   refusedRows: number
   /** Rows refused because the spool's disk was below its free-space reserve. */
@@ -85,4 +93,15 @@ export interface SpoolStats {
 export interface SpoolHealth {
   reason: 'failed' | 'disk_low' | 'nearly_full' | 'feeder_failing'
   message: string
+}
+
+/** The counters of SpoolStats that the append and feed halves keep. */
+export type SpoolCounters = Omit<SpoolStats, 'pendingRows' | 'pendingBytes' | 'oldestUnfedMs' | 'failed' | 'insertFailuresInARow'>
+
+/** What is synced and not yet in ClickHouse: appended by append.ts, fed and retired by feeder.ts. */
+export interface SpoolBacklog {
+  /** Frames waiting, oldest first; the bytes stay on disk. */
+  queue: Chunk[]
+  rows: number
+  bytes: number
 }

@@ -1,0 +1,173 @@
+// The spool's append half: concurrent appends share one write and one fdatasync (group commit),
+// one frame per format; segments rotate past their size; free space is checked before every
+// write so a frame never fills the disk; a write that fails is cut off again and refused.
+import { join } from 'node:path'
+import { StorageUnavailableError } from '../commit/writer.ts'
+import { errorFields } from '../../observability/log-error.ts'
+import type { RowsFormat } from '../rows/rows-format.ts'
+import { FRAME_HEADER_BYTES, frameHeader, segmentName } from './layout.ts'
+import { writeAllParts, type SpoolFile, type SpoolFs } from './spool-fs.ts'
+import { monotonicMs } from './monotonic.ts'
+import type { SpoolBacklog, SpoolCounters, SpoolOptions } from './types.ts'
+
+interface Waiting {
+  payload: Buffer
+  rows: number
+  format: RowsFormat
+  resolve(): void
+  reject(e: Error): void
+}
+
+export interface Appender {
+  /** Resolves once the rows are synced; rejects with StorageUnavailableError. */
+  append(payload: Buffer, rows: number, format: RowsFormat): Promise<void>
+  /** The segment being written to (the feeder retires only those before it). */
+  seq(): number
+  /** Set after a write the spool could not undo, until a fresh segment works. */
+  failed(): StorageUnavailableError | undefined
+  lowOnDisk(): boolean
+  /** Refuses new appends; resolves when the write under way is done or `ms` pass. */
+  refuse(ms: number): Promise<void>
+  close(): Promise<void>
+}
+
+export interface AppendContext {
+  opts: SpoolOptions
+  fs: SpoolFs
+  backlog: SpoolBacklog
+  stats: SpoolCounters
+  /** The highest segment number on disk: appends go to a new one, never after a torn tail. */
+  lastSeq: number
+  /** Called after each synced frame (the feeder may start). */
+  onFramed(): void
+}
+
+export async function openAppender(ctx: AppendContext): Promise<Appender> {
+  const { opts, fs, backlog, stats } = ctx
+  const { dir } = opts
+  const minFree = opts.minFreeBytes ?? 0
+  const healMs = opts.healMs ?? 5000
+  let seq = ctx.lastSeq
+  let fh: SpoolFile | undefined
+  let size = 0
+  let waiting: Waiting[] = []
+  let waitingBytes = 0
+  let writing: Promise<void> | undefined
+  let failed: { error: StorageUnavailableError; at: number } | undefined
+  let lowOnDisk = false
+  let refusing = false
+
+  async function rotate(): Promise<void> {
+    const next = await fs.open(join(dir, segmentName(seq + 1)), 'w')
+    // The new name survives a power loss before anything is acknowledged in it. If the sync
+    // fails (a failing disk, retried after healMs), the new file is closed, not leaked.
+    await fs.syncDir(dir).catch(async (e: unknown) => {
+      await next.close().catch(() => undefined)
+      throw e
+    })
+    await fh?.close().catch(() => undefined)
+    fh = next
+    seq++
+    size = 0
+  }
+  await rotate()
+
+  async function writeGroup(parts: Buffer[], payloadBytes: number, rows: number, format: RowsFormat): Promise<void> {
+    if (failed) {
+      if (monotonicMs() - failed.at < healMs) throw failed.error
+      await rotate() // the disk may work again: start afresh; the old segment's good frames are still queued
+      failed = undefined
+    }
+    if (size >= opts.segmentBytes) await rotate()
+    const file = fh!
+    const bytes = FRAME_HEADER_BYTES + payloadBytes
+    // Checked before every write, not after a failure: a frame never fills the disk, so the
+    // intent log, the dead-letter file and ClickHouse (often on the same disk) keep room.
+    const free = await fs.freeBytes(dir)
+    lowOnDisk = free - bytes < minFree
+    if (lowOnDisk) {
+      stats.diskRefusedRows += rows
+      throw new StorageUnavailableError('the spool disk is nearly full', 'overloaded')
+    }
+    const offset = size
+    try {
+      // The header and every request's payload in one writev: no copy into one buffer.
+      await writeAllParts(file, [frameHeader(parts, rows, format), ...parts], offset)
+      await file.datasync()
+    } catch (cause) {
+      stats.writeFailures++
+      // Whatever reached the file is cut off again, so no torn frame is ever followed by an
+      // acknowledged one; if even that fails, appends stop until a fresh segment can be made.
+      const undone = await file.truncate(offset).then(() => file.datasync()).then(() => true, () => false)
+      const error = new StorageUnavailableError(`the spool cannot write to disk (${errorFields(cause).message})`, 'failed', { cause })
+      if (!undone) failed = { error, at: monotonicMs() }
+      throw error
+    }
+    size += bytes
+    stats.syncs++
+    stats.appendedRows += rows
+    backlog.rows += rows
+    backlog.bytes += bytes
+    backlog.queue.push({ seq, offset, end: size, rows, since: monotonicMs(), format })
+  }
+
+  async function writeLoop(): Promise<void> {
+    while (waiting.length > 0) {
+      const { group, rest, format, rows, bytes } = nextGroup(waiting)
+      waiting = rest
+      waitingBytes -= bytes
+      try {
+        await writeGroup(group.map((w) => w.payload), bytes, rows, format)
+        for (const w of group) w.resolve()
+        ctx.onFramed()
+      } catch (e) {
+        const err = e instanceof Error ? e : new Error(String(e))
+        for (const w of group) w.reject(err)
+      }
+    }
+    writing = undefined
+  }
+
+  return {
+    append(payload, rows, format) {
+      if (refusing) return Promise.reject(new StorageUnavailableError('the server is shutting down', 'shutdown'))
+      if (failed && monotonicMs() - failed.at < healMs) return Promise.reject(failed.error)
+      if (backlog.bytes + waitingBytes + payload.length > opts.maxBytes) {
+        stats.refusedRows += rows
+        return Promise.reject(new StorageUnavailableError('the spool is full; storage is behind', 'overloaded'))
+      }
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ payload, rows, format, resolve, reject })
+        waitingBytes += payload.length
+        writing ??= writeLoop()
+      })
+    },
+    seq: () => seq,
+    failed: () => failed?.error,
+    lowOnDisk: () => lowOnDisk,
+    async refuse(ms) {
+      refusing = true
+      // A write that hangs is left behind: what it held was never acknowledged.
+      let t: NodeJS.Timeout | undefined
+      await Promise.race([writing, new Promise((r) => (t = setTimeout(r, ms)))])
+      clearTimeout(t)
+    },
+    close: async () => {
+      await fh?.close().catch(() => undefined)
+    },
+  }
+}
+
+/** One frame holds one format: the waiting appends of the first one's format, in order. */
+function nextGroup(waiting: Waiting[]): { group: Waiting[]; rest: Waiting[]; format: RowsFormat; rows: number; bytes: number } {
+  const format = waiting[0]!.format
+  const group = waiting.every((w) => w.format === format) ? waiting : waiting.filter((w) => w.format === format)
+  const rest = group === waiting ? [] : waiting.filter((w) => w.format !== format)
+  let rows = 0
+  let bytes = 0
+  for (const w of group) {
+    rows += w.rows
+    bytes += w.payload.length
+  }
+  return { group, rest, format, rows, bytes }
+}

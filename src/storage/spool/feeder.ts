@@ -1,0 +1,229 @@
+// The spool's feed half: one insert at a time, whole frames of one segment, oldest first, each
+// with a token from the spool id and its byte range, recorded in the intent log before it starts.
+// Rows ClickHouse refuses for their data are isolated and dead-lettered (poison.ts); inserted
+// segments are deleted, damaged ones moved aside. Once stopped, it starts no insert again.
+import { renameSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import type { EventRow } from '../../pipeline/types.ts'
+import { errorFields } from '../../observability/log-error.ts'
+import { isDataError, splitInsert } from '../commit/poison.ts'
+import { decodeRow, rowAsJson, splitRows, type RowsFormat } from '../rows/rows-format.ts'
+import { appendDeadLetters } from './dead-letter-file.ts'
+import { damagedName, joinPayloads, segmentName, type Intent } from './layout.ts'
+import type { IntentRing, SegmentReader } from './ranges-io.ts'
+import type { Chunk } from './replay.ts'
+import { monotonicMs } from './monotonic.ts'
+import type { SpoolFs } from './spool-fs.ts'
+import type { SpoolBacklog, SpoolCounters, SpoolOptions } from './types.ts'
+
+export interface Feeder {
+  /** Starts an insert if one is due (or sets the timer for when it is). */
+  feed(): void
+  /** Resolves when the backlog is empty (or the feeder stopped). */
+  drain(): Promise<void>
+  /** Feeds without waiting for company (the spool is closing). */
+  hurry(): void
+  /** Starts no insert again; resolves when the insert under way settled or `ms` pass. */
+  stop(ms: number): Promise<void>
+  failuresInARow(): number
+  lastError(): string
+}
+
+export interface FeedContext {
+  opts: SpoolOptions
+  fs: SpoolFs
+  /** The spool's id, the first part of every insert token. */
+  id: string
+  backlog: SpoolBacklog
+  stats: SpoolCounters
+  intents: IntentRing
+  reader: SegmentReader
+  /** Segments with damage found at open: moved aside once fed. */
+  damaged: Set<number>
+  /** The segment appends go to: never retired. */
+  currentSeq(): number
+}
+
+/** Thrown inside an insert's steps once the feeder has stopped: the range stays for the replay. */
+class Stopped extends Error {}
+
+/** What the feeder's steps share. */
+interface FeedState {
+  inserting?: Promise<void>
+  timer?: NodeJS.Timeout
+  /** drain() calls waiting for an empty backlog. */
+  waiters: (() => void)[]
+  /** Closing: no waiting for company, retries after 50 ms. */
+  hurried: boolean
+  stopped: boolean
+  inARow: number
+  lastError: string
+  /** Segments found missing: counted once, not moved aside. */
+  vanished: Set<number>
+}
+
+export function createFeeder(ctx: FeedContext): Feeder {
+  const { opts, backlog } = ctx
+  const { queue } = backlog
+  const st: FeedState = { waiters: [], hurried: false, stopped: false, inARow: 0, lastError: '', vanished: new Set() }
+
+  function feed(): void {
+    if (st.stopped) return
+    if (st.inserting || queue.length === 0) {
+      if (!st.inserting && queue.length === 0) for (const d of st.waiters.splice(0)) d()
+      return
+    }
+    const wait = queue[0]!.since + opts.feedDelayMs - monotonicMs()
+    if (backlog.rows < opts.insertRows && wait > 0 && !st.hurried && st.waiters.length === 0) {
+      st.timer ??= setTimeout(() => {
+        st.timer = undefined
+        feed()
+      }, wait)
+      st.timer.unref()
+      return
+    }
+    if (st.timer) clearTimeout(st.timer)
+    st.timer = undefined
+    const take: Chunk[] = [queue[0]!]
+    let rows = take[0]!.rows
+    for (let i = 1; i < queue.length && !take[0]!.fixed; i++) {
+      const c = queue[i]!
+      if (c.seq !== take[0]!.seq || c.fixed || c.format !== take[0]!.format || rows + c.rows > opts.insertRows) break
+      take.push(c)
+      rows += c.rows
+    }
+    const range: Intent = { seq: take[0]!.seq, start: take[0]!.offset, end: take[take.length - 1]!.end }
+    if (take[0]!.fixed) ctx.stats.retries++
+    st.inserting = insertRange(ctx, st, range, take.length, rows, !take[0]!.fixed, take[0]!.format).finally(() => {
+      st.inserting = undefined
+      feed()
+    })
+  }
+
+  return {
+    feed,
+    drain: () =>
+      new Promise<void>((resolve) => {
+        if (st.stopped) return resolve()
+        st.waiters.push(resolve)
+        feed()
+      }),
+    hurry() {
+      st.hurried = true
+      feed()
+    },
+    async stop(ms) {
+      st.stopped = true
+      if (st.timer) clearTimeout(st.timer)
+      st.timer = undefined
+      for (const d of st.waiters.splice(0)) d()
+      // With `stopped` set, an insert under way returns after its current step; only an insert
+      // already inside ClickHouse can outlast `ms` (the write path keeps storage open for it).
+      let t: NodeJS.Timeout | undefined
+      await Promise.race([st.inserting, new Promise((r) => (t = setTimeout(r, ms)))])
+      clearTimeout(t)
+    },
+    failuresInARow: () => st.inARow,
+    lastError: () => st.lastError,
+  }
+}
+
+/** Each step of an insert checks this after its await: close() may have returned meanwhile. */
+function live(st: FeedState): void {
+  if (st.stopped) throw new Stopped()
+}
+
+async function insertRange(ctx: FeedContext, st: FeedState, range: Intent, chunks: number, rows: number, first: boolean, format: RowsFormat): Promise<void> {
+  const { opts, stats, backlog } = ctx
+  const token = `${ctx.id}:${range.seq}:${range.start}-${range.end}`
+  const insert = (body: Buffer, n: number, t: string, isFirst: boolean) => {
+    live(st)
+    return opts.insert(body, n, t, isFirst, format)
+  }
+  try {
+    await ctx.intents.record(range)
+    live(st)
+    const body = await readRange(ctx, st, range, rows)
+    if (body.length > 0) {
+      try {
+        await insert(body, rows, token, first)
+      } catch (e) {
+        if (!isDataError(e)) throw e
+        // ClickHouse refused the range for its data: isolate the refused rows (poison.ts).
+        const lines = splitRows(body, format)
+        const insertLines = (ls: Buffer[], t: string) => insert(Buffer.concat(ls), ls.length, t, false)
+        if (lines.length === 1) await deadLetter(ctx, token, format)(lines, errorFields(e).message)
+        stats.deadLetteredRows += lines.length === 1 ? 1 : await splitInsert(lines, token, insertLines, deadLetter(ctx, token, format))
+      }
+    }
+    live(st)
+  } catch (e) {
+    // Stopped: the range is left as it is, for the next open's replay (same range, same token).
+    if (e instanceof Stopped) return
+    stats.failedInserts++
+    st.inARow++
+    st.lastError = errorFields(e).message
+    opts.onInsertError?.(e)
+    // The insert may have committed after all (a timeout): retry exactly this range, never a
+    // longer one, so the token stays the same.
+    backlog.queue.splice(0, chunks, { seq: range.seq, offset: range.start, end: range.end, rows, since: backlog.queue[0]?.since ?? 0, fixed: true, format })
+    await new Promise((res) => setTimeout(res, st.hurried ? 50 : (opts.retryMs ?? 1000)).unref())
+    return
+  }
+  st.inARow = 0
+  backlog.queue.splice(0, chunks)
+  stats.inserts++
+  stats.insertedRows += rows
+  backlog.rows -= rows
+  backlog.bytes -= range.end - range.start
+  // A segment that is no longer written to and has nothing left to insert is done: deleted,
+  // or moved aside if it had damage (never deleted: an operator may want to look at it).
+  const next = backlog.queue[0]?.seq ?? ctx.currentSeq()
+  for (let s = range.seq; s < next; s++) await retire(ctx, st, s)
+}
+
+/** Counts and reports bytes and rows a segment lost; the segment itself once (`seen`). */
+function lost(ctx: FeedContext, seen: Set<number>, seq: number, bytes: number, rows: number, segment: string): void {
+  if (!seen.has(seq)) {
+    seen.add(seq)
+    ctx.stats.corruptSegments++
+  }
+  ctx.stats.corruptBytes += bytes
+  ctx.stats.corruptRows += rows
+  ctx.opts.onDamage?.({ segment, corruptBytes: bytes, corruptRows: rows })
+}
+
+/** The valid frames' payloads of a range, read from disk (frames are never kept in memory). */
+async function readRange(ctx: FeedContext, st: FeedState, range: Intent, rows: number): Promise<Buffer> {
+  const scan = await ctx.reader.read(range)
+  if (!scan) {
+    // The segment was deleted from under the spool (by hand, or by another process given the
+    // same directory). Retrying cannot bring it back and would hold up every later segment
+    // forever; a restart's replay would not find it either. Counted and reported as lost.
+    lost(ctx, st.vanished, range.seq, range.end - range.start, rows, `${segmentName(range.seq)} (missing)`)
+    return Buffer.alloc(0)
+  }
+  if (scan.corruptBytes > 0 && !ctx.damaged.has(range.seq)) lost(ctx, ctx.damaged, range.seq, scan.corruptBytes, scan.corruptRows, segmentName(range.seq))
+  return joinPayloads(scan)
+}
+
+/** Dead letters are JSON lines whatever the frame's format, so an operator can read them. */
+function deadLetter(ctx: FeedContext, token: string, format: RowsFormat) {
+  return async (items: Buffer[], reason: string) => {
+    const lines = items.map((r) => Buffer.from(rowAsJson(r, format) + '\n', 'utf8'))
+    await appendDeadLetters(ctx.opts.dir, lines, reason, token)
+    const rows = items.map((r) => decodeRow(r, format)).filter((r): r is EventRow => r !== undefined)
+    ctx.opts.onDeadLetter?.(rows, reason)
+  }
+}
+
+async function retire(ctx: FeedContext, st: FeedState, s: number): Promise<void> {
+  const { dir } = ctx.opts
+  await ctx.reader.done(s)
+  const gone = st.vanished.delete(s)
+  if (ctx.damaged.delete(s) && !gone) {
+    ctx.stats.damagedSegments++
+    renameSync(join(dir, segmentName(s)), join(dir, damagedName(s)))
+    await ctx.fs.syncDir(dir).catch(() => undefined)
+  } else rmSync(join(dir, segmentName(s)), { force: true })
+}
