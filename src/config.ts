@@ -1,5 +1,6 @@
 // All configuration of Veil: one zod schema over environment variables, parsed once at start,
 // frozen and passed down. Nothing else in src/ reads or writes process.env.
+import { join } from 'node:path'
 import { z } from 'zod'
 import ipaddr from 'ipaddr.js'
 import { isWrapKey } from './privacy/salt-wrap.ts'
@@ -175,6 +176,11 @@ export const configSchema = z.object({
   path: ['CLICKHOUSE_CLUSTER'],
   message: 'a cluster needs a ClickHouse server: set CLICKHOUSE_URL too',
 })
+
+/** The spool's directory: SPOOL_DIR, or DATA_DIR/veil-spool (the server and the CLI alike). */
+export function spoolDirOf(config: Pick<Config, 'SPOOL_DIR' | 'DATA_DIR'>): string {
+  return config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool')
+}
 
 type ParsedConfig = z.infer<typeof configSchema>
 export type Config = Readonly<Omit<ParsedConfig, 'WRITE_MODE'> & { WRITE_MODE: NonNullable<ParsedConfig['WRITE_MODE']> }>

@@ -2,11 +2,11 @@
 // write-ahead spool holds, and the operator's hands on rows ClickHouse refused and on aggregates
 // an unclean stop left short (docs/durability.md).
 import { join } from 'node:path'
-import type { Config } from '../config.ts'
-import { EVENT_COLUMNS } from '../pipeline/types.ts'
+import { spoolDirOf, type Config } from '../config.ts'
 import { readDeadLetters } from '../storage/spool/dead-letter-file.ts'
 import { repairAggregates } from '../storage/schema/repair-aggregates.ts'
-import { ROWS_FORMAT } from '../storage/rows/rows-format.ts'
+import { insertEventsBody } from '../storage/commit/events-insert.ts'
+import { JSON_ROWS_FORMAT } from '../storage/rows/rows-format.ts'
 import { inspectSpool, refeedDeadLetters } from '../storage/spool/inspect.ts'
 import type { Output } from './output.ts'
 import { withStorage } from './with-storage.ts'
@@ -19,10 +19,8 @@ export const SPOOL_USAGE = `  spool                show the spool: segments, row
                        server inserting (docs/durability.md)
 `
 
-const spoolDir = (config: Config) => config.SPOOL_DIR ?? join(config.DATA_DIR, 'veil-spool')
-
 export async function runSpoolCommand(command: string, args: string[], config: Config, out: Output, err: Output): Promise<number> {
-  const dir = spoolDir(config)
+  const dir = spoolDirOf(config)
   if (command === 'spool') {
     await out.write(JSON.stringify(inspectSpool(dir), null, 2) + '\n')
     return 0
@@ -49,9 +47,9 @@ export async function runSpoolCommand(command: string, args: string[], config: C
     return 2
   }
   return withStorage(config, err, async (s) => {
-    const result = await refeedDeadLetters(dir, (body, token) =>
-      s.insertRaw({ table: 'events', columns: EVENT_COLUMNS, format: ROWS_FORMAT, body, settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 } }),
-    )
+    // The server's own insert settings (commit/events-insert.ts): dead letters are JSON lines.
+    const insert = insertEventsBody(s, config)
+    const result = await refeedDeadLetters(dir, (body, token) => insert(body, 1, token, JSON_ROWS_FORMAT))
     await out.write(`stored ${result.stored} rows; ${result.kept} refused again and kept in ${join(dir, 'dead-letter.jsonl')}\n`)
     return result.kept > 0 ? 1 : 0
   })
