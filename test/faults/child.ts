@@ -21,12 +21,13 @@ export class Child {
   /** What the server wrote: its JSON log lines (stdout) and anything on stderr. */
   output = ''
 
-  constructor(readonly env: Record<string, string>) {
+  /** `entry`: the script the process runs (a test's own node with hooks; main.ts by default). */
+  constructor(readonly env: Record<string, string>, readonly entry = 'src/main.ts') {
     writeFileSync(join(this.dir, 'apps.json'), JSON.stringify({ apps: [this.app] }))
   }
 
   async start(extra: Record<string, string> = {}): Promise<void> {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const p = spawn(process.execPath, ['--import', 'tsx', this.entry], {
       env: {
         ...process.env, PORT: String(this.port), HOST: '127.0.0.1', DATA_DIR: join(this.dir, 'clickhouse'), APPS_FILE: join(this.dir, 'apps.json'),
         LOG_LEVEL: 'warn', METRICS_TOKEN: this.metricsToken, ...this.env, ...extra,
