@@ -16,6 +16,8 @@ export interface Metrics {
   get(name: string, labels?: Labels): number
   /** A gauge (veil_<name>) read when scraped; NaN when the read throws or has no value. */
   gauge(name: string, read: () => number | undefined | Promise<number | undefined>, help?: string): void
+  /** A counter (veil_<name>) whose total another part keeps (a writer's or the spool's stats), read when scraped. */
+  counterOf(name: string, read: () => number, help: string): void
   /** Records a duration in seconds into a histogram (veil_<name>). */
   observe(name: string, labels: Labels, seconds: number): void
   /** One counter series, for call sites that keep it (no label lookup per count). */
@@ -187,6 +189,17 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
             v = undefined
           }
           this.set(v ?? Number.NaN)
+        },
+      })
+    },
+    counterOf(name, read, help) {
+      new Counter({
+        name: `veil_${name}`,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset()
+          this.inc(read())
         },
       })
     },

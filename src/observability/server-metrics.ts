@@ -1,6 +1,6 @@
-// The series of one Veil node that are read, not counted: writer depth and age, plus the timing
-// of every ClickHouse insert and of the stored-ids lookup before one. The salts' series are
-// registered with the salts (src/privacy/salt-metrics.ts).
+// The series of one Veil node that are read at scrape time: writer depth and age and the writer's
+// totals (exported as counters); plus the timing of every ClickHouse insert and of the stored-ids
+// lookup before one. The salts' series are registered with the salts (src/privacy/salt-metrics.ts).
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { AppRegistry } from '../apps/apps.ts'
 import type { Metrics } from './metrics.ts'
@@ -11,12 +11,12 @@ export function registerServerMetrics(metrics: Metrics, deps: { writer: Writer<u
   const { writer, apps } = deps
   metrics.gauge('writer_pending_rows', () => writer.stats().pendingRows, 'Rows accepted and not yet committed (direct mode) or not yet in ClickHouse (spool mode).')
   metrics.gauge('writer_oldest_pending_seconds', () => (writer.stats().oldestPendingMs ?? 0) / 1000, 'Age of the oldest row waiting for its insert; 0 when none waits.')
-  metrics.gauge('writer_inserts_total', () => writer.stats().inserts, 'Inserts committed by the writer (a counter, read from the writer).')
-  metrics.gauge('writer_rows_written_total', () => writer.stats().rowsWritten, 'Rows committed by the writer, events found stored already and left out included (a counter, read from the writer).')
-  metrics.gauge('writer_failed_inserts_total', () => writer.stats().failedInserts, 'Writer inserts that failed (a counter, read from the writer).')
-  metrics.gauge('writer_refused_rows_total', () => writer.stats().refusedRows, 'Rows refused because too many were pending (a counter, read from the writer).')
-  metrics.gauge('writer_retries_total', () => writer.stats().retries, 'Inserts re-sent with the same rows and token after an unknown outcome (docs/durability.md).')
-  metrics.gauge('dead_lettered_rows_total', () => writer.stats().deadLetteredRows, 'Rows ClickHouse refused for their data, dead-lettered and quarantined.')
+  metrics.counterOf('writer_inserts_total', () => writer.stats().inserts, 'Inserts committed by the writer.')
+  metrics.counterOf('writer_rows_written_total', () => writer.stats().rowsWritten, 'Rows committed by the writer, events found stored already and left out included.')
+  metrics.counterOf('writer_failed_inserts_total', () => writer.stats().failedInserts, 'Writer inserts that failed.')
+  metrics.counterOf('writer_refused_rows_total', () => writer.stats().refusedRows, 'Rows refused because too many were pending.')
+  metrics.counterOf('writer_retries_total', () => writer.stats().retries, 'Inserts re-sent with the same rows and token after an unknown outcome (docs/durability.md).')
+  metrics.counterOf('dead_lettered_rows_total', () => writer.stats().deadLetteredRows, 'Rows ClickHouse refused for their data, dead-lettered and quarantined.')
   metrics.gauge('apps', () => apps.apps.length, 'Apps configured in APPS_FILE.')
 }
 

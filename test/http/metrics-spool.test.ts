@@ -15,8 +15,12 @@ describe('GET /metrics with the spool', () => {
     expect((await s.veil.app.request('/v1/batch', post(batch(s.writeKey, [event(), event()])))).status).toBe(202)
     await s.veil.spool!.drain()
     const text = await (await s.veil.app.request('/metrics', { headers: { Authorization: 'Bearer metrics-token-0123456789' } })).text()
-    for (const name of ['veil_spool_pending_rows', 'veil_spool_pending_bytes', 'veil_spool_syncs_total', 'veil_writer_pending_rows']) {
+    for (const name of ['veil_spool_pending_rows', 'veil_spool_pending_bytes', 'veil_writer_pending_rows']) {
       expect(text).toContain(`# TYPE ${name} gauge\n`)
+    }
+    // Totals the spool and its writer keep are counters, not gauges named *_total.
+    for (const name of ['veil_spool_syncs_total', 'veil_spool_failed_inserts_total', 'veil_spool_retries_total', 'veil_writer_inserts_total', 'veil_writer_retries_total']) {
+      expect(text).toContain(`# TYPE ${name} counter\n`)
     }
     expect(text).toMatch(/^veil_spool_pending_rows 0$/m)
     expect(Number(/^veil_spool_syncs_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1)

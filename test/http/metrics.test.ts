@@ -122,6 +122,9 @@ describe('GET /metrics', () => {
     expect(one('veil_writer_pending_rows')).toBe(0)
     expect(one('veil_writer_oldest_pending_seconds')).toBe(0)
     expect(types.get('veil_writer_pending_rows')).toBe('gauge')
+    expect(types.get('veil_writer_inserts_total')).toBe('counter')
+    expect(types.get('veil_writer_failed_inserts_total')).toBe('counter')
+    expect(one('veil_writer_failed_inserts_total')).toBe(1)
 
     // The batch above made this app's salt, held in memory; none is past its retirement.
     expect(one('veil_salts_held')).toBe(1)
