@@ -7,6 +7,7 @@ import { basename, dirname, resolve } from 'node:path'
 import { createAppRegistry, loadAppsFile, type AppConfig, type AppRegistry } from './apps.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import { errorFields } from '../observability/log-error.ts'
 
 /** What the last reloads found: a stale config still serves, with the last good keys. */
 export interface ConfigStatus {
@@ -62,7 +63,7 @@ export function createReloadableRegistry(path: string, first: readonly AppConfig
       state.failures++
       failures?.inc()
       state.stale = message
-      logger.error({ err: message, lastGoodAt: new Date(state.lastGoodAt).toISOString() }, 'apps file not reloaded; keeping the last good apps and keys')
+      logger.error({ error: errorFields(e), lastGoodAt: new Date(state.lastGoodAt).toISOString() }, 'apps file not reloaded; keeping the last good apps and keys')
       return false
     }
   }
@@ -91,7 +92,7 @@ export function createReloadableRegistry(path: string, first: readonly AppConfig
         timer = setTimeout(reload, debounceMs)
         timer.unref()
       })
-      watcher.on('error', (e) => logger.warn({ err: e.message }, 'apps file watch failed; reload with SIGHUP'))
+      watcher.on('error', (e) => logger.warn({ error: errorFields(e) }, 'apps file watch failed; reload with SIGHUP'))
       watcher.unref()
     },
     close() {

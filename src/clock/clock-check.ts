@@ -4,6 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import { errorFields } from '../observability/log-error.ts'
 import { StorageUnavailableError, type Writer } from '../storage/commit/writer.ts'
 
 export interface ClockCheckOptions {
@@ -61,7 +62,7 @@ export function createClockCheck(opts: ClockCheckOptions): ClockCheck {
         const m1 = monotonicMs()
         if (row) anchor = { engineMs: Number(row.t), mono: (m0 + m1) / 2, uncertaintyMs: (m1 - m0) / 2 }
       } catch (e) {
-        logger.warn({ err: (e as Error).message }, "the engine's clock could not be read; keeping the last measurement")
+        logger.warn({ error: errorFields(e) }, "the engine's clock could not be read; keeping the last measurement")
       } finally {
         lastMeasureMono = monotonicMs()
         measuring = undefined

@@ -5,9 +5,7 @@ import { cors } from 'hono/cors'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { HttpError } from './errors.ts'
 import { StorageUnavailableError } from '../storage/commit/writer.ts'
-
-/** A short, single-line description of a cause for logs (engine errors can be long). */
-const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]!.slice(0, 200) : undefined)
+import { errorFields } from '../observability/log-error.ts'
 import { BATCH_CORS_HEADERS, createBatchHandler, type BatchDeps } from './batch-route.ts'
 import { requestMetrics } from './request-metrics.ts'
 import { createMetricsHandler } from './metrics-route.ts'
@@ -36,11 +34,11 @@ export function createApp(deps: AppDeps): Hono {
     }
     if (err instanceof StorageUnavailableError) {
       deps.metrics.inc('unavailable_total', { reason: err.reason })
-      deps.logger.warn({ reason: err.reason, err: errorText(err.cause) }, 'storage unavailable')
+      deps.logger.warn({ reason: err.reason, ...(err.cause === undefined ? {} : { error: errorFields(err.cause) }) }, 'storage unavailable')
       return c.json({ error: `${err.message}; retry later` }, 503, { 'Retry-After': '5' })
     }
     deps.metrics.inc('internal_errors_total')
-    deps.logger.error({ err: { type: err.name, message: err.message.slice(0, 200) } }, 'unhandled error')
+    deps.logger.error({ error: errorFields(err) }, 'unhandled error')
     return c.json({ error: 'internal error' }, 500)
   })
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))

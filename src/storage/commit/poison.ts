@@ -2,6 +2,7 @@
 // fails that way is split in halves until the refused rows are alone; those go to a dead-letter
 // place and the rest is stored, so one bad row never blocks what is behind it (Vector's and
 // Kafka Connect's dead-letter queues work the same way).
+import { errorFields } from '../../observability/log-error.ts'
 
 /**
  * ClickHouse error codes that describe the data, so the same rows fail the same way every time
@@ -26,13 +27,27 @@ const DATA_ERROR_CODES = new Set([
   469, // VIOLATED_CONSTRAINT
 ])
 
-/** The ClickHouse error code of an insert failure, from the client's field or the message. */
-export function clickhouseCode(e: unknown): number | undefined {
+/** A code field of one error: chDB's `clickhouseCode`, or @clickhouse/client's `code` (a numeric string). */
+function codeField(e: unknown): number | undefined {
   const chdb = (e as { clickhouseCode?: unknown } | undefined)?.clickhouseCode
   if (typeof chdb === 'number') return chdb
   const own = (e as { code?: unknown } | undefined)?.code
   if (typeof own === 'string' && /^\d+$/.test(own)) return Number(own)
-  if (typeof own === 'number') return own
+  return typeof own === 'number' ? own : undefined
+}
+
+/**
+ * The ClickHouse error code of a failure: the code field of the error or of a cause it wraps
+ * (StorageUnavailableError, the file door), never the message when a field has one. Only an
+ * error chain without any code field is read for the engine's "Code: N." text.
+ */
+export function clickhouseCode(e: unknown): number | undefined {
+  let x: unknown = e
+  for (let depth = 0; depth < 5 && x !== undefined && x !== null; depth++) {
+    const code = codeField(x)
+    if (code !== undefined) return code
+    x = (x as { cause?: unknown }).cause
+  }
   const m = /\bCode: (\d+)\./.exec(e instanceof Error ? e.message : String(e))
   return m ? Number(m[1]) : undefined
 }
@@ -42,9 +57,6 @@ export function isDataError(e: unknown): boolean {
   const code = clickhouseCode(e)
   return code !== undefined && DATA_ERROR_CODES.has(code)
 }
-
-/** One line of an error for logs and dead-letter records (engine errors can be pages long). */
-export const errorLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300)
 
 type InsertItems<T> = (items: T[], token: string) => Promise<void>
 type DeadLetterItems<T> = (items: T[], reason: string) => Promise<void>
@@ -61,7 +73,7 @@ export async function insertIsolating<T>(items: T[], token: string, insert: Inse
   } catch (e) {
     if (!isDataError(e)) throw e
     if (items.length === 1) {
-      await deadLetter(items, errorLine(e))
+      await deadLetter(items, errorFields(e).message)
       return 1
     }
     return splitInsert(items, token, insert, deadLetter)

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DEAD_LETTER_FILE, readDeadLetters, type DeadLetter } from './dead-letter-file.ts'
-import { errorLine } from '../commit/poison.ts'
+import { errorFields } from '../../observability/log-error.ts'
 import { lastIntent, listSegments, readFrames, segmentName } from './layout.ts'
 
 export interface SpoolReport {
@@ -47,7 +47,7 @@ export async function refeedDeadLetters(dir: string, insert: (body: Buffer, toke
       await insert(Buffer.from(r.row + '\n', 'utf8'), `refeed:${r.token}:${createHash('sha256').update(r.row).digest('hex').slice(0, 32)}`)
       stored++
     } catch (e) {
-      kept.push({ ...r, at: new Date().toISOString(), reason: errorLine(e) })
+      kept.push({ ...r, at: new Date().toISOString(), reason: errorFields(e).message })
     }
   }
   const path = join(dir, DEAD_LETTER_FILE)

@@ -23,6 +23,14 @@ describe('isDataError', () => {
     expect(isDataError(new Error('socket hang up'))).toBe(false)
     expect(clickhouseCode({ code: '25' })).toBe(25)
   })
+
+  it('branches on the code field, of the error or of a cause it wraps, before any message', () => {
+    // A transient code whose message quotes a data error's text is transient.
+    expect(isDataError(Object.assign(new Error('Code: 27. quoted from a row'), { code: '241' }))).toBe(false)
+    expect(clickhouseCode(Object.assign(new Error('Code: 27. quoted'), { clickhouseCode: 243 }))).toBe(243)
+    expect(isDataError(new Error('storage rejected the insert', { cause: dataError() }))).toBe(true)
+    expect(isDataError(new Error('storage rejected the insert', { cause: Object.assign(new Error('timeout'), { code: '159' }) }))).toBe(false)
+  })
 })
 
 describe('insertIsolating', () => {
