@@ -1,8 +1,9 @@
 // Events-table rows as the bytes of one ClickHouse insert, in one of two formats: RowBinary
-// (BINARY_ROWS_FORMAT), what the spool writes now (event-rows.ts: encoded straight from the row arrays, read by the engine
-// without parsing text), and JSONCompactEachRow, one JSON array per line
-// (https://clickhouse.com/docs/interfaces/formats/JSONCompactEachRow, JSON_ROWS_FORMAT), which
-// direct mode sends and earlier spools wrote and which is still fed, split and dead-lettered the same way. Each spool frame says which.
+// (BINARY_ROWS_FORMAT), what the spool writes now (event-rows.ts: encoded straight from the row
+// arrays, read by the engine without parsing text), and JSONCompactEachRow (JSON_ROWS_FORMAT,
+// one JSON array per line: https://clickhouse.com/docs/interfaces/formats/JSONCompactEachRow),
+// which direct mode sends and earlier spools wrote, fed, split and dead-lettered the same way.
+// Each spool frame says which.
 import type { EventRow } from '../../pipeline/types.ts'
 import { EVENT_ROWS } from './event-rows.ts'
 import { readVarint, uuidText } from './row-binary.ts'
