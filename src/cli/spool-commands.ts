@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { spoolDirOf, type Config } from '../config.ts'
 import { readDeadLetters } from '../storage/spool/dead-letter-file.ts'
 import { repairAggregates } from '../storage/schema/repair-aggregates.ts'
-import { insertEventsBody } from '../storage/commit/events-insert.ts'
+import { insertEventsBody } from '../storage/write-path.ts'
 import { JSON_ROWS_FORMAT } from '../storage/rows/rows-format.ts'
 import { inspectSpool, refeedDeadLetters } from '../storage/spool/inspect.ts'
 import type { Output } from './output.ts'
@@ -47,7 +47,7 @@ export async function runSpoolCommand(command: string, args: string[], config: C
     return 2
   }
   return withStorage(config, err, async (s) => {
-    // The server's own insert settings (commit/events-insert.ts): dead letters are JSON lines.
+    // The server's write path's insert settings (storage/write-path.ts): dead letters are JSON lines.
     const insert = insertEventsBody(s, config)
     const result = await refeedDeadLetters(dir, (body, token) => insert(body, 1, token, JSON_ROWS_FORMAT))
     await out.write(`stored ${result.stored} rows; ${result.kept} refused again and kept in ${join(dir, 'dead-letter.jsonl')}\n`)

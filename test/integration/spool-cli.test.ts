@@ -71,4 +71,14 @@ describe('veil dead-letter', () => {
     const agg = await cli('sql', "SELECT sum(events) AS n FROM agg_events_daily WHERE app_id = 'cli-app'")
     expect(Number((JSON.parse(agg.text) as { n: unknown }).n)).toBe(1)
   }, 60_000)
+
+  it('re-feeds with the server\'s insert settings: a row spooled before a column existed takes its default', async () => {
+    // 23 values: written before user_kind (sql/0009). The server's inserts take such rows; the
+    // refeed left out that setting and kept the row as refused.
+    const old = ['cli-old-app', '00000000-0000-4000-8000-000000000021', ...row('', '').slice(2, 23)]
+    await appendDeadLetters(spoolDir, [Buffer.from(JSON.stringify(old))], 'Code: 25. bad escape', 'tok-old')
+    expect((await cli('dead-letter', 'refeed')).text).toMatch(/stored 1 rows; 1 refused again/)
+    const stored = await cli('sql', "SELECT count() AS n FROM events WHERE app_id = 'cli-old-app'")
+    expect(JSON.parse(stored.text)).toMatchObject({ n: 1 })
+  }, 60_000)
 })
