@@ -45,6 +45,7 @@ export function trackInFlight(storage: Storage): TrackedStorage {
           waiters = waiters.filter((w) => w !== done)
           resolve(false)
         }, ms)
+        t.unref()
         const done = () => {
           clearTimeout(t)
           resolve(true)
