@@ -13,7 +13,7 @@ import type { EventRow } from '../pipeline/types.ts'
 import type { SaltStore } from '../privacy/salts.ts'
 import type { ValuesRoom } from '../privacy/values/index.ts'
 import { guardWrites } from '../clock/clock-check.ts'
-import type { Storage } from '../storage/clickhouse/client.ts'
+import type { TrackedStorage } from '../storage/clickhouse/in-flight.ts'
 import type { InsertFn, SpoolInsertFn } from '../storage/commit/events-insert.ts'
 import type { Writer } from '../storage/commit/writer.ts'
 import type { SpoolFs } from '../storage/spool/spool-fs.ts'
@@ -52,7 +52,8 @@ export interface StartOptions {
 export interface Veil {
   app: Hono
   config: Config
-  storage: Storage
+  /** Storage that knows whether a call into it still runs (clickhouse/in-flight.ts). */
+  storage: TrackedStorage
   apps: AppRegistry
   salts: SaltStore
   /** Values known to k people (PRIVACY.md 17): the sealer and the publisher (publishNow() in tests). */

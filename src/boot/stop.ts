@@ -2,8 +2,9 @@
 // of it. At most half for requests in flight (then connections are closed), the rest for the
 // write path to flush; storage closes only when no call into it is running. Closing the embedded
 // engine under a running insert crashed the process (issue 24 item 5): when the budget runs out
-// first, storage is left open and the process may exit; the spool replays the unfinished range
-// at the next start, and the run marker stays so a direct-mode start repairs the aggregates.
+// first, storage is left open and nothing more starts (run-node.ts exits once the call returns);
+// the spool replays the unfinished range at the next start, and the run marker stays so a
+// direct-mode start repairs the aggregates.
 import type { Server } from 'node:http'
 import type { Config } from '../config.ts'
 import type { Logger } from '../observability/logger.ts'
@@ -54,7 +55,7 @@ export function createStopper(get: () => StopParts): Stopper {
     if (!storageIdle) {
       logger.warn(
         { running: storage.running(), budgetMs: config.SHUTDOWN_TIMEOUT_MS },
-        'stop budget spent with an insert still running in ClickHouse: storage left open for the process to exit; the spool replays unfinished ranges at the next start, direct-mode clients retry what was not answered',
+        'stop budget spent with an insert still running in ClickHouse: storage left open, nothing more is started; the process exits once that call returns; the spool replays unfinished ranges at the next start, direct-mode clients retry what was not answered',
       )
       return
     }
