@@ -14,10 +14,10 @@ import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
 let s: TestServer
 let storeDown = false
 beforeAll(async () => {
-  // The server only holds the store for the spools opened below. In direct mode, as before:
-  // beside a server spool feeding in the same process, the close test below finds its rows
-  // stored after close() returned, in every run: the close race of the durability issue.
-  s = await startTestServer({ apps: [testApp()], listen: false, env: { WRITE_MODE: 'direct' } })
+  // The server only holds the store for the spools opened below. In the default (spool) mode:
+  // beside a server spool feeding in the same process, the close test below found its rows
+  // stored after close() returned until the feeder checked close() at every step (feeder.ts).
+  s = await startTestServer({ apps: [testApp()], listen: false })
 })
 afterAll(() => s?.stop())
 
