@@ -9,7 +9,7 @@ import { openSpool, type SpoolOptions } from '../../src/storage/spool/spool.ts'
 import { encodeRows } from '../../src/storage/rows/rows-format.ts'
 import type { EventRow } from '../../src/pipeline/types.ts'
 import { FRAME_HEADER_BYTES, readFrames } from '../../src/storage/spool/layout.ts'
-import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, storeInsert, storedCounts } from './support.ts'
+import { crashableFs, expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, storeInsert, storedCounts } from './support.ts'
 
 let s: TestServer
 beforeAll(async () => {
@@ -25,13 +25,17 @@ const open = (dir: string, over: Partial<SpoolOptions> = {}) =>
 /** Spools `frames` frames of `size` rows with the store down, then abandons the spool (a crash). */
 async function spoolThenCrash(dir: string, frames: number, size: number, app: string): Promise<EventRow[][]> {
   storeDown = true
-  const spool = await open(dir)
+  // Cut off from its disk and the store, as a dead process is: a clean stop would seal the
+  // segment (segment-head.ts), and a cut then counts as damage (spool-stopped.test.ts).
+  const crash = crashableFs()
+  const spool = await open(dir, { fs: crash.fs, insert: storeInsert(() => s.veil.storage, () => storeDown || crash.crashed()) })
   const out: EventRow[][] = []
   for (let i = 0; i < frames; i++) {
     const r = rows(size, app)
     await spool.append(encodeRows(r), r.length)
     out.push(r)
   }
+  crash.crash()
   await spool.close(10)
   return out
 }

@@ -6,7 +6,8 @@ import { StorageUnavailableError } from '../commit/writer.ts'
 import { errorFields } from '../../observability/log-error.ts'
 import type { RowsFormat } from '../rows/rows-format.ts'
 import { FRAME_HEADER_BYTES, frameHeader, segmentName } from './layout.ts'
-import { writeAllParts, type SpoolFile, type SpoolFs } from './spool-fs.ts'
+import { HEAD_BYTES, encodeHead, type Seal } from './segment-head.ts'
+import { writeAll, writeAllParts, type SpoolFile, type SpoolFs } from './spool-fs.ts'
 import { monotonicMs } from './monotonic.ts'
 import type { SpoolBacklog, SpoolCounters, SpoolOptions } from './types.ts'
 
@@ -28,7 +29,8 @@ export interface Appender {
   lowOnDisk(): boolean
   /** Refuses new appends; resolves when the write under way is done or `ms` pass. */
   refuse(ms: number): Promise<void>
-  close(): Promise<void>
+  /** Closes; after a clean stop (`seal`), first seals the last segment in a fresh one's head. */
+  close(seal?: boolean): Promise<void>
 }
 
 export interface AppendContext {
@@ -38,6 +40,8 @@ export interface AppendContext {
   stats: SpoolCounters
   /** The highest segment number on disk: appends go to a new one, never after a torn tail. */
   lastSeq: number
+  /** That segment as found on disk and the seals its head held, newest first: the new one's head (segment-head.ts). */
+  lastSeals: Seal[]
   /** Called after each synced frame (the feeder may start). */
   onFramed(): void
 }
@@ -50,6 +54,9 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
   let seq = ctx.lastSeq
   let fh: SpoolFile | undefined
   let size = 0
+  /** The current segment's frames and rows, sealed in the next segment's head. */
+  let frames = 0
+  let rowsIn = 0
   let waiting: Waiting[] = []
   let waitingBytes = 0
   let writing: Promise<void> | undefined
@@ -57,8 +64,20 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
   let lowOnDisk = false
   let refusing = false
 
-  async function rotate(): Promise<void> {
+  /** The seals in the current segment's head. */
+  let sealed: Seal[] = []
+  async function rotate(prev: Seal[] = fh ? [{ seq, bytes: size, frames, rows: rowsIn }, ...sealed] : ctx.lastSeals): Promise<void> {
     const next = await fs.open(join(dir, segmentName(seq + 1)), 'w')
+    // The head is synced with the segment's first frame. A disk too full for even these bytes
+    // leaves the segment without one (its predecessor unsealed), rather than the spool closed.
+    const head = await writeAll(next, encodeHead(seq + 1, prev), 0).then(
+      () => HEAD_BYTES,
+      () => next.truncate(0).then(() => 0, () => -1),
+    )
+    if (head < 0) {
+      await next.close().catch(() => undefined)
+      throw new StorageUnavailableError('the spool cannot start a segment on its disk', 'failed')
+    }
     // The new name survives a power loss before anything is acknowledged in it. If the sync
     // fails (a failing disk, retried after healMs), the new file is closed, not leaked.
     await fs.syncDir(dir).catch(async (e: unknown) => {
@@ -68,7 +87,10 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
     await fh?.close().catch(() => undefined)
     fh = next
     seq++
-    size = 0
+    size = head
+    sealed = head > 0 ? prev : []
+    frames = 0
+    rowsIn = 0
   }
   await rotate()
 
@@ -78,7 +100,7 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
       await rotate() // the disk may work again: start afresh; the old segment's good frames are still queued
       failed = undefined
     }
-    if (size >= opts.segmentBytes) await rotate()
+    if (frames > 0 && size >= opts.segmentBytes) await rotate() // never leaves a segment with no frame
     const file = fh!
     const bytes = FRAME_HEADER_BYTES + payloadBytes
     // Checked before every write, not after a failure: a frame never fills the disk, so the
@@ -104,6 +126,8 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
       throw error
     }
     size += bytes
+    frames++
+    rowsIn += rows
     stats.syncs++
     stats.appendedRows += rows
     backlog.rows += rows
@@ -152,7 +176,9 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
       await Promise.race([writing, new Promise((r) => (t = setTimeout(r, ms)))])
       clearTimeout(t)
     },
-    close: async () => {
+    close: async (seal) => {
+      // Sealing the last segment lets the next start see it deleted or cut while stopped, too.
+      if (seal && frames > 0 && !failed) await rotate().catch(() => undefined)
       await fh?.close().catch(() => undefined)
     },
   }

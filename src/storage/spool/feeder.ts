@@ -27,6 +27,8 @@ export interface Feeder {
   stop(ms: number): Promise<void>
   failuresInARow(): number
   lastError(): string
+  /** The range last recorded in the intent log, if its insert committed and none runs now. */
+  committed(): Intent | undefined
 }
 
 export interface FeedContext {
@@ -60,6 +62,8 @@ interface FeedState {
   lastError: string
   /** Segments found missing: counted once, not moved aside. */
   vanished: Set<number>
+  /** The last recorded range, once its insert committed (a clean stop marks it done). */
+  committed?: Intent
 }
 
 export function createFeeder(ctx: FeedContext): Feeder {
@@ -125,6 +129,7 @@ export function createFeeder(ctx: FeedContext): Feeder {
     },
     failuresInARow: () => st.inARow,
     lastError: () => st.lastError,
+    committed: () => (st.inserting ? undefined : st.committed),
   }
 }
 
@@ -140,6 +145,7 @@ async function insertRange(ctx: FeedContext, st: FeedState, range: Intent, chunk
     live(st)
     return opts.insert(body, n, t, isFirst, format)
   }
+  st.committed = undefined
   try {
     await ctx.intents.record(range)
     live(st)
@@ -171,6 +177,7 @@ async function insertRange(ctx: FeedContext, st: FeedState, range: Intent, chunk
     return
   }
   st.inARow = 0
+  st.committed = range
   backlog.queue.splice(0, chunks)
   stats.inserts++
   stats.insertedRows += rows

@@ -6,6 +6,7 @@ import { crc32 } from 'node:zlib'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RowsFormat } from '../rows/rows-format.ts'
+import { HEAD_BYTES, readHead } from './segment-head.ts'
 
 /**
  * "VSP3": magic, payload length, rows, crc32 of the payload, crc32 of the 16 bytes before; the
@@ -100,7 +101,8 @@ export function readFrames(buf: Buffer): Scan {
   let corruptBytes = 0
   let corruptRows = 0
   let damaged = false
-  let at = 0
+  // A segment's head (segment-head.ts) is not a frame; a damaged one is skipped as bad bytes.
+  let at = readHead(buf) ? HEAD_BYTES : 0
   while (at + 16 <= buf.length) {
     const f = frameAt(buf, at)
     if (f === 'torn') break
@@ -208,7 +210,8 @@ export function lastIntent(path: string): { intent?: Intent; slot: number } {
   for (let at = 0; at + INTENT_BYTES <= buf.length; at += INTENT_BYTES) {
     if (buf.readUInt32LE(at) !== INTENT_MAGIC || crc32(buf.subarray(at, at + 16)) !== buf.readUInt32LE(at + 16)) continue
     const i = { seq: buf.readUInt32LE(at + 4), start: buf.readUInt32LE(at + 8), end: buf.readUInt32LE(at + 12) }
-    if (!last || i.seq > last.seq || (i.seq === last.seq && i.end > last.end)) {
+    // Equal ends: the record with the later start is the mark of a clean stop (nothing in flight).
+    if (!last || i.seq > last.seq || (i.seq === last.seq && (i.end > last.end || (i.end === last.end && i.start > last.start)))) {
       last = i
       slot = at / INTENT_BYTES
     }

@@ -5,6 +5,8 @@ import { readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RowsFormat } from '../rows/rows-format.ts'
 import { damagedName, lastIntent, listSegments, readFrames, segmentName, type Intent } from './layout.ts'
+import { lossOf, missing, sealsOf, type SpoolDamage } from './replay-check.ts'
+import { readHead, type Seal } from './segment-head.ts'
 
 /** Frames of one segment waiting for ClickHouse, by byte range; the bytes stay on disk. */
 export interface Chunk {
@@ -23,6 +25,8 @@ export interface Chunk {
 export interface Replay {
   queue: Chunk[]
   lastSeq: number
+  /** The highest segment as found and the seals its head held: the next segment's head. */
+  lastSeals: Seal[]
   intentSlot: number
   rows: number
   bytes: number
@@ -30,34 +34,46 @@ export interface Replay {
   corruptSegments: number
   corruptBytes: number
   corruptRows: number
+  /** Each damaged or missing segment, for an error line with its counts. */
+  damage: SpoolDamage[]
   /** Segments with damage before valid frames: moved aside once their valid frames are inserted. */
   damaged: Set<number>
+  /** Damaged segments with nothing left to insert, moved aside at once. */
+  movedAside: number
 }
 
 /** Scans the spool directory; `onFrame` sees each payload to be replayed (e.g. to remember its ids). */
 export function replaySpool(dir: string, intentPath: string, now: number, onFrame?: (payload: Buffer, format: RowsFormat) => void): Replay {
   const { intent, slot } = lastIntent(intentPath)
-  const r: Replay = { queue: [], lastSeq: intent?.seq ?? 0, intentSlot: slot, rows: 0, bytes: 0, corruptSegments: 0, corruptBytes: 0, corruptRows: 0, damaged: new Set() }
+  const r: Replay = {
+    queue: [], lastSeq: intent?.seq ?? 0, intentSlot: slot, rows: 0, bytes: 0, corruptSegments: 0, corruptBytes: 0, corruptRows: 0, damage: [], damaged: new Set(), movedAside: 0, lastSeals: [],
+  }
   // Numbers of segments moved aside count too: a new segment never takes the name of a kept one.
   for (const f of readdirSync(dir)) if (/^\d{10}\.seg\.damaged$/.test(f)) r.lastSeq = Math.max(r.lastSeq, Number(f.slice(0, 10)))
-  for (const seq of listSegments(dir)) {
+  const segments = listSegments(dir)
+  const seals = sealsOf(dir, segments)
+  for (const seq of segments) {
     r.lastSeq = Math.max(r.lastSeq, seq)
     const path = join(dir, segmentName(seq))
     if (intent && seq < intent.seq) {
       rmSync(path, { force: true })
       continue
     }
-    const scan = readFrames(readFileSync(path))
-    if (scan.corruptBytes > 0) {
-      r.corruptSegments++
-      r.corruptBytes += scan.corruptBytes
-      r.corruptRows += scan.corruptRows
-      if (scan.damaged) r.damaged.add(seq)
+    const buf = readFileSync(path)
+    const scan = readFrames(buf)
+    const found = { seq, bytes: buf.length, frames: scan.frames.length, rows: scan.frames.reduce((n, f) => n + f.rows, 0) + scan.corruptRows }
+    if (seq === segments.at(-1)) r.lastSeals = [found, ...(readHead(buf)?.prev ?? [])]
+    const loss = lossOf(scan, found, seals.get(seq))
+    if (loss) {
+      lose(r, loss)
+      if (loss.keep) r.damaged.add(seq)
     }
     let fixed: Chunk | undefined
+    let queued = 0
     for (const f of scan.frames) {
       if (intent && seq === intent.seq && f.end <= intent.start) continue
       onFrame?.(f.payload, f.format)
+      queued++
       r.rows += f.rows
       r.bytes += f.end - f.offset
       if (isIn(intent, seq, f.end)) {
@@ -68,13 +84,23 @@ export function replaySpool(dir: string, intentPath: string, now: number, onFram
         r.queue.push({ seq, offset: f.offset, end: f.end, rows: f.rows, since: now, format: f.format })
       }
     }
-    if (scan.frames.length === 0) {
-      if (r.damaged.has(seq)) renameSync(path, join(dir, damagedName(seq)))
-      else rmSync(path, { force: true })
-      r.damaged.delete(seq)
+    // Nothing left to insert (in ClickHouse already, or no whole frame): deleted, or kept aside.
+    if (queued === 0) {
+      if (r.damaged.delete(seq)) {
+        renameSync(path, join(dir, damagedName(seq)))
+        r.movedAside++
+      } else rmSync(path, { force: true })
     }
   }
+  for (const loss of missing(dir, segments, seals, intent)) lose(r, loss)
   return r
 }
 
 const isIn = (intent: Intent | undefined, seq: number, end: number) => intent !== undefined && seq === intent.seq && end <= intent.end
+
+function lose(r: Replay, loss: SpoolDamage): void {
+  r.corruptSegments++
+  r.corruptBytes += loss.corruptBytes
+  r.corruptRows += loss.corruptRows
+  r.damage.push(loss)
+}

@@ -42,9 +42,10 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
   const stats: SpoolCounters = {
     appendedRows: 0, syncs: 0, inserts: 0, insertedRows: 0, failedInserts: 0, retries: 0, refusedRows: 0, diskRefusedRows: 0, writeFailures: 0,
     replayedRows: r.rows, corruptSegments: r.corruptSegments, corruptBytes: r.corruptBytes, corruptRows: r.corruptRows,
-    damagedSegments: 0, deadLetteredRows: 0,
+    damagedSegments: r.movedAside, deadLetteredRows: 0,
   }
-  if (r.corruptSegments > 0) opts.onDamage?.({ segment: `${r.corruptSegments} segment(s) at open`, corruptBytes: r.corruptBytes, corruptRows: r.corruptRows })
+  // One error line per damaged or missing segment, with its counts (replay-check.ts).
+  for (const { segment, corruptBytes, corruptRows, rowsUnknown } of r.damage) opts.onDamage?.({ segment, corruptBytes, corruptRows, ...(rowsUnknown ? { rowsUnknown } : {}) })
   const backlog: SpoolBacklog = { queue: r.queue, rows: r.rows, bytes: r.bytes }
 
   const intents = await openIntentRing(fs, intentPath, r.intentSlot)
@@ -52,7 +53,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
   let appender: Appender | undefined
   const feeder = createFeeder({ opts, fs, id: spoolId(dir), backlog, stats, intents, reader, damaged: r.damaged, currentSeq: () => appender!.seq() })
   try {
-    appender = await openAppender({ opts, fs, backlog, stats, lastSeq: r.lastSeq, onFramed: () => feeder.feed() })
+    appender = await openAppender({ opts, fs, backlog, stats, lastSeq: r.lastSeq, lastSeals: r.lastSeals, onFramed: () => feeder.feed() })
   } catch (e) {
     await intents.close()
     throw e
@@ -78,8 +79,11 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
         clearTimeout(t)
         await feeder.stop(left())
         try {
+          // Nothing in flight: the intent log says so, and the next start replays nothing.
+          const done = feeder.committed()
+          if (done) await intents.record({ seq: done.seq, start: done.end, end: done.end }).catch(() => undefined)
           await reader.close()
-          await append.close()
+          await append.close(true)
           await intents.close()
         } finally {
           lock.release()

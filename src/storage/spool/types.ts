@@ -38,7 +38,7 @@ export interface SpoolOptions {
   /** Each frame found at open that will be re-fed (e.g. to remember its event ids). */
   onReplayFrame?(payload: Buffer, format: RowsFormat): void
   /** Damage found in a segment (at open or when feeding): logged at error level by the caller. */
-  onDamage?(info: { segment: string; corruptBytes: number; corruptRows: number }): void
+  onDamage?(info: { segment: string; corruptBytes: number; corruptRows: number; rowsUnknown?: boolean }): void
   /** How long a lock holder in another container or host may go without a heartbeat (storage/spool/lock.ts). */
   lockStaleMs?: number
   /** Another process removed or took over the directory's lock while this spool held it. */
