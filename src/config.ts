@@ -101,6 +101,13 @@ export const configSchema = z.object({
   /** Free bytes kept on the spool's filesystem: appends that would go below get 503 (docs/durability.md). */
   SPOOL_MIN_FREE_BYTES: int(64 * 2 ** 20, 0),
   /**
+   * Room kept on the spool's disk for the feeder's inserts (storage/spool/feeder-room.ts): given
+   * to the store when an insert fails for want of space, so a spool and a store on one full
+   * disk still feed and free it. An insert is at most one segment, written to a feed file, and
+   * the engine then reserves about 0.8 of it for the part: the default is two segments. 0 keeps none.
+   */
+  SPOOL_FEEDER_ROOM_BYTES: z.coerce.number().int().min(0).optional(),
+  /**
    * Rows per ClickHouse insert from the spool, and how long the first row waits for more. Fewer,
    * larger inserts cost the engine much less per row (fewer parts for the events table, its 10
    * views and their merges): 2 s instead of 0.5 s cut the engine's CPU per event by about a third

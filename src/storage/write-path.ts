@@ -139,6 +139,7 @@ async function openEventsSpool(o: WritePathOptions, insert: SpoolInsertFn, onDea
     insertRows: config.SPOOL_INSERT_ROWS,
     feedDelayMs: config.SPOOL_FEED_DELAY_MS,
     minFreeBytes: config.SPOOL_MIN_FREE_BYTES,
+    feederRoomBytes: config.SPOOL_FEEDER_ROOM_BYTES ?? 2 * config.SPOOL_SEGMENT_BYTES,
     fs: o.spoolFs,
     onInsertError: (e) => logger.warn({ error: errorFields(e) }, 'spool insert failed; retrying'),
     onDeadLetter: (rows, reason) => onDeadLetter(rows, `${reason} (in ${dir}/dead-letter.jsonl)`),

@@ -27,6 +27,14 @@ export interface Appender {
   /** Set after a write the spool could not undo, until a fresh segment works. */
   failed(): StorageUnavailableError | undefined
   lowOnDisk(): boolean
+  /**
+   * Starts a fresh segment if the current one has frames and no write is under way, so the
+   * feeder can delete the current one once inserted (a disk at its reserve takes no append that
+   * would rotate); false when it did not.
+   */
+  rotateIdle(): Promise<boolean>
+  /** Looks at the disk again (the feeder deleted segments): /readyz clears without waiting for an append. */
+  recheckDisk(): Promise<void>
   /** Refuses new appends; resolves when the write under way is done or `ms` pass. */
   refuse(ms: number): Promise<void>
   /** Closes; after a clean stop (`seal`), first seals the last segment in a fresh one's head. */
@@ -169,6 +177,18 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
     seq: () => seq,
     failed: () => failed?.error,
     lowOnDisk: () => lowOnDisk,
+    rotateIdle() {
+      if (writing || frames === 0 || refusing || failed) return Promise.resolve(false)
+      const done = rotate().then(() => true, () => false)
+      // Held as the write under way, so appends meanwhile wait for the new segment.
+      writing = done.then(() => {
+        writing = waiting.length > 0 ? writeLoop() : undefined
+      })
+      return done
+    },
+    async recheckDisk() {
+      if (lowOnDisk) lowOnDisk = (await fs.freeBytes(dir).catch(() => 0)) < minFree
+    },
     async refuse(ms) {
       refusing = true
       // A write that hangs is left behind: what it held was never acknowledged.

@@ -10,6 +10,7 @@ import { isDataError, splitInsert } from '../commit/poison.ts'
 import { decodeRow, rowAsJson, splitRows, type RowsFormat } from '../rows/rows-format.ts'
 import { appendDeadLetters } from './dead-letter-file.ts'
 import { damagedName, joinPayloads, segmentName, type Intent } from './layout.ts'
+import { isNoSpace, type FeederRoom } from './feeder-room.ts'
 import type { IntentRing, SegmentReader } from './ranges-io.ts'
 import type { Chunk } from './replay.ts'
 import { monotonicMs } from './monotonic.ts'
@@ -27,6 +28,8 @@ export interface Feeder {
   stop(ms: number): Promise<void>
   failuresInARow(): number
   lastError(): string
+  /** With nothing queued and no insert running: deletes (or moves aside) segments before the current one. */
+  retireIdle(): Promise<void>
   /** The range last recorded in the intent log, if its insert committed and none runs now. */
   committed(): Intent | undefined
 }
@@ -44,6 +47,12 @@ export interface FeedContext {
   damaged: Set<number>
   /** The segment appends go to: never retired. */
   currentSeq(): number
+  /** Segments were deleted or moved aside: space may be back. */
+  onRetired?(): void
+  /** Everything is inserted, but the current segment holds it (it is never retired). */
+  onCaughtUp?(): void
+  /** Room on the disk kept for inserts, given back when one fails for want of space. */
+  room?: FeederRoom
 }
 
 /** Thrown inside an insert's steps once the feeder has stopped: the range stays for the replay. */
@@ -62,6 +71,8 @@ interface FeedState {
   lastError: string
   /** Segments found missing: counted once, not moved aside. */
   vanished: Set<number>
+  /** A segment retireIdle() could not retire then: the next insert's retirement starts there. */
+  retireFrom?: number
   /** The last recorded range, once its insert committed (a clean stop marks it done). */
   committed?: Intent
 }
@@ -130,6 +141,14 @@ export function createFeeder(ctx: FeedContext): Feeder {
     failuresInARow: () => st.inARow,
     lastError: () => st.lastError,
     committed: () => (st.inserting ? undefined : st.committed),
+    async retireIdle() {
+      const from = st.committed?.seq
+      if (from === undefined || st.stopped) return
+      if (st.inserting || queue.length > 0) return void (st.retireFrom = Math.min(from, st.retireFrom ?? from))
+      const to = ctx.currentSeq()
+      for (let s = from; s < to; s++) await retire(ctx, st, s)
+      if (to > from) ctx.onRetired?.()
+    },
   }
 }
 
@@ -173,7 +192,10 @@ async function insertRange(ctx: FeedContext, st: FeedState, range: Intent, chunk
     // The insert may have committed after all (a timeout): retry exactly this range, never a
     // longer one, so the token stays the same.
     backlog.queue.splice(0, chunks, { seq: range.seq, offset: range.start, end: range.end, rows, since: backlog.queue[0]?.since ?? 0, fixed: true, format })
-    await new Promise((res) => setTimeout(res, st.hurried ? 50 : (opts.retryMs ?? 1000)).unref())
+    // Short of space (the store on the spool's disk): the room kept for it goes back to the disk
+    // and the same range is tried again at once; that insert lets the feeder delete segments.
+    const roomGiven = isNoSpace(e) && (await ctx.room?.release().catch(() => false))
+    await new Promise((res) => setTimeout(res, st.hurried || roomGiven ? 50 : (opts.retryMs ?? 1000)).unref())
     return
   }
   st.inARow = 0
@@ -186,7 +208,11 @@ async function insertRange(ctx: FeedContext, st: FeedState, range: Intent, chunk
   // A segment that is no longer written to and has nothing left to insert is done: deleted,
   // or moved aside if it had damage (never deleted: an operator may want to look at it).
   const next = backlog.queue[0]?.seq ?? ctx.currentSeq()
-  for (let s = range.seq; s < next; s++) await retire(ctx, st, s)
+  const from = Math.min(range.seq, st.retireFrom ?? range.seq)
+  st.retireFrom = undefined
+  for (let s = from; s < next; s++) await retire(ctx, st, s)
+  if (next > from) ctx.onRetired?.()
+  else if (backlog.queue.length === 0) ctx.onCaughtUp?.()
 }
 
 /** Counts and reports bytes and rows a segment lost; the segment itself once (`seen`). */

@@ -16,6 +16,7 @@ import { lockSpoolDir, type SpoolLock } from './lock.ts'
 import { openAppender, type Appender } from './append.ts'
 import { createFeeder } from './feeder.ts'
 import { monotonicMs } from './monotonic.ts'
+import { openFeederRoom } from './feeder-room.ts'
 import type { Spool, SpoolBacklog, SpoolCounters, SpoolOptions } from './types.ts'
 
 export type { Spool, SpoolHealth, SpoolOptions, SpoolStats } from './types.ts'
@@ -50,8 +51,16 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
 
   const intents = await openIntentRing(fs, intentPath, r.intentSlot)
   const reader = createSegmentReader(fs, dir)
+  const room = await openFeederRoom(dir, opts.feederRoomBytes ?? 0)
   let appender: Appender | undefined
-  const feeder = createFeeder({ opts, fs, id: spoolId(dir), backlog, stats, intents, reader, damaged: r.damaged, currentSeq: () => appender!.seq() })
+  const feeder = createFeeder({ opts, fs, id: spoolId(dir), backlog, stats, intents, reader, damaged: r.damaged, currentSeq: () => appender!.seq(),
+    room,
+    onRetired: () => void appender?.recheckDisk().then(() => room.restore(opts.minFreeBytes ?? 0)).catch(() => undefined),
+    // On a disk at its reserve no append rotates: a fresh segment lets the inserted one go.
+    onCaughtUp: () => {
+      if (appender?.lowOnDisk()) void appender.rotateIdle().then((rotated) => (rotated ? feeder.retireIdle() : undefined)).catch(() => undefined)
+    },
+  })
   try {
     appender = await openAppender({ opts, fs, backlog, stats, lastSeq: r.lastSeq, lastSeals: r.lastSeals, onFramed: () => feeder.feed() })
   } catch (e) {
@@ -101,7 +110,15 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
     health() {
       const failed = append.failed()
       if (failed) return { reason: 'failed', message: failed.message }
-      if (append.lowOnDisk()) return { reason: 'disk_low', message: 'the spool disk is nearly full' }
+      // Which of the two it is: the feeder freeing space as it inserts (its feed needs no disk
+      // of its own: client.ts insertFromMemory), or a disk that stays full because it cannot.
+      if (append.lowOnDisk()) {
+        const given = room.bytes > 0 && !room.held() ? `, its ${room.bytes}-byte room given to the store` : ''
+        const feeding = feeder.failuresInARow() > 0
+          ? `; the feeder cannot free space${given}: inserts keep failing (${feeder.lastError()})`
+          : backlog.bytes > 0 ? `; the feeder is freeing space${given} (${backlog.bytes} bytes of segments to insert and delete)` : '; nothing of the spool is left to free: other files fill the disk'
+        return { reason: 'disk_low', message: `the spool disk is nearly full${feeding}` }
+      }
       if (backlog.bytes > 0.9 * opts.maxBytes) return { reason: 'nearly_full', message: `the spool holds ${backlog.bytes} of ${opts.maxBytes} bytes` }
       if (feeder.failuresInARow() >= 3) return { reason: 'feeder_failing', message: `inserts into ClickHouse keep failing: ${feeder.lastError()}` }
       return undefined

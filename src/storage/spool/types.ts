@@ -25,6 +25,11 @@ export interface SpoolOptions {
   retryMs?: number
   /** Free bytes left on the spool's filesystem below which appends are refused. */
   minFreeBytes?: number
+  /**
+   * Bytes kept on the spool's disk for the feeder's inserts (feeder-room.ts), given back when an
+   * insert fails for want of space; 0 keeps none.
+   */
+  feederRoomBytes?: number
   /** After a write the spool could not undo, how long before it tries a fresh segment. */
   healMs?: number
   fs?: SpoolFs
