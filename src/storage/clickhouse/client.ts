@@ -1,6 +1,6 @@
 // One ClickHouse client for both deployments (DESIGN.md "Storage"): the official
 // @clickhouse/client, over chDB's in-process connection by default or HTTP with CLICKHOUSE_URL.
-import { mkdirSync, readFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
@@ -169,7 +169,7 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
     starter?.close()
     const late = lockHolder(dir)
     if (late !== undefined) throw busy(late, cause)
-    throw new StorageError(`cannot open the embedded ClickHouse at ${dir}`, { cause })
+    throw new StorageError(`cannot open the embedded ClickHouse at ${dir}${unwritable(dir)}`, { cause })
   }
   // The connection hook is typed by @clickhouse/client-common; chdb re-exports the same interface.
   // chDB applies a call's clickhouse_settings as SET statements on its one session, so they
@@ -206,6 +206,21 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
     starter?.close()
   }
   return { client, kind: 'embedded', database, insertRaw, skipsStoredIn: (f) => f === 'RowBinary', storedIds, close }
+}
+
+/**
+ * Why the engine could not open `dir`, when the file system says (read-only, no space, no
+ * permission): the engine prints the cause only to stderr as text, and the log line must carry
+ * it (issue 24: a read-only store was named only in that non-JSON line). '' when it can write.
+ */
+function unwritable(dir: string): string {
+  try {
+    closeSync(openSync(join(dir, 'status'), 'a'))
+    return ''
+  } catch (e) {
+    const { code, message } = e as NodeJS.ErrnoException
+    return `: the data directory cannot be written (${code ?? 'error'}: ${message})`
+  }
 }
 
 /**
