@@ -21,7 +21,8 @@ const apps = {
   alike: testApp('alike'),
   next: testApp('next'),
   hourly: testApp('hourly', { salt_rotation_hours: 1 }),
-  disk: testApp('disk'),
+  // A declared enum value is stored as it is (closed lists need no k people): the scan's canary.
+  disk: testApp('disk', { plan: { mode: 'open', events: { canary_seen: { props: { note: { kind: 'enum', values: [CANARY] } } } } } }),
   retire: testApp('retire', { salt_rotation_hours: 1 }),
   orgA: testApp('org-a'),
   orgB: testApp('org-b'),
@@ -107,8 +108,8 @@ describe('salts of the embedded engine', () => {
     const second = heldSalt(apps.disk)
     expect(second.salt.equals(first.salt)).toBe(false)
     for (const salt of [first.salt, second.salt, first.orgKey, second.orgKey]) expect(onDisk(salt)).toEqual([])
-    // The scan sees what is stored: a canary prop sent with an event is in a file.
-    const res = await s.veil.app.request('/v1/batch', post(batch(apps.disk.write_keys[0]!, [event({ user_id: 'user-1', ts: clock, props: { note: CANARY } })], { sent_at: clock })))
+    // The scan sees what is stored: a canary prop sent with an event is in a file (its spool frame).
+    const res = await s.veil.app.request('/v1/batch', post(batch(apps.disk.write_keys[0]!, [event({ name: 'canary_seen', user_id: 'user-1', ts: clock, props: { note: CANARY } })], { sent_at: clock })))
     expect(res.status).toBe(202)
     expect(filesUnder(dataDir).some((f) => readFileSync(f).includes(CANARY))).toBe(true)
   })
