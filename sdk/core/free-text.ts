@@ -1,7 +1,7 @@
 // Free text, scrubbed seriously (PRIVACY.md 5, 12): normalised first so that disguises fall away
 // (NFKC, zero-width characters, percent escapes, HTML entities), then each kind of personal data
 // is found and replaced by a placeholder. Shared by the server and the on-prem SDK; the browser
-// SDK does not scrub and never imports this file (it would pull libphonenumber-js's metadata).
+// SDK does not scrub and never imports this file.
 import { decodeHTML } from 'entities'
 import { replaceCards, replaceIbans } from './checksums.ts'
 import { replaceEmails } from './text-email.ts'
