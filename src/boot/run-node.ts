@@ -7,7 +7,7 @@
 // suite runs it with its own start options (test/faults/).
 import type { Config } from '../config.ts'
 import { errorFields } from '../observability/log-error.ts'
-import { terminalHungUp } from '../terminal-hangup.ts'
+import { terminalHungUp } from './terminal-hangup.ts'
 import { startVeil, type StartOptions, type Veil } from './start-veil.ts'
 
 export async function runNode(config: Config, opts: StartOptions = {}): Promise<Veil> {

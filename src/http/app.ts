@@ -9,7 +9,7 @@ import { errorFields } from '../observability/log-error.ts'
 import { BATCH_CORS_HEADERS, createBatchHandler, type BatchDeps } from './batch-route.ts'
 import { requestMetrics } from './request-metrics.ts'
 import { createMetricsHandler } from './metrics-route.ts'
-import { countersAtZero } from '../observability/counters-at-zero.ts'
+import { countersAtZero } from './counters-at-zero.ts'
 import { createCompatRoutes, type CompatDeps } from '../compat/routes.ts'
 import { createIngest } from '../ingest/ingest-core.ts'
 

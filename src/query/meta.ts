@@ -1,7 +1,9 @@
 // What every report answer says about itself: the range, k, and how to read the numbers.
 import type { AppConfig } from '../apps/apps.ts'
 import type { Range } from './params.ts'
-import { RARE_NOTE } from './values.ts'
+
+/** What `rare` counts, said in every answer that has it (PRIVACY.md 17). */
+export const RARE_NOTE = 'rare counts the events whose value fewer than k people of one salt period sent: such a value is stored only in a form nobody can read back and is never shown by name.'
 
 export const NOTES = {
   users:

@@ -8,7 +8,6 @@ import type { OneWay } from './table.ts'
 /** What a report shows for a token nobody published: a placeholder, never the token. */
 export const RARE = ':rare'
 
-export const RARE_NOTE = 'rare counts the events whose value fewer than k people of one salt period sent: such a value is stored only in a form nobody can read back and is never shown by name.'
 
 const TOKEN = `'^~[0-9a-f]{16}$'`
 // The app's published values as one map (`period:token` -> value), a scalar subquery that the

@@ -7,7 +7,7 @@ import type { AppRegistry } from '../apps/apps.ts'
 import type { CompatDrop, Dialect, PropDrop } from '../compat/common.ts'
 import type { DropReason, RejectReason } from '../pipeline/types.ts'
 import type { StorageUnavailableError } from '../storage/commit/writer.ts'
-import type { Metrics } from './metrics.ts'
+import type { Metrics } from '../observability/metrics.ts'
 
 const REQUEST_DROPS: Record<DropReason, true> = { bot: true, gpc: true }
 const REJECTS: Record<RejectReason, true> = { invalid: true, not_in_plan: true, invalid_prop: true, too_old: true, too_far_in_future: true }
