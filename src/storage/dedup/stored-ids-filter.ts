@@ -93,85 +93,100 @@ const BUCKET_MS = 30 * 60_000
 /** Rows walked between two turns of the event loop (about 2-4 ms). */
 const SLICE_ROWS = 8192
 
+/** The buckets of the window and the bytes their filters take, against the budget. */
+interface Buckets {
+  list: Bucket[]
+  bytes: number
+  readonly maxBytes: number
+  /** How many half hours are kept: the window's, and the one being filled. */
+  readonly keep: number
+}
+
+/** The current bucket (made when its half hour begins), after dropping those past the window. */
+function currentBucket(s: Buckets, nowMs: number): Bucket {
+  const start = Math.floor(nowMs / BUCKET_MS) * BUCKET_MS
+  const last = s.list[s.list.length - 1]
+  if (last && last.start === start) return last
+  const kept = s.list.filter((b) => b.start > start - s.keep * BUCKET_MS)
+  // Sized for as many ids as the busiest bucket kept held (the rate is usually steady), half again.
+  const expected = Math.max(0, ...kept.map((b) => b.filters.reduce((n, f) => n + f.count, 0)))
+  s.list = kept
+  s.bytes = kept.reduce((n, b) => n + b.filters.reduce((m, f) => m + f.words.byteLength, 0), 0)
+  const b: Bucket = { start, filters: [] }
+  grow(s, b, Math.max(FIRST_IDS, Math.ceil(expected * 1.5)))
+  s.list.push(b)
+  return b
+}
+
+function grow(s: Buckets, b: Bucket, capacity: number): void {
+  const room = s.maxBytes - s.bytes
+  // Past the budget a bucket keeps filling its last filter (more false positives, so more ids
+  // looked up), and never goes without one.
+  if (b.filters.length > 0 && room < MIN_BLOCKS * 32) return
+  const fits = Math.floor((Math.max(room, MIN_BLOCKS * 32) * 8) / BITS_PER_ID)
+  const f = new BlockFilter(Math.min(capacity, fits))
+  b.filters.push(f)
+  s.bytes += f.words.byteLength
+}
+
+/**
+ * The id last read, as 128 bits in text order, and its two hashes (hashId, hashBytes), computed
+ * once for asking and adding alike; the second is odd: a step.
+ */
+interface IdHash {
+  readonly bits: Uint32Array
+  h1: number
+  h2: number
+}
+
+function hashBits(h: IdHash): void {
+  h.h1 = fmix(h.bits[0]! ^ Math.imul(h.bits[2]!, 0x9e3779b1))
+  h.h2 = fmix(h.bits[1]! ^ Math.imul(h.bits[3]!, 0x85ebca6b)) | 1
+}
+
+function hashId(h: IdHash, id: string): void {
+  idBits(id, h.bits)
+  hashBits(h)
+}
+
+/** Hashes the 16 RowBinary bytes of a UUID at `at`, read into `bits` in text order (as idBits does). */
+function hashBytes(h: IdHash, buf: Buffer, at: number): void {
+  h.bits[0] = buf.readUInt32LE(at + 4)
+  h.bits[1] = buf.readUInt32LE(at)
+  h.bits[2] = buf.readUInt32LE(at + 12)
+  h.bits[3] = buf.readUInt32LE(at + 8)
+  hashBits(h)
+}
+
+function addHashed(s: Buckets, b: Bucket, h: IdHash): void {
+  let f = b.filters[b.filters.length - 1]!
+  if (f.count >= f.capacity) {
+    grow(s, b, f.capacity * 4) // few filters per bucket: a lookup asks each of them
+    f = b.filters[b.filters.length - 1]!
+  }
+  f.add(h.h1, h.h2)
+}
+
+function mayHoldHashed(s: Buckets, h: IdHash): boolean {
+  for (let i = s.list.length - 1; i >= 0; i--) for (const f of s.list[i]!.filters) if (f.count > 0 && f.has(h.h1, h.h2)) return true
+  return false
+}
+
+/**
+ * eachEventIdAt over the whole body, handing the event loop back every SLICE_ROWS rows: a
+ * 100 k-row feed walked in one go held requests up for 30-50 ms, which showed in their p99.
+ */
+async function eachIdYielding(body: Buffer, each: (at: number) => void): Promise<void> {
+  let at = 0
+  while ((at = eachEventIdAt(body, each, at, SLICE_ROWS)) < body.length) await new Promise((resolve) => setImmediate(resolve))
+}
+
 export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFilter {
   const now = opts.now ?? Date.now
-  const keep = Math.ceil(opts.windowMs / BUCKET_MS) + 1
-  let buckets: Bucket[] = []
+  const s: Buckets = { list: [], bytes: 0, maxBytes: opts.maxBytes, keep: Math.ceil(opts.windowMs / BUCKET_MS) + 1 }
+  const h: IdHash = { bits: new Uint32Array(4), h1: 0, h2: 0 }
   let loaded = false
-  const bits = new Uint32Array(4)
-  let bytes = 0
-
-  /** The current bucket (made when its half hour begins), after dropping those past the window. */
-  function current(): Bucket {
-    const start = Math.floor(now() / BUCKET_MS) * BUCKET_MS
-    const last = buckets[buckets.length - 1]
-    if (last && last.start === start) return last
-    const kept = buckets.filter((b) => b.start > start - keep * BUCKET_MS)
-    // Sized for as many ids as the busiest bucket kept held (the rate is usually steady), half again.
-    const expected = Math.max(0, ...kept.map((b) => b.filters.reduce((n, f) => n + f.count, 0)))
-    buckets = kept
-    bytes = kept.reduce((n, b) => n + b.filters.reduce((m, f) => m + f.words.byteLength, 0), 0)
-    const b: Bucket = { start, filters: [] }
-    grow(b, Math.max(FIRST_IDS, Math.ceil(expected * 1.5)))
-    buckets.push(b)
-    return b
-  }
-
-  function grow(b: Bucket, capacity: number): void {
-    const room = opts.maxBytes - bytes
-    // Past the budget a bucket keeps filling its last filter (more false positives, so more ids
-    // looked up), and never goes without one.
-    if (b.filters.length > 0 && room < MIN_BLOCKS * 32) return
-    const fits = Math.floor((Math.max(room, MIN_BLOCKS * 32) * 8) / BITS_PER_ID)
-    const f = new BlockFilter(Math.min(capacity, fits))
-    b.filters.push(f)
-    bytes += f.words.byteLength
-  }
-
-  // The two hashes of the id last read (hashId, hashBytes), computed once for asking and
-  // adding alike; the second is odd: a step.
-  let h1 = 0
-  let h2 = 0
-  function hashBits(): void {
-    h1 = fmix(bits[0]! ^ Math.imul(bits[2]!, 0x9e3779b1))
-    h2 = fmix(bits[1]! ^ Math.imul(bits[3]!, 0x85ebca6b)) | 1
-  }
-  function hashId(id: string): void {
-    idBits(id, bits)
-    hashBits()
-  }
-
-  function addHashed(b: Bucket): void {
-    let f = b.filters[b.filters.length - 1]!
-    if (f.count >= f.capacity) {
-      grow(b, f.capacity * 4) // few filters per bucket: a lookup asks each of them
-      f = b.filters[b.filters.length - 1]!
-    }
-    f.add(h1, h2)
-  }
-
-  function mayHoldHashed(): boolean {
-    for (let i = buckets.length - 1; i >= 0; i--) for (const f of buckets[i]!.filters) if (f.count > 0 && f.has(h1, h2)) return true
-    return false
-  }
-
-  /** Hashes the 16 RowBinary bytes of a UUID at `at`, read into `bits` in text order (as idBits does). */
-  function hashBytes(buf: Buffer, at: number): void {
-    bits[0] = buf.readUInt32LE(at + 4)
-    bits[1] = buf.readUInt32LE(at)
-    bits[2] = buf.readUInt32LE(at + 12)
-    bits[3] = buf.readUInt32LE(at + 8)
-    hashBits()
-  }
-
-  /**
-   * eachEventIdAt over the whole body, handing the event loop back every SLICE_ROWS rows: a
-   * 100 k-row feed walked in one go held requests up for 30-50 ms, which showed in their p99.
-   */
-  async function eachIdYielding(body: Buffer, each: (at: number) => void): Promise<void> {
-    let at = 0
-    while ((at = eachEventIdAt(body, each, at, SLICE_ROWS)) < body.length) await new Promise((resolve) => setImmediate(resolve))
-  }
+  const current = (): Bucket => currentBucket(s, now())
 
   return {
     get loaded() {
@@ -184,8 +199,8 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
       current()
       const out: string[] = []
       for (const id of ids) {
-        hashId(id)
-        if (mayHoldHashed()) out.push(id)
+        hashId(h, id)
+        if (mayHoldHashed(s, h)) out.push(id)
       }
       return out
     },
@@ -193,8 +208,8 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
       current()
       const out: string[] = []
       eachEventIdAt(body, (at) => {
-        hashBytes(body, at)
-        if (mayHoldHashed()) out.push(uuidText(body, at))
+        hashBytes(h, body, at)
+        if (mayHoldHashed(s, h)) out.push(uuidText(body, at))
       })
       return out
     },
@@ -202,9 +217,9 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
       const b = current()
       const at: number[] = []
       await eachIdYielding(body, (i) => {
-        hashBytes(body, i)
-        if (mayHoldHashed()) at.push(i)
-        addHashed(b)
+        hashBytes(h, body, i)
+        if (mayHoldHashed(s, h)) at.push(i)
+        addHashed(s, b, h)
       })
       const out = Buffer.allocUnsafe(at.length * 16)
       at.forEach((i, n) => body.copy(out, n * 16, i, i + 16))
@@ -213,31 +228,31 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
     add(ids) {
       const b = current()
       for (const id of ids) {
-        hashId(id)
-        addHashed(b)
+        hashId(h, id)
+        addHashed(s, b, h)
       }
     },
     async addBody(body) {
       const b = current()
       await eachIdYielding(body, (at) => {
-        hashBytes(body, at)
-        addHashed(b)
+        hashBytes(h, body, at)
+        addHashed(s, b, h)
       })
     },
     addIdRows(rows) {
       const b = current()
       for (let at = 0; at + 16 <= rows.length; at += 16) {
-        hashBytes(rows, at)
-        addHashed(b)
+        hashBytes(h, rows, at)
+        addHashed(s, b, h)
       }
     },
     reserve(n) {
       const b = current()
       const f = b.filters[b.filters.length - 1]!
-      if (f.capacity - f.count < n) grow(b, Math.ceil(n * 1.25))
+      if (f.capacity - f.count < n) grow(s, b, Math.ceil(n * 1.25))
     },
     stats() {
-      return { ids: buckets.reduce((n, b) => n + b.filters.reduce((m, f) => m + f.count, 0), 0), bytes, buckets: buckets.length }
+      return { ids: s.list.reduce((n, b) => n + b.filters.reduce((m, f) => m + f.count, 0), 0), bytes: s.bytes, buckets: s.list.length }
     },
   }
 }
