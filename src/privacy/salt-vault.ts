@@ -77,73 +77,33 @@ REVOKE ALL ON ${keysDatabase}.* FROM veil;
 
 const toSeconds = (ms: number) => Math.floor(ms / 1000)
 
+// After this node created a salt it reads the period's salt once more: a node that created
+// one at the same moment may have written a smaller one, which every node then agrees on.
+const SETTLE_MS = 5_000
+
+/** What the vault's queries need: the key store's client and database, the wrap key, the node's clock. */
+interface KeyStore {
+  client: ClickHouseClient
+  db: string
+  wrapKey: Buffer
+  now: () => number
+}
+
 export async function createSaltVault(client: ClickHouseClient, opts: VaultOptions): Promise<SaltStore> {
-  const { database: db, wrapKey } = opts
-  const now = opts.now ?? Date.now
-  await ensureKeyStore(client, db, opts.cluster)
+  const ks: KeyStore = { client, db: opts.database, wrapKey: opts.wrapKey, now: opts.now ?? Date.now }
+  const { now } = ks
+  await ensureKeyStore(client, ks.db, opts.cluster)
   const cache = new Map<string, CurrentSalt>()
   const creating = new Map<string, Promise<CurrentSalt>>()
-  // After this node created a salt it reads the period's salt once more: a node that created
-  // one at the same moment may have written a smaller one, which every node then agrees on.
-  const SETTLE_MS = 5_000
+  // When this node's own salt of an app is read once more (SETTLE_MS).
   const recheckAt = new Map<string, number>()
-
-  async function readWrapped(appId: string, period: number, retiredAt: number): Promise<string | undefined> {
-    // Several nodes may create a salt for the same period at once; all agree on the smallest.
-    const rs = await client.query({
-      query: `SELECT min(wrapped) AS w, count() AS n FROM ${db}.salts WHERE app_id = {app:String} AND period = {period:UInt32} AND retired_at = toDateTime({end:UInt32})`,
-      query_params: { app: appId, period, end: retiredAt },
-      format: 'JSONEachRow',
-    })
-    const [row] = await rs.json<{ w: string; n: string | number }>()
-    return row && Number(row.n) > 0 ? row.w : undefined
-  }
-
-  const saltOf = (appId: string, period: number, retiresAt: number, wrapped: string): CurrentSalt => {
-    const salt = unwrapSalt(wrapKey, wrapped, appId, period)
-    return { appId, period, salt, generation: nextGeneration(), retiresAt, orgKey: orgKeyOf(salt, appId, period) }
-  }
-
-  async function load(appId: string, rotationHours: number): Promise<CurrentSalt> {
-    // All nodes share the salt of a calendar slot, and it survives a node's restart: the id
-    // is the slot's start (seconds), its end the retirement.
-    const slot = slotOf(now(), rotationHours)
-    const period = toSeconds(slot.start)
-    let wrapped = await readWrapped(appId, period, toSeconds(slot.end))
-    if (!wrapped) {
-      recheckAt.set(appId, now() + SETTLE_MS)
-      await client.insert({
-        table: `${db}.salts`,
-        values: [[appId, period, wrapSalt(wrapKey, randomBytes(32), appId, period), now(), toSeconds(slot.end)]],
-        format: 'JSONCompactEachRow',
-      })
-      wrapped = await readWrapped(appId, period, toSeconds(slot.end))
-      // The table's TTL runs on the storage's wall clock: a salt already retired there is
-      // deleted as it is written. Say so instead of hashing with nothing.
-      if (!wrapped) throw new Error(`the salt of period ${period} of app "${appId}" was deleted as soon as it was written: this node's clock is behind the storage's by more than the period`)
-    }
-    return saltOf(appId, period, slot.end, wrapped)
-  }
-
   const secrets = new Map<string, Promise<Buffer>>()
 
-  /** A stable installation secret, created once; nodes that create one together agree on the smallest. */
+  /** A stable installation secret, created once (readOrCreateSecret); a failed attempt is not kept. */
   function secret(name: string): Promise<Buffer> {
     let pending = secrets.get(name)
     if (pending) return pending
-    pending = (async () => {
-      const read = async () => {
-        const rs = await client.query({ query: `SELECT min(wrapped) AS w, count() AS n FROM ${db}.secrets WHERE name = {name:String}`, query_params: { name }, format: 'JSONEachRow' })
-        const [row] = await rs.json<{ w: string; n: string | number }>()
-        return row && Number(row.n) > 0 ? row.w : undefined
-      }
-      let w = await read()
-      if (!w) {
-        await client.insert({ table: `${db}.secrets`, values: [[name, wrapSecret(wrapKey, randomBytes(32), name), now()]], format: 'JSONCompactEachRow' })
-        w = (await read())!
-      }
-      return unwrapSecret(wrapKey, w, name)
-    })().catch((e: unknown) => {
+    pending = readOrCreateSecret(ks, name).catch((e: unknown) => {
       secrets.delete(name)
       throw e
     })
@@ -156,16 +116,7 @@ export async function createSaltVault(client: ClickHouseClient, opts: VaultOptio
   // table's TTL on the storage's wall clock. Whichever runs first deletes it.
   async function purgeOnce(): Promise<number> {
     for (const [appId, s] of cache) if (now() >= s.retiresAt) cache.delete(appId)
-    const cutoff = toSeconds(now())
-    const rs = await client.query({
-      query: `SELECT count() AS n FROM ${db}.salts WHERE retired_at <= toDateTime({cutoff:UInt32})`,
-      query_params: { cutoff },
-      format: 'JSONEachRow',
-    })
-    const n = Number((await rs.json<{ n: string }>())[0]?.n ?? 0)
-    // Reported only once no part on disk holds them (salt-purge.ts).
-    if (n > 0) await purgeSaltsFromDisk(client, cutoff, { database: db })
-    return n
+    return purgeRetiredSalts(ks, toSeconds(now()))
   }
 
   const store: SaltStore = {
@@ -176,9 +127,9 @@ export async function createSaltVault(client: ClickHouseClient, opts: VaultOptio
       if (hit && hit.period === toSeconds(slot.start) && hit.retiresAt === slot.end) {
         if (recheck === undefined || now() < recheck) return hit
         recheckAt.delete(appId)
-        const settled = await readWrapped(appId, hit.period, toSeconds(hit.retiresAt))
+        const settled = await readWrappedSalt(ks, appId, hit.period, toSeconds(hit.retiresAt))
         if (settled === undefined) return hit
-        const agreed = saltOf(appId, hit.period, hit.retiresAt, settled)
+        const agreed = unwrapCurrentSalt(ks.wrapKey, appId, hit.period, hit.retiresAt, settled)
         if (agreed.salt.equals(hit.salt)) return hit
         cache.set(appId, agreed)
         return agreed
@@ -186,7 +137,7 @@ export async function createSaltVault(client: ClickHouseClient, opts: VaultOptio
       const key = `${appId}:${toSeconds(slot.start)}:${rotationHours}`
       let pending = creating.get(key)
       if (!pending) {
-        pending = load(appId, rotationHours).finally(() => creating.delete(key))
+        pending = loadSalt(ks, recheckAt, appId, rotationHours).finally(() => creating.delete(key))
         creating.set(key, pending)
       }
       const fresh = await pending
@@ -206,17 +157,87 @@ export async function createSaltVault(client: ClickHouseClient, opts: VaultOptio
       purging = run
       return run
     },
-    async overdueSeconds() {
-      const rs = await client.query({
-        query: `SELECT count() AS n, min(toUInt32(retired_at)) AS r FROM ${db}.salts WHERE retired_at <= toDateTime({now:UInt32})`,
-        query_params: { now: toSeconds(now()) },
-        format: 'JSONEachRow',
-      })
-      const [row] = await rs.json<{ n: string | number; r: string | number }>()
-      return Number(row?.n ?? 0) > 0 ? Math.max(0, toSeconds(now()) - Number(row!.r)) : 0
-    },
+    overdueSeconds: () => overdueSecondsOf(ks),
   }
   return store
+}
+
+/** The wrapped salt of an app's period; several nodes may create one at once, and all agree on the smallest. */
+async function readWrappedSalt({ client, db }: KeyStore, appId: string, period: number, retiredAt: number): Promise<string | undefined> {
+  const rs = await client.query({
+    query: `SELECT min(wrapped) AS w, count() AS n FROM ${db}.salts WHERE app_id = {app:String} AND period = {period:UInt32} AND retired_at = toDateTime({end:UInt32})`,
+    query_params: { app: appId, period, end: retiredAt },
+    format: 'JSONEachRow',
+  })
+  const [row] = await rs.json<{ w: string; n: string | number }>()
+  return row && Number(row.n) > 0 ? row.w : undefined
+}
+
+function unwrapCurrentSalt(wrapKey: Buffer, appId: string, period: number, retiresAt: number, wrapped: string): CurrentSalt {
+  const salt = unwrapSalt(wrapKey, wrapped, appId, period)
+  return { appId, period, salt, generation: nextGeneration(), retiresAt, orgKey: orgKeyOf(salt, appId, period) }
+}
+
+/** The salt of the app's current slot, read from the table or created there; a created one is read again after SETTLE_MS (recheckAt). */
+async function loadSalt(ks: KeyStore, recheckAt: Map<string, number>, appId: string, rotationHours: number): Promise<CurrentSalt> {
+  const { client, db, wrapKey, now } = ks
+  // All nodes share the salt of a calendar slot, and it survives a node's restart: the id
+  // is the slot's start (seconds), its end the retirement.
+  const slot = slotOf(now(), rotationHours)
+  const period = toSeconds(slot.start)
+  let wrapped = await readWrappedSalt(ks, appId, period, toSeconds(slot.end))
+  if (!wrapped) {
+    recheckAt.set(appId, now() + SETTLE_MS)
+    await client.insert({
+      table: `${db}.salts`,
+      values: [[appId, period, wrapSalt(wrapKey, randomBytes(32), appId, period), now(), toSeconds(slot.end)]],
+      format: 'JSONCompactEachRow',
+    })
+    wrapped = await readWrappedSalt(ks, appId, period, toSeconds(slot.end))
+    // The table's TTL runs on the storage's wall clock: a salt already retired there is
+    // deleted as it is written. Say so instead of hashing with nothing.
+    if (!wrapped) throw new Error(`the salt of period ${period} of app "${appId}" was deleted as soon as it was written: this node's clock is behind the storage's by more than the period`)
+  }
+  return unwrapCurrentSalt(wrapKey, appId, period, slot.end, wrapped)
+}
+
+/** A stable installation secret, created when missing; nodes that create one together agree on the smallest. */
+async function readOrCreateSecret({ client, db, wrapKey, now }: KeyStore, name: string): Promise<Buffer> {
+  const read = async () => {
+    const rs = await client.query({ query: `SELECT min(wrapped) AS w, count() AS n FROM ${db}.secrets WHERE name = {name:String}`, query_params: { name }, format: 'JSONEachRow' })
+    const [row] = await rs.json<{ w: string; n: string | number }>()
+    return row && Number(row.n) > 0 ? row.w : undefined
+  }
+  let w = await read()
+  if (!w) {
+    await client.insert({ table: `${db}.secrets`, values: [[name, wrapSecret(wrapKey, randomBytes(32), name), now()]], format: 'JSONCompactEachRow' })
+    w = (await read())!
+  }
+  return unwrapSecret(wrapKey, w, name)
+}
+
+/** Counts the salts retired by `cutoff` (seconds) and, when there are any, deletes them from the table and from disk. */
+async function purgeRetiredSalts({ client, db }: KeyStore, cutoff: number): Promise<number> {
+  const rs = await client.query({
+    query: `SELECT count() AS n FROM ${db}.salts WHERE retired_at <= toDateTime({cutoff:UInt32})`,
+    query_params: { cutoff },
+    format: 'JSONEachRow',
+  })
+  const n = Number((await rs.json<{ n: string }>())[0]?.n ?? 0)
+  // Reported only once no part on disk holds them (salt-purge.ts).
+  if (n > 0) await purgeSaltsFromDisk(client, cutoff, { database: db })
+  return n
+}
+
+/** How long the oldest retired salt still in the table has been overdue, in seconds; 0 when none is. */
+async function overdueSecondsOf({ client, db, now }: KeyStore): Promise<number> {
+  const rs = await client.query({
+    query: `SELECT count() AS n, min(toUInt32(retired_at)) AS r FROM ${db}.salts WHERE retired_at <= toDateTime({now:UInt32})`,
+    query_params: { now: toSeconds(now()) },
+    format: 'JSONEachRow',
+  })
+  const [row] = await rs.json<{ n: string | number; r: string | number }>()
+  return Number(row?.n ?? 0) > 0 ? Math.max(0, toSeconds(now()) - Number(row!.r)) : 0
 }
 
 /**
