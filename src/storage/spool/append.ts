@@ -54,94 +54,47 @@ export interface AppendContext {
   onFramed(): void
 }
 
+/**
+ * What openAppender's methods and the write steps below share: the segment being written to,
+ * a write the spool could not undo, and whether the disk is at its reserve.
+ */
+interface AppendState {
+  /** Derived from the options once: how long a failed write refuses appends, the disk's reserve. */
+  readonly healMs: number
+  readonly minFree: number
+  seq: number
+  fh: SpoolFile | undefined
+  size: number
+  /** The current segment's frames and rows, sealed in the next segment's head. */
+  frames: number
+  rowsIn: number
+  /** The seals in the current segment's head. */
+  sealed: Seal[]
+  failed: { error: StorageUnavailableError; at: number } | undefined
+  lowOnDisk: boolean
+}
+
 export async function openAppender(ctx: AppendContext): Promise<Appender> {
   const { opts, fs, backlog, stats } = ctx
   const { dir } = opts
-  const minFree = opts.minFreeBytes ?? 0
-  const healMs = opts.healMs ?? 5000
-  let seq = ctx.lastSeq
-  let fh: SpoolFile | undefined
-  let size = 0
-  /** The current segment's frames and rows, sealed in the next segment's head. */
-  let frames = 0
-  let rowsIn = 0
+  const st: AppendState = {
+    healMs: opts.healMs ?? 5000,
+    minFree: opts.minFreeBytes ?? 0,
+    seq: ctx.lastSeq,
+    fh: undefined,
+    size: 0,
+    frames: 0,
+    rowsIn: 0,
+    sealed: [],
+    failed: undefined,
+    lowOnDisk: false,
+  }
   let waiting: Waiting[] = []
   let waitingBytes = 0
   let writing: Promise<void> | undefined
-  let failed: { error: StorageUnavailableError; at: number } | undefined
-  let lowOnDisk = false
   let refusing = false
 
-  /** The seals in the current segment's head. */
-  let sealed: Seal[] = []
-  async function rotate(prev: Seal[] = fh ? [{ seq, bytes: size, frames, rows: rowsIn }, ...sealed] : ctx.lastSeals): Promise<void> {
-    const next = await fs.open(join(dir, segmentName(seq + 1)), 'w')
-    // The head is synced with the segment's first frame. A disk too full for even these bytes
-    // leaves the segment without one (its predecessor unsealed), rather than the spool closed.
-    const head = await writeAll(next, encodeHead(seq + 1, prev), 0).then(
-      () => HEAD_BYTES,
-      () => next.truncate(0).then(() => 0, () => -1),
-    )
-    if (head < 0) {
-      await next.close().catch(() => undefined)
-      throw new StorageUnavailableError('the spool cannot start a segment on its disk', 'failed')
-    }
-    // The new name survives a power loss before anything is acknowledged in it. If the sync
-    // fails (a failing disk, retried after healMs), the new file is closed, not leaked.
-    await fs.syncDir(dir).catch(async (e: unknown) => {
-      await next.close().catch(() => undefined)
-      throw e
-    })
-    await fh?.close().catch(() => undefined)
-    fh = next
-    seq++
-    size = head
-    sealed = head > 0 ? prev : []
-    frames = 0
-    rowsIn = 0
-  }
-  await rotate()
-
-  async function writeGroup(parts: Buffer[], payloadBytes: number, rows: number, format: RowsFormat): Promise<void> {
-    if (failed) {
-      if (monotonicMs() - failed.at < healMs) throw failed.error
-      await rotate() // the disk may work again: start afresh; the old segment's good frames are still queued
-      failed = undefined
-    }
-    if (frames > 0 && size >= opts.segmentBytes) await rotate() // never leaves a segment with no frame
-    const file = fh!
-    const bytes = FRAME_HEADER_BYTES + payloadBytes
-    // Checked before every write, not after a failure: a frame never fills the disk, so the
-    // intent log, the dead-letter file and ClickHouse (often on the same disk) keep room.
-    const free = await fs.freeBytes(dir)
-    lowOnDisk = free - bytes < minFree
-    if (lowOnDisk) {
-      stats.diskRefusedRows += rows
-      throw new StorageUnavailableError('the spool disk is nearly full', 'overloaded')
-    }
-    const offset = size
-    try {
-      // The header and every request's payload in one writev: no copy into one buffer.
-      await writeAllParts(file, [frameHeader(parts, rows, format), ...parts], offset)
-      await file.datasync()
-    } catch (cause) {
-      stats.writeFailures++
-      // Whatever reached the file is cut off again, so no torn frame is ever followed by an
-      // acknowledged one; if even that fails, appends stop until a fresh segment can be made.
-      const undone = await file.truncate(offset).then(() => file.datasync()).then(() => true, () => false)
-      const error = new StorageUnavailableError(`the spool cannot write to disk (${errorFields(cause).message})`, 'failed', { cause })
-      if (!undone) failed = { error, at: monotonicMs() }
-      throw error
-    }
-    size += bytes
-    frames++
-    rowsIn += rows
-    stats.syncs++
-    stats.appendedRows += rows
-    backlog.rows += rows
-    backlog.bytes += bytes
-    backlog.queue.push({ seq, offset, end: size, rows, since: monotonicMs(), format })
-  }
+  await rotate(ctx, st)
 
   async function writeLoop(): Promise<void> {
     while (waiting.length > 0) {
@@ -149,7 +102,7 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
       waiting = rest
       waitingBytes -= bytes
       try {
-        await writeGroup(group.map((w) => w.payload), bytes, rows, format)
+        await writeGroup(ctx, st, group.map((w) => w.payload), bytes, rows, format)
         for (const w of group) w.resolve()
         ctx.onFramed()
       } catch (e) {
@@ -163,7 +116,7 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
   return {
     append(payload, rows, format) {
       if (refusing) return Promise.reject(new StorageUnavailableError('the server is shutting down', 'shutdown'))
-      if (failed && monotonicMs() - failed.at < healMs) return Promise.reject(failed.error)
+      if (st.failed && monotonicMs() - st.failed.at < st.healMs) return Promise.reject(st.failed.error)
       if (backlog.bytes + waitingBytes + payload.length > opts.maxBytes) {
         stats.refusedRows += rows
         return Promise.reject(new StorageUnavailableError('the spool is full; storage is behind', 'overloaded'))
@@ -174,12 +127,12 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
         writing ??= writeLoop()
       })
     },
-    seq: () => seq,
-    failed: () => failed?.error,
-    lowOnDisk: () => lowOnDisk,
+    seq: () => st.seq,
+    failed: () => st.failed?.error,
+    lowOnDisk: () => st.lowOnDisk,
     rotateIdle() {
-      if (writing || frames === 0 || refusing || failed) return Promise.resolve(false)
-      const done = rotate().then(() => true, () => false)
+      if (writing || st.frames === 0 || refusing || st.failed) return Promise.resolve(false)
+      const done = rotate(ctx, st).then(() => true, () => false)
       // Held as the write under way, so appends meanwhile wait for the new segment.
       writing = done.then(() => {
         writing = waiting.length > 0 ? writeLoop() : undefined
@@ -187,7 +140,7 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
       return done
     },
     async recheckDisk() {
-      if (lowOnDisk) lowOnDisk = (await fs.freeBytes(dir).catch(() => 0)) < minFree
+      if (st.lowOnDisk) st.lowOnDisk = (await fs.freeBytes(dir).catch(() => 0)) < st.minFree
     },
     async refuse(ms) {
       refusing = true
@@ -198,10 +151,87 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
     },
     close: async (seal) => {
       // Sealing the last segment lets the next start see it deleted or cut while stopped, too.
-      if (seal && frames > 0 && !failed) await rotate().catch(() => undefined)
-      await fh?.close().catch(() => undefined)
+      if (seal && st.frames > 0 && !st.failed) await rotate(ctx, st).catch(() => undefined)
+      await st.fh?.close().catch(() => undefined)
     },
   }
+}
+
+/**
+ * Starts the next segment, its head sealing the current one and those the current one's head
+ * sealed (the first one's head holds what was found on disk); the current file is then closed.
+ */
+async function rotate(ctx: AppendContext, st: AppendState): Promise<void> {
+  const { fs } = ctx
+  const { dir } = ctx.opts
+  const prev: Seal[] = st.fh ? [{ seq: st.seq, bytes: st.size, frames: st.frames, rows: st.rowsIn }, ...st.sealed] : ctx.lastSeals
+  const next = await fs.open(join(dir, segmentName(st.seq + 1)), 'w')
+  // The head is synced with the segment's first frame. A disk too full for even these bytes
+  // leaves the segment without one (its predecessor unsealed), rather than the spool closed.
+  const head = await writeAll(next, encodeHead(st.seq + 1, prev), 0).then(
+    () => HEAD_BYTES,
+    () => next.truncate(0).then(() => 0, () => -1),
+  )
+  if (head < 0) {
+    await next.close().catch(() => undefined)
+    throw new StorageUnavailableError('the spool cannot start a segment on its disk', 'failed')
+  }
+  // The new name survives a power loss before anything is acknowledged in it. If the sync
+  // fails (a failing disk, retried after healMs), the new file is closed, not leaked.
+  await fs.syncDir(dir).catch(async (e: unknown) => {
+    await next.close().catch(() => undefined)
+    throw e
+  })
+  await st.fh?.close().catch(() => undefined)
+  st.fh = next
+  st.seq++
+  st.size = head
+  st.sealed = head > 0 ? prev : []
+  st.frames = 0
+  st.rowsIn = 0
+}
+
+/** Writes one frame of a group's payloads and syncs it, then queues it for the feeder. */
+async function writeGroup(ctx: AppendContext, st: AppendState, parts: Buffer[], payloadBytes: number, rows: number, format: RowsFormat): Promise<void> {
+  const { opts, fs, backlog, stats } = ctx
+  if (st.failed) {
+    if (monotonicMs() - st.failed.at < st.healMs) throw st.failed.error
+    await rotate(ctx, st) // the disk may work again: start afresh; the old segment's good frames are still queued
+    st.failed = undefined
+  }
+  if (st.frames > 0 && st.size >= opts.segmentBytes) await rotate(ctx, st) // never leaves a segment with no frame
+  const file = st.fh!
+  const bytes = FRAME_HEADER_BYTES + payloadBytes
+  // Checked before every write, not after a failure: a frame never fills the disk, so the
+  // intent log, the dead-letter file and ClickHouse (often on the same disk) keep room.
+  const free = await fs.freeBytes(opts.dir)
+  st.lowOnDisk = free - bytes < st.minFree
+  if (st.lowOnDisk) {
+    stats.diskRefusedRows += rows
+    throw new StorageUnavailableError('the spool disk is nearly full', 'overloaded')
+  }
+  const offset = st.size
+  try {
+    // The header and every request's payload in one writev: no copy into one buffer.
+    await writeAllParts(file, [frameHeader(parts, rows, format), ...parts], offset)
+    await file.datasync()
+  } catch (cause) {
+    stats.writeFailures++
+    // Whatever reached the file is cut off again, so no torn frame is ever followed by an
+    // acknowledged one; if even that fails, appends stop until a fresh segment can be made.
+    const undone = await file.truncate(offset).then(() => file.datasync()).then(() => true, () => false)
+    const error = new StorageUnavailableError(`the spool cannot write to disk (${errorFields(cause).message})`, 'failed', { cause })
+    if (!undone) st.failed = { error, at: monotonicMs() }
+    throw error
+  }
+  st.size += bytes
+  st.frames++
+  st.rowsIn += rows
+  stats.syncs++
+  stats.appendedRows += rows
+  backlog.rows += rows
+  backlog.bytes += bytes
+  backlog.queue.push({ seq: st.seq, offset, end: st.size, rows, since: monotonicMs(), format })
 }
 
 /** One frame holds one format: the waiting appends of the first one's format, in order. */
