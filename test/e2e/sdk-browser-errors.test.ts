@@ -3,7 +3,7 @@
 // for consent when the page goes each reach onError once, and the console in debug mode only;
 // flush() resolves with what it delivered and what still waits, and tries even during a backoff
 // pause. Also: the router's template travels as `route`, and a visitor without a login is counted
-// by the tab session.
+// once per device (its tabs and reloads), each tab with its own session.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rmSync } from 'node:fs'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
@@ -194,10 +194,14 @@ describe('browser SDK page views and visitors', () => {
       const rows = (await readableEvents(server))
         .filter((r) => r.name === 'page_view' && ['/docs/:id', '/guides/:id', '/docs/getting-started', '/guides/welcome'].includes(r.props.path ?? ''))
         .map((r) => ({ path: r.props.path, route: r.props.route ?? '' }))
+        // Both were sent in one flush, within the same millisecond: ordered by path, not by ts.
+        .sort((a, b) => (a.path ?? '').localeCompare(b.path ?? ''))
       expect(rows).toEqual([{ path: '/docs/:id', route: '' }, { path: '/guides/:id', route: '' }])
     }))
 
-  it('counts a visitor without a login as one user per tab session, and another tab as another', async () => {
+  // One person's tabs and reloads on one device count once (docs/reports.md "The unit: people"):
+  // the person is the device, while each tab keeps its own session.
+  it('counts a visitor without a login as one person across a reload and another tab, each tab its own session', async () => {
     const hashes = await withContext(async (ctx) => {
       const tab = async (run: string, page?: Page) => {
         const p = page ?? (await open(ctx, {}))
@@ -218,12 +222,14 @@ describe('browser SDK page views and visitors', () => {
       await tab('visitor-b') // another tab
       return (await readableEvents(server))
         .filter((r) => (r.props.run ?? '').startsWith('visitor-'))
-        .map((r) => ({ run: r.props.run!, user_hash: r.user_hash, user_kind: r.user_kind }))
+        .map((r) => ({ run: r.props.run!, user_hash: r.user_hash, session_hash: r.session_hash, user_kind: r.user_kind }))
         .sort((x, y) => x.run.localeCompare(y.run))
     })
     expect(hashes.map((h) => h.user_kind)).toEqual(['visitor', 'visitor', 'visitor'])
     expect(hashes[0]!.user_hash).toMatch(/^[0-9a-f]{16}$/)
     expect(hashes[1]!.user_hash).toBe(hashes[0]!.user_hash)
-    expect(hashes[2]!.user_hash).not.toBe(hashes[0]!.user_hash)
+    expect(hashes[2]!.user_hash).toBe(hashes[0]!.user_hash)
+    expect(hashes[1]!.session_hash).toBe(hashes[0]!.session_hash)
+    expect(hashes[2]!.session_hash).not.toBe(hashes[0]!.session_hash)
   })
 })

@@ -28,6 +28,7 @@ export interface ReadableEvent {
   name: string
   ts: string
   user_hash: string
+  session_hash: string
   org_hash: string
   user_kind: string
   screen_w: number
@@ -41,7 +42,7 @@ export interface ReadableEvent {
 export async function readableEvents(s: TestServer, appId = s.appId): Promise<ReadableEvent[]> {
   const unseal = await unsealerOf(s, appId)
   const rows = await s.query<ReadableEvent>(
-    `SELECT toString(event_id) AS event_id, name, toString(ts) AS ts, user_hash, org_hash, user_kind, screen_w, browser, deployment, props, metrics
+    `SELECT toString(event_id) AS event_id, name, toString(ts) AS ts, user_hash, session_hash, org_hash, user_kind, screen_w, browser, deployment, props, metrics
      FROM events WHERE app_id = {app:String} ORDER BY ts`,
     { app: appId },
   )
