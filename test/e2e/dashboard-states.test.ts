@@ -19,7 +19,8 @@ const readKey = randomKey('rk')
 beforeAll(async () => {
   // One read key for three apps: the dashboard's app picker switches between the states.
   const apps = ['with-data', 'few-people', 'no-events'].map((id) => testApp(id, { read_keys: [readKey] }))
-  server = await startTestServer({ apps })
+  // The cards' states (shown, suppressed, empty) on exact figures; noise is release.ts's to test.
+  server = await startTestServer({ apps, env: { REPORT_NOISE: 'off' } })
   await seedMonth(server.veil.storage.client, 'with-data', Date.now())
   await seedFew(server.veil.storage.client, 'few-people', Date.now())
   browser = await chromium.launch({

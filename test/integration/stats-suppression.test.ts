@@ -77,11 +77,11 @@ describe('reports against the raw events', () => {
     const range = { from: s.days[0]!, to: s.days[6]!, week: false }
     // No slice of the seed has 40 users: every report answers, and lists nothing.
     for (const e of ENDPOINTS) {
-      const text = JSON.stringify(await e.run({ client: s.storage.client, app, range }, { interval: 'day', dimension: 'country', limit: 50 } as never))
+      const text = JSON.stringify(await e.run({ client: s.storage.client, app, range, noiseKey: null }, { interval: 'day', dimension: 'country', limit: 50 } as never))
       for (const name of ['login', 'page_view', '/home', 'monthly_alarms', 'fp-a', 'DE']) expect({ path: e.path, name, found: text.includes(`"${name}"`) }).toMatchObject({ found: false })
     }
     // With k = 10 (decided on users_upto), login of day 0 (10 users) is shown: both paths see.
-    const ten = (await ENDPOINTS[0]!.run({ client: s.storage.client, app: { ...s.shop, k_anonymity: 10 }, range }, { interval: 'day' } as never)) as { names: { name: string }[] }
+    const ten = (await ENDPOINTS[0]!.run({ client: s.storage.client, app: { ...s.shop, k_anonymity: 10 }, range, noiseKey: null }, { interval: 'day' } as never)) as { names: { name: string }[] }
     expect(ten.names.map((n) => n.name)).toContain('login')
   })
 })
