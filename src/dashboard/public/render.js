@@ -94,7 +94,7 @@
     setTimeout(() => URL.revokeObjectURL(url), 10000)
   }
 
-  const otherRow = (o, label, measure) => (o ? { __label: `other (${o.cells} suppressed)`, [measure]: o.value ?? o.events } : null)
+  const otherRow = (o, label, measure) => (o ? { __label: `other (not listed)`, [measure]: o.value ?? o.events } : null)
   const first = (label) => ({ label, get: (r) => r.__label ?? r.key })
 
   /**
