@@ -85,7 +85,7 @@ export interface MatrixQuery {
 export async function loadMatrix(client: ClickHouseClient, q: MatrixQuery, rel: Release): Promise<Matrix> {
   const params = { app: q.app, k: q.k, from: q.range.from, to: q.range.to, week: q.range.week, dimension: q.by, names: q.names ?? [], secondary: rel.key === null }
   const time = q.by === 'time'
-  const sql = atomSql(time ? timeCells(q.k, q.minOrgs, q.names !== undefined) : dimensionCells(q.k, q.minOrgs, q.names !== undefined))
+  const sql = time ? atomSql(timeCells(q.k, q.minOrgs, q.names !== undefined), [], true) : atomSql(dimensionCells(q.k, q.minOrgs, q.names !== undefined))
   const t = releaseAtoms(await select(client, sql, params), rel, { time, scope: q.names ? q.names.join(',') : '*' })
   return toMatrix(t, time)
 }

@@ -31,6 +31,8 @@ export interface Release {
   readonly key: Buffer | null
   readonly app: string
   readonly k: number
+  /** Noise drawn so far for atoms of people, by identity (one answer's memo; a draw is a pure function of key and identity). */
+  readonly drawn?: Map<string, number>
 }
 
 /** The identity of an atom: the app and its parts, so no two atoms share a noise draw. */
@@ -42,9 +44,16 @@ export function releaseCount(rel: Release, atom: readonly (string | number)[], v
   return Math.max(0, value + noiseFor(rel.key, idOf(rel, atom), sensitivity, epsilon))
 }
 
-/** An atom's people, noisy (the same draw the gate uses), not clamped. */
+/**
+ * An atom's people, noisy (the same draw the gate uses), not clamped. The draws of one answer are
+ * kept in `rel.drawn`, when given, so the gate and the released count draw once.
+ */
 function noisyPeople(rel: Release, atom: readonly (string | number)[], users: number): number {
-  return rel.key ? users + noiseFor(rel.key, idOf(rel, atom), 1, EPSILON_USERS) : users
+  if (!rel.key) return users
+  const id = idOf(rel, atom)
+  const z = rel.drawn?.get(id) ?? noiseFor(rel.key, id, 1, EPSILON_USERS)
+  rel.drawn?.set(id, z)
+  return users + z
 }
 
 /** An atom's people released, never below 0. */

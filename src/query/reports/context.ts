@@ -13,7 +13,7 @@ export interface ReportContext {
 }
 
 /** How this answer's numbers are released: the app, its k and the noise key. */
-export const releaseOf = (ctx: ReportContext): Release => ({ key: ctx.noiseKey, app: ctx.app.id, k: ctx.app.k_anonymity })
+export const releaseOf = (ctx: ReportContext): Release => ({ key: ctx.noiseKey, app: ctx.app.id, k: ctx.app.k_anonymity, drawn: new Map() })
 
 /** The app's min_orgs_per_cell, 0 when off (cells.ts counting). */
 export const minOrgsOf = (ctx: ReportContext) => ctx.app.min_orgs_per_cell ?? 0
