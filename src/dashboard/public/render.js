@@ -252,7 +252,8 @@
   function feedback(el, r) {
     if (r.total.suppressed) return el.replaceChildren(hidden(`Every day of feedback in this range had fewer than ${k} people`))
     if (r.total.count === 0) return el.replaceChildren(empty('No feedback in this range.'))
-    const rows = [...r.ratings].reverse().filter((x) => x.suppressed || x.count > 0)
+    // The ratings are a fixed list: all six are rows, a rating under k reads as 0 like one never used (issue 26).
+    const rows = [...r.ratings].reverse()
       .map((x) => ({ ...x, key: x.rating ? h('span', { class: 'stars', text: '★'.repeat(x.rating) + '☆'.repeat(5 - x.rating) }) : 'no rating' }))
     // Texts are kept as the words and phrases k people used (themes), never verbatim.
     const themes = r.themes.length
