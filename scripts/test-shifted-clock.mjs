@@ -37,6 +37,7 @@ export const CLOCK_FILES = [
   'test/integration/migration-lock.test.ts',
   'test/integration/orgs-migration.test.ts',
   'test/integration/privacy-kind8-reports.test.ts',
+  'test/integration/privacy-sybil-noise.test.ts',
   'test/integration/privacy-kind9-memory-disk.test.ts',
   'test/integration/salt-vault.test.ts',
   'test/integration/salts.test.ts',
