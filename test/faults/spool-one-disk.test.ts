@@ -3,36 +3,21 @@
 // disk to its reserve, the feeder must still insert and delete what it inserted: its feed file
 // (file-insert.ts) did not fit in the reserve, so it never freed a byte and the spool refused
 // every append for good, while /readyz said only "disk nearly full".
-import { execFileSync } from 'node:child_process'
 import { statfsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
+import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { encodeEventRows } from '../../src/storage/rows/rows-format.ts'
-import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, until } from './support.ts'
+import { expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, tmpfsMounts, until } from './support.ts'
 
-const mounts: string[] = []
-function mountTmpfs(bytes: number): string | undefined {
-  const dir = tempDir('fault-one-disk-')
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'ignore' })
-    mounts.push(dir)
-    return dir
-  } catch {
-    return undefined
-  }
-}
-const canMount = (() => {
-  const probe = mountTmpfs(64 * 1024)
-  if (probe) execFileSync('umount', [probe])
-  mounts.length = 0
-  return probe !== undefined
-})()
+const tmpfs = tmpfsMounts('fault-one-disk-')
+const { canMount } = tmpfs
+const mountTmpfs = tmpfs.mount
 
 let s: TestServer | undefined
 afterAll(async () => {
   await s?.stop()
-  for (const m of mounts) execFileSync('umount', ['-l', m])
+  tmpfs.unmountAll()
 })
 
 const free = (dir: string) => {

@@ -2,32 +2,17 @@
 // (root; otherwise skipped, and spool-disk.test.ts covers the same with an injected disk). The
 // kernel's own ENOSPC and short writes, not a stand-in: nothing torn is acknowledged, every
 // acknowledged row is stored once after a crash, and the spool heals once space is freed.
-import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
+import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { openSpool, type Spool, type SpoolOptions } from '../../src/storage/spool/spool.ts'
 import { encodeRows } from '../../src/storage/rows/rows-format.ts'
-import { crashableFs, expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, storeInsert, until } from './support.ts'
+import { crashableFs, expectNoLossNoDuplicateAggregatesAgree, idsOf, rows, storeInsert, tmpfsMounts, until } from './support.ts'
 
-const mounts: string[] = []
-function mountTmpfs(bytes: number): string | undefined {
-  const dir = tempDir('fault-tmpfs-')
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'ignore' })
-    mounts.push(dir)
-    return dir
-  } catch {
-    return undefined
-  }
-}
-const canMount = (() => {
-  const probe = mountTmpfs(64 * 1024)
-  if (probe) execFileSync('umount', [probe])
-  mounts.length = 0
-  return probe !== undefined
-})()
+const tmpfs = tmpfsMounts('fault-tmpfs-')
+const { canMount } = tmpfs
+const mountTmpfs = tmpfs.mount
 
 let s: TestServer
 let storeDown = false
@@ -36,7 +21,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await s?.stop()
-  for (const m of mounts) execFileSync('umount', ['-l', m])
+  tmpfs.unmountAll()
 })
 
 const insert = storeInsert(() => s.veil.storage, () => storeDown)

@@ -3,10 +3,12 @@
 // into real storage that can be taken down, rows as the pipeline makes them, and the two checks
 // every fault test ends with: acknowledged ids against stored ids (lost = 0, duplicated = 0)
 // and aggregates against the events table.
+import { execFileSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import type { ClickHouseClient } from '@clickhouse/client'
+import { tempDir } from '../support/server.ts'
 import { nodeSpoolFs, type SpoolFile, type SpoolFs } from '../../src/storage/spool/spool-fs.ts'
 import type { SpoolOptions } from '../../src/storage/spool/spool.ts'
 import type { Storage } from '../../src/storage/clickhouse/client.ts'
@@ -194,4 +196,25 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 20_000
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 25))
   }
+}
+
+/**
+ * Real tmpfs mounts for the disk-full faults, where the machine allows mounting one (root; a
+ * probe of 64 KiB says whether it does). `unmountAll` goes in the test file's afterAll.
+ */
+export function tmpfsMounts(prefix: string): { canMount: boolean; mount(bytes: number): string | undefined; unmountAll(): void } {
+  const mounted: string[] = []
+  const mount = (bytes: number): string | undefined => {
+    const dir = tempDir(prefix)
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'ignore' })
+      mounted.push(dir)
+      return dir
+    } catch {
+      return undefined
+    }
+  }
+  const probe = mount(64 * 1024)
+  if (probe) execFileSync('umount', [mounted.pop()!])
+  return { canMount: probe !== undefined, mount, unmountAll: () => void mounted.splice(0).forEach((m) => execFileSync('umount', ['-l', m])) }
 }
