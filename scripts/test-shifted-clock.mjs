@@ -37,7 +37,6 @@ export const CLOCK_FILES = [
   'test/integration/migration-lock.test.ts',
   'test/integration/orgs-migration.test.ts',
   'test/integration/privacy-kind8-reports.test.ts',
-  'test/integration/privacy-sybil-noise.test.ts',
   'test/integration/privacy-kind9-memory-disk.test.ts',
   'test/integration/salt-vault.test.ts',
   'test/integration/salts.test.ts',
@@ -107,6 +106,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const env = {
     ...process.env,
     VEIL_TEST_CLOCK_SHIFT_DAYS: days,
+    // Node's clock is moved and the engine's cannot be: the clock check (src/clock/clock-check.ts)
+    // would answer 503 to every batch, in the servers these tests spawn too. Tests of the check
+    // itself set CLOCK_MAX_SKEW_SECONDS explicitly.
+    CLOCK_MAX_SKEW_SECONDS: '0',
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${shift}`.trim(),
   }
   const targets = paths.length > 0 ? paths : CLOCK_FILES

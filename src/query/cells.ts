@@ -86,13 +86,8 @@ export interface SubCells {
  * hidden too, so "slice minus shown sub-cells" always holds k people or none (secondary
  * suppression, done per slice, never across periods).
  *
- * Secondary suppression applies only when {secondary:Bool} is set: with exact figures
- * (REPORT_NOISE=off); with noise the hidden rest is released as noisy atoms like any other
- * number, so subtraction recovers nothing exact (release.ts, docs/reports.md "Noise").
- *
- * Returns one row per (period, day, partition, key, ok, slice_ok) with st (the uniqCombined
- * users of those sub-cells), e, n (how many sub-cells) and the folded measures: the atoms that
- * the release layer (atoms.ts) notes and sums.
+ * Returns one row per (partition, key, ok, slice_ok) with st (the uniqCombined users of those
+ * sub-cells), e, n (how many sub-cells) and the folded measures, ready for FIGURES.
  */
 export function foldSubCells(c: SubCells, k: number, minOrgs = 0): string {
   if (c.sparse) return foldInOneRead(c, k, minOrgs)
@@ -105,7 +100,7 @@ export function foldSubCells(c: SubCells, k: number, minOrgs = 0): string {
   // not window functions, which finalise a slice's merged state once per row.
   const decided = `
     SELECT period, day, ${part}key, su >= {k:UInt32}${orgs.slice} AS slice_ok,
-           su >= {k:UInt32}${orgs.slice} AND cu >= {k:UInt32} AND NOT ({secondary:Bool} AND hn > 0 AND (hu < {k:UInt32}${orgs.hiddenShort}) AND key = victim) AS ok
+           su >= {k:UInt32}${orgs.slice} AND cu >= {k:UInt32} AND NOT (hn > 0 AND (hu < {k:UInt32}${orgs.hiddenShort}) AND key = victim) AS ok
     FROM (${cells}) AS cells
     INNER JOIN (
       SELECT ${by}, ${merge}(ut) AS su, ${mergeIf}(ut, cu < {k:UInt32}) AS hu${orgs.inputs},
@@ -117,14 +112,14 @@ export function foldSubCells(c: SubCells, k: number, minOrgs = 0): string {
   // looked up with IN (sets of the shown sub-cells and slices), not joined to the rows: a join
   // copies every row's state, which cost more than the decision itself.
   return `
-    SELECT period, day, ${part}key, ok, slice_ok, uniqCombinedMergeState(12)(users) AS st, ${c.e} AS e, uniqExact(period, day) AS n${(c.fold ?? []).map((f) => `, ${f}`).join('')}
+    SELECT ${part}key, ok, slice_ok, uniqCombinedMergeState(12)(users) AS st, ${c.e} AS e, uniqExact(period, day) AS n${(c.fold ?? []).map((f) => `, ${f}`).join('')}
     FROM (
       SELECT *, ${c.key} AS key,
              (period, day, ${part}key) IN (SELECT period, day, ${part}key FROM (${decided}) WHERE ok) AS ok,
              (${by}) IN (SELECT ${by} FROM ${c.table} WHERE ${c.where} GROUP BY ${by} HAVING ${count} >= {k:UInt32}) AS slice_ok
       FROM ${c.table} WHERE ${c.where}
     )
-    GROUP BY period, day, ${part}key, ok, slice_ok`
+    GROUP BY ${part}key, ok, slice_ok`
 }
 
 /**
@@ -145,8 +140,8 @@ function foldInOneRead(c: SubCells, k: number, minOrgs: number): string {
   // The slice's decision inputs over the partition (window functions merge only the small
   // users_upto states; reading the sub-cells again and joining them back cost more).
   const decided = `
-    SELECT period, day, ${part}key, st, e${fold.map((f) => `, ${alias(f)}`).join('')}, su >= {k:UInt32}${orgs.slice} AS slice_ok,
-           su >= {k:UInt32}${orgs.slice} AND cu >= {k:UInt32} AND NOT ({secondary:Bool} AND hn > 0 AND (hu < {k:UInt32}${orgs.hiddenShort}) AND key = victim) AS ok
+    SELECT ${part}key, st, e${fold.map((f) => `, ${alias(f)}`).join('')}, su >= {k:UInt32}${orgs.slice} AS slice_ok,
+           su >= {k:UInt32}${orgs.slice} AND cu >= {k:UInt32} AND NOT (hn > 0 AND (hu < {k:UInt32}${orgs.hiddenShort}) AND key = victim) AS ok
     FROM (
       SELECT *, ${merge}(ut) OVER slice AS su, ${mergeIf}(ut, cu < {k:UInt32}) OVER slice AS hu${orgs.inputs},
              countIf(cu < {k:UInt32}) OVER slice AS hn, argMinIf(key, (cu, e, key), cu >= {k:UInt32}) OVER slice AS victim
@@ -156,9 +151,9 @@ function foldInOneRead(c: SubCells, k: number, minOrgs: number): string {
   // Then the large uniqCombined states are merged once, folded by decision; a folded measure
   // is aggregated again over its own column (sum(x) AS f -> sum(f) AS f).
   return `
-    SELECT period, day, ${part}key, ok, slice_ok, uniqCombinedMergeState(12)(st) AS st, sum(e) AS e, count() AS n${fold.map((f) => `, ${refold(f)}`).join('')}
+    SELECT ${part}key, ok, slice_ok, uniqCombinedMergeState(12)(st) AS st, sum(e) AS e, count() AS n${fold.map((f) => `, ${refold(f)}`).join('')}
     FROM (${decided})
-    GROUP BY period, day, ${part}key, ok, slice_ok`
+    GROUP BY ${part}key, ok, slice_ok`
 }
 
 /** The alias of a folded measure (`sum(failed) AS f` -> `f`). */

@@ -3,21 +3,19 @@
 // all built from (salt period, day) cells decided in cells.ts. Every report that shows a
 // per-name figure reads it from here, so two reports never hide different cells of one table.
 import type { ClickHouseClient } from '@clickhouse/client'
-import { select } from './db.ts'
+import { num, select, str } from './db.ts'
 import type { Dimension, Range } from './params.ts'
-import { counting, foldSubCells } from './cells.ts'
-import { atomSql, releaseAtoms, type Released, type ReleasedTable } from './atoms.ts'
-import type { Release } from './release.ts'
+import { counting, FIGURES, foldSubCells } from './cells.ts'
 import { mappedValue } from './values.ts'
 
 export interface Cell {
   users: number
   events: number
-  /** Atoms shown and hidden in this position (a hidden one has data but is not shown). */
+  /** Cells shown and hidden in this position (a hidden one has data but is not shown). */
   shown: number
   hidden: number
-  /** Name and grand totals only: the released total less its released rows (no count of hidden cells: issue 26). */
-  other: { events: number } | null
+  /** Totals only: hidden sub-cells of shown slices (events and count), covering k users each. */
+  other: { events: number; cells: number } | null
 }
 
 export interface Matrix {
@@ -26,8 +24,6 @@ export interface Matrix {
   cols: string[]
   /** Row, column and grand totals and inner cells, by id (see the id helpers). */
   cells: Map<string, Cell>
-  /** Shown slices as `period\u001fname` (atoms.ts). */
-  slices: Set<string>
 }
 
 export const cellId = (row: string, col: string) => `c\u001f${row}\u001f${col}`
@@ -35,26 +31,44 @@ export const rowId = (row: string) => `r\u001f${row}`
 export const colId = (col: string) => `k\u001f${col}`
 export const GRAND = 'g'
 
+const matrixSql = (by: 'time' | Dimension, k: number, minOrgs: number, someNames: boolean) =>
+  by === 'time'
+    ? timeSql(k, minOrgs, someNames)
+    : `
+  SELECT row, col, grouping(row, col) AS g, ${FIGURES}
+  FROM (${dimensionCells(k, minOrgs, someNames)})
+  GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
+
 // Slices are the cells: one name, one salt period, one day. An open plan's name fewer than k
-// people sent is a token, shown as `:rare` (values.ts); a published one under its name. Decided exactly here (the small
-// users_upto states; the rows look the decision up with IN, a join would copy every state) and
-// noisily in atoms.ts. The bucket (day or Monday) is chosen by a typed parameter, not by text.
-// Names are decided each on their own slices, so a report that reads only some names' series
-// (sessions, imports, changes) reads only them.
-const timeCells = (k: number, minOrgs: number, someNames: boolean) => {
+// people sent is a token, shown as `:rare` (values.ts); a published one under its name. The bucket (day or Monday) is
+// chosen by a typed parameter, not by text. Names are decided each on their own slices, so a
+// report that reads only some names' series (sessions, imports, changes) reads only them.
+// The decision reads only the small users_upto states; the table's rows look it up (IN the set
+// of shown slices: a join would copy every row's state) and their uniqCombined states are
+// merged straight into the four groupings (merging them first into a state per slice and per
+// bucket cost a third more). A slice is whole or hidden, so the
+// totals of names and of everything are their shown slices (slice_* = the shown figures).
+const timeSql = (k: number, minOrgs: number, someNames: boolean) => {
   const where = `app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}${someNames ? ' AND name IN {names:Array(String)}' : ''}`
   return `
-  SELECT period, toString(day) AS d, toString(if({week:Bool}, toMonday(day), day)) AS row, ${mappedValue('toString(name)')} AS col,
-         (period, day, name) IN (SELECT period, day, name FROM agg_events_daily WHERE ${where} GROUP BY period, day, name HAVING ${counting(k, minOrgs).count} >= {k:UInt32}) AS ok,
-         ok AS slice_ok, users AS st, events AS e
-  FROM agg_events_daily WHERE ${where}`
+  SELECT row, col, grouping(row, col) AS g,
+         uniqCombinedMergeIf(12)(st, ok) AS users, sumIf(e, ok) AS events,
+         uniqExactIf(slice, ok) AS shown, uniqExactIf(slice, NOT ok) AS hidden,
+         users AS slice_users, events AS slice_events, shown AS slices_shown, 0 AS other_events, 0 AS other_cells
+  FROM (
+    SELECT toString(if({week:Bool}, toMonday(day), day)) AS row, ${mappedValue('toString(name)')} AS col, (period, day, name) AS slice,
+           slice IN (SELECT period, day, name FROM agg_events_daily WHERE ${where} GROUP BY period, day, name HAVING ${counting(k, minOrgs).count} >= {k:UInt32}) AS ok,
+           users AS st, events AS e
+    FROM agg_events_daily WHERE ${where}
+  )
+  GROUP BY GROUPING SETS ((row, col), (row), (col), ())`
 }
 
 // Sub-cells of a slice: one value of the dimension within one name, period and day.
 // Names are decided each on their own slices, so leaving other names out changes nothing for
 // those asked for; it spares reading them (a breakdown of one event, the crashes report).
 const dimensionCells = (k: number, minOrgs: number, someNames: boolean) => `
-  SELECT period, toString(day) AS d, toString(key) AS row, toString(name) AS col, ok, slice_ok, st, e
+  SELECT toString(key) AS row, toString(name) AS col, ok, slice_ok, st, e, n
   FROM (${foldSubCells(
     {
       table: 'agg_breakdowns_daily',
@@ -82,32 +96,32 @@ export interface MatrixQuery {
   names?: readonly string[]
 }
 
-export async function loadMatrix(client: ClickHouseClient, q: MatrixQuery, rel: Release): Promise<Matrix> {
-  const params = { app: q.app, k: q.k, from: q.range.from, to: q.range.to, week: q.range.week, dimension: q.by, names: q.names ?? [], secondary: rel.key === null }
-  const time = q.by === 'time'
-  const sql = time ? atomSql(timeCells(q.k, q.minOrgs, q.names !== undefined), [], true) : atomSql(dimensionCells(q.k, q.minOrgs, q.names !== undefined))
-  const t = releaseAtoms(await select(client, sql, params), rel, { time, scope: q.names ? q.names.join(',') : '*' })
-  return toMatrix(t, time)
-}
-
-/** The released table as cells by id; a total's `other` is what its rows leave out (post-processing). */
-export function toMatrix(t: ReleasedTable, time: boolean): Matrix {
+export async function loadMatrix(client: ClickHouseClient, q: MatrixQuery): Promise<Matrix> {
+  const params = { app: q.app, k: q.k, from: q.range.from, to: q.range.to, week: q.range.week, dimension: q.by, names: q.names ?? [] }
+  const result = await select(client, matrixSql(q.by, q.k, q.minOrgs, q.names !== undefined), params)
   const cells = new Map<string, Cell>()
   const rows = new Set<string>()
   const cols = new Set<string>()
-  const plain = (r: Released): Cell => ({ users: r.users, events: r.events, shown: r.shown, hidden: r.hidden, other: null })
-  const inCol = new Map<string, number>()
-  for (const [id, r] of t.cells) {
-    const [row, col] = id.split('\u001f') as [string, string]
-    cells.set(cellId(row, col), plain(r))
-    if (r.shown > 0) rows.add(row), cols.add(col), inCol.set(col, (inCol.get(col) ?? 0) + r.events)
+  for (const r of result) {
+    // grouping(row, col): bit 1 = row rolled up, bit 0 = col rolled up.
+    const g = num(r.g)
+    const row = str(r.row)
+    const col = str(r.col)
+    // A name's total and the grand total are their shown slices, whole; rows and inner cells
+    // are their shown sub-cells (for the time table the two are the same).
+    const whole = g >= 2
+    const other = whole && num(r.other_cells) > 0 ? { events: num(r.other_events), cells: num(r.other_cells) } : null
+    const cell: Cell = whole
+      ? { users: num(r.slice_users), events: num(r.slice_events), shown: num(r.slices_shown), hidden: num(r.hidden), other }
+      : { users: num(r.users), events: num(r.events), shown: num(r.shown), hidden: num(r.hidden), other: null }
+    if (g === 0) {
+      cells.set(cellId(row, col), cell)
+      if (cell.shown > 0) rows.add(row), cols.add(col)
+    } else if (g === 1) cells.set(rowId(row), cell)
+    else if (g === 2) cells.set(colId(col), cell)
+    else cells.set(GRAND, cell)
   }
-  for (const [row, r] of t.rows) cells.set(rowId(row), plain(r))
-  const otherOfTotal = (r: Released, listed: number) => (time || r.shown === 0 || r.events - listed <= 0 ? null : { events: r.events - listed })
-  for (const [col, r] of t.cols) cells.set(colId(col), { ...plain(r), other: otherOfTotal(r, inCol.get(col) ?? 0) })
-  const listed = [...inCol.values()].reduce((a, b) => a + b, 0)
-  cells.set(GRAND, { ...plain(t.grand), other: otherOfTotal(t.grand, listed) })
-  return { rows: [...rows].sort(), cols: [...cols].sort(), cells, slices: t.slices }
+  return { rows: [...rows].sort(), cols: [...cols].sort(), cells }
 }
 
 /**
@@ -121,7 +135,7 @@ export function show(m: Matrix, id: string): { users: number | null; events: num
 }
 
 /** What a shown total holds beyond its listed rows; null when nothing is hidden. */
-export function otherOf(m: Matrix, total: string): { events: number } | null {
+export function otherOf(m: Matrix, total: string): { events: number; cells: number } | null {
   const c = m.cells.get(total)
   return c && c.shown > 0 ? c.other : null
 }

@@ -1,7 +1,6 @@
 // The reports API (GET /v1/stats/...), its OpenAPI description and the dashboard, as one Hono
 // app that src/http/route-modules.ts mounts at the root. Parameters are validated here, once (zod).
 import { Hono } from 'hono'
-import { randomBytes } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { AppRegistry } from '../apps/apps.ts'
 import { createReadKeyAuth, pickApp, type ReadEnv } from './auth.ts'
@@ -14,16 +13,10 @@ export interface StatsDeps {
   client: ClickHouseClient
   apps: AppRegistry
   now?: () => number
-  /**
-   * The report noise key (src/privacy/noise/noise-key.ts); null turns noise off (REPORT_NOISE=off,
-   * tests and development only). Left out, a random key for this process's life.
-   */
-  noiseKey?: Buffer | null
 }
 
 export function createStatsRoutes(deps: StatsDeps): Hono {
   const now = deps.now ?? Date.now
-  const noiseKey = deps.noiseKey === undefined ? randomBytes(32) : deps.noiseKey
   const app = new Hono<ReadEnv>()
   const openApi = createOpenApi()
 
@@ -44,7 +37,7 @@ export function createStatsRoutes(deps: StatsDeps): Hono {
       if ('error' in target) return c.json({ error: target.error }, target.status)
       const range = resolveRange(params, now())
       if (typeof range === 'string') return c.json({ error: range }, 400)
-      return c.json(await e.run({ client: deps.client, app: target, range, noiseKey }, parsed.data))
+      return c.json(await e.run({ client: deps.client, app: target, range }, parsed.data))
     })
   }
 

@@ -3,6 +3,7 @@
 // period to the value published for it (published_values, sql/0050_values.sql); one never
 // published is shown by no name, only as `:rare` inside a path or counted in `rare`.
 import { num } from './db.ts'
+import type { OneWay } from './table.ts'
 
 /** What a report shows for a token nobody published: a placeholder, never the token. */
 export const RARE = ':rare'
@@ -25,7 +26,7 @@ export const mappedPath = (col: string) => `if(position(${col}, '~') = 0, ${col}
  * Takes the `:rare` row out of a one-way table: its events are returned as `rare` (null when
  * there is none or it is not shown), so the rows list values only and total = rows + other + rare.
  */
-export function takeRare<T>(t: { cells: Map<string, T> }, eventsOf: (c: T) => number | null): { events: number } | null {
+export function takeRare<T>(t: OneWay<T>, eventsOf: (c: T) => number | null): { events: number } | null {
   const c = t.cells.get(RARE)
   if (c === undefined) return null
   t.cells.delete(RARE)

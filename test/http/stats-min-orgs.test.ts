@@ -12,8 +12,7 @@ const PEOPLE = 12
 
 let s: TestServer
 beforeAll(async () => {
-  // Exact figures (REPORT_NOISE=off): the organisations rule is what is checked, cell by cell.
-  s = await startTestServer({ apps: [guarded, open], env: { REPORT_NOISE: 'off' } })
+  s = await startTestServer({ apps: [guarded, open] })
   for (const app of [guarded, open]) {
     // Twelve people of one customer on one path; twelve of three customers on each of two others.
     await send(app, Array.from({ length: PEOPLE }, (_, i) => event({ name: 'page_view', user_id: `acme-${letters(i)}@acme.example`, org_id: 'acme', props: { path: '/acme-only' } })))

@@ -39,7 +39,7 @@ export async function openSeededStats(): Promise<SeededStats> {
   const seeded = await insertSeed(storage.client, shop.id, days)
   // Another tenant's events on the same days: none of them may show up in shop's reports.
   await insertSeed(storage.client, other.id, days)
-  const routes = createStatsRoutes({ client: storage.client, apps: createAppRegistry([shop, other]), now: () => Date.parse(`${days[6]}T12:00:00Z`), noiseKey: null })
+  const routes = createStatsRoutes({ client: storage.client, apps: createAppRegistry([shop, other]), now: () => Date.parse(`${days[6]}T12:00:00Z`) })
   return {
     storage, days, shop, other, seeded,
     async get(path, key = shop.read_keys[0]!) {

@@ -44,7 +44,7 @@ beforeAll(async () => {
   await insertSeed(storage.client, app.id, days, seed())
   const published = [[T.summary, 'report_query:report', 'monthly_summary'], [T.cand, 'page_view:path/', 'candidates'], [T.slow, 'feedback:text#', 'slow']]
   await storage.client.insert({ table: 'published_values', values: published.map(([token, field, value]) => [app.id, 1, token, field, value, Date.now()]), format: 'JSONCompactEachRow' })
-  const routes = createStatsRoutes({ client: storage.client, apps: createAppRegistry([app]), now: () => Date.parse(`${days[6]}T12:00:00Z`), noiseKey: null })
+  const routes = createStatsRoutes({ client: storage.client, apps: createAppRegistry([app]), now: () => Date.parse(`${days[6]}T12:00:00Z`) })
   for (const report of ['report-queries', 'pages', 'crashes', 'feedback']) {
     const res = await routes.request(`/v1/stats/${report}?from=${days[0]}&to=${days[6]}`, { headers: { Authorization: `Bearer ${app.read_keys[0]}` } })
     expect(res.status).toBe(200)

@@ -101,9 +101,7 @@ const filesUnder = (dir: string): string[] => readdirSync(dir).flatMap((n) => (s
 const encodings = (v: string) => [v, Buffer.from(v).toString('base64'), Buffer.from(v).toString('hex'), encodeURIComponent(v), Buffer.from(v, 'utf16le')]
 
 beforeAll(async () => {
-  // Exact figures: this file is about which values are readable; the noise on released numbers,
-  // which also hides cells of a few people, has its own tests (privacy-sybil-noise.test.ts).
-  s = await startTestServer({ apps: [app], listen: false, env: { LOG_LEVEL: 'debug', VALUES_PUBLISH_MS: '0', REPORT_NOISE: 'off' }, logDestination: { write: (l: string) => void logs.push(l) } })
+  s = await startTestServer({ apps: [app], listen: false, env: { LOG_LEVEL: 'debug', VALUES_PUBLISH_MS: '0' }, logDestination: { write: (l: string) => void logs.push(l) } })
   await plantBatch()
   await plantPostHog()
   await plantSegment()

@@ -60,9 +60,7 @@ export function definePlantedKind(title: string, spec: KindSpec): void {
     s = await startTestServer({
       apps: [app],
       // Every series of /metrics is scanned too: with the token they are all served.
-      // Exact report figures (REPORT_NOISE=off): noise only hides more, so the scans of the
-      // answers are strictest without it, and the control cells of a few users stay shown.
-      env: { TRUST_PROXY: '127.0.0.1,10.0.0.0/8', LOG_LEVEL: 'debug', METRICS_TOKEN: 'metrics-token-0123456789', REPORT_NOISE: 'off' },
+      env: { TRUST_PROXY: '127.0.0.1,10.0.0.0/8', LOG_LEVEL: 'debug', METRICS_TOKEN: 'metrics-token-0123456789' },
       logDestination: { write: (line: string) => void logs.push(line) },
     })
     const post = async (body: unknown, headers: Record<string, string> = {}): Promise<Sent> => {

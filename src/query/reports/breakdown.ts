@@ -3,10 +3,10 @@
 import type { Dimension } from '../params.ts'
 import { cellId, colId, GRAND, loadMatrix, otherOf, rowId, show } from '../matrix.ts'
 import { metaOf } from '../meta.ts'
-import { releaseOf, type ReportContext, minOrgsOf } from './context.ts'
+import { minOrgsOf, type ReportContext } from './context.ts'
 
 export async function breakdownReport(ctx: ReportContext, dimension: Dimension, event?: string) {
-  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: dimension, ...(event ? { names: [event] } : {}) }, releaseOf(ctx))
+  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: dimension, ...(event ? { names: [event] } : {}) })
   // A name without a shown slice in the range answers as suppressed whether it was used or
   // not, so that the answer does not tell which names exist.
   const unlisted = event !== undefined && !m.cols.includes(event)

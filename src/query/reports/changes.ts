@@ -4,16 +4,12 @@ import { bucketsOf } from '../params.ts'
 import { loadMatrix } from '../matrix.ts'
 import { metaOf } from '../meta.ts'
 import { seriesOf } from './events.ts'
-import { releaseOf, type ReportContext, minOrgsOf } from './context.ts'
+import { minOrgsOf, type ReportContext } from './context.ts'
 
 export const CHANGE_EVENTS = ['rule_add', 'rule_change', 'rule_remove', 'label_add', 'label_change', 'label_remove'] as const
 
 export async function changesReport(ctx: ReportContext) {
-  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'time', names: CHANGE_EVENTS }, releaseOf(ctx))
+  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'time', names: CHANGE_EVENTS })
   const buckets = bucketsOf(ctx.range)
-  // The six actions are a fixed list, always returned: a figure without a shown atom answers as
-  // one never used (issue 26, "Existence"), 0 and not suppressed, so no action's use under k shows.
-  const asUnused = <T extends { users: number | null; events: number | null; suppressed: boolean }>(c: T) => (c.suppressed ? { ...c, users: 0, events: 0, suppressed: false } : c)
-  const series = CHANGE_EVENTS.map((name) => seriesOf(m, buckets, name)).map((s) => ({ ...s, total: asUnused(s.total), points: s.points.map(asUnused) }))
-  return { meta: metaOf(ctx.app, ctx.range), buckets, series }
+  return { meta: metaOf(ctx.app, ctx.range), buckets, series: CHANGE_EVENTS.map((name) => seriesOf(m, buckets, name)) }
 }

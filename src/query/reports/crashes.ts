@@ -1,18 +1,18 @@
 // Crash rate per app version (crashes per app start) and the top crash fingerprints (issue 4).
 // Starts and crashes per version are cells of the app-version breakdown, so this report hides
 // exactly what the breakdown hides; fingerprints are sub-cells of the app_crash slices.
-import { round } from '../db.ts'
+import { num, round, select, str } from '../db.ts'
 import { cellId, colId, loadMatrix, otherOf, show } from '../matrix.ts'
 import { hide, metaOf } from '../meta.ts'
-import { loadOneWay, totalOf } from '../table.ts'
-import { baseParams, type ReportContext, releaseOf, minOrgsOf } from './context.ts'
+import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
+import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
 import { mappedValue, RARE } from '../values.ts'
 
 const rate = (crashes: number | null, starts: number | null) => (crashes !== null && starts ? round(crashes / starts) : null)
 
 export async function crashesReport(ctx: ReportContext, limit: number) {
   const k = ctx.app.k_anonymity
-  const [m, fp] = await Promise.all([loadMatrix(ctx.client, { app: ctx.app.id, k, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'app_version', names: ['app_start', 'app_crash'] }, releaseOf(ctx)), fingerprints(ctx, limit)])
+  const [m, fp] = await Promise.all([loadMatrix(ctx.client, { app: ctx.app.id, k, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'app_version', names: ['app_start', 'app_crash'] }), fingerprints(ctx, limit)])
   const starts = show(m, colId('app_start'))
   const crashes = show(m, colId('app_crash'))
   const versions = m.rows
@@ -34,27 +34,27 @@ export async function crashesReport(ctx: ReportContext, limit: number) {
 }
 
 async function fingerprints(ctx: ReportContext, limit: number) {
-  // The key joins fingerprint and error type with char(31), which neither holds (a tuple key
-  // would not survive the atoms' text rows); it orders as the tuple did for the tie-break.
-  const t = await loadOneWay(
+  const rows = await select(
     ctx.client,
-    {
-      minOrgs: minOrgsOf(ctx), name: 'app_crash', table: 'agg_crashes_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [],
-      key: `concat(${mappedValue('fingerprint')}, char(31), ${mappedValue('toString(error_type)')})`, e: 'sum(crashes)', fold: ['sum(fatal) AS f'], counts: ['f'], sparse: true,
-    },
-    releaseOf(ctx),
-    baseParams(ctx),
+    oneWaySql(
+      { table: 'agg_crashes_daily', where: 'app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date}', partition: [], key: `tuple(${mappedValue('fingerprint')}, ${mappedValue('toString(error_type)')})`, e: 'sum(crashes)', fold: ['sum(fatal) AS f'], sparse: true },
+      ctx.app.k_anonymity,
+      minOrgsOf(ctx),
+      (cond, sfx) => [`sumIf(e, ${cond}) AS crashes${sfx}`, `sumIf(f, ${cond}) AS fatal${sfx}`],
+    ),
+    { ...baseParams(ctx), k: ctx.app.k_anonymity },
   )
-  const all = [...t.cells].map(([key, c]) => {
-    const [fingerprint = '', errorType = ''] = key.split('\u001f')
-    return { fingerprint, error_type: errorType, ...hide(false, { users: c.users, crashes: c.events, fatal: c.counts.f ?? 0 }) }
+  const t = oneWayCells(rows, (r) => {
+    const [fingerprint, errorType] = Array.isArray(r.key) ? r.key.map(str) : ['', '']
+    return [`${fingerprint}\u001f${errorType}`, { fingerprint: fingerprint!, error_type: errorType!, users: num(r.users), crashes: num(r.crashes), fatal: num(r.fatal) }]
   })
   // A fingerprint or error type fewer than k people sent is no row: only its count (values.ts).
   const isRare = (c: { fingerprint: string; error_type: string }) => c.fingerprint === RARE || c.error_type === RARE
-  const rareCrashes = all.filter(isRare).reduce((n, c) => n + (c.crashes ?? 0), 0)
-  const top = all
+  const rareCrashes = [...t.cells.values()].filter(isRare).reduce((n, c) => n + c.crashes, 0)
+  const top = [...t.cells.values()]
     .filter((c) => !isRare(c))
+    .map((c) => ({ fingerprint: c.fingerprint, error_type: c.error_type, ...hide(false, { users: c.users, crashes: c.crashes, fatal: c.fatal }) }))
     .sort((a, b) => (b.crashes ?? 0) - (a.crashes ?? 0) || a.fingerprint.localeCompare(b.fingerprint))
     .slice(0, limit)
-  return { total: totalOf(t, (r) => ({ crashes: r.events })), rows: top, other: t.other, rare: rareCrashes > 0 ? { events: rareCrashes } : null }
+  return { total: totalOf(t, (r) => ({ crashes: num(r.crashes) })), rows: top, other: t.other, rare: rareCrashes > 0 ? { events: rareCrashes } : null }
 }

@@ -4,10 +4,10 @@
 import { bucketsOf } from '../params.ts'
 import { cellId, colId, GRAND, loadMatrix, rowId, show, type Matrix } from '../matrix.ts'
 import { metaOf } from '../meta.ts'
-import { releaseOf, type ReportContext, minOrgsOf } from './context.ts'
+import { minOrgsOf, type ReportContext } from './context.ts'
 
 export async function eventsReport(ctx: ReportContext, event?: string) {
-  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'time' }, releaseOf(ctx))
+  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'time' })
   const buckets = bucketsOf(ctx.range)
   const names = m.cols
     .map((name) => ({ name, ...show(m, colId(name)) }))

@@ -1,24 +1,23 @@
-// Session length over time (issue 4): app_stop carries uptime_ms since its app_start. Sessions
-// are the app_stop events of the shown slices, the released atoms of the events report
-// (matrix.ts); averages and percentiles are exact and shown only for buckets of many people.
+// Session length over time (issue 4): app_stop carries uptime_ms since its app_start. Only
+// (salt period, day) slices of app_stop with k users count (cells.ts), the slices the events
+// report shows, so the figures here never reveal what it hides.
 import { num, round, select, str } from '../db.ts'
 import { bucketsOf } from '../params.ts'
 import { cellId, colId, loadMatrix, show, type Matrix } from '../matrix.ts'
 import { shownSlices } from '../cells.ts'
 import { hide, metaOf } from '../meta.ts'
-import { averagesShown } from '../release.ts'
-import { baseParams, releaseOf, type ReportContext, minOrgsOf } from './context.ts'
+import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
 
 interface Lengths {
-  avg_ms: number | null
-  p50_ms: number | null
-  p95_ms: number | null
+  sessions: number
+  avg_ms: number
+  p50_ms: number
+  p95_ms: number
 }
 
 export async function sessionsReport(ctx: ReportContext) {
-  const rel = releaseOf(ctx)
   const [m, rows] = await Promise.all([
-    loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'time', names: ['app_stop', 'app_start'] }, rel),
+    loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'time', names: ['app_stop', 'app_start'] }),
     select(
       ctx.client,
       `SELECT toString(if({week:Bool}, toMonday(day), day)) AS bucket, grouping(bucket) AS g,
@@ -33,19 +32,18 @@ export async function sessionsReport(ctx: ReportContext) {
   for (const r of rows) {
     const q = Array.isArray(r.q) ? r.q.map(num) : [0, 0]
     const sessions = num(r.sessions)
-    lengths.set(num(r.g) === 1 ? '' : str(r.bucket), { avg_ms: sessions ? round(num(r.uptime) / sessions, 1) : 0, p50_ms: round(q[0] ?? 0, 1), p95_ms: round(q[1] ?? 0, 1) })
+    lengths.set(num(r.g) === 1 ? '' : str(r.bucket), { sessions, avg_ms: sessions ? round(num(r.uptime) / sessions, 1) : 0, p50_ms: round(q[0] ?? 0, 1), p95_ms: round(q[1] ?? 0, 1) })
   }
-  const figures = (key: string, id: string) => {
-    const stops = show(m, id)
-    const l = lengths.get(key) ?? { avg_ms: 0, p50_ms: 0, p95_ms: 0 }
-    const averages = averagesShown(rel, stops.users)
-    return hide(stops.suppressed, { sessions: stops.events ?? 0, avg_ms: averages ? l.avg_ms : null, p50_ms: averages ? l.p50_ms : null, p95_ms: averages ? l.p95_ms : null })
-  }
+  const none: Lengths = { sessions: 0, avg_ms: 0, p50_ms: 0, p95_ms: 0 }
   const starts = (id: string) => showStarts(m, id)
   return {
     meta: metaOf(ctx.app, ctx.range),
-    total: { ...figures('', colId('app_stop')), starts: starts(colId('app_start')) },
-    points: bucketsOf(ctx.range).map((bucket) => ({ bucket, ...figures(bucket, cellId(bucket, 'app_stop')), starts: starts(cellId(bucket, 'app_start')) })),
+    total: { ...hide(show(m, colId('app_stop')).suppressed, { ...(lengths.get('') ?? none) }), starts: starts(colId('app_start')) },
+    points: bucketsOf(ctx.range).map((bucket) => ({
+      bucket,
+      ...hide(show(m, cellId(bucket, 'app_stop')).suppressed, { ...(lengths.get(bucket) ?? none) }),
+      starts: starts(cellId(bucket, 'app_start')),
+    })),
   }
 }
 
