@@ -209,8 +209,8 @@ const NOT_IN_PLAN = 'this event\'s name is not in the app\'s tracking plan (an u
 
 const NONE: never[] = []
 
-/** The props before `key`, in order: the start of a copy once a prop is dropped. */
-function copyBefore(props: Props, key: string): Props {
+/** The props before `key`, in order: the start of a copy once a prop is dropped or changed (also seal_values). */
+export function copyBefore(props: Props, key: string): Props {
   const out: Props = {}
   for (const k in props) {
     if (k === key) break

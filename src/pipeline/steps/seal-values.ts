@@ -6,6 +6,7 @@
 import type { Props } from '../../../sdk/core/catalog.ts'
 import type { PlanEvent } from '../../../sdk/core/plan.ts'
 import type { AppConfig } from '../../apps/apps.ts'
+import { copyBefore } from '../../plan/compile-plan.ts'
 import { planOf } from '../../plan/plans.ts'
 import type { ValueSealer } from '../../privacy/values/sealer.ts'
 import { TERM_SEPARATOR, termsOf } from '../../privacy/values/words.ts'
@@ -70,13 +71,4 @@ export function createSealValuesStep(sealer: ValueSealer) {
       salt_period: event.salt_period, props: props ?? event.props, text: event.text, paths: event.paths,
     }
   }
-}
-
-function copyBefore(props: Props, key: string): Props {
-  const out: Props = {}
-  for (const k in props) {
-    if (k === key) break
-    out[k] = props[k]!
-  }
-  return out
 }
