@@ -2,7 +2,7 @@
 // itself (it watches the file; SIGHUP also reloads). New keys are shown once: read keys are
 // stored only as hashes, write keys ship inside web pages anyway and stay readable.
 import { hashKey, randomKey } from '../apps/apps.ts'
-import { appSettings, AppsFileError, findApp, parseSettingValue, readAppsJson, writeAppsJson, type RawApp } from './apps-file.ts'
+import { appSettings, AppsFileError, cliOption as option, findApp, parseSettingValue, readAppsJson, writeAppsJson, type RawApp } from './apps-file.ts'
 import type { Output } from './output.ts'
 
 export const appsUsage = (cli: string) => `usage: ${cli} apps <command>
@@ -22,14 +22,6 @@ function flag(args: string[], name: string): boolean {
   if (i < 0) return false
   args.splice(i, 1)
   return true
-}
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name)
-  if (i < 0) return undefined
-  const [, value] = args.splice(i, 2)
-  if (value === undefined) throw new AppsFileError(`${name} needs a value`)
-  return value
 }
 
 function kinds(args: string[]): { write: boolean; read: boolean } {

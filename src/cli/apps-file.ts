@@ -109,3 +109,12 @@ export function parseSettingValue(kind: SettingKind, text: string): unknown {
   }
   return text
 }
+
+/** Takes `name VALUE` out of a command's arguments (`veil apps`, `veil plan`); a name without a value is refused. */
+export function cliOption(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name)
+  if (i < 0) return undefined
+  const [, value] = args.splice(i, 2)
+  if (value === undefined) throw new AppsFileError(`${name} needs a value`)
+  return value
+}

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { withoutSchemaRef } from '../apps/apps.ts'
-import { AppsFileError, checkAsServer, findApp, parseSettingValue, readAppsJson, writeAppsJson, writeFileAtomic, type RawApp, type RawAppsFile } from './apps-file.ts'
+import { AppsFileError, cliOption as option, checkAsServer, findApp, parseSettingValue, readAppsJson, writeAppsJson, writeFileAtomic, type RawApp, type RawAppsFile } from './apps-file.ts'
 import type { Output } from './output.ts'
 
 export const planUsage = (cli: string) => `usage: ${cli} plan <command>
@@ -54,14 +54,6 @@ function save(appsPath: string, place: PlanPlace): void {
   const { plan_file: _, ...inline } = place.app
   checkAsServer({ ...place.file, apps: place.file.apps.map((a) => (a === place.app ? { ...inline, plan: withoutSchemaRef(place.plan) } : a)) }, appsPath)
   writeFileAtomic(place.planPath, JSON.stringify(place.plan, null, 2) + '\n', 0o644)
-}
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name)
-  if (i < 0) return undefined
-  const [, value] = args.splice(i, 2)
-  if (value === undefined) throw new AppsFileError(`${name} needs a value`)
-  return value
 }
 
 function flag(args: string[], name: string): boolean {
