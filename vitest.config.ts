@@ -6,7 +6,9 @@
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 import { SDK_WITH_IO } from './test/support/layers.ts'
 
-const globalSetup = ['test/support/engine-template.ts']
+// The template first: it is a cache kept in the machine's temp directory between runs; then the
+// run's own temp directory (test/support/run-temp.ts), removed when the run ends.
+const globalSetup = ['test/support/engine-template.ts', 'test/support/run-temp.ts']
 
 /** A layer whose files boot an engine, a socket or a child process: one fork per file. */
 function forked(name: string, include: string[], timeouts = { testTimeout: 30_000, hookTimeout: 60_000 }): TestProjectInlineConfiguration {
@@ -35,7 +37,8 @@ export default defineConfig({
           // No engine, socket, browser or child process in these (test/conventions/layers.test.ts).
           include: ['test/unit/**/*.test.ts', 'test/conventions/**/*.test.ts', 'test/sdk/**/*.test.ts'],
           exclude: SDK_WITH_IO,
-              pool: 'threads',
+          globalSetup: ['test/support/run-temp.ts'],
+          pool: 'threads',
           poolOptions: { threads: { isolate: false } },
           // First and alone: a failing unit shows in seconds, and the forks then have both cores.
           sequence: { groupOrder: 0 },

@@ -7,7 +7,7 @@ export default defineConfig({
   test: {
     name: 'release',
     include: ['test/release/**/*.test.ts'],
-    globalSetup: ['test/support/engine-template.ts'],
+    globalSetup: ['test/support/engine-template.ts', 'test/support/run-temp.ts'],
     pool: 'forks',
     poolOptions: { forks: { isolate: true, maxForks: 2, minForks: 1 } },
     testTimeout: 30_000,

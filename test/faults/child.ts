@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Agent, request } from 'node:http'
-import { tempDir, testApp } from '../support/server.ts'
+import { tempDir, testApp, testFeederRoom } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
 import { openStorage, type Storage } from '../../src/storage/clickhouse/client.ts'
 import type { WireEvent } from '../../sdk/core/catalog.ts'
@@ -30,7 +30,7 @@ export class Child {
     const p = spawn(process.execPath, ['--import', 'tsx', this.entry], {
       env: {
         ...process.env, PORT: String(this.port), HOST: '127.0.0.1', DATA_DIR: join(this.dir, 'clickhouse'), APPS_FILE: join(this.dir, 'apps.json'),
-        LOG_LEVEL: 'warn', METRICS_TOKEN: this.metricsToken, ...this.env, ...extra,
+        LOG_LEVEL: 'warn', METRICS_TOKEN: this.metricsToken, ...testFeederRoom({ ...this.env, ...extra }), ...this.env, ...extra,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -59,6 +59,16 @@ export function testApp(id = 'test-app', overrides: Partial<AppConfig> = {}): Ap
   }
 }
 
+/**
+ * The spool's feeder room (src/storage/spool/feeder-room.ts) is 2 segments, 128 MiB of zeros
+ * written and synced at every start: a test server takes 1 MiB, so the room is still taken and
+ * given back, without writing 128 MiB per start. A test that sizes the segments (the disk-full
+ * tests) keeps the production rule, 2 segments, unless it sizes the room too.
+ */
+export function testFeederRoom(env: Record<string, string> = {}): Record<string, string> {
+  return 'SPOOL_SEGMENT_BYTES' in env || 'SPOOL_FEEDER_ROOM_BYTES' in env ? {} : { SPOOL_FEEDER_ROOM_BYTES: String(2 ** 20) }
+}
+
 /** Set by test/support/shift-clock.mjs when it moved this process's Date. */
 const clockShifted = () => (globalThis as { __veilClockShifted?: boolean }).__veilClockShifted === true
 
@@ -77,6 +87,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     // `npm run test:clock`) turns the clock check off: the engine keeps the real time, and the
     // check would answer 503 (src/clock/clock-check.ts). Tests of the check set it themselves.
     ...(opts.now || clockShifted() ? { CLOCK_MAX_SKEW_SECONDS: '0' } : {}),
+    ...testFeederRoom(opts.env),
     ...opts.env,
   })
   if (!opts.emptyStore && !config.CLICKHOUSE_URL) copyTemplate(config.DATA_DIR)
