@@ -5,12 +5,11 @@
 // values reaches a table, a log line, a file or an API answer; a canary prop, which is meant to
 // be stored, shows that each scan can see.
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { batch, event } from '../support/batch.ts'
 import { inspectCaches, type CacheContents } from '../../src/privacy/keyed-cache.ts'
+import { readStored } from '../support/disk-scan.ts'
 
 const HOUR = 3600_000
 const CANARY = 'veil-canary-kind9-5e1f'
@@ -31,11 +30,6 @@ let clock = Math.floor(Date.now() / HOUR) * HOUR + HOUR + 60_000
 let s: TestServer
 const logs: string[] = []
 
-const filesUnder = (dir: string): string[] =>
-  readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name)
-    return statSync(p).isDirectory() ? filesUnder(p) : [p]
-  })
 const ofApp = () => inspectCaches().filter((c) => c.name === `hash-ids:${app.id}` || c.name === 'user-agents')
 const flat = (cs: CacheContents[]) => JSON.stringify(cs)
 
@@ -53,10 +47,9 @@ async function send(userId: string, extra: Record<string, string> = {}): Promise
 const heldSalt = () => s.veil.salts.held(app.id).map((h) => h.salt.toString('hex'))
 /** Files under the data directory holding any of the salts, as hex or as bytes. */
 const saltFiles = (salts: string[]) =>
-  filesUnder(s.dataDir).filter((f) => {
-    const c = readFileSync(f)
-    return salts.some((salt) => c.includes(salt) || c.includes(Buffer.from(salt, 'hex')))
-  })
+  readStored(s.dataDir)
+    .filter(({ content: c }) => salts.some((salt) => c.includes(salt) || c.includes(Buffer.from(salt, 'hex'))))
+    .map(({ file }) => file)
 
 let firstCaches: CacheContents[] = []
 let secondCaches: CacheContents[] = []
@@ -170,7 +163,7 @@ describe('planted raw ids, User-Agent and salts', () => {
   })
 
   it('reach no file under the data directory (the canary does)', () => {
-    const contents = filesUnder(s.dataDir).map((f) => ({ f, c: readFileSync(f) }))
+    const contents = readStored(s.dataDir).map(({ file: f, content: c }) => ({ f, c }))
     expect(contents.some(({ c }) => c.includes(CANARY))).toBe(true)
     for (const value of planted()) expect({ value, hits: contents.filter(({ c }) => c.includes(value)).map(({ f }) => f) }).toEqual({ value, hits: [] })
   })

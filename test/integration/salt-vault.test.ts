@@ -4,7 +4,7 @@
 // reporting role, printed by `veil migrate --dry-run` exactly as docs/operations.md shows them.
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +12,7 @@ import { openStorage, type Storage } from '../../src/storage/clickhouse/client.t
 import { createSaltVault, keyGrants } from '../../src/privacy/salt-vault.ts'
 import { SaltUnwrapError, unwrapSalt, unwrapSecret } from '../../src/privacy/salt-wrap.ts'
 import { tempDir } from '../support/server.ts'
+import { filesHolding, readStored } from '../support/disk-scan.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..')
 const HOUR = 3600_000
@@ -32,11 +33,6 @@ const rows = async (app: string) => {
   const rs = await storage.client.query({ query: `SELECT period, wrapped FROM ${KEYS}.salts WHERE app_id = {app:String} ORDER BY period`, query_params: { app }, format: 'JSONEachRow' })
   return (await rs.json<{ period: number; wrapped: string }>()).map((r) => ({ period: Number(r.period), wrapped: r.wrapped }))
 }
-const filesUnder = (d: string): string[] =>
-  readdirSync(d).flatMap((name) => {
-    const p = join(d, name)
-    return statSync(p).isDirectory() ? filesUnder(p) : [p]
-  })
 
 describe('salts on a ClickHouse server', () => {
   it('are stored wrapped, in their own database: the table holds no salt, and the key opens it', async () => {
@@ -106,11 +102,11 @@ describe('salts on a ClickHouse server', () => {
     expect(await node.purgeExpired()).toBe(0)
     const inactive = await storage.client.query({ query: `SELECT count() AS n FROM system.parts WHERE database = '${KEYS}' AND table = 'salts' AND active = 0`, format: 'JSONEachRow' })
     expect(Number((await inactive.json<{ n: string }>())[0]!.n)).toBe(0)
-    const files = filesUnder(dir).map((f) => readFileSync(f))
-    expect(files.filter((c) => c.includes(wrapped) || c.includes(Buffer.from(wrapped, 'hex'))).length).toBe(0)
+    const files = readStored(dir)
+    expect(files.filter(({ content }) => content.includes(wrapped) || content.includes(Buffer.from(wrapped, 'hex'))).map(({ file }) => file)).toEqual([])
     // The scan sees wrapped salts where they are: the current one is on disk.
     const current = (await rows('rotate'))[0]!
-    expect(filesUnder(dir).some((f) => readFileSync(f).includes(current.wrapped))).toBe(true)
+    expect(filesHolding(dir, current.wrapped).length).toBeGreaterThan(0)
   })
 })
 

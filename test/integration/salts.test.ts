@@ -3,12 +3,11 @@
 // directory ever holds one), a retired salt leaves memory at rotation, a restart mid-period
 // starts a new period id that still ends at the calendar boundary, and the org key is per app
 // and period. The clock starts at today 09:00 UTC, never a fixed date; each test has its apps.
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
 import type { AppConfig } from '../../src/apps/apps.ts'
+import { filesHolding, readStored } from '../support/disk-scan.ts'
 
 const HOUR = 3600_000
 const DAY = 24 * HOUR
@@ -45,17 +44,11 @@ async function hashes(app: AppConfig, ids: { user_id?: string; org_id?: string }
 }
 const userHash = (app: AppConfig, userId: string) => hashes(app, { user_id: userId })
 
-const filesUnder = (dir: string): string[] =>
-  readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name)
-    return statSync(p).isDirectory() ? filesUnder(p) : [p]
-  })
 /** Files under the data directory that hold the salt, as hex or as raw bytes. */
 function onDisk(salt: Buffer): string[] {
-  return filesUnder(dataDir).filter((f) => {
-    const c = readFileSync(f)
-    return c.includes(salt) || c.includes(salt.toString('hex'))
-  })
+  return readStored(dataDir)
+    .filter(({ content }) => content.includes(salt) || content.includes(salt.toString('hex')))
+    .map(({ file }) => file)
 }
 const heldSalt = (app: AppConfig) => {
   const [h] = s.veil.salts.held(app.id)
@@ -111,7 +104,7 @@ describe('salts of the embedded engine', () => {
     // The scan sees what is stored: a canary prop sent with an event is in a file (its spool frame).
     const res = await s.veil.app.request('/v1/batch', post(batch(apps.disk.write_keys[0]!, [event({ name: 'canary_seen', user_id: 'user-1', ts: clock, props: { note: CANARY } })], { sent_at: clock })))
     expect(res.status).toBe(202)
-    expect(filesUnder(dataDir).some((f) => readFileSync(f).includes(CANARY))).toBe(true)
+    expect(filesHolding(dataDir, CANARY).length).toBeGreaterThan(0)
   })
 
   it('leave memory at rotation: a retired salt is held no more, and a new one is made', async () => {

@@ -4,13 +4,13 @@
 // feedback text. None is readable in any table, log line, metric, API answer or file under the
 // data directory. Control values sent by k people of the period are published and reported.
 import { randomUUID } from 'node:crypto'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { allFakers } from '@faker-js/faker'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
 import { ENDPOINTS } from '../../src/query/endpoints.ts'
+import { readStored } from '../support/disk-scan.ts'
 
 const LOCALES = ['de', 'fr', 'pl', 'nl', 'sv', 'es', 'it', 'tr', 'cs_CZ', 'pt_BR'] as const
 const slug = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z]+/g, '_').replace(/^_+|_+$/g, '')
@@ -97,7 +97,6 @@ async function plantSegment(): Promise<void> {
   expect(res.status).toBe(200)
 }
 
-const filesUnder = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]))
 const encodings = (v: string) => [v, Buffer.from(v).toString('base64'), Buffer.from(v).toString('hex'), encodeURIComponent(v), Buffer.from(v, 'utf16le')]
 
 beforeAll(async () => {
@@ -151,7 +150,7 @@ describe('values known to k people', () => {
   })
 
   it('keeps them, in their common encodings, out of every file under the data directory', () => {
-    const files = filesUnder(s.dataDir).map((f) => ({ f, c: readFileSync(f) }))
+    const files = readStored(s.dataDir).map(({ file: f, content: c }) => ({ f, c }))
     expect(files.some(({ c }) => c.includes('monthly_summary')), 'the scan sees a published value').toBe(true)
     for (const value of Object.values(planted)) {
       for (const enc of encodings(value)) expect({ value, hits: files.filter(({ c }) => c.includes(enc)).map(({ f }) => f) }).toEqual({ value, hits: [] })
