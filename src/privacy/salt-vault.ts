@@ -80,6 +80,8 @@ const toSeconds = (ms: number) => Math.floor(ms / 1000)
 // After this node created a salt it reads the period's salt once more: a node that created
 // one at the same moment may have written a smaller one, which every node then agrees on.
 const SETTLE_MS = 5_000
+/** How long a node that created an installation secret waits before it reads the one all agree on. */
+const SECRET_SETTLE_MS = 1_000
 
 /** What the vault's queries need: the key store's client and database, the wrap key, the node's clock. */
 interface KeyStore {
@@ -211,6 +213,9 @@ async function readOrCreateSecret({ client, db, wrapKey, now }: KeyStore, name: 
   let w = await read()
   if (!w) {
     await client.insert({ table: `${db}.secrets`, values: [[name, wrapSecret(wrapKey, randomBytes(32), name), now()]], format: 'JSONCompactEachRow' })
+    // A node that found none at the same moment writes its own; unlike a salt, a secret is kept
+    // for good, so this node waits for it before it reads the smallest, once per installation.
+    await new Promise((r) => setTimeout(r, SECRET_SETTLE_MS))
     w = (await read())!
   }
   return unwrapSecret(wrapKey, w, name)
