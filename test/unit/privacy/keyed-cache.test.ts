@@ -35,6 +35,18 @@ describe('keyed cache', () => {
     expect(inspectCaches().find((c) => c.name === 'unit-c')!.keys[0]).not.toBe(before)
   })
 
+  it('holds at most its size, evicting the least recently used, also after a clear()', () => {
+    const cache = createKeyedCache<string>('unit-e', 3)
+    for (const round of [1, 2]) {
+      for (const v of ['a', 'b', 'c']) cache.set(v, v + round)
+      cache.get('a')
+      cache.set('d', 'd' + round)
+      expect(['a', 'b', 'c', 'd'].map((v) => cache.get(v))).toEqual([`a${round}`, undefined, `c${round}`, `d${round}`])
+      expect(inspectCaches().find((c) => c.name === 'unit-e')!.keys).toHaveLength(3)
+      cache.clear()
+    }
+  })
+
   it('is bounded: a cache of size 0 still works, with one entry', () => {
     const cache = createKeyedCache<string>('unit-d', 0)
     cache.set('a', '1')
