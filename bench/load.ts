@@ -26,6 +26,9 @@ export interface LoadResult {
   eventsPerSec: number
   p50: number
   p99: number
+  /** The 99.9th percentile and the slowest answer, ms: the tail as a user meets it. */
+  p999: number
+  max: number
   statuses: Record<string, number>
 }
 
@@ -74,6 +77,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     eventsPerSec: acknowledged / seconds,
     p50: r.latency.p50,
     p99: r.latency.p99,
+    p999: r.latency.p99_9,
+    max: r.latency.max,
     statuses,
   }
 }

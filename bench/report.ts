@@ -111,6 +111,29 @@ function columns(head: string[], rows: string[][]): string {
 
 const k = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0))
 
+/** The bare server's figure divided into Veil's, for latency (lower is better): '-' without a bare run. */
+const times = (veil: number, bare: number | undefined) => (bare === undefined ? '-' : `${(veil / Math.max(bare, 1)).toFixed(1)}x`)
+
+/**
+ * The tail as users meet it, per scenario: p50, p99, p99.9 and the slowest answer of Veil, its p99
+ * against the bare server's in the same run, and (with --probe) the worst event-loop pause.
+ */
+export function formatTail(results: ScenarioResult[]): string {
+  const head = ['scenario', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'bare p99', 'p99 vs bare', 'bare p99.9', 'loop max ms']
+  const rows = results.map((r) => [
+    r.name + (r.rate ? ` @${r.rate}/s` : ''),
+    String(r.veil.p50),
+    String(r.veil.p99),
+    String(r.veil.p999),
+    String(r.veil.max),
+    r.ceiling ? String(r.ceiling.p99) : '-',
+    times(r.veil.p99, r.ceiling?.p99),
+    r.ceiling ? String(r.ceiling.p999) : '-',
+    r.stalls ? r.stalls.lagMaxMs.toFixed(0) : '-',
+  ])
+  return columns(head, rows)
+}
+
 export function formatTable(results: ScenarioResult[]): string {
   const head = ['scenario', 'ceil req/s', 'ceil ev/s', 'req/s', 'ev/s', 'ratio', 'main µs/ev', 'other µs/ev', 'engine µs/ev', 'p50 ms', 'p99 ms', 'ceil p99', 'non2xx', 'peak RSS', 'acked', 'stored']
   const rows = results.map((r) => [

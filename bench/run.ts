@@ -11,7 +11,7 @@ import { countStored, type StoreTarget } from './count.ts'
 import { cpuPerEvent, cpuSnapshot } from './cpu-split.ts'
 import { runLoad, type LoadResult } from './load.ts'
 import { createPayload } from './payloads.ts'
-import { formatStalls, formatTable, stallsIn, type ProbeSecond, type ScenarioResult } from './report.ts'
+import { formatStalls, formatTail, formatTable, stallsIn, type ProbeSecond, type ScenarioResult } from './report.ts'
 import { SCENARIOS, type Scenario } from './scenarios.ts'
 import { startCeiling, startVeilChild, type Child } from './servers.ts'
 
@@ -222,6 +222,7 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true })
   writeFileSync(join(RESULTS, args.soak ? 'soak.json' : 'latest.json'), JSON.stringify(report, null, 2) + '\n')
   process.stdout.write('\n' + formatTable(results) + '\n')
+  process.stdout.write('\n' + formatTail(results) + '\n')
   if (results.some((r) => r.stalls)) process.stdout.write('\n' + formatStalls(results) + '\n')
   for (const r of results.filter((x) => x.rssSamples?.length)) {
     // Growth = the last minute against the second (the first holds warm-up and cache filling).

@@ -18,4 +18,5 @@ export const SCENARIOS: Scenario[] = [
   { name: 'users', what: '50-event batches, a new user and session per event', payload: { events: 50, distinctUsers: true } },
   { name: 'mixed_invalid', what: '50-event batches, every 10th event invalid', payload: { events: 50, invalidEvery: 10 } },
   { name: 'fixed_rate', what: '50-event batches at half the batch50 maximum (latency)', payload: { events: 50 }, halfOf: 'batch50' },
+  { name: 'fixed_rate_single', what: '1-event requests at half the single maximum (latency of the common browser request)', payload: { events: 1 }, halfOf: 'single' },
 ]
