@@ -172,6 +172,30 @@ export const configSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
   /**
+   * `veil relay` (docs/relay.md): the central Veil the anonymised rows go to, e.g.
+   * https://veil.example.com, and this site's relay key there (`veil apps relay-add`). Unset URL:
+   * rows wait in the spool for `veil relay export` (an air-gapped site).
+   */
+  RELAY_CENTRAL_URL: z.url().optional(),
+  RELAY_KEY: z.string().regex(/^rl_[A-Za-z0-9_-]{8,}$/, 'relay keys look like rl_...').optional(),
+  /** An HTTP(S) proxy the relay reaches the central Veil through (the usual HTTPS_PROXY variable). */
+  HTTPS_PROXY: z.url().optional(),
+  /**
+   * The relay's spool: bytes of anonymised rows kept while the uplink is away (4 GiB: about 9
+   * weeks at 1 event/s of 700-byte rows, docs/relay.md "Sizing"). When full, new events get 503
+   * and the applications' SDKs keep them: nothing is dropped silently.
+   */
+  RELAY_SPOOL_MAX_BYTES: int(4 * 2 ** 30, 2 ** 20),
+  /** Rows per forward at most, and how long the first waits for company. */
+  RELAY_FORWARD_ROWS: int(5000, 1),
+  RELAY_FORWARD_DELAY_MS: int(2000, 0),
+  /** A forward not answered by then counts as failed and is sent again (same rows: stored once). */
+  RELAY_FORWARD_TIMEOUT_MS: int(30_000, 100),
+  /** Ceiling of the back-off between forwards that fail (doubling from 1 s, with jitter). */
+  RELAY_BACKOFF_MAX_MS: int(5 * 60_000, 10),
+  /** Nothing leaves the site before a local approval (`veil relay approve`, or the outbox page). */
+  RELAY_REQUIRE_APPROVAL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
    * How an operator runs the CLI where this process runs, named in every message that tells
    * them to run one: `npm run veil --` in a checkout, `veil` in the image (the Dockerfile sets it).
    */

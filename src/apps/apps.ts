@@ -48,9 +48,22 @@ export const appSchema = z.object({
   plan_file: z.string().min(1).optional(),
 })
 
-export const appsFileSchema = z.object({ apps: z.array(appSchema).min(1) })
+/**
+ * An on-prem relay (docs/relay.md): a site that anonymises inside its own network and sends
+ * only anonymised rows, for the apps listed. Its keys are secrets, stored as `sha256:<hex>`
+ * like read keys; a relay key sends rows only, never raw events (and a write key never rows).
+ */
+export const relaySchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'relay ids are lowercase letters, digits, - and _'),
+  name: z.string().min(1).max(200).optional(),
+  keys: z.array(z.string().regex(/^(rl_[A-Za-z0-9_-]{8,}|sha256:[0-9a-f]{64})$/, 'relay keys look like rl_... or sha256:<64 hex digits>')).min(1),
+  apps: z.array(z.string()).min(1),
+})
+
+export const appsFileSchema = z.object({ apps: z.array(appSchema).min(1), relays: z.array(relaySchema).default([]) })
 
 export type AppConfig = Readonly<z.infer<typeof appSchema>>
+export type RelaySite = Readonly<z.infer<typeof relaySchema>>
 
 export interface AppRegistry {
   readonly apps: readonly AppConfig[]
@@ -58,6 +71,10 @@ export interface AppRegistry {
   byWriteKey(key: string): AppConfig | undefined
   /** The apps a read key was issued for; empty for unknown keys. */
   byReadKey(key: string): readonly AppConfig[]
+  /** The relay sites of the apps file (docs/relay.md). */
+  readonly relays: readonly RelaySite[]
+  /** The relay site a relay key belongs to; undefined for any other key. */
+  byRelayKey(key: string): RelaySite | undefined
 }
 
 /** The stored form of a read key: a digest, so the apps file holds no usable secret. */
@@ -68,7 +85,7 @@ export function hashKey(key: string): string {
 /** A read key as listed in the file (clear or hashed) -> its stored form. */
 const storedForm = (listed: string) => (listed.startsWith('sha256:') ? listed : hashKey(listed))
 
-export function createAppRegistry(apps: readonly AppConfig[]): AppRegistry {
+export function createAppRegistry(apps: readonly AppConfig[], relays: readonly RelaySite[] = []): AppRegistry {
   const byId = new Map<string, AppConfig>()
   const write = new Map<string, AppConfig>()
   const read = new Map<string, AppConfig[]>()
@@ -85,8 +102,25 @@ export function createAppRegistry(apps: readonly AppConfig[]): AppRegistry {
     if (read.has(hashKey(k))) throw new Error('a key cannot be both a read key and a write key')
   }
   const readDigests = [...read].map(([k, list]) => [Buffer.from(k), list] as const)
+  const relayDigests: (readonly [Buffer, RelaySite])[] = []
+  for (const relay of relays) {
+    if (relays.filter((r) => r.id === relay.id).length > 1) throw new Error(`relay "${relay.id}" is listed twice`)
+    for (const id of relay.apps) if (!byId.has(id)) throw new Error(`relay "${relay.id}" names app "${id}", which is not in the apps file`)
+    for (const k of relay.keys.map(storedForm)) {
+      if (read.has(k) || [...write.keys()].some((w) => hashKey(w) === k)) throw new Error(`a key of relay "${relay.id}" is also an app's key`)
+      relayDigests.push([Buffer.from(k), relay])
+    }
+  }
   return {
     apps,
+    relays,
+    byRelayKey(key) {
+      // As read keys: digest against digest, every stored one, in constant time.
+      const digest = Buffer.from(hashKey(key))
+      let found: RelaySite | undefined
+      for (const [stored, relay] of relayDigests) if (timingSafeEqual(stored, digest)) found = relay
+      return found
+    },
     get: (id) => byId.get(id),
     byWriteKey: (key) => write.get(key),
     byReadKey(key) {
@@ -101,12 +135,17 @@ export function createAppRegistry(apps: readonly AppConfig[]): AppRegistry {
 }
 
 export function parseApps(json: unknown): AppConfig[] {
+  return parseAppsFile(json).apps
+}
+
+/** The apps and the relay sites of an apps file's JSON. */
+export function parseAppsFile(json: unknown): { apps: AppConfig[]; relays: RelaySite[] } {
   const result = appsFileSchema.safeParse(json)
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
     throw new Error(`invalid apps file:\n${lines.join('\n')}`)
   }
-  return result.data.apps
+  return result.data
 }
 
 /** Puts the plan of each app's `plan_file` (relative to the apps file) in its `plan`. */
@@ -144,12 +183,12 @@ export function withoutSchemaRef(plan: unknown): unknown {
  * message; `veil apps` and `veil plan` refuse with it before they save anything.
  */
 export function parseAppsJson(json: unknown, appsPath: string): AppConfig[] {
-  const apps = parseApps(readPlanFiles(json, appsPath))
-  createAppRegistry(apps)
+  const { apps, relays } = parseAppsFile(readPlanFiles(json, appsPath))
+  createAppRegistry(apps, relays)
   return apps
 }
 
-export function randomKey(prefix: 'wk' | 'rk'): string {
+export function randomKey(prefix: 'wk' | 'rk' | 'rl'): string {
   return `${prefix}_${randomBytes(18).toString('base64url')}`
 }
 
@@ -159,7 +198,7 @@ export function randomKey(prefix: 'wk' | 'rk'): string {
  * a missing file throws: new keys in place of lost ones would refuse every sender with 401,
  * which senders never retry (issue 24).
  */
-export function loadAppsFile(path: string, opts: { createDemo?: boolean } = {}): { apps: AppConfig[]; created: boolean; demoKeys?: { write: string; read: string } } {
+export function loadAppsFile(path: string, opts: { createDemo?: boolean } = {}): { apps: AppConfig[]; relays: RelaySite[]; created: boolean; demoKeys?: { write: string; read: string } } {
   if (existsSync(path) || !opts.createDemo) {
     if (!existsSync(path)) throw new Error(`apps file ${path} is missing (restore it: a demo app with new keys is written only at the first start of an empty store)`)
     let json: unknown
@@ -168,12 +207,12 @@ export function loadAppsFile(path: string, opts: { createDemo?: boolean } = {}):
     } catch (cause) {
       throw new Error(`apps file ${path} is not valid JSON`, { cause })
     }
-    return { apps: parseApps(readPlanFiles(json, path)), created: false }
+    return { ...parseAppsFile(readPlanFiles(json, path)), created: false }
   }
   const demoKeys = { write: randomKey('wk'), read: randomKey('rk') }
   const demo = {
     apps: [{ id: 'demo', name: 'Demo app', write_keys: [demoKeys.write], read_keys: [hashKey(demoKeys.read)], plan: DEMO_PLAN }],
   }
   writeFileSync(path, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 })
-  return { apps: parseApps(demo), created: true, demoKeys }
+  return { apps: parseApps(demo), relays: [], created: true, demoKeys }
 }

@@ -4,7 +4,7 @@
 // error level, counted and shown on /readyz, and the last good apps and keys stay in force.
 import { watch, type FSWatcher } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
-import { createAppRegistry, loadAppsFile, type AppConfig, type AppRegistry } from './apps.ts'
+import { createAppRegistry, loadAppsFile, type AppConfig, type AppRegistry, type RelaySite } from './apps.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { errorFields } from '../observability/log-error.ts'
@@ -33,8 +33,8 @@ export interface ReloadableRegistry extends AppRegistry {
  * good load, for an alert on a config that no longer loads. `cli` is how the operator runs the
  * CLI where this server runs (config VEIL_CLI), named in log lines that ask for a command.
  */
-export function createReloadableRegistry(path: string, first: readonly AppConfig[], logger: Logger, metrics?: Metrics, cli = 'npm run veil --'): ReloadableRegistry {
-  let current = createAppRegistry(first)
+export function createReloadableRegistry(path: string, first: readonly AppConfig[], logger: Logger, metrics?: Metrics, cli = 'npm run veil --', firstRelays: readonly RelaySite[] = []): ReloadableRegistry {
+  let current = createAppRegistry(first, firstRelays)
   const state: ConfigStatus = { lastGoodAt: Date.now(), failures: 0 }
   const failures = metrics?.counter('config_reload_failures_total')
   metrics?.gauge('config_stale', () => (state.stale ? 1 : 0), '1 while the apps file (or a plan file) on disk cannot be loaded and the last good apps serve.')
@@ -50,7 +50,8 @@ export function createReloadableRegistry(path: string, first: readonly AppConfig
   const reload = () => {
     try {
       // Never creates a demo app: a missing file is a failed reload like an invalid one.
-      const next = createAppRegistry(loadAppsFile(path).apps)
+      const loaded = loadAppsFile(path)
+      const next = createAppRegistry(loaded.apps, loaded.relays)
       current = next
       state.lastGoodAt = Date.now()
       state.stale = undefined
@@ -75,6 +76,10 @@ export function createReloadableRegistry(path: string, first: readonly AppConfig
     get: (id) => current.get(id),
     byWriteKey: (key) => current.byWriteKey(key),
     byReadKey: (key) => current.byReadKey(key),
+    get relays() {
+      return current.relays
+    },
+    byRelayKey: (key) => current.byRelayKey(key),
     reload,
     status: () => ({ ...state }),
     watch(debounceMs = 200) {

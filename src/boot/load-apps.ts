@@ -4,7 +4,7 @@
 import type { Config } from '../config.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import { createAppRegistry, loadAppsFile, type AppConfig, type AppRegistry } from '../apps/apps.ts'
+import { createAppRegistry, loadAppsFile, type AppConfig, type AppRegistry, type RelaySite } from '../apps/apps.ts'
 import { createReloadableRegistry, type ReloadableRegistry } from '../apps/reload.ts'
 
 export interface LoadedApps {
@@ -15,10 +15,10 @@ export interface LoadedApps {
   createdDemoReadKey?: string
 }
 
-export function loadApps(config: Config, given: AppConfig[] | undefined, logger: Logger, metrics: Metrics, firstStart: boolean): LoadedApps {
-  if (given) return { apps: createAppRegistry(given) }
+export function loadApps(config: Config, given: AppConfig[] | undefined, logger: Logger, metrics: Metrics, firstStart: boolean, givenRelays?: RelaySite[]): LoadedApps {
+  if (given) return { apps: createAppRegistry(given, givenRelays) }
   const loaded = loadAppsFile(config.APPS_FILE, { createDemo: firstStart })
-  const fileApps = createReloadableRegistry(config.APPS_FILE, loaded.apps, logger, metrics, config.VEIL_CLI)
+  const fileApps = createReloadableRegistry(config.APPS_FILE, loaded.apps, logger, metrics, config.VEIL_CLI, loaded.relays)
   fileApps.watch()
   return { apps: fileApps, fileApps, createdDemoKey: loaded.demoKeys?.write, createdDemoReadKey: loaded.demoKeys?.read }
 }

@@ -5,7 +5,7 @@ import type { Server } from 'node:http'
 import type { Hono } from 'hono'
 import type { DestinationStream } from 'pino'
 import type { Config } from '../config.ts'
-import type { AppConfig, AppRegistry } from '../apps/apps.ts'
+import type { AppConfig, AppRegistry, RelaySite } from '../apps/apps.ts'
 import type { FastPathVerifier } from '../ingest/batch-schema.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
@@ -37,6 +37,8 @@ export interface StartOptions {
   logDestination?: DestinationStream
   /** Apps to serve instead of reading APPS_FILE. */
   apps?: AppConfig[]
+  /** With `apps`: the relay sites to accept rows from (docs/relay.md). */
+  relays?: RelaySite[]
   /** Replaces the events insert, e.g. with one that fails, to test the 503 path. */
   wrapInsert?: (insert: InsertFn) => InsertFn
   /** Replaces the spool's inserts into ClickHouse (WRITE_MODE=spool), e.g. with one that fails. */
@@ -83,7 +85,7 @@ export async function startVeil(config: Config, opts: StartOptions = {}): Promis
   const metrics = createMetrics()
   const { storage, firstStart } = await openStoreAndMigrate(config, logger, !opts.apps)
   const marker = await repairAfterCrash(config, storage, logger)
-  const { apps, fileApps, createdDemoKey, createdDemoReadKey } = loadApps(config, opts.apps, logger, metrics, firstStart)
+  const { apps, fileApps, createdDemoKey, createdDemoReadKey } = loadApps(config, opts.apps, logger, metrics, firstStart, opts.relays)
   const clock = await startClockCheck(config, storage, now, logger, metrics)
   const keyStore = await openSalts(config, storage, now, logger)
   const { salts } = keyStore

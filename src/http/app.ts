@@ -12,9 +12,14 @@ import { createMetricsHandler } from './metrics-route.ts'
 import { countersAtZero } from './counters-at-zero.ts'
 import { createCompatRoutes, type CompatDeps } from '../compat/routes.ts'
 import { createIngest } from '../ingest/ingest-core.ts'
+import { createRelayRoutes } from './relay-route.ts'
+import { createRelayBook } from '../relay/central/relay-metrics.ts'
 
 export interface AppDeps extends BatchDeps, Pick<CompatDeps, 'listeningPort'> {
-  client: ClickHouseClient
+  /** The store /readyz pings; none on an on-prem relay, which has no ClickHouse (src/relay/). */
+  client?: Pick<ClickHouseClient, 'ping'>
+  /** Serve /v1/relay/rows and /v1/relay/bundle (a central node); false on a relay itself. */
+  relayDoor?: boolean
   /** Why this node should get no traffic now (spool trouble, stopping); undefined when ready. */
   notReady?: () => string | undefined
   /** Why the apps in force are not those on disk (apps/reload.ts); shown by /readyz, still ready. */
@@ -60,12 +65,13 @@ export function createApp(deps: AppDeps): Hono {
   const ingest = createIngest(deps)
   app.post('/v1/batch', createBatchHandler(deps, ingest))
   app.route('/', createCompatRoutes(deps, ingest))
+  if (deps.relayDoor !== false) app.route('/', createRelayRoutes({ ...deps, relays: createRelayBook(deps.metrics, deps.now) }))
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
     const reason = deps.notReady?.()
     if (reason) return c.json({ status: 'not ready', reason }, 503)
-    const ping = await deps.client.ping().catch((e: unknown) => ({ success: false as const, error: e }))
+    const ping = deps.client ? await deps.client.ping().catch((e: unknown) => ({ success: false as const, error: e })) : { success: true as const }
     const stale = deps.configStale?.()
     const config = stale ? { config: `stale: ${stale}; serving the last good apps` } : {}
     return ping.success ? c.json({ status: 'ready', ...config }) : c.json({ status: 'storage unreachable', ...config }, 503)

@@ -60,8 +60,8 @@ function saltedKeysOnce(salts: SaltStore, app: AppConfig): () => Promise<SaltedK
   }
 }
 
-/** Dedup, then the writer; resolves with the rows storage refused for their data. */
-async function commitRows(deps: IngestDeps, rows: EventRow[]): Promise<{ dead: EventRow[]; duplicates: number }> {
+/** Dedup, then the writer; resolves with the rows storage refused for their data (also a relay's rows: src/relay/central/). */
+export async function commitRows(deps: Pick<IngestDeps, 'dedup' | 'writer'> & { config: Pick<Config, 'WRITER_TIMEOUT_MS'> }, rows: EventRow[]): Promise<{ dead: EventRow[]; duplicates: number }> {
   const plan = deps.dedup.plan(rows, (r) => r[1])
   const submitted = deps.writer.submit(plan.fresh)
   // The memory follows the eventual outcome: a retry of rows whose insert is being re-sent
