@@ -1,0 +1,92 @@
+// The relay's outbox (docs/relay.md "The outbox"): what is waiting in the spool and what was
+// sent, as the anonymised rows themselves with counts per event, so the site's data-protection
+// officer can read every field that leaves it. Sent rows are appended to sent.jsonl (rotated at
+// 64 MiB, one older file kept); the approval a first forward may wait for is a file beside it.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { EventRow } from '../pipeline/types.ts'
+import { lastIntent, listSegments, readFrames, segmentName } from '../storage/spool/layout.ts'
+import { rowsOfRange } from './uplink.ts'
+
+const SENT = 'sent.jsonl'
+const SENT_MAX_BYTES = 64 * 2 ** 20
+const APPROVED = 'approved'
+
+export interface SentRecord {
+  at: number
+  rows: EventRow[]
+  accepted: number
+  duplicates: number
+  /** Rows the central Veil refused, with its reason (never stored there). */
+  refused: { index: number; reason: string }[]
+}
+
+export interface OutboxView {
+  approved: boolean
+  pending: { rows: number; perEvent: Record<string, number>; sample: EventRow[] }
+  sent: { forwards: number; rows: number; refused: number; perEvent: Record<string, number>; last: SentRecord[] }
+}
+
+const countPerEvent = (rows: readonly EventRow[], into: Record<string, number> = {}) => {
+  for (const r of rows) into[`${r[0]}/${r[2]}`] = (into[`${r[0]}/${r[2]}`] ?? 0) + 1
+  return into
+}
+
+/** The rows still in a spool directory: frames not yet acknowledged by the uplink (storage/spool/inspect.ts reads the same). */
+export function pendingRows(spoolDir: string): EventRow[] {
+  if (!existsSync(spoolDir)) return []
+  const { intent } = lastIntent(join(spoolDir, 'intents'))
+  const rows: EventRow[] = []
+  for (const seq of listSegments(spoolDir)) {
+    const scan = readFrames(readFileSync(join(spoolDir, segmentName(seq))))
+    for (const f of scan.frames) {
+      if (intent && (seq < intent.seq || (seq === intent.seq && f.end <= intent.start))) continue
+      rows.push(...rowsOfRange(f.payload, f.format))
+    }
+  }
+  return rows
+}
+
+export interface Outbox {
+  approved(): boolean
+  approve(now: number): void
+  recordSent(record: SentRecord): void
+  view(spoolDir: string, lastForwards?: number): OutboxView
+}
+
+export function openOutbox(dir: string): Outbox {
+  mkdirSync(dir, { recursive: true })
+  const sentPath = join(dir, SENT)
+  let approved = existsSync(join(dir, APPROVED))
+  return {
+    // Read again until given: `veil relay approve` writes the file beside a running relay.
+    approved: () => approved || (approved = existsSync(join(dir, APPROVED))),
+    approve(now) {
+      writeFileSync(join(dir, APPROVED), new Date(now).toISOString() + '\n', { flush: true })
+      approved = true
+    },
+    recordSent(record) {
+      if (existsSync(sentPath) && statSync(sentPath).size > SENT_MAX_BYTES) renameSync(sentPath, `${sentPath}.1`)
+      appendFileSync(sentPath, JSON.stringify(record) + '\n')
+    },
+    view(spoolDir, lastForwards = 20) {
+      const pending = pendingRows(spoolDir)
+      const records: SentRecord[] = existsSync(sentPath)
+        ? readFileSync(sentPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SentRecord)
+        : []
+      const perEvent: Record<string, number> = {}
+      for (const r of records) countPerEvent(r.rows, perEvent)
+      return {
+        approved: approved || existsSync(join(dir, APPROVED)),
+        pending: { rows: pending.length, perEvent: countPerEvent(pending), sample: pending.slice(0, 100) },
+        sent: {
+          forwards: records.length,
+          rows: records.reduce((n, r) => n + r.rows.length, 0),
+          refused: records.reduce((n, r) => n + r.refused.length, 0),
+          perEvent,
+          last: records.slice(-lastForwards),
+        },
+      }
+    },
+  }
+}

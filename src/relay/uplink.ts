@@ -1,0 +1,86 @@
+// The relay's uplink (docs/relay.md "Store and forward"): the spool's insert, replaced. Where a
+// node's feeder inserts a range of rows into ClickHouse, a relay's feeder hands the same range
+// here, and it goes to the central Veil as one gzip-compressed POST /v1/relay/rows, through
+// HTTPS_PROXY when set (a CONNECT tunnel, https-proxy-agent, as the on-prem SDK does). A range
+// that fails stays in the spool and is sent again, after a back-off that grows while the uplink
+// stays away; its rows are stored once centrally (their event ids are deduplicated there).
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import { gzipSync } from 'node:zlib'
+import { HttpsProxyAgent } from 'https-proxy-agent'
+import { backoffDelay } from '../../sdk/core/backoff.ts'
+import type { EventRow } from '../pipeline/types.ts'
+import type { SpoolInsertFn } from '../storage/commit/events-insert.ts'
+import { decodeRow, splitRows, type RowsFormat } from '../storage/rows/rows-format.ts'
+
+export interface UplinkOptions {
+  /** The central Veil, e.g. https://veil.example.com. */
+  centralUrl: string
+  relayKey: string
+  version: string
+  proxy?: string
+  timeoutMs: number
+  backoffMaxMs: number
+  /** False until the site approved its first forward (RELAY_REQUIRE_APPROVAL, outbox.ts). */
+  approved(): boolean
+  /** Told of every range the central Veil acknowledged (the outbox's "sent"). */
+  onSent(rows: EventRow[], answer: ForwardAnswer): void
+  random?: () => number
+}
+
+/** The central answer (src/relay/central/accept-rows.ts). */
+export interface ForwardAnswer {
+  accepted: number
+  duplicates: number
+  rejected: { index: number; reason: string }[]
+}
+
+export class UplinkError extends Error {
+  override name = 'UplinkError'
+}
+
+/** The rows of a spool range, decoded (the relay's spool holds nothing else). */
+export function rowsOfRange(body: Buffer, format: RowsFormat): EventRow[] {
+  return splitRows(body, format).map((r) => decodeRow(r, format)).filter((r): r is EventRow => r !== undefined)
+}
+
+function post(o: UplinkOptions, body: Buffer): Promise<{ status: number; text: string }> {
+  const target = new URL('/v1/relay/rows', o.centralUrl)
+  const https = target.protocol === 'https:'
+  const agent = o.proxy ? new HttpsProxyAgent(o.proxy) : undefined
+  const headers = { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${o.relayKey}`, 'content-length': String(body.length) }
+  return new Promise((resolve, reject) => {
+    const onResponse = (res: IncomingMessage) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', reject)
+    }
+    const options = { method: 'POST', headers, agent, timeout: o.timeoutMs }
+    const req = https ? httpsRequest(target, options, onResponse) : httpRequest(target, options, onResponse)
+    req.on('timeout', () => req.destroy(new UplinkError(`no answer from ${target.origin} within ${o.timeoutMs} ms`)))
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+export function createUplink(o: UplinkOptions): { insert: SpoolInsertFn; failuresInARow(): number } {
+  let failures = 0
+  const random = o.random ?? Math.random
+  async function insert(body: Buffer, _rows: number, _token: string, _first?: boolean, format: RowsFormat = 'RowBinary'): Promise<void> {
+    if (!o.approved()) throw new UplinkError('waiting for the local approval of the first forward (veil relay approve, or the outbox page)')
+    // The feeder retries a failed range after a second; the uplink stretches that while it stays away.
+    if (failures > 0) await new Promise((r) => setTimeout(r, backoffDelay(failures - 1, random, { baseMs: 1000, maxMs: o.backoffMaxMs })).unref())
+    const rows = rowsOfRange(body, format)
+    try {
+      const answer = await post(o, gzipSync(JSON.stringify({ version: o.version, rows })))
+      if (answer.status !== 200) throw new UplinkError(`the central Veil answered ${answer.status}: ${answer.text.slice(0, 200)}`)
+      failures = 0
+      o.onSent(rows, JSON.parse(answer.text) as ForwardAnswer)
+    } catch (e) {
+      failures++
+      throw e
+    }
+  }
+  return { insert, failuresInARow: () => failures }
+}
