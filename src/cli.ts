@@ -19,6 +19,7 @@ import { runSpoolCommand, SPOOL_USAGE } from './cli/spool-commands.ts'
 import { withStorage } from './cli/with-storage.ts'
 import { keyStorePlan } from './privacy/salt-vault.ts'
 import { runVerbatim, VERBATIM_USAGE } from './cli/verbatim-command.ts'
+import { RELAY_USAGE, runImport, runRelayCommand } from './cli/relay-command.ts'
 
 const usage = (cli: string) => `usage: ${cli} <command>
   sql "<SELECT ...>"   run a read-only query and print one JSON object per row
@@ -35,7 +36,9 @@ const usage = (cli: string) => `usage: ${cli} <command>
                        the app's tracking plan as TypeScript (VeilPlanEvents), printed or
                        written to FILE
 ${VERBATIM_USAGE}
-${SPOOL_USAGE}`
+${SPOOL_USAGE}
+${RELAY_USAGE}
+`
 
 /** `plan-types`: reads APPS_FILE only, so it runs beside a running server. */
 async function printPlanTypes(args: string[], out: Output, err: Output): Promise<number> {
@@ -78,6 +81,8 @@ function cliName(): string {
 
 export async function runCli(argv: string[], out: Output, err: Output = out): Promise<number> {
   const [command, ...args] = argv
+  if (command === 'relay') return runRelayCommand(loadConfig(), args, out, err)
+  if (command === 'import') return runImport(loadConfig(undefined, { offline: true }), args, out, err)
   if (command === 'plan-types') return printPlanTypes(args, out, err)
   if (command === 'schemas') {
     mkdirSync(resolve(args[0] ?? 'schemas'), { recursive: true })

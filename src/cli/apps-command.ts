@@ -13,6 +13,10 @@ export const appsUsage = (cli: string) => `usage: ${cli} apps <command>
   revoke <id> --old [--write|--read]     remove every key but the newest of each kind
   set <id> <setting> <value>             change a setting, e.g. set shop k_anonymity 10
   set <id> <setting> --unset             back to the default
+  relay-add <relay id> <app>...          an on-prem relay site for these apps, with one relay key
+  relay-list [--json]                    relay sites, their apps and key ids
+  relay-rotate-key <relay id>            add a new relay key; the old one stays valid
+  relay-remove <relay id>                remove a relay site and its keys
 `
 
 const readKeyId = (stored: string) => (stored.startsWith('sha256:') ? stored.slice(0, 19) : hashKey(stored).slice(0, 19))
@@ -85,6 +89,11 @@ export async function runApps(path: string, argv: string[], out: Output, cli = '
     }
     case 'revoke':
       return revoke(path, args, out)
+    case 'relay-add':
+    case 'relay-list':
+    case 'relay-rotate-key':
+    case 'relay-remove':
+      return runRelays(path, command, args, out)
     case 'set': {
       const unset = flag(args, '--unset')
       const [id, setting, value] = args
@@ -135,5 +144,44 @@ async function revoke(path: string, args: string[], out: Output): Promise<number
   }
   writeAppsJson(path, file)
   await out.write(removed.length ? `app "${app.id}": revoked ${removed.join(', ')}\n` : `app "${app.id}": nothing to revoke\n`)
+  return 0
+}
+
+type RawRelay = { id: string; keys: string[]; apps: string[]; [other: string]: unknown }
+
+/** Relay sites (docs/relay.md): keys shown once, stored as hashes like read keys. */
+async function runRelays(path: string, command: string, args: string[], out: Output): Promise<number> {
+  const file = readAppsJson(path)
+  const relays = (Array.isArray(file.relays) ? file.relays : []) as RawRelay[]
+  const [id, ...apps] = args.filter((a) => a !== '--json')
+  const find = () => {
+    const r = relays.find((x) => x.id === id)
+    if (!r) throw new AppsFileError(`no relay "${id ?? ''}"; see veil apps relay-list`)
+    return r
+  }
+  if (command === 'relay-list') {
+    for (const r of relays) {
+      const view = { id: r.id, apps: r.apps, key_ids: r.keys.map(readKeyId) }
+      await out.write(args.includes('--json') ? JSON.stringify(view) + '\n' : `${r.id}: apps ${r.apps.join(', ')}; keys ${view.key_ids.join(', ')}\n`)
+    }
+    return 0
+  }
+  let key: string | undefined
+  if (command === 'relay-add') {
+    if (!id || apps.length === 0) throw new AppsFileError('veil apps relay-add <relay id> <app>...')
+    if (relays.some((r) => r.id === id)) throw new AppsFileError(`relay "${id}" exists; see veil apps relay-rotate-key`)
+    key = randomKey('rl')
+    relays.push({ id, keys: [hashKey(key)], apps })
+  } else if (command === 'relay-rotate-key') {
+    const r = find()
+    key = randomKey('rl')
+    r.keys = [...r.keys, hashKey(key)]
+  } else {
+    const r = find()
+    relays.splice(relays.indexOf(r), 1)
+  }
+  file.relays = relays
+  writeAppsJson(path, file)
+  await out.write(key ? `relay "${id}": relay key ${key}   (shown once: only its hash is stored; set it as RELAY_KEY at the site)\n` : `relay "${id}" removed\n`)
   return 0
 }

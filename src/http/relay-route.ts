@@ -6,7 +6,7 @@ import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { hashKey, type RelaySite } from '../apps/apps.ts'
 import { acceptRelayRows, type AcceptRowsDeps } from '../relay/central/accept-rows.ts'
-import { openBundle, readBundle } from '../relay/bundle.ts'
+import { readBundle, rowsOfBundle, signedBy } from '../relay/bundle.ts'
 import { HttpError, badRequest } from './errors.ts'
 import { incomingOf, parseJson } from './ingest-adapter.ts'
 import { readBodyBytes } from './read-body.ts'
@@ -54,10 +54,11 @@ export function createRelayRoutes(deps: RelayRouteDeps): Hono {
       if (e instanceof HttpError) throw e
       throw badRequest((e as Error).message)
     }
-    const relay = deps.apps.relays.find((r) => r.id === bundle.relay)
-    const stored = relay?.keys.map((k) => (k.startsWith('sha256:') ? k : hashKey(k))) ?? []
-    const rows = relay ? openBundle(bundle, stored, limit) : undefined
-    if (!relay || !rows) throw new HttpError(401, `the bundle is not signed by a key of relay "${bundle.relay}" in the apps file`)
+    // The key that signed it names the relay: the bundle itself carries no claim of who it is.
+    const relay = deps.apps.relays.find((r) => signedBy(bundle, r.keys.map((k) => (k.startsWith('sha256:') ? k : hashKey(k)))))
+    if (!relay) throw new HttpError(401, 'the bundle is not signed by the key of any relay in the apps file')
+    const rows = rowsOfBundle(bundle, limit)
+    if (!rows) throw badRequest('the bundle holds no list of rows')
     return c.json(await acceptRelayRows(deps, relay, bundle.version, rows), 200)
   })
   return app

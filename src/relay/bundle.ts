@@ -11,7 +11,6 @@ export const BUNDLE_FORMAT = 'veil-relay-bundle/1'
 
 const bundleSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),
-  relay: z.string().min(1).max(64),
   version: z.string().max(40),
   created_at: z.number().int(),
   rows_gzip_base64: z.string(),
@@ -23,10 +22,10 @@ export type Bundle = z.infer<typeof bundleSchema>
 export const signingSecretOf = (relayKey: string) => createHash('sha256').update(relayKey).digest('hex')
 
 const macOf = (secret: string, b: Omit<Bundle, 'hmac_sha256'>) =>
-  createHmac('sha256', secret).update(`${b.format}\n${b.relay}\n${b.version}\n${b.created_at}\n${b.rows_gzip_base64}`).digest('hex')
+  createHmac('sha256', secret).update(`${b.format}\n${b.version}\n${b.created_at}\n${b.rows_gzip_base64}`).digest('hex')
 
-export function writeBundle(relay: string, version: string, relayKey: string, rows: readonly unknown[], now: number): Buffer {
-  const body = { format: BUNDLE_FORMAT, relay, version, created_at: now, rows_gzip_base64: gzipSync(JSON.stringify(rows)).toString('base64') } as const
+export function writeBundle(version: string, relayKey: string, rows: readonly unknown[], now: number): Buffer {
+  const body = { format: BUNDLE_FORMAT, version, created_at: now, rows_gzip_base64: gzipSync(JSON.stringify(rows)).toString('base64') } as const
   return Buffer.from(JSON.stringify({ ...body, hmac_sha256: macOf(signingSecretOf(relayKey), body) }) + '\n')
 }
 
@@ -43,11 +42,18 @@ export function readBundle(bytes: Buffer): Bundle {
   return b.data
 }
 
-/** The rows of a bundle whose signature one of `storedKeys` (`sha256:<hex>`) verifies; undefined otherwise. */
-export function openBundle(b: Bundle, storedKeys: readonly string[], maxBytes: number): unknown[] | undefined {
+/** Whether one of `storedKeys` (`sha256:<hex>`) signed the bundle. */
+export function signedBy(b: Bundle, storedKeys: readonly string[]): boolean {
   const sent = Buffer.from(b.hmac_sha256, 'hex')
-  const signed = storedKeys.some((k) => k.startsWith('sha256:') && timingSafeEqual(Buffer.from(macOf(k.slice(7), b), 'hex'), sent))
-  if (!signed) return undefined
-  const rows: unknown = JSON.parse(gunzipSync(Buffer.from(b.rows_gzip_base64, 'base64'), { maxOutputLength: maxBytes }).toString('utf8'))
-  return Array.isArray(rows) ? rows : undefined
+  return storedKeys.some((k) => k.startsWith('sha256:') && timingSafeEqual(Buffer.from(macOf(k.slice(7), b), 'hex'), sent))
+}
+
+/** The rows of a bundle (check signedBy first). */
+export function rowsOfBundle(b: Bundle, maxBytes: number): unknown[] | undefined {
+  try {
+    const rows: unknown = JSON.parse(gunzipSync(Buffer.from(b.rows_gzip_base64, 'base64'), { maxOutputLength: maxBytes }).toString('utf8'))
+    return Array.isArray(rows) ? rows : undefined
+  } catch {
+    return undefined
+  }
 }
