@@ -9,6 +9,11 @@ export interface CutProxy {
   url: string
   /** While true, CONNECT is answered 503 and nothing reaches the central Veil. */
   cut: boolean
+  /**
+   * While true, requests reach the central Veil but its answers are held back from the relay
+   * (a forward stored centrally whose acknowledgement never arrives); released when set false.
+   */
+  hold: boolean
   refused: number
   tunnelled: number
   /** Every byte clients sent through open tunnels, in order per tunnel. */
@@ -20,7 +25,7 @@ export async function startCutProxy(): Promise<CutProxy> {
   const sockets = new Set<Socket>()
   const server: Server = createServer((_req, res) => res.writeHead(405).end())
   const proxy: CutProxy = {
-    url: '', cut: true, refused: 0, tunnelled: 0, captured: [],
+    url: '', cut: true, hold: false, refused: 0, tunnelled: 0, captured: [],
     close: () => new Promise<void>((r) => {
       for (const s of sockets) s.destroy()
       server.close(() => r())
@@ -41,7 +46,18 @@ export async function startCutProxy(): Promise<CutProxy> {
       if (head.length) upstream.write(head), proxy.captured.push(Buffer.from(head))
       client.on('data', (d: Buffer) => proxy.captured.push(Buffer.from(d)))
       client.pipe(upstream)
-      upstream.pipe(client)
+      // Answers in order, held while `hold` is set: a check every 20 ms lets them go.
+      const held: Buffer[] = []
+      let ended = false
+      const release = () => {
+        if (proxy.hold) return
+        while (held.length) client.write(held.shift()!)
+        if (ended) clearInterval(timer), client.end()
+      }
+      const timer = setInterval(release, 20)
+      client.on('close', () => clearInterval(timer))
+      upstream.on('data', (d: Buffer) => (held.push(d), release()))
+      upstream.on('end', () => ((ended = true), release()))
     })
     sockets.add(upstream)
     upstream.on('close', () => sockets.delete(upstream))
