@@ -76,9 +76,8 @@ function uplinkInsert(config: Config, outbox: Outbox, logger: Logger, metrics: M
   const url = config.RELAY_CENTRAL_URL
   const key = config.RELAY_KEY
   if (!url || !key) {
-    // Air-gapped: rows wait for `veil relay export`; the feeder asks again at its back-off.
+    // Air-gapped: rows wait for `veil relay export`; the feeder asks again every RELAY_BACKOFF_MAX_MS.
     return async () => {
-      await new Promise((r) => setTimeout(r, config.RELAY_BACKOFF_MAX_MS).unref())
       throw new Error('no uplink (RELAY_CENTRAL_URL and RELAY_KEY unset): rows wait for veil relay export')
     }
   }
@@ -107,6 +106,7 @@ export async function startRelay(config: Config, opts: RelayStartOptions = {}): 
   const outbox = openOutbox(outboxDirOf(config))
   const spoolDir = spoolDirOf(config)
   const replayedIds: string[] = []
+  const airGapped = !opts.insert && !(config.RELAY_CENTRAL_URL && config.RELAY_KEY)
   const spool = await openSpool({
     dir: spoolDir,
     insert: opts.insert ?? uplinkInsert(config, outbox, logger, metrics),
@@ -114,6 +114,8 @@ export async function startRelay(config: Config, opts: RelayStartOptions = {}): 
     segmentBytes: Math.min(config.SPOOL_SEGMENT_BYTES, config.RELAY_SPOOL_MAX_BYTES),
     insertRows: config.RELAY_FORWARD_ROWS,
     feedDelayMs: config.RELAY_FORWARD_DELAY_MS,
+    // The uplink's own back-off stretches the pause between failed forwards (uplink.ts).
+    retryMs: airGapped ? config.RELAY_BACKOFF_MAX_MS : 1000,
     minFreeBytes: config.SPOOL_MIN_FREE_BYTES,
     // The room is for an engine's inserts on the spool's disk; a forward writes nothing locally.
     feederRoomBytes: 0,
@@ -146,7 +148,8 @@ export async function startRelay(config: Config, opts: RelayStartOptions = {}): 
       (stopping ??= (async () => {
         fileApps?.close()
         await closeServer(server, config.SHUTDOWN_TIMEOUT_MS / 2)
-        await spool.close(config.SHUTDOWN_TIMEOUT_MS / 2)
+        // Without an uplink nothing can be forwarded in the budget: the rows stay for the export.
+        await spool.close(airGapped ? 0 : config.SHUTDOWN_TIMEOUT_MS / 2)
         logger.info('relay stopped')
       })()),
   }
