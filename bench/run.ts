@@ -6,14 +6,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { randomKey } from '../src/apps/apps.ts'
+import { hashKey, randomKey } from '../src/apps/apps.ts'
 import { countStored, type StoreTarget } from './count.ts'
 import { cpuPerEvent, cpuSnapshot } from './cpu-split.ts'
 import { runLoad, type LoadResult } from './load.ts'
 import { createPayload } from './payloads.ts'
 import { formatStalls, formatTail, formatTable, stallsIn, type ProbeSecond, type ScenarioResult } from './report.ts'
 import { SCENARIOS, type Scenario } from './scenarios.ts'
-import { startCeiling, startVeilChild, type Child } from './servers.ts'
+import { startCeiling, startRelayChild, startVeilChild, type Child } from './servers.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -75,7 +75,13 @@ const apps = [...scenarios.map((s) => s.name), 'warmup'].map((name) => ({
   read_keys: [randomKey('rk')],
 }))
 const keyOf = (name: string) => apps.find((a) => a.id === `bench_${name}`)!.write_keys[0]!
-writeFileSync(join(dir, 'apps.json'), JSON.stringify({ apps }))
+// The relay scenarios' apps are a relay site's (docs/relay.md); the relay reads the same file.
+const relayKey = randomKey('rl')
+const relayApps = scenarios.filter((s) => s.via === 'relay').map((s) => `bench_${s.name}`)
+const relays = relayApps.length ? [{ id: 'bench-relay', keys: [hashKey(relayKey)], apps: relayApps }] : []
+writeFileSync(join(dir, 'apps.json'), JSON.stringify({ apps, relays }))
+/** The relay's /metrics shows its series with this token. */
+const RELAY_METRICS_TOKEN = 'bench-relay-metrics-0123456789'
 
 const veilEnv: Record<string, string> = {
   DATA_DIR: target.DATA_DIR,
@@ -101,6 +107,18 @@ async function waitSpoolFed(url: string): Promise<number> {
     const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '')
     const m = /^veil_spool_pending_rows (\S+)$/m.exec(text)
     if (!m || Number(m[1]) === 0) return Date.now() - t0
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return Date.now() - t0
+}
+
+/** Waits until the relay has forwarded every row (its spool's pending rows are 0), at most 120 s. */
+async function waitRelayForwarded(url: string): Promise<number> {
+  const t0 = Date.now()
+  while (Date.now() - t0 < 120_000) {
+    const text = await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${RELAY_METRICS_TOKEN}` } }).then((r) => r.text(), () => '')
+    const m = /^veil_spool_pending_rows (\S+)$/m.exec(text)
+    if (m && Number(m[1]) === 0) return Date.now() - t0
     await new Promise((r) => setTimeout(r, 100))
   }
   return Date.now() - t0
@@ -138,6 +156,9 @@ async function main(): Promise<void> {
     ...(args.probe ? ['--import', new URL('./latency-probe.mjs', import.meta.url).pathname] : []),
   ]
   const veil = await startVeilChild(veilEnv, args.server, nodeArgs)
+  const relay = relayApps.length
+    ? await startRelayChild({ ...veilEnv, DATA_DIR: join(dir, 'relay'), RELAY_CENTRAL_URL: veil.url, RELAY_KEY: relayKey, METRICS_TOKEN: RELAY_METRICS_TOKEN, WRITE_MODE: 'spool' }, args.server, args['node-args'].split(' ').filter(Boolean))
+    : undefined
   const results: ScenarioResult[] = []
   const byName = new Map<string, { ceiling?: LoadResult; veil: LoadResult }>()
   let stopInfo = { ms: 0, code: null as number | null }
@@ -155,18 +176,27 @@ async function main(): Promise<void> {
       log(`${s.name}: ${s.what}${rate ? ` at ${rate} req/s` : ''} (${payload.bytes} B bodies)`)
       // A profile should hold the server's work only, so --cpu-prof skips the ceiling.
       const c = s.name === 'soak' || args['cpu-prof'] ? undefined : await runLoad({ url: ceiling.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
-      veil.resetPeak()
+      // A relay scenario measures the relay (sent to, sampled, its CPU in the table); the server's
+      // CPU for the rows the relay forwards is logged beside it.
+      const measured = s.via === 'relay' ? relay! : veil
+      measured.resetPeak()
       const samples: { t: number; rss: number }[] = []
-      const stopSampling = sampleRss(veil, s.name === 'soak' ? 10_000 : 250, samples)
+      const stopSampling = sampleRss(measured, s.name === 'soak' ? 10_000 : 250, samples)
       const loadBefore = loadavg()[0]
       const checkBefore = await storeCheckSoFar(veil.url)
-      const cpuBefore = cpuSnapshot(veil.pid)
+      const cpuBefore = cpuSnapshot(measured.pid)
+      const centralBefore = cpuSnapshot(veil.pid)
       const startedAt = Date.now()
-      const v = await runLoad({ url: veil.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
+      const v = await runLoad({ url: measured.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
       // The spool feeds the engine after the answers: the scenario's CPU includes its own rows'
-      // feed, not the next scenario (background merges may still lag).
-      const drainMs = await waitSpoolFed(veil.url)
-      const cpuAfter = cpuSnapshot(veil.pid)
+      // feed, not the next scenario (background merges may still lag); a relay's, its forwards.
+      const forwardMs = s.via === 'relay' ? await waitRelayForwarded(relay!.url) : 0
+      const drainMs = forwardMs + (await waitSpoolFed(veil.url))
+      const cpuAfter = cpuSnapshot(measured.pid)
+      if (s.via === 'relay') {
+        const central = cpuPerEvent(centralBefore, cpuSnapshot(veil.pid), v.acknowledged)
+        if (central) log(`${s.name}: the server's CPU per forwarded row: main ${central.mainUs.toFixed(1)} µs, other ${central.otherUs.toFixed(1)} µs (engine ${central.engineUs.toFixed(1)}); forwards took ${forwardMs} ms after the load`)
+      }
       stopSampling()
       const checkAfter = await storeCheckSoFar(veil.url)
       const lookups = checkAfter.lookups - checkBefore.lookups
@@ -181,7 +211,7 @@ async function main(): Promise<void> {
         rate,
         ceiling: c,
         veil: v,
-        peakRss: veil.memory().hwm,
+        peakRss: measured.memory().hwm,
         cpu: cpuPerEvent(cpuBefore, cpuAfter, v.acknowledged),
         rssSamples: s.name === 'soak' ? samples : undefined,
         load1: loadBefore,
@@ -194,6 +224,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await ceiling.stop()
+    await relay?.stop()
     stopInfo = await veil.stop()
     // The server's own log (LOG_LEVEL, default warn here), for when a figure needs explaining.
     if (process.env.BENCH_SHOW_LOG) log(`server log (tail):\n${veil.stderrTail()}`)

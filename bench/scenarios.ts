@@ -9,6 +9,11 @@ export interface Scenario {
   coldClients?: boolean
   /** Runs at half the request rate that `batch50` reached against Veil in the same run. */
   halfOf?: string
+  /**
+   * `relay`: sent to an on-prem relay (src/relay/) that forwards to the server; the row's CPU is
+   * the relay's, and the server's for the forwarded rows is logged beside it.
+   */
+  via?: 'relay'
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -17,6 +22,7 @@ export const SCENARIOS: Scenario[] = [
   { name: 'ua_cold', what: '50-event batches, a new User-Agent and /24 per request', payload: { events: 50 }, coldClients: true },
   { name: 'users', what: '50-event batches, a new user and session per event', payload: { events: 50, distinctUsers: true } },
   { name: 'mixed_invalid', what: '50-event batches, every 10th event invalid', payload: { events: 50, invalidEvery: 10 } },
+  { name: 'relay50', what: '50-event batches to a relay that anonymises and forwards to the server', payload: { events: 50 }, via: 'relay' },
   { name: 'fixed_rate', what: '50-event batches at half the batch50 maximum (latency)', payload: { events: 50 }, halfOf: 'batch50' },
   { name: 'fixed_rate_single', what: '1-event requests at half the single maximum (latency of the common browser request)', payload: { events: 1 }, halfOf: 'single' },
 ]

@@ -106,3 +106,11 @@ export function startVeilChild(env: Record<string, string>, server: 'dist' | 'ts
   execFileSync(process.execPath, ['sdk/build.mjs'], { cwd: ROOT, stdio: 'ignore' })
   return startChild([...nodeArgs, 'dist/main.js'], env, '/healthz')
 }
+
+/**
+ * `veil relay` (src/relay/) with the given environment (DATA_DIR, APPS_FILE, RELAY_CENTRAL_URL,
+ * RELAY_KEY, ...), as the same build as the server: dist/cli.js (built by startVeilChild) or tsx.
+ */
+export function startRelayChild(env: Record<string, string>, server: 'dist' | 'tsx', nodeArgs: string[] = []): Promise<Child> {
+  return startChild(server === 'tsx' ? [...nodeArgs, '--import', 'tsx', 'src/cli.ts', 'relay'] : [...nodeArgs, 'dist/cli.js', 'relay'], env, '/healthz')
+}

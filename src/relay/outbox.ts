@@ -2,7 +2,8 @@
 // sent, as the anonymised rows themselves with counts per event, so the site's data-protection
 // officer can read every field that leaves it. Sent rows are appended to sent.jsonl (rotated at
 // 64 MiB, one older file kept); the approval a first forward may wait for is a file beside it.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { appendFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { EventRow } from '../pipeline/types.ts'
 import { lastIntent, listSegments, readFrames, segmentName } from '../storage/spool/layout.ts'
@@ -50,7 +51,8 @@ export function pendingRows(spoolDir: string): EventRow[] {
 export interface Outbox {
   approved(): boolean
   approve(now: number): void
-  recordSent(record: SentRecord): void
+  /** Appends a forward's record (`rowsJson`: its rows as sent); records are written in order, off the main thread. */
+  recordSent(record: Omit<SentRecord, 'rows'>, rowsJson: string): void
   view(spoolDir: string, lastForwards?: number): OutboxView
 }
 
@@ -58,6 +60,7 @@ export function openOutbox(dir: string): Outbox {
   mkdirSync(dir, { recursive: true })
   const sentPath = join(dir, SENT)
   let approved = existsSync(join(dir, APPROVED))
+  let writes = Promise.resolve()
   return {
     // Read again until given: `veil relay approve` writes the file beside a running relay.
     approved: () => approved || (approved = existsSync(join(dir, APPROVED))),
@@ -65,9 +68,12 @@ export function openOutbox(dir: string): Outbox {
       writeFileSync(join(dir, APPROVED), new Date(now).toISOString() + '\n', { flush: true })
       approved = true
     },
-    recordSent(record) {
-      if (existsSync(sentPath) && statSync(sentPath).size > SENT_MAX_BYTES) renameSync(sentPath, `${sentPath}.1`)
-      appendFileSync(sentPath, JSON.stringify(record) + '\n')
+    recordSent(record, rowsJson) {
+      const line = `${JSON.stringify(record).slice(0, -1)},"rows":${rowsJson}}\n`
+      writes = writes.then(async () => {
+        if (existsSync(sentPath) && statSync(sentPath).size > SENT_MAX_BYTES) renameSync(sentPath, `${sentPath}.1`)
+        await appendFile(sentPath, line)
+      }).catch(() => undefined)
     },
     view(spoolDir, lastForwards = 20) {
       const pending = pendingRows(spoolDir)

@@ -6,7 +6,8 @@
 // stays away; its rows are stored once centrally (their event ids are deduplicated there).
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { gzipSync } from 'node:zlib'
+import { promisify } from 'node:util'
+import { gzip } from 'node:zlib'
 import { HttpsProxyAgent } from 'https-proxy-agent'
 import { backoffDelay } from '../../sdk/core/backoff.ts'
 import type { EventRow } from '../pipeline/types.ts'
@@ -23,8 +24,8 @@ export interface UplinkOptions {
   backoffMaxMs: number
   /** False until the site approved its first forward (RELAY_REQUIRE_APPROVAL, outbox.ts). */
   approved(): boolean
-  /** Told of every range the central Veil acknowledged (the outbox's "sent"). */
-  onSent(rows: EventRow[], answer: ForwardAnswer): void
+  /** Told of every range the central Veil acknowledged (the outbox's "sent"), with its rows as the JSON sent. */
+  onSent(rows: EventRow[], rowsJson: string, answer: ForwardAnswer): void
   random?: () => number
 }
 
@@ -34,6 +35,9 @@ export interface ForwardAnswer {
   duplicates: number
   rejected: { index: number; reason: string }[]
 }
+
+// On libuv's pool, not the main thread: a forward of 5000 rows is megabytes of JSON.
+const gzipAsync = promisify(gzip)
 
 export class UplinkError extends Error {
   override name = 'UplinkError'
@@ -72,11 +76,13 @@ export function createUplink(o: UplinkOptions): { insert: SpoolInsertFn; failure
     // The feeder retries a failed range after a second; the uplink stretches that while it stays away.
     if (failures > 0) await new Promise((r) => setTimeout(r, backoffDelay(failures - 1, random, { baseMs: 1000, maxMs: o.backoffMaxMs })).unref())
     const rows = rowsOfRange(body, format)
+    // Encoded once: the same text is sent and kept in the outbox.
+    const rowsJson = JSON.stringify(rows)
     try {
-      const answer = await post(o, gzipSync(JSON.stringify({ version: o.version, rows })))
+      const answer = await post(o, await gzipAsync(`{"version":${JSON.stringify(o.version)},"rows":${rowsJson}}`))
       if (answer.status !== 200) throw new UplinkError(`the central Veil answered ${answer.status}: ${answer.text.slice(0, 200)}`)
       failures = 0
-      o.onSent(rows, JSON.parse(answer.text) as ForwardAnswer)
+      o.onSent(rows, rowsJson, JSON.parse(answer.text) as ForwardAnswer)
     } catch (e) {
       failures++
       throw e
