@@ -181,9 +181,9 @@ export const configSchema = z.object({
   /** An HTTP(S) proxy the relay reaches the central Veil through (the usual HTTPS_PROXY variable). */
   HTTPS_PROXY: z.url().optional(),
   /**
-   * The relay's spool: bytes of anonymised rows kept while the uplink is away (4 GiB: about 9
-   * weeks at 1 event/s of 700-byte rows, docs/relay.md "Sizing"). When full, new events get 503
-   * and the applications' SDKs keep them: nothing is dropped silently.
+   * The relay's spool: bytes of anonymised rows kept while the uplink is away (4 GiB: about 17
+   * million rows of ~250 bytes, 9 weeks at 3 events/s; docs/relay.md "Sizing"). When full, new
+   * events get 503 and the applications keep them: nothing is dropped silently.
    */
   RELAY_SPOOL_MAX_BYTES: int(4 * 2 ** 30, 2 ** 20),
   /** Rows per forward at most, and how long the first waits for company. */
