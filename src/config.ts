@@ -193,6 +193,11 @@ export const configSchema = z.object({
   RELAY_FORWARD_TIMEOUT_MS: int(30_000, 100),
   /** Ceiling of the back-off between forwards that fail (doubling from 1 s, with jitter). */
   RELAY_BACKOFF_MAX_MS: int(5 * 60_000, 10),
+  /**
+   * Where the relay's tracking plans come from: `local`, the site's apps file; `central`, the
+   * central Veil (GET /v1/plan with RELAY_KEY) at each start, cached for starts without uplink.
+   */
+  RELAY_PLANS: z.enum(['local', 'central']).default('local'),
   /** Nothing leaves the site before a local approval (`veil relay approve`, or the outbox page). */
   RELAY_REQUIRE_APPROVAL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /**

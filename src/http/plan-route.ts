@@ -1,6 +1,7 @@
 // GET /v1/plan: an app's tracking plan, read-only (README "Tracking plan"). The app's write key
-// (public anyway: it ships in the page) or a read key opens it, as `Authorization: Bearer` or
-// `?key=`; `?format=ts` answers the TypeScript types the SDKs take.
+// (public anyway: it ships in the page), a read key, or the relay key of a site that serves the
+// app (docs/relay.md) opens it, as `Authorization: Bearer` or `?key=`; `?format=ts` answers the
+// TypeScript types the SDKs take.
 import { Hono } from 'hono'
 import type { AppConfig, AppRegistry } from '../apps/apps.ts'
 import { planOf } from '../plan/plans.ts'
@@ -8,7 +9,10 @@ import { planTypes } from '../plan/plan-types.ts'
 
 function appsOfKey(apps: AppRegistry, key: string): readonly AppConfig[] {
   const writer = apps.byWriteKey(key)
-  return writer ? [writer] : apps.byReadKey(key)
+  if (writer) return [writer]
+  const relay = apps.byRelayKey(key)
+  if (relay) return relay.apps.map((id) => apps.get(id)).filter((a): a is AppConfig => a !== undefined)
+  return apps.byReadKey(key)
 }
 
 export function createPlanRoutes(deps: { apps: AppRegistry }): Hono {

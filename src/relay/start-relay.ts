@@ -11,6 +11,8 @@ import type { DestinationStream } from 'pino'
 import { spoolDirOf, type Config } from '../config.ts'
 import type { AppConfig, AppRegistry } from '../apps/apps.ts'
 import { loadApps } from '../boot/load-apps.ts'
+import { loadAppsFile } from '../apps/apps.ts'
+import { withCentralPlans } from './central-plans.ts'
 import { closeServer, listen } from '../boot/listen.ts'
 import { createApp, createMetricsApp } from '../http/app.ts'
 import { createRateLimiter } from '../ingest/rate-limit.ts'
@@ -101,7 +103,9 @@ export async function startRelay(config: Config, opts: RelayStartOptions = {}): 
   const now = opts.now ?? Date.now
   const logger = createLogger(config.LOG_LEVEL, opts.logDestination)
   const metrics = createMetrics()
-  const { apps, fileApps } = loadApps(config, opts.apps, logger, metrics, false)
+  // Plans from the central Veil replace the file's at start; the apps file is then not watched.
+  const given = config.RELAY_PLANS === 'central' ? await withCentralPlans(config, opts.apps ?? loadAppsFile(config.APPS_FILE).apps, logger) : opts.apps
+  const { apps, fileApps } = loadApps(config, given, logger, metrics, false)
   const salts = createMemorySaltStore(now)
   const outbox = openOutbox(outboxDirOf(config))
   const spoolDir = spoolDirOf(config)

@@ -48,11 +48,18 @@ export function rowsOfRange(body: Buffer, format: RowsFormat): EventRow[] {
   return splitRows(body, format).map((r) => decodeRow(r, format)).filter((r): r is EventRow => r !== undefined)
 }
 
-function post(o: UplinkOptions, body: Buffer): Promise<{ status: number; text: string }> {
-  const target = new URL('/v1/relay/rows', o.centralUrl)
+/** One request to the central Veil with the relay key, through the proxy when one is set. */
+export function centralRequest(
+  o: Pick<UplinkOptions, 'centralUrl' | 'relayKey' | 'proxy' | 'timeoutMs'>,
+  path: string,
+  body?: Buffer,
+): Promise<{ status: number; text: string }> {
+  const target = new URL(path, o.centralUrl)
   const https = target.protocol === 'https:'
   const agent = o.proxy ? new HttpsProxyAgent(o.proxy) : undefined
-  const headers = { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${o.relayKey}`, 'content-length': String(body.length) }
+  const headers: Record<string, string> = body
+    ? { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${o.relayKey}`, 'content-length': String(body.length) }
+    : { authorization: `Bearer ${o.relayKey}` }
   return new Promise((resolve, reject) => {
     const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = []
@@ -60,13 +67,15 @@ function post(o: UplinkOptions, body: Buffer): Promise<{ status: number; text: s
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
       res.on('error', reject)
     }
-    const options = { method: 'POST', headers, agent, timeout: o.timeoutMs }
+    const options = { method: body ? 'POST' : 'GET', headers, agent, timeout: o.timeoutMs }
     const req = https ? httpsRequest(target, options, onResponse) : httpRequest(target, options, onResponse)
     req.on('timeout', () => req.destroy(new UplinkError(`no answer from ${target.origin} within ${o.timeoutMs} ms`)))
     req.on('error', reject)
     req.end(body)
   })
 }
+
+const post = (o: UplinkOptions, body: Buffer) => centralRequest(o, '/v1/relay/rows', body)
 
 export function createUplink(o: UplinkOptions): { insert: SpoolInsertFn; failuresInARow(): number } {
   let failures = 0
