@@ -4,7 +4,8 @@
 // local durable spool, whose feeder hands each range to the uplink (uplink.ts) instead of an
 // insert. The seam is the spool's insert: append, sync, replay and retirement are the node's own.
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Server } from 'node:http'
 import type { Hono } from 'hono'
 import type { DestinationStream } from 'pino'
@@ -56,8 +57,22 @@ export interface Relay {
   stop(): Promise<void>
 }
 
-/** This build's version, sent with every forward (the central /metrics shows it per relay). */
-export const RELAY_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+/**
+ * This build's version, sent with every forward (the central /metrics shows it per relay): from
+ * Veil's package.json, the nearest one up from this file, whether it runs from src/relay/ or
+ * from the bundle in dist/.
+ */
+export const RELAY_VERSION: string = (() => {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'veil' && pkg.version) return pkg.version
+    } catch {
+      // none here: one level up
+    }
+    if (dirname(dir) === dir) return 'unknown'
+  }
+})()
 
 /** Where the outbox keeps what was sent, and the approval: beside the spool, in DATA_DIR. */
 export const outboxDirOf = (config: Pick<Config, 'DATA_DIR'>) => join(config.DATA_DIR, 'relay-outbox')
