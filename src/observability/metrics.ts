@@ -51,6 +51,12 @@ const HELP: Record<string, string> = {
   pipeline_step_sampled_seconds_total: 'Time spent in each pipeline step on the timed sample of runs (one in 64); divide by pipeline_step_samples_total for the mean.',
   pipeline_step_samples_total: 'Runs of each pipeline step that were timed (one run in 64 of its list).',
   store_check_stored_total: 'Event ids found stored already by that lookup: their events were left out of the insert.',
+  relay_rows_total: 'Rows on-prem relays sent that were stored (or found stored), by relay (docs/relay.md).',
+  relay_rows_rejected_total: 'Relay rows refused by the central check of their shape or window, by relay.',
+  relay_duplicate_rows_total: 'Relay rows of a re-sent forward or re-imported bundle, stored once, by relay.',
+  relay_forwarded_rows_total: 'On a relay: rows the central Veil acknowledged.',
+  relay_refused_rows_total: 'On a relay: rows the central Veil refused (listed in the outbox with the reason).',
+  relay_quarantine_discarded_total: 'On a relay: rejected events, answered and counted, of which nothing is kept.',
 }
 
 // Request latency from 1 ms (a cached answer) to 30 s (a report on a cold store).

@@ -89,6 +89,6 @@ describe('a relay killed with SIGKILL while a forward is in flight', () => {
   })
 
   it('received the unanswered range again and recognised its rows as stored', () => {
-    expect(central.veil.metrics.get('duplicate_events_total', { app: 'crash-app' })).toBeGreaterThan(0)
+    expect(central.veil.metrics.get('relay_duplicate_rows_total', { relay: 'plant-c' })).toBeGreaterThan(0)
   })
 })

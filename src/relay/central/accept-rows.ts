@@ -58,7 +58,8 @@ export async function acceptRelayRows(deps: AcceptRowsDeps, relay: RelaySite, ve
   const byApp = new Map<string, number>()
   for (const r of good) byApp.set(r[0], (byApp.get(r[0]) ?? 0) + 1)
   for (const [app, n] of byApp) metrics.inc('accepted_events_total', { app }, n)
-  if (duplicates > 0) metrics.inc('duplicate_events_total', { app: good[0]![0] }, duplicates)
+  // Per relay: a forward may mix apps, and commitRows counts its duplicates as one number.
+  if (duplicates > 0) metrics.inc('relay_duplicate_rows_total', { relay: relay.id }, duplicates)
   deps.relays.record(relay.id, version, good.length ? good.reduce((m, r) => Math.min(m, r[4]), Infinity) : undefined)
   return { accepted, duplicates, rejected }
 }
