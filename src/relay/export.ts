@@ -10,7 +10,7 @@ import { openSpool } from '../storage/spool/spool.ts'
 import type { RowsFormat } from '../storage/rows/rows-format.ts'
 import { writeBundle } from './bundle.ts'
 import { RELAY_VERSION } from './start-relay.ts'
-import { rowsOfRange } from './uplink.ts'
+import { rowsOfRange } from './rows-wire.ts'
 
 function writeSynced(path: string, bytes: Buffer): void {
   const tmp = `${path}.tmp`

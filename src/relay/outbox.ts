@@ -7,11 +7,18 @@ import { appendFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { EventRow } from '../pipeline/types.ts'
 import { lastIntent, listSegments, readFrames, segmentName } from '../storage/spool/layout.ts'
-import { rowsOfRange } from './uplink.ts'
+import type { RowsFormat } from '../storage/rows/rows-format.ts'
+import { rowsOfRange } from './rows-wire.ts'
 
 const SENT = 'sent.jsonl'
 const SENT_MAX_BYTES = 64 * 2 ** 20
 const APPROVED = 'approved'
+
+/** A forward as sent.jsonl keeps it: the bytes sent, base64, in the spool's format. */
+interface SentLine extends Omit<SentRecord, 'rows'> {
+  format: RowsFormat
+  body_base64: string
+}
 
 export interface SentRecord {
   at: number
@@ -51,8 +58,8 @@ export function pendingRows(spoolDir: string): EventRow[] {
 export interface Outbox {
   approved(): boolean
   approve(now: number): void
-  /** Appends a forward's record (`rowsJson`: its rows as sent); records are written in order, off the main thread. */
-  recordSent(record: Omit<SentRecord, 'rows'>, rowsJson: string): void
+  /** Appends a forward's record with the bytes sent; records are written in order, off the main thread. */
+  recordSent(record: Omit<SentRecord, 'rows'>, body: Buffer, format: RowsFormat): void
   view(spoolDir: string, lastForwards?: number): OutboxView
 }
 
@@ -68,8 +75,8 @@ export function openOutbox(dir: string): Outbox {
       writeFileSync(join(dir, APPROVED), new Date(now).toISOString() + '\n', { flush: true })
       approved = true
     },
-    recordSent(record, rowsJson) {
-      const line = `${JSON.stringify(record).slice(0, -1)},"rows":${rowsJson}}\n`
+    recordSent(record, body, format) {
+      const line = JSON.stringify({ ...record, format, body_base64: body.toString('base64') } satisfies SentLine) + '\n'
       writes = writes.then(async () => {
         if (existsSync(sentPath) && statSync(sentPath).size > SENT_MAX_BYTES) renameSync(sentPath, `${sentPath}.1`)
         await appendFile(sentPath, line)
@@ -78,7 +85,10 @@ export function openOutbox(dir: string): Outbox {
     view(spoolDir, lastForwards = 20) {
       const pending = pendingRows(spoolDir)
       const records: SentRecord[] = existsSync(sentPath)
-        ? readFileSync(sentPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SentRecord)
+        ? readFileSync(sentPath, 'utf8').split('\n').filter(Boolean).map((l) => {
+          const { format, body_base64, ...rest } = JSON.parse(l) as SentLine
+          return { ...rest, rows: rowsOfRange(Buffer.from(body_base64, 'base64'), format) }
+        })
         : []
       const perEvent: Record<string, number> = {}
       for (const r of records) countPerEvent(r.rows, perEvent)

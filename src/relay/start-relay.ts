@@ -102,14 +102,14 @@ function uplinkInsert(config: Config, outbox: Outbox, logger: Logger, metrics: M
     centralUrl: url, relayKey: key, version: RELAY_VERSION, proxy: config.HTTPS_PROXY,
     timeoutMs: config.RELAY_FORWARD_TIMEOUT_MS, backoffMaxMs: config.RELAY_BACKOFF_MAX_MS,
     approved: () => !config.RELAY_REQUIRE_APPROVAL || outbox.approved(),
-    onSent(_rows, rowsJson, answer) {
+    onSent(body, format, answer) {
       metrics.inc('relay_forwarded_rows_total', {}, answer.accepted)
       if (answer.rejected.length) {
         metrics.inc('relay_refused_rows_total', {}, answer.rejected.length)
         // Reasons only: they name columns and kinds, never a value.
         logger.warn({ refused: answer.rejected.length, reasons: [...new Set(answer.rejected.map((r) => r.reason))].slice(0, 5) }, 'the central Veil refused rows of a forward')
       }
-      outbox.recordSent({ at: Date.now(), accepted: answer.accepted, duplicates: answer.duplicates, refused: answer.rejected }, rowsJson)
+      outbox.recordSent({ at: Date.now(), accepted: answer.accepted, duplicates: answer.duplicates, refused: answer.rejected }, body, format)
     },
   }).insert
 }

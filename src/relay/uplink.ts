@@ -1,6 +1,8 @@
 // The relay's uplink (docs/relay.md "Store and forward"): the spool's insert, replaced. Where a
 // node's feeder inserts a range of rows into ClickHouse, a relay's feeder hands the same range
-// here, and it goes to the central Veil as one gzip-compressed POST /v1/relay/rows, through
+// here, and its bytes go to the central Veil as they are in the spool (rows-wire.ts),
+// gzip-compressed, in one POST /v1/relay/rows: decoding and re-encoding them as JSON cost the
+// relay 14 µs of main thread per event (docs/relay.md "Sizing"). Through
 // HTTPS_PROXY when set (a CONNECT tunnel, https-proxy-agent, as the on-prem SDK does). A range
 // that fails stays in the spool and is sent again, after a back-off that grows while the uplink
 // stays away; its rows are stored once centrally (their event ids are deduplicated there).
@@ -10,9 +12,9 @@ import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import { HttpsProxyAgent } from 'https-proxy-agent'
 import { backoffDelay } from '../../sdk/core/backoff.ts'
-import type { EventRow } from '../pipeline/types.ts'
 import type { SpoolInsertFn } from '../storage/commit/events-insert.ts'
-import { decodeRow, splitRows, type RowsFormat } from '../storage/rows/rows-format.ts'
+import type { RowsFormat } from '../storage/rows/rows-format.ts'
+import { ROWS_TYPE } from './rows-wire.ts'
 
 export interface UplinkOptions {
   /** The central Veil, e.g. https://veil.example.com. */
@@ -24,8 +26,8 @@ export interface UplinkOptions {
   backoffMaxMs: number
   /** False until the site approved its first forward (RELAY_REQUIRE_APPROVAL, outbox.ts). */
   approved(): boolean
-  /** Told of every range the central Veil acknowledged (the outbox's "sent"), with its rows as the JSON sent. */
-  onSent(rows: EventRow[], rowsJson: string, answer: ForwardAnswer): void
+  /** Told of every range the central Veil acknowledged (the outbox's "sent"), as the bytes sent. */
+  onSent(body: Buffer, format: RowsFormat, answer: ForwardAnswer): void
   random?: () => number
 }
 
@@ -43,23 +45,16 @@ export class UplinkError extends Error {
   override name = 'UplinkError'
 }
 
-/** The rows of a spool range, decoded (the relay's spool holds nothing else). */
-export function rowsOfRange(body: Buffer, format: RowsFormat): EventRow[] {
-  return splitRows(body, format).map((r) => decodeRow(r, format)).filter((r): r is EventRow => r !== undefined)
-}
-
 /** One request to the central Veil with the relay key, through the proxy when one is set. */
 export function centralRequest(
   o: Pick<UplinkOptions, 'centralUrl' | 'relayKey' | 'proxy' | 'timeoutMs'>,
   path: string,
-  body?: Buffer,
+  body?: { bytes: Buffer; headers: Record<string, string> },
 ): Promise<{ status: number; text: string }> {
   const target = new URL(path, o.centralUrl)
   const https = target.protocol === 'https:'
   const agent = o.proxy ? new HttpsProxyAgent(o.proxy) : undefined
-  const headers: Record<string, string> = body
-    ? { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${o.relayKey}`, 'content-length': String(body.length) }
-    : { authorization: `Bearer ${o.relayKey}` }
+  const headers: Record<string, string> = { authorization: `Bearer ${o.relayKey}`, ...(body ? { ...body.headers, 'content-length': String(body.bytes.length) } : {}) }
   return new Promise((resolve, reject) => {
     const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = []
@@ -71,11 +66,9 @@ export function centralRequest(
     const req = https ? httpsRequest(target, options, onResponse) : httpRequest(target, options, onResponse)
     req.on('timeout', () => req.destroy(new UplinkError(`no answer from ${target.origin} within ${o.timeoutMs} ms`)))
     req.on('error', reject)
-    req.end(body)
+    req.end(body?.bytes)
   })
 }
-
-const post = (o: UplinkOptions, body: Buffer) => centralRequest(o, '/v1/relay/rows', body)
 
 export function createUplink(o: UplinkOptions): { insert: SpoolInsertFn; failuresInARow(): number } {
   let failures = 0
@@ -84,14 +77,12 @@ export function createUplink(o: UplinkOptions): { insert: SpoolInsertFn; failure
     if (!o.approved()) throw new UplinkError('waiting for the local approval of the first forward (veil relay approve, or the outbox page)')
     // The feeder retries a failed range after a second; the uplink stretches that while it stays away.
     if (failures > 0) await new Promise((r) => setTimeout(r, backoffDelay(failures - 1, random, { baseMs: 1000, maxMs: o.backoffMaxMs })).unref())
-    const rows = rowsOfRange(body, format)
-    // Encoded once: the same text is sent and kept in the outbox.
-    const rowsJson = JSON.stringify(rows)
     try {
-      const answer = await post(o, await gzipAsync(`{"version":${JSON.stringify(o.version)},"rows":${rowsJson}}`))
+      const headers = { 'content-type': ROWS_TYPE, 'content-encoding': 'gzip', 'veil-rows-format': format, 'veil-relay-version': o.version }
+      const answer = await centralRequest(o, '/v1/relay/rows', { bytes: await gzipAsync(body), headers })
       if (answer.status !== 200) throw new UplinkError(`the central Veil answered ${answer.status}: ${answer.text.slice(0, 200)}`)
       failures = 0
-      o.onSent(rows, rowsJson, JSON.parse(answer.text) as ForwardAnswer)
+      o.onSent(body, format, JSON.parse(answer.text) as ForwardAnswer)
     } catch (e) {
       failures++
       throw e

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashKey, randomKey } from '../../src/apps/apps.ts'
 import type { EventRow } from '../../src/pipeline/types.ts'
+import { encodeEventRows } from '../../src/storage/rows/rows-format.ts'
 import { batch, event } from '../support/batch.ts'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 
@@ -87,6 +88,33 @@ describe('relay keys and write keys', () => {
     expect(answer.rejected).toHaveLength(1)
     const stored = await s.query<{ n: string }>('SELECT count() AS n FROM events WHERE event_id = {id:UUID}', { id: bad[1] })
     expect(Number(stored[0]!.n)).toBe(0)
+  })
+
+  // What a relay's uplink sends: the spool's bytes as they are (src/relay/rows-wire.ts).
+  const forwardBinary = (rows: unknown[][], format = 'RowBinary') =>
+    s.veil.app.request('/v1/relay/rows', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/vnd.veil.rows', 'Content-Encoding': 'gzip', 'Veil-Rows-Format': format, 'Veil-Relay-Version': '0.1.0', Authorization: `Bearer ${relayKey}` },
+      body: gzipSync(encodeEventRows(rows as EventRow[]).payload),
+    })
+
+  it('takes rows as the spool holds them, checked like JSON ones', async () => {
+    const good = row()
+    const bad = row({ 12: '81.2.69.160' })
+    const res = await forwardBinary([good, bad])
+    expect(res.status).toBe(200)
+    const answer = (await res.json()) as { accepted: number; rejected: { index: number }[] }
+    expect(answer.accepted).toBe(1)
+    expect(answer.rejected.map((r) => r.index)).toEqual([1])
+    const stored = await s.query<{ n: string }>('SELECT count() AS n FROM events WHERE event_id IN {ids:Array(UUID)}', { ids: [good[1], bad[1]] })
+    expect(Number(stored[0]!.n)).toBe(1)
+  })
+
+  it('refuses a body that is not whole rows, or names no format', async () => {
+    const cut = gzipSync(encodeEventRows([row() as EventRow]).payload.subarray(0, 40))
+    const headers = { 'Content-Type': 'application/vnd.veil.rows', 'Content-Encoding': 'gzip', 'Veil-Rows-Format': 'RowBinary', Authorization: `Bearer ${relayKey}` }
+    expect((await s.veil.app.request('/v1/relay/rows', { method: 'POST', headers, body: cut })).status).toBe(400)
+    expect((await forwardBinary([row()], 'Native')).status).toBe(400)
   })
 
   it('stores a forward sent twice once', async () => {

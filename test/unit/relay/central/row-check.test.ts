@@ -14,7 +14,7 @@ function row(name: string, props: Record<string, string>, metrics: Record<string
   const at = 1_700_000_000_000
   return ['shop', randomUUID(), name, at, at, '0123456789abcdef', '', '', 1, props, metrics, '', '', '', '', 'Linux', '6', '', '', 0, 0, '', '', 'installation']
 }
-const check = (r: unknown[]) => checkRelayRow(r, (id) => (id === 'shop' ? app : undefined), ['shop'])
+const check = (r: unknown) => checkRelayRow(r, (id) => (id === 'shop' ? app : undefined), ['shop'])
 
 describe('checkRelayRow', () => {
   it('passes a catalog page view whose paths are sealed segments and router parameters', () => {
