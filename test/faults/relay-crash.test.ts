@@ -10,14 +10,7 @@ import { hashKey, randomKey } from '../../src/apps/apps.ts'
 import { batch, event } from '../support/batch.ts'
 import { startCutProxy, type CutProxy } from '../support/cut-proxy.ts'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
-
-const until = async (what: string, done: () => boolean | Promise<boolean>, ms = 60_000) => {
-  const end = performance.now() + ms
-  while (!(await done())) {
-    if (performance.now() > end) throw new Error(`not within ${ms} ms: ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+import { until } from '../support/until.ts'
 
 describe('a relay killed with SIGKILL while a forward is in flight', () => {
   const app = testApp('crash-app')
@@ -41,10 +34,10 @@ describe('a relay killed with SIGKILL while a forward is in flight', () => {
     p.stdout!.on('data', (d: Buffer) => (output += d.toString()))
     p.stderr!.on('data', (d: Buffer) => (output += d.toString()))
     child = p
-    await until('the relay listens', async () => {
+    await until(async () => {
       if (p.exitCode !== null) throw new Error(`relay exited ${p.exitCode}: ${output.slice(-2000)}`)
       return fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)
-    })
+    }, 60_000, 'the relay listens')
   }
   const kill = () =>
     new Promise<void>((r) => {
@@ -69,11 +62,11 @@ describe('a relay killed with SIGKILL while a forward is in flight', () => {
       acked.push(...events.map((e) => e.id))
     }
     // The central Veil stores a forward whose answer the proxy holds: then the relay dies.
-    await until('a forward is stored centrally, unanswered', () => central.veil.metrics.get('relay_rows_total', { relay: 'plant-c' }) > 0)
+    await until(() => central.veil.metrics.get('relay_rows_total', { relay: 'plant-c' }) > 0, 60_000, 'a forward is stored centrally, unanswered')
     await kill()
     proxy.hold = false
     await startRelay()
-    await until('every acknowledged event arrived', async () => (await stored()).length >= acked.length)
+    await until(async () => (await stored()).length >= acked.length, 60_000, 'every acknowledged event arrived')
   }, 120_000)
 
   afterAll(async () => {

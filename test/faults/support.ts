@@ -13,6 +13,7 @@ import { nodeSpoolFs, type SpoolFile, type SpoolFs } from '../../src/storage/spo
 import type { SpoolOptions } from '../../src/storage/spool/spool.ts'
 import type { Storage } from '../../src/storage/clickhouse/client.ts'
 import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
+export { until } from '../support/until.ts'
 
 export interface FaultyDisk {
   fs: SpoolFs
@@ -187,15 +188,6 @@ export async function expectNoLossNoDuplicateAggregatesAgree(client: ClickHouseC
   const { lost, duplicated } = await lostAndDuplicated(client, app, acked)
   expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 })
   expect(await aggregateMismatches(client, app)).toEqual([])
-}
-
-/** Bounded polling: `check` until it holds or `ms` pass. */
-export async function until(check: () => boolean | Promise<boolean>, ms = 20_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
 }
 
 /**

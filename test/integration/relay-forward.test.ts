@@ -13,6 +13,7 @@ import { batch, event } from '../support/batch.ts'
 import { readStored } from '../support/disk-scan.ts'
 import { requestBodies, startCutProxy, type CutProxy } from '../support/cut-proxy.ts'
 import { startTestServer, tempDir, testApp, testFeederRoom, type TestServer } from '../support/server.ts'
+import { until } from '../support/until.ts'
 
 fakerDE.seed(2929)
 const CANARY = 'relay-canary-7d1e'
@@ -36,14 +37,6 @@ const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15
 const plan = {
   mode: 'open' as const,
   events: { machine_fault: { props: { line: { kind: 'enum' as const, values: ['press-7', CANARY] }, note: { kind: 'text' as const }, operator: { kind: 'token' as const } } } },
-}
-
-const until = async (what: string, done: () => boolean | Promise<boolean>, ms = 20_000) => {
-  const end = performance.now() + ms
-  while (!(await done())) {
-    if (performance.now() > end) throw new Error(`not within ${ms} ms: ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
 }
 
 describe('the relay forwards anonymised rows through a proxy that is cut, then restored', () => {
@@ -96,7 +89,7 @@ describe('the relay forwards anonymised rows through a proxy that is cut, then r
     resent = first
     acked.push(...first.map((e) => (e as { id: string }).id))
     expect(await send(first, `${PLANTED.clientIp}`, PLANTED.userAgent)).toBe(20)
-    await until('the proxy refused two forwards', () => proxy.refused >= 2)
+    await until(() => proxy.refused >= 2, 20_000, 'the proxy refused two forwards')
     expect(relay.spool.stats().pendingRows).toBe(20)
     // Restored: both batches arrive.
     proxy.cut = false
@@ -112,10 +105,10 @@ describe('the relay forwards anonymised rows through a proxy that is cut, then r
     })
     expect(segment.status).toBe(200)
     segmentCalls++
-    await until('the relay forwarded everything', () => relay.spool.stats().pendingRows === 0)
+    await until(() => relay.spool.stats().pendingRows === 0, 20_000, 'the relay forwarded everything')
     // An application's retry of the first batch, after it was forwarded: stored once still.
     await send(resent, PLANTED.clientIp, PLANTED.userAgent)
-    await until('the retry went out too', () => relay.spool.stats().pendingRows === 0)
+    await until(() => relay.spool.stats().pendingRows === 0, 20_000, 'the retry went out too')
   }, 60_000)
 
   afterAll(async () => {

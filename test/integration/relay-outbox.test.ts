@@ -8,14 +8,7 @@ import { loadConfig, spoolDirOf } from '../../src/config.ts'
 import { startRelay, type Relay } from '../../src/relay/start-relay.ts'
 import { batch, event } from '../support/batch.ts'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
-
-const until = async (what: string, done: () => boolean | Promise<boolean>, ms = 20_000) => {
-  const end = performance.now() + ms
-  while (!(await done())) {
-    if (performance.now() > end) throw new Error(`not within ${ms} ms: ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
+import { until } from '../support/until.ts'
 
 describe('a relay that waits for a local approval', () => {
   const app = testApp('dpo-app')
@@ -33,7 +26,7 @@ describe('a relay that waits for a local approval', () => {
     const events = [event({ name: 'login', user_id: EMAIL }), event({ name: 'login', user_id: EMAIL }), event({ name: 'logout', user_id: EMAIL })]
     const res = await relay.app.request('/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(batch(app.write_keys[0]!, events)) })
     expect(res.status).toBe(202)
-    await until('a forward was held back', () => relay.spool.stats().failedInserts >= 2)
+    await until(() => relay.spool.stats().failedInserts >= 2, 20_000, 'a forward was held back')
   })
   afterAll(async () => {
     await relay?.stop()
@@ -57,7 +50,7 @@ describe('a relay that waits for a local approval', () => {
     expect((await relay.app.request('/outbox/approve', { method: 'POST', headers: { Authorization: `Bearer ${relayKey}` } })).status).toBe(200)
     type View = { approved: boolean; sent: { rows: number; perEvent: Record<string, number> } }
     let view: View | undefined
-    await until('the sent rows are listed', async () => (view = (await (await relay.app.request('/outbox.json')).json()) as View).sent.rows > 0)
+    await until(async () => (view = (await (await relay.app.request('/outbox.json')).json()) as View).sent.rows > 0, 20_000, 'the sent rows are listed')
     if (!view) throw new Error('no outbox view')
     expect(view.approved).toBe(true)
     expect(view.sent.rows).toBe(3)
