@@ -5,10 +5,18 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
+/** A file or directory the engine removed between the listing and the read (its temporary parts). */
+const gone = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT'
+
 export const filesUnder = (dir: string): string[] =>
   readdirSync(dir).flatMap((name) => {
     const p = join(dir, name)
-    return statSync(p).isDirectory() ? filesUnder(p) : [p]
+    try {
+      return statSync(p).isDirectory() ? filesUnder(p) : [p]
+    } catch (e) {
+      if (gone(e)) return []
+      throw e
+    }
   })
 
 /** Decodes one LZ4 block (no frame) of a known decompressed size. */
@@ -69,10 +77,16 @@ export function decompressBlocks(buf: Buffer): Buffer | undefined {
 
 /** Every file under `dir` with its bytes as stored and, where it is compressed, as decompressed. */
 export function readStored(dir: string): { file: string; content: Buffer }[] {
-  return filesUnder(dir).map((file) => {
-    const raw = readFileSync(file)
+  return filesUnder(dir).flatMap((file) => {
+    let raw: Buffer
+    try {
+      raw = readFileSync(file)
+    } catch (e) {
+      if (gone(e)) return []
+      throw e
+    }
     const plain = decompressBlocks(raw)
-    return { file, content: plain ? Buffer.concat([raw, Buffer.from('\n'), plain]) : raw }
+    return [{ file, content: plain ? Buffer.concat([raw, Buffer.from('\n'), plain]) : raw }]
   })
 }
 
