@@ -14,8 +14,12 @@ export interface Cell {
   /** Cells shown and hidden in this position (a hidden one has data but is not shown). */
   shown: number
   hidden: number
-  /** Totals only: hidden sub-cells of shown slices (events and count), covering k users each. */
-  other: { events: number; cells: number } | null
+  /**
+   * Totals only: the events of hidden sub-cells of shown slices, covering k users each. How many
+   * cells they are is not returned: a count of hidden cells tells that values under k exist
+   * (issue 26, "Existence").
+   */
+  other: { events: number } | null
 }
 
 export interface Matrix {
@@ -110,7 +114,7 @@ export async function loadMatrix(client: ClickHouseClient, q: MatrixQuery): Prom
     // A name's total and the grand total are their shown slices, whole; rows and inner cells
     // are their shown sub-cells (for the time table the two are the same).
     const whole = g >= 2
-    const other = whole && num(r.other_cells) > 0 ? { events: num(r.other_events), cells: num(r.other_cells) } : null
+    const other = whole && num(r.other_cells) > 0 ? { events: num(r.other_events) } : null
     const cell: Cell = whole
       ? { users: num(r.slice_users), events: num(r.slice_events), shown: num(r.slices_shown), hidden: num(r.hidden), other }
       : { users: num(r.users), events: num(r.events), shown: num(r.shown), hidden: num(r.hidden), other: null }
@@ -135,7 +139,7 @@ export function show(m: Matrix, id: string): { users: number | null; events: num
 }
 
 /** What a shown total holds beyond its listed rows; null when nothing is hidden. */
-export function otherOf(m: Matrix, total: string): { events: number; cells: number } | null {
+export function otherOf(m: Matrix, total: string): { events: number } | null {
   const c = m.cells.get(total)
   return c && c.shown > 0 ? c.other : null
 }

@@ -22,15 +22,18 @@ export interface OneWay<T> {
   total: Row | undefined
   /** The total is suppressed: data, but no shown slice. */
   suppressed: boolean
-  /** Hidden sub-cells of shown slices: their summed measure and count; null when none. */
-  other: { value: number; cells: number } | null
+  /**
+   * Hidden sub-cells of shown slices: their summed measure; null when none. Not how many cells
+   * they are: that count would tell that values under k exist (issue 26, "Existence").
+   */
+  other: { value: number } | null
 }
 
 export function oneWayCells<T>(rows: readonly Row[], toCell: (r: Row) => [string, T]): OneWay<T> {
   const cells = new Map(rows.filter((r) => num(r.g) === 0 && num(r.shown) > 0).map(toCell))
   const total = rows.find((r) => num(r.g) === 1)
   const suppressed = total !== undefined && num(total.slices_shown) === 0 && num(total.hidden) > 0
-  const other = total && !suppressed && num(total.other_cells) > 0 ? { value: num(total.other_events), cells: num(total.other_cells) } : null
+  const other = total && !suppressed && num(total.other_cells) > 0 ? { value: num(total.other_events) } : null
   return { cells, total, suppressed, other }
 }
 

@@ -112,11 +112,13 @@ describe('one person active on many days', () => {
     const pages = (await get(q('pages', days[0]!, days[DAYS - 1]!))) as { paths: { path: string; views: number }[]; other: { value: number } }
     // The person's path (1 user) leaves fewer than k hidden, so /reports (6) is hidden with it.
     expect(pages.paths).toEqual([{ path: '/home', users: CROWD * DAYS, views: CROWD * DAYS, suppressed: false }])
-    expect(pages.other).toEqual({ value: 7 * DAYS, cells: 2 * DAYS })
+    expect(pages.other).toEqual({ value: 7 * DAYS })
     const reports = (await get(q('report-queries', days[0]!, days[DAYS - 1]!))) as { reports: { report: string }[] }
     expect(reports.reports.map((r) => r.report)).toEqual(['weekly'])
     const feedback = (await get(q('feedback', days[0]!, days[DAYS - 1]!))) as { themes: unknown[]; ratings: { rating: number; suppressed: boolean }[] }
     expect(feedback.themes).toEqual([])
+    // The person's rating (2, one person) answers as a rating never used (issue 26, "Existence").
+    expect(feedback.ratings.find((r) => r.rating === 2)).toEqual({ rating: 2, users: 0, count: 0, suppressed: false })
   })
 
   it('asked for by name, answers as for a name never used: no series, a suppressed total', async () => {

@@ -94,7 +94,8 @@
     setTimeout(() => URL.revokeObjectURL(url), 10000)
   }
 
-  const otherRow = (o, label, measure) => (o ? { __label: `other (${o.cells} suppressed)`, [measure]: o.value ?? o.events } : null)
+  // The API says how much other holds, never how many cells: that would tell values under k exist.
+  const otherRow = (o, label, measure) => (o ? { __label: 'other (not listed)', [measure]: o.value ?? o.events } : null)
   const first = (label) => ({ label, get: (r) => r.__label ?? r.key })
 
   /**
@@ -252,7 +253,8 @@
   function feedback(el, r) {
     if (r.total.suppressed) return el.replaceChildren(hidden(`Every day of feedback in this range had fewer than ${k} people`))
     if (r.total.count === 0) return el.replaceChildren(empty('No feedback in this range.'))
-    const rows = [...r.ratings].reverse().filter((x) => x.suppressed || x.count > 0)
+    // The ratings are a fixed list: all six are rows, a rating under k reads as 0 like one never used (issue 26).
+    const rows = [...r.ratings].reverse()
       .map((x) => ({ ...x, key: x.rating ? h('span', { class: 'stars', text: '★'.repeat(x.rating) + '☆'.repeat(5 - x.rating) }) : 'no rating' }))
     // Texts are kept as the words and phrases k people used (themes), never verbatim.
     const themes = r.themes.length

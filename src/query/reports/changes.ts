@@ -11,5 +11,10 @@ export const CHANGE_EVENTS = ['rule_add', 'rule_change', 'rule_remove', 'label_a
 export async function changesReport(ctx: ReportContext) {
   const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'time', names: CHANGE_EVENTS })
   const buckets = bucketsOf(ctx.range)
-  return { meta: metaOf(ctx.app, ctx.range), buckets, series: CHANGE_EVENTS.map((name) => seriesOf(m, buckets, name)) }
+  // The six actions are a fixed list, always returned: a figure without a shown cell answers as
+  // one never used, 0 and not suppressed (issue 26, "Existence"), so no action's use by fewer
+  // than k people shows.
+  const asUnused = <T extends { users: number | null; events: number | null; suppressed: boolean }>(c: T) => (c.suppressed ? { ...c, users: 0, events: 0, suppressed: false } : c)
+  const series = CHANGE_EVENTS.map((name) => seriesOf(m, buckets, name)).map((s) => ({ ...s, total: asUnused(s.total), points: s.points.map(asUnused) }))
+  return { meta: metaOf(ctx.app, ctx.range), buckets, series }
 }

@@ -8,6 +8,9 @@ import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
 import { mappedValue, takeRare } from '../values.ts'
 import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
 
+/** The ratings, a fixed list: 0 is no rating. */
+export const RATINGS = [0, 1, 2, 3, 4, 5] as const
+
 export async function feedbackReport(ctx: ReportContext) {
   const rows = await select(
     ctx.client,
@@ -20,10 +23,11 @@ export async function feedbackReport(ctx: ReportContext) {
     { ...baseParams(ctx), k: ctx.app.k_anonymity },
   )
   const t = oneWayCells(rows, (r) => [String(num(r.key)), { users: num(r.users), count: num(r.count) }])
-  // The six ratings are a fixed list, not names: one with data but no shown cell says so.
-  const hidden = new Set(rows.filter((r) => num(r.g) === 0 && num(r.shown) === 0 && num(r.hidden) > 0).map((r) => num(r.key)))
-  const ratings = [0, 1, 2, 3, 4, 5].map((rating) => ({ rating, ...hide(hidden.has(rating), t.cells.get(String(rating)) ?? { users: 0, count: 0 }) }))
-  const shown = ratings.filter((r) => !r.suppressed && (r.count ?? 0) > 0).map((r) => r.rating)
+  // The six ratings are a fixed list, always returned: a rating without a shown cell answers as
+  // one never used, 0 and not suppressed (issue 26, "Existence"), so whether fewer than k
+  // people gave it is not told.
+  const ratings = RATINGS.map((rating) => ({ rating, ...hide(false, t.cells.get(String(rating)) ?? { users: 0, count: 0 }) }))
+  const shown = ratings.filter((r) => (r.count ?? 0) > 0).map((r) => r.rating)
   return {
     meta: metaOf(ctx.app, ctx.range),
     total: totalOf(t, (r) => ({ users: num(r.users), count: num(r.count) })),
