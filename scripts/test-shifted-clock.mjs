@@ -82,6 +82,7 @@ export const CLOCK_FILES = [
   'test/unit/ingest/rate-limit.test.ts',
   'test/unit/ingest/uuid-check.test.ts',
   'test/unit/observability/metrics.test.ts',
+  'test/unit/query/release.test.ts',
   'test/unit/pipeline/index.test.ts',
   'test/unit/pipeline/steps/clamp-time.test.ts',
   'test/unit/pipeline/steps/hash-ids.test.ts',

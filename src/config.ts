@@ -205,6 +205,17 @@ export const configSchema = z.object({
    * them to run one: `npm run veil --` in a checkout, `veil` in the image (the Dockerfile sets it).
    */
   VEIL_CLI: z.string().min(1).default('npm run veil --'),
+  /**
+   * Calibrated noise on every number of the reports API (docs/reports.md, PRIVACY.md 18). `off`
+   * is for tests and development only: refused when NODE_ENV is production.
+   */
+  REPORT_NOISE: z.enum(['on', 'off']).default('on'),
+  /** The report noise key as 64 hex digits, where several nodes serve reports; default a file in DATA_DIR. */
+  REPORT_NOISE_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'use 32 random bytes as 64 hex digits').optional(),
+  NODE_ENV: z.string().optional(),
+}).refine((c) => !(c.REPORT_NOISE === 'off' && c.NODE_ENV === 'production'), {
+  path: ['REPORT_NOISE'],
+  message: 'off is for tests and development only, not with NODE_ENV=production',
 }).refine((c) => c.SPOOL_MAX_BYTES >= c.SPOOL_SEGMENT_BYTES, {
   path: ['SPOOL_MAX_BYTES'],
   message: 'must be at least SPOOL_SEGMENT_BYTES',

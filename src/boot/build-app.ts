@@ -4,6 +4,7 @@ import type { Hono } from 'hono'
 import type { Config } from '../config.ts'
 import { createApp, createMetricsApp } from '../http/app.ts'
 import { createRouteModules } from '../http/route-modules.ts'
+import { loadNoiseKey } from '../privacy/noise/noise-key.ts'
 import { createRateLimiter } from '../ingest/rate-limit.ts'
 import type { FastPathVerifier } from '../ingest/batch-schema.ts'
 import type { AppRegistry } from '../apps/apps.ts'
@@ -62,7 +63,8 @@ export function buildApp(p: AppParts): Hono {
     now,
     client,
     verifyFastPath: p.verifyFastPath,
-    routes: createRouteModules({ client, apps, now }),
+    // The report noise key (docs/reports.md "Noise"): none with REPORT_NOISE=off, exact figures.
+    routes: createRouteModules({ client, apps, now, noiseKey: config.REPORT_NOISE === 'off' ? null : loadNoiseKey(config.DATA_DIR, config.REPORT_NOISE_KEY) }),
     listeningPort: p.listeningPort,
     notReady: () => p.stopping() ?? writePath.trouble() ?? p.clock.problem(),
     // Still ready: a node serving the last good keys should keep its traffic.

@@ -11,6 +11,8 @@ export interface RouteDeps {
   client: ClickHouseClient
   apps: AppRegistry
   now: () => number
+  /** The report noise key; null with REPORT_NOISE=off (src/query/routes.ts). */
+  noiseKey: Buffer | null
 }
 
 export function createRouteModules(deps: RouteDeps): Hono[] {

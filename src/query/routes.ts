@@ -13,10 +13,16 @@ export interface StatsDeps {
   client: ClickHouseClient
   apps: AppRegistry
   now?: () => number
+  /**
+   * The report noise key (src/privacy/noise/noise-key.ts, passed by src/boot/build-app.ts); null
+   * or left out gives exact figures (REPORT_NOISE=off: tests and development only).
+   */
+  noiseKey?: Buffer | null
 }
 
 export function createStatsRoutes(deps: StatsDeps): Hono {
   const now = deps.now ?? Date.now
+  const noiseKey = deps.noiseKey ?? null
   const app = new Hono<ReadEnv>()
   const openApi = createOpenApi()
 
@@ -37,7 +43,7 @@ export function createStatsRoutes(deps: StatsDeps): Hono {
       if ('error' in target) return c.json({ error: target.error }, target.status)
       const range = resolveRange(params, now())
       if (typeof range === 'string') return c.json({ error: range }, 400)
-      return c.json(await e.run({ client: deps.client, app: target, range }, parsed.data))
+      return c.json(await e.run({ client: deps.client, app: target, range, noiseKey }, parsed.data))
     })
   }
 

@@ -19,7 +19,8 @@ const readKey = randomKey('rk')
 beforeAll(async () => {
   // One read key for three apps: the dashboard's app picker switches between the states.
   const apps = ['with-data', 'few-people', 'no-events'].map((id) => testApp(id, { read_keys: [readKey] }))
-  server = await startTestServer({ apps })
+  // The dashboard's rendering on exact figures (REPORT_NOISE=off); the noise is tested in test/integration.
+  server = await startTestServer({ apps, env: { REPORT_NOISE: 'off' } })
   await seedMonth(server.veil.storage.client, 'with-data', Date.now())
   await seedFew(server.veil.storage.client, 'few-people', Date.now())
   browser = await chromium.launch({

@@ -12,7 +12,8 @@ let base: string
 let browser: Browser
 
 beforeAll(async () => {
-  server = await startTestServer()
+  // The dashboard's rendering on exact figures (REPORT_NOISE=off); the noise is tested in test/integration.
+  server = await startTestServer({ env: { REPORT_NOISE: 'off' } })
   await seedMonth(server.veil.storage.client, server.appId, Date.now())
   base = server.url
   browser = await chromium.launch({

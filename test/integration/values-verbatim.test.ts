@@ -19,7 +19,7 @@ let s: TestServer
 const read = async (path: string) => (await s.veil.app.request(path, { headers: { Authorization: `Bearer ${app.read_keys[0]}` } })).json() as Promise<Record<string, unknown>>
 
 beforeAll(async () => {
-  s = await startTestServer({ apps: [app], listen: false, env: { VALUES_PUBLISH_MS: '0' } })
+  s = await startTestServer({ apps: [app], listen: false, env: { VALUES_PUBLISH_MS: '0', REPORT_NOISE: 'off' } })
   const events = [
     ...['a', 'b', 'c', 'd'].map((u) => event({ name: 'feedback', user_id: `fb-${u}`, props: { rating: 3, text: 'The export is slow' } })),
     event({ name: 'feedback', user_id: 'fb-e', props: { rating: 3, text: `Ask ${first} ${last} about the export` } }),

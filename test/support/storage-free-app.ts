@@ -102,7 +102,7 @@ export function createStorageFreeApp(opts: StorageFreeOptions = {}): StorageFree
     logger: createLogger('silent'),
     now,
     client,
-    routes: createRouteModules({ client, apps, now }),
+    routes: createRouteModules({ client, apps, now, noiseKey: null }),
     // As startTestServer: every event parsed is judged by zod too (verify-fast-path.ts).
     verifyFastPath: verifyAgainstZod,
   })
