@@ -62,6 +62,7 @@ export const CLOCK_FILES = [
   'test/unit/pipeline/steps/seal-values.test.ts',
   'test/unit/privacy/values/seal.test.ts',
   'test/integration/stats-fold.test.ts',
+  'test/integration/stats-noise-release.test.ts',
   'test/integration/stats-reports.test.ts',
   'test/integration/stats-suppression.test.ts',
   'test/integration/stored-ids-filter.test.ts',

@@ -1,12 +1,13 @@
 // Users and events by country, OS, browser, device type, language, screen size or app version
 // (issue 4), for all events or one event name. An empty value means "unknown".
 import type { Dimension } from '../params.ts'
-import { cellId, colId, GRAND, loadMatrix, otherOf, rowId, show } from '../matrix.ts'
+import { cellId, colId, GRAND, otherOf, rowId, show } from '../matrix.ts'
+import { loadTable } from '../atom-matrix.ts'
 import { metaOf } from '../meta.ts'
-import { minOrgsOf, type ReportContext } from './context.ts'
+import type { ReportContext } from './context.ts'
 
 export async function breakdownReport(ctx: ReportContext, dimension: Dimension, event?: string) {
-  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: dimension, ...(event ? { names: [event] } : {}) })
+  const m = await loadTable(ctx, { by: dimension, ...(event ? { names: [event] } : {}) })
   // A name without a shown slice in the range answers as suppressed whether it was used or
   // not, so that the answer does not tell which names exist.
   const unlisted = event !== undefined && !m.cols.includes(event)

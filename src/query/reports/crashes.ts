@@ -2,7 +2,8 @@
 // Starts and crashes per version are cells of the app-version breakdown, so this report hides
 // exactly what the breakdown hides; fingerprints are sub-cells of the app_crash slices.
 import { num, round, select, str } from '../db.ts'
-import { cellId, colId, loadMatrix, otherOf, show } from '../matrix.ts'
+import { cellId, colId, otherOf, show } from '../matrix.ts'
+import { loadTable } from '../atom-matrix.ts'
 import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
 import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
@@ -12,7 +13,7 @@ const rate = (crashes: number | null, starts: number | null) => (crashes !== nul
 
 export async function crashesReport(ctx: ReportContext, limit: number) {
   const k = ctx.app.k_anonymity
-  const [m, fp] = await Promise.all([loadMatrix(ctx.client, { app: ctx.app.id, k, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'app_version', names: ['app_start', 'app_crash'] }), fingerprints(ctx, limit)])
+  const [m, fp] = await Promise.all([loadTable(ctx, { by: 'app_version', names: ['app_start', 'app_crash'] }), fingerprints(ctx, limit)])
   const starts = show(m, colId('app_start'))
   const crashes = show(m, colId('app_crash'))
   const versions = m.rows

@@ -2,12 +2,13 @@
 // all events, a names table for the range, all from one two-way table of (salt period, day)
 // slices (matrix.ts). A name with no shown slice in the range is never listed.
 import { bucketsOf } from '../params.ts'
-import { cellId, colId, GRAND, loadMatrix, rowId, show, type Matrix } from '../matrix.ts'
+import { cellId, colId, GRAND, rowId, show, type Matrix } from '../matrix.ts'
+import { loadTable } from '../atom-matrix.ts'
 import { metaOf } from '../meta.ts'
-import { minOrgsOf, type ReportContext } from './context.ts'
+import type { ReportContext } from './context.ts'
 
 export async function eventsReport(ctx: ReportContext, event?: string) {
-  const m = await loadMatrix(ctx.client, { app: ctx.app.id, k: ctx.app.k_anonymity, minOrgs: minOrgsOf(ctx), range: ctx.range, by: 'time' })
+  const m = await loadTable(ctx, { by: 'time' })
   const buckets = bucketsOf(ctx.range)
   const names = m.cols
     .map((name) => ({ name, ...show(m, colId(name)) }))

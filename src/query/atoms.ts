@@ -1,0 +1,103 @@
+// The release query (docs/reports.md "Noise"): the exact figures of every atom (salt period x
+// day x cell) of a card in one statement over the events table, each person's events clamped per
+// atom (release.ts EVENTS_PER_PERSON) before they are summed; release.ts gates and noises them.
+import type { ClickHouseClient } from '@clickhouse/client'
+import { num, select, str } from './db.ts'
+import { EVENTS_PER_PERSON, type Atom } from './release.ts'
+
+/**
+ * The levels of atoms a card may ask for; a cell's name says its level, so that one atom is
+ * named the same (and drawn once) in every report:
+ * - cell: one event name and one sub-cell (`name<US>space<US>key`), e.g. login in AT;
+ * - slice: one event name (`name`), the atom the events report and every total share;
+ * - key: one sub-cell over all names asked for (`*scope<US>space<US>key`), a breakdown row;
+ * - all: every name asked for (`*scope`), the all-events row.
+ * The scope (the names asked for, '' for all) is part of the last two: the same people counted
+ * over other names are another atom with a draw of its own, never the same draw on another value.
+ */
+export type Level = 'cell' | 'slice' | 'key' | 'all'
+
+export interface AtomQuery {
+  app: string
+  from: string
+  to: string
+  /** Only these event names (their atoms are the same as with all names). */
+  names?: readonly string[]
+  /**
+   * The sub-cell, an SQL expression over the events table's columns (and `period`), from code
+   * only, never from a request (e.g. the breakdown dimension's column, a mapped path), and the
+   * name of its space (`country`, `path`, ...), part of every cell's name.
+   */
+  key?: { space: string; sql: string }
+  /** More rows filters, from code only (e.g. `name = 'page_view'`). */
+  where?: string
+  /** Further counts by name, each an SQL condition from code, clamped per person like events. */
+  counts?: Readonly<Record<string, string>>
+  levels: readonly Level[]
+}
+
+const US = '\u001f'
+
+/** A cell's name at its level (see Level). */
+export function cellOf(level: Level, name: string, space = '', key = '', scope = ''): string {
+  if (level === 'slice') return name
+  if (level === 'all') return `*${scope}`
+  return `${level === 'key' ? `*${scope}` : name}${US}${space}${US}${key}`
+}
+
+/** The grouping set of each level, and the grouping() value that marks it (bit 1: name rolled up, bit 0: key). */
+const SETS: Record<Level, { set: string; g: number }> = {
+  cell: { set: '(period, day, name, key, user_hash)', g: 0 },
+  slice: { set: '(period, day, name, user_hash)', g: 1 },
+  key: { set: '(period, day, key, user_hash)', g: 2 },
+  all: { set: '(period, day, user_hash)', g: 3 },
+}
+const LEVEL_OF = new Map(Object.entries(SETS).map(([level, s]) => [s.g, level as Level]))
+
+/**
+ * One statement: each person's events per atom first (a person is a user hash of one period;
+ * events without one count no people and are left out, as they cannot be clamped), then per
+ * atom the people and the clamped sums. Events only, never the aggregate tables: they hold no
+ * per-person counts to clamp.
+ */
+export function atomSql(q: AtomQuery): string {
+  const counts = Object.entries(q.counts ?? {})
+  const names = counts.map(([, _], i) => `c${i}`)
+  const filters = [`app_id = {app:String}`, `toDate(ts) BETWEEN {from:Date} AND {to:Date}`, `user_hash != ''`]
+  if (q.names) filters.push('name IN {names:Array(String)}')
+  if (q.where) filters.push(`(${q.where})`)
+  const rows = `SELECT salt_period AS period, toDate(ts) AS day, toString(name) AS name, ${q.key ? `toString(${q.key.sql})` : "''"} AS key, user_hash, org_hash${counts.map(([, cond], i) => `, toUInt64(${cond}) AS c${i}`).join('')}
+    FROM events WHERE ${filters.join(' AND ')}`
+  // A column in no grouping set may not be selected: it counts as rolled up (see SETS).
+  const hasName = q.levels.some((l) => l === 'cell' || l === 'slice')
+  const hasKey = q.levels.some((l) => l === 'cell' || l === 'key')
+  const g = `${hasName ? 'grouping(name)' : '1'} * 2 + ${hasKey ? 'grouping(key)' : '1'}`
+  const perPerson = `SELECT period, day, ${hasName ? 'name' : "'' AS name"}, ${hasKey ? 'key' : "'' AS key"}, ${g} AS g, any(org_hash) AS org, count() AS n${names.map((c) => `, sum(${c}) AS ${c}`).join('')}
+    FROM (${rows})
+    GROUP BY GROUPING SETS (${q.levels.map((l) => SETS[l].set).join(', ')})`
+  return `SELECT g, period, toString(day) AS d, name, key, count() AS people, uniqExactIf(org, org != '') AS orgs, sum(least(n, {clamp:UInt64})) AS events${names.map((c) => `, sum(least(${c}, {clamp:UInt64})) AS ${c}`).join('')}
+    FROM (${perPerson})
+    GROUP BY g, period, day, name, key`
+}
+
+/** An atom with the event name and sub-cell it was read for ('' where its level rolls them up). */
+export interface LoadedAtom extends Atom {
+  name: string
+  key: string
+}
+
+/** Runs atomSql and names each atom's cell; the atoms of each level apart. */
+export async function loadAtoms(client: ClickHouseClient, q: AtomQuery): Promise<Map<Level, LoadedAtom[]>> {
+  const rows = await select(client, atomSql(q), { app: q.app, from: q.from, to: q.to, names: q.names ?? [], clamp: EVENTS_PER_PERSON })
+  const out = new Map<Level, LoadedAtom[]>(q.levels.map((l) => [l, []]))
+  const countNames = Object.keys(q.counts ?? {})
+  for (const r of rows) {
+    const level = LEVEL_OF.get(num(r.g))
+    if (!level) continue
+    const counts = Object.fromEntries(countNames.map((m, i) => [m, num(r[`c${i}`])]))
+    const cell = cellOf(level, str(r.name), q.key?.space, str(r.key), q.names ? [...q.names].sort().join(',') : '')
+    const atom = { period: num(r.period), day: str(r.d), cell, people: num(r.people), orgs: num(r.orgs), events: num(r.events), ...(countNames.length ? { counts } : {}) }
+    out.get(level)?.push({ ...atom, name: str(r.name), key: str(r.key) })
+  }
+  return out
+}
