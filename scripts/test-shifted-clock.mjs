@@ -41,6 +41,7 @@ export const CLOCK_FILES = [
   'test/integration/privacy-kind9-memory-disk.test.ts',
   'test/integration/relay-forward.test.ts',
   'test/integration/relay-outbox.test.ts',
+  'test/integration/privacy-sybil-noise.test.ts',
   'test/integration/salt-vault.test.ts',
   'test/integration/salts.test.ts',
   'test/integration/schema.test.ts',

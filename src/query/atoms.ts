@@ -4,6 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { num, select, str } from './db.ts'
 import { EVENTS_PER_PERSON, type Atom } from './release.ts'
+import { mappedValue } from './values.ts'
 
 /**
  * The levels of atoms a card may ask for; a cell's name says its level, so that one atom is
@@ -28,7 +29,7 @@ export interface AtomQuery {
    * only, never from a request (e.g. the breakdown dimension's column, a mapped path), and the
    * name of its space (`country`, `path`, ...), part of every cell's name.
    */
-  key?: { space: string; sql: string }
+  key?: { space: string; sql: string; arrayJoin?: string }
   /** More rows filters, from code only (e.g. `name = 'page_view'`). */
   where?: string
   /** Further counts by name, each an SQL condition from code, clamped per person like events. */
@@ -66,8 +67,12 @@ export function atomSql(q: AtomQuery): string {
   const filters = [`app_id = {app:String}`, `toDate(ts) BETWEEN {from:Date} AND {to:Date}`, `user_hash != ''`]
   if (q.names) filters.push('name IN {names:Array(String)}')
   if (q.where) filters.push(`(${q.where})`)
-  const rows = `SELECT salt_period AS period, toDate(ts) AS day, toString(name) AS name, ${q.key ? `toString(${q.key.sql})` : "''"} AS key, user_hash, org_hash${counts.map(([, cond], i) => `, toUInt64(${cond}) AS c${i}`).join('')}
-    FROM events WHERE ${filters.join(' AND ')}`
+  const joined = q.key?.arrayJoin ? `arrayJoin(${q.key.arrayJoin}) AS joined, ` : ''
+  // Names are shown as published (values.ts): a name's token and its value after publication are
+  // one atom; the filters run on the stored column first.
+  const rows = `SELECT period, day, ${mappedValue('raw_name')} AS name, key, user_hash, org_hash${names.map((c) => `, ${c}`).join('')} FROM (
+    SELECT salt_period AS period, toDate(ts) AS day, toString(name) AS raw_name, ${joined}${q.key ? `toString(${q.key.sql})` : "''"} AS key, user_hash, org_hash${counts.map(([, cond], i) => `, toUInt64(${cond}) AS c${i}`).join('')}
+    FROM events WHERE ${filters.join(' AND ')})`
   // A column in no grouping set may not be selected: it counts as rolled up (see SETS).
   const hasName = q.levels.some((l) => l === 'cell' || l === 'slice')
   const hasKey = q.levels.some((l) => l === 'cell' || l === 'key')
@@ -91,11 +96,14 @@ export async function loadAtoms(client: ClickHouseClient, q: AtomQuery): Promise
   const rows = await select(client, atomSql(q), { app: q.app, from: q.from, to: q.to, names: q.names ?? [], clamp: EVENTS_PER_PERSON })
   const out = new Map<Level, LoadedAtom[]>(q.levels.map((l) => [l, []]))
   const countNames = Object.keys(q.counts ?? {})
+  // Rows filtered or multiplied (where, arrayJoin) give other exact figures: their atoms are
+  // named apart, so no draw is ever shared by two values (one draw on two values leaks their difference).
+  const variant = q.where || q.key?.arrayJoin ? `${US}${q.where ?? ''}${US}${q.key?.arrayJoin ?? ''}` : ''
   for (const r of rows) {
     const level = LEVEL_OF.get(num(r.g))
     if (!level) continue
     const counts = Object.fromEntries(countNames.map((m, i) => [m, num(r[`c${i}`])]))
-    const cell = cellOf(level, str(r.name), q.key?.space, str(r.key), q.names ? [...q.names].sort().join(',') : '')
+    const cell = cellOf(level, str(r.name), q.key?.space, str(r.key), q.names ? [...q.names].sort().join(',') : '') + variant
     const atom = { period: num(r.period), day: str(r.d), cell, people: num(r.people), orgs: num(r.orgs), events: num(r.events), ...(countNames.length ? { counts } : {}) }
     out.get(level)?.push({ ...atom, name: str(r.name), key: str(r.key) })
   }

@@ -2,6 +2,8 @@
 // events, so that no shown figure rests on a group under k and no hidden cell can be worked out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSeededStats, type SeededStats } from './stats-setup.ts'
+import { createStatsRoutes } from '../../src/query/routes.ts'
+import { createAppRegistry } from '../../src/apps/apps.ts'
 
 const K = 5
 
@@ -86,3 +88,70 @@ describe('reports against the raw events', () => {
   })
 })
 
+describe('reports against the raw events, with noise on (release.ts)', () => {
+  let s: SeededStats
+  let q: string
+  let get: (path: string) => Promise<Record<string, unknown>>
+  beforeAll(async () => {
+    s = await openSeededStats()
+    q = `from=${s.days[0]}&to=${s.days[6]}`
+    // A fixed key, so the draws are the same on every run. The seed's names have 1 to 20 people,
+    // around the gate's k + 6, and its one salt period spans the whole week (seven day atoms per
+    // cell): the checks below see shown and hidden atoms both (the properties hold under any key).
+    const routes = createStatsRoutes({ client: s.storage.client, apps: createAppRegistry([s.shop]), now: () => Date.parse(`${s.days[6]}T12:00:00Z`), noiseKey: Buffer.alloc(32, 2) })
+    get = async (path) => {
+      const res = await routes.request(path, { headers: { Authorization: `Bearer ${s.shop.read_keys[0]}` } })
+      expect(res.status).toBe(200)
+      return (await res.json()) as Record<string, unknown>
+    }
+  })
+  afterAll(() => s?.close())
+
+  const rawUsers = async (where: string, params: Record<string, unknown>) =>
+    (await s.rows<{ n: number }>(`SELECT uniqExactIf(user_hash, user_hash != '') AS n FROM events WHERE app_id = 'shop' AND toDate(ts) BETWEEN {from:Date} AND {to:Date} AND ${where}`, { from: s.days[0], to: s.days[6], ...params }))[0]!.n
+
+  it('lists no country or path under k, and other is the released total less the released rows', async () => {
+    const b = (await get(`/v1/stats/breakdown?${q}&dimension=country`)) as { total: { events: number }; rows: { value: string; events: number }[]; other: { events: number } | null }
+    for (const row of b.rows) expect(await rawUsers('country = {v:String}', { v: row.value })).toBeGreaterThanOrEqual(K)
+    expect(b.other?.events ?? 0).toBe(Math.max(0, b.total.events - b.rows.reduce((n, x) => n + x.events, 0)))
+    const p = (await get(`/v1/stats/pages?${q}`)) as { total: { views: number }; paths: { path: string; views: number }[]; other: { value: number } | null }
+    for (const row of p.paths) expect(await rawUsers("name = 'page_view' AND props['path'] = {v:String}", { v: row.path })).toBeGreaterThanOrEqual(K)
+    expect(p.other?.value ?? 0).toBe(Math.max(0, p.total.views - p.paths.reduce((n, x) => n + x.views, 0)))
+  })
+
+  it('a hidden day of a series is part of no figure, and a shown one has k people: each total is the sum of its shown days', async () => {
+    const r = (await get(`/v1/stats/events?${q}`)) as { series: { name: string; total: { events: number }; points: { bucket: string; events: number | null; suppressed: boolean }[] }[] }
+    expect(r.series.length).toBeGreaterThan(0)
+    for (const series of r.series) {
+      for (const p of series.points.filter((x) => !x.suppressed && (x.events ?? 0) > 0)) expect(await rawUsers('name = {n:String} AND toDate(ts) = {d:Date}', { n: series.name, d: p.bucket })).toBeGreaterThanOrEqual(K)
+      expect(series.total.events).toBe(series.points.reduce((n, p) => n + (p.events ?? 0), 0))
+    }
+  })
+
+  it('every shown cell of every breakdown has at least k users in the raw events', async () => {
+    for (const dimension of ['country', 'os', 'browser', 'device_type', 'lang', 'screen', 'app_version']) {
+      const r = (await get(`/v1/stats/breakdown?${q}&dimension=${dimension}&event=app_crash`)) as { rows: { value: string }[] }
+      for (const row of r.rows) expect(await rawUsers(`name = 'app_crash' AND ${dimension === 'screen' ? "if(screen_w = 0, '', concat(toString(screen_w), 'x', toString(screen_h)))" : `toString(${dimension})`} = {v:String}`, { v: row.value })).toBeGreaterThanOrEqual(K)
+    }
+  })
+
+  it('never returns a feedback theme of fewer than k authors', async () => {
+    const terms = ((await get(`/v1/stats/feedback?${q}`)) as { themes: { term: string }[] }).themes.map((t) => t.term)
+    for (const few of ['crashes', 'mail', 'okay', 'good', 'owna']) expect(terms).not.toContain(few)
+  })
+
+  it('answers every report, the same on every ask, with no count of hidden cells', async () => {
+    const { ENDPOINTS } = await import('../../src/query/endpoints.ts')
+    for (const e of ENDPOINTS) {
+      const path = `${e.path}?${q}${e.path.endsWith('breakdown') ? '&dimension=country' : ''}`
+      const first = await get(path)
+      expect(await get(path)).toEqual(first)
+      expect(JSON.stringify(first)).not.toMatch(/"cells"/)
+    }
+  })
+
+  it('the report-queries table: other is the released total less the released rows', async () => {
+    const r = (await get(`/v1/stats/report-queries?${q}`)) as { total: { queries: number | null }; reports: { queries: number }[]; other: { value: number } | null; rare: { events: number } | null }
+    expect(r.other?.value ?? 0).toBe(Math.max(0, (r.total.queries ?? 0) - r.reports.reduce((n, x) => n + x.queries, 0) - (r.rare?.events ?? 0)))
+  })
+})

@@ -8,6 +8,7 @@ import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
 import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
 import { mappedValue, RARE } from '../values.ts'
+import { loadReleasedOneWay } from '../atom-table.ts'
 
 const rate = (crashes: number | null, starts: number | null) => (crashes !== null && starts ? round(crashes / starts) : null)
 
@@ -35,6 +36,7 @@ export async function crashesReport(ctx: ReportContext, limit: number) {
 }
 
 async function fingerprints(ctx: ReportContext, limit: number) {
+  if (ctx.noiseKey) return releasedFingerprints(ctx, limit)
   const rows = await select(
     ctx.client,
     oneWaySql(
@@ -58,4 +60,22 @@ async function fingerprints(ctx: ReportContext, limit: number) {
     .sort((a, b) => (b.crashes ?? 0) - (a.crashes ?? 0) || a.fingerprint.localeCompare(b.fingerprint))
     .slice(0, limit)
   return { total: totalOf(t, (r) => ({ crashes: num(r.crashes) })), rows: top, other: t.other, rare: rareCrashes > 0 ? { events: rareCrashes } : null }
+}
+
+/** The same from released atoms (atom-table.ts): crashes and fatal ones per (fingerprint, error type). */
+async function releasedFingerprints(ctx: ReportContext, limit: number) {
+  const key = `concat(${mappedValue("props['fingerprint']")}, '\u001f', ${mappedValue("props['error_type']")})`
+  const t = await loadReleasedOneWay(ctx, { name: 'app_crash', space: 'fingerprint', key, counts: { fatal: "props['fatal'] = 'true'" } })
+  const cells = [...t.rows].map(([id, f]) => {
+    const [fingerprint = '', errorType = ''] = id.split('\u001f')
+    return { fingerprint, error_type: errorType, users: f.people, crashes: f.events, fatal: Math.min(f.counts.fatal ?? 0, f.events) }
+  })
+  const isRare = (c: { fingerprint: string; error_type: string }) => c.fingerprint === RARE || c.error_type === RARE
+  const rareCrashes = cells.filter(isRare).reduce((n, c) => n + c.crashes, 0)
+  const top = cells
+    .filter((c) => !isRare(c))
+    .map((c) => ({ fingerprint: c.fingerprint, error_type: c.error_type, ...hide(false, { users: c.users, crashes: c.crashes, fatal: c.fatal }) }))
+    .sort((a, b) => (b.crashes ?? 0) - (a.crashes ?? 0) || a.fingerprint.localeCompare(b.fingerprint))
+    .slice(0, limit)
+  return { total: hide(t.suppressed, { crashes: t.total.events }), rows: top, other: t.other, rare: rareCrashes > 0 ? { events: rareCrashes } : null }
 }

@@ -7,11 +7,14 @@ import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
 import { mappedValue, takeRare } from '../values.ts'
 import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
+import { loadReleasedOneWay } from '../atom-table.ts'
+import { RARE } from '../values.ts'
 
 /** The ratings, a fixed list: 0 is no rating. */
 export const RATINGS = [0, 1, 2, 3, 4, 5] as const
 
 export async function feedbackReport(ctx: ReportContext) {
+  if (ctx.noiseKey) return releasedFeedback(ctx)
   const rows = await select(
     ctx.client,
     oneWaySql(
@@ -61,4 +64,41 @@ async function themes(ctx: ReportContext) {
     .sort((a, b) => b.count - a.count || a.term.localeCompare(b.term))
     .slice(0, THEMES)
   return { themes: list, rare }
+}
+
+/** The rating as sql/0030's view stores it: 0 to 5, 0 for none. */
+const RATING_SQL = "toUInt8(least(greatest(round(metrics['rating']), 0), 5))"
+
+/**
+ * The same answer from released atoms (atom-table.ts). A theme is a (period, day, term) atom of
+ * the feedback events that carry text, gated and noised like any atom, and only once published
+ * (values.ts). Fakes alone can fill a term's atom, but then it shows the fakes' own word; a real
+ * person's word shows only when k people of one period sent it (the values rule) and passes the
+ * noisy gate, and its count says nothing exact about who sent it.
+ */
+async function releasedFeedback(ctx: ReportContext) {
+  const t = await loadReleasedOneWay(ctx, { name: 'feedback', space: 'rating', key: RATING_SQL })
+  const ratings = RATINGS.map((rating) => {
+    const f = t.rows.get(String(rating))
+    return { rating, ...hide(false, { users: f?.people ?? 0, count: f?.events ?? 0 }) }
+  })
+  const shown = ratings.some((r) => (r.count ?? 0) > 0)
+  return {
+    meta: metaOf(ctx.app, ctx.range),
+    total: hide(t.suppressed, { users: t.total.people, count: t.total.events }),
+    ratings,
+    other: t.other,
+    ...(shown && !t.suppressed ? await releasedThemes(ctx) : { themes: [], rare: null }),
+  }
+}
+
+async function releasedThemes(ctx: ReportContext) {
+  const t = await loadReleasedOneWay(ctx, { name: 'feedback', space: 'term', arrayJoin: "splitByChar('|', props['text'])", key: mappedValue('joined'), where: "props['text'] != ''" })
+  const rareRow = t.rows.get(RARE)
+  t.rows.delete(RARE)
+  const themes = [...t.rows]
+    .map(([term, f]) => ({ term, users: f.people, count: f.events }))
+    .sort((a, b) => b.count - a.count || a.term.localeCompare(b.term))
+    .slice(0, THEMES)
+  return { themes, rare: rareRow && rareRow.events > 0 ? { events: rareRow.events } : null }
 }

@@ -7,8 +7,10 @@ import { hide, metaOf } from '../meta.ts'
 import { oneWayCells, oneWaySql, totalOf } from '../table.ts'
 import { baseParams, minOrgsOf, type ReportContext } from './context.ts'
 import { mappedPath } from '../values.ts'
+import { loadReleasedOneWay } from '../atom-table.ts'
 
 export async function pagesReport(ctx: ReportContext, limit: number) {
+  if (ctx.noiseKey) return releasedPages(ctx, limit)
   const rows = await select(
     ctx.client,
     oneWaySql(
@@ -30,4 +32,14 @@ export async function pagesReport(ctx: ReportContext, limit: number) {
     paths,
     other: t.other,
   }
+}
+
+/** The same answer from released atoms (atom-table.ts): each path's (period, day) atoms of page_view. */
+async function releasedPages(ctx: ReportContext, limit: number) {
+  const t = await loadReleasedOneWay(ctx, { name: 'page_view', space: 'path', key: mappedPath("props['path']") })
+  const paths = [...t.rows]
+    .map(([path, f]) => ({ path, ...hide(false, { users: f.people, views: f.events }) }))
+    .sort((a, b) => (b.views ?? 0) - (a.views ?? 0) || a.path.localeCompare(b.path))
+    .slice(0, limit)
+  return { meta: metaOf(ctx.app, ctx.range), total: hide(t.suppressed, { users: t.total.people, views: t.total.events }), paths, other: t.other }
 }
