@@ -1,7 +1,8 @@
 // Query benchmark of the reports API (issue 4): generates a data set inside ClickHouse
 // (INSERT ... SELECT FROM numbers, through the real migrations and materialized views), then
 // times every report through the HTTP routes and prints p50/p95 per report.
-// Usage: npx tsx bench/query.ts [--events 10000000] [--days 90] [--users 50000] [--runs 20] [--keep DIR]
+// Usage: npx tsx bench/query.ts [--events 10000000] [--days 90] [--users 50000] [--runs 20] [--keep DIR] [--noise on|off]
+// --noise on (default, as REPORT_NOISE) releases the numbers as noisy atoms (src/query/release.ts); off times the exact figures.
 // --keep DIR generates into DIR and leaves it there (for bench/query-profile.ts --dir DIR); a later
 // run with the same --keep DIR times the reports on that data set again instead of generating.
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -22,6 +23,7 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '50000' },
     runs: { type: 'string', default: '20' },
     keep: { type: 'string' },
+    noise: { type: 'string', default: 'on' },
   },
 })
 const EVENTS = Number(args.events)
@@ -55,7 +57,8 @@ try {
   if (!reuse) console.log(`aggregate tables merged in ${((performance.now() - t1) / 1000).toFixed(1)} s`)
 
   const app = { id: 'bench', write_keys: [randomKey('wk')], read_keys: [randomKey('rk')], salt_rotation_hours: 24, honor_gpc: true, k_anonymity: 5 }
-  const routes = createStatsRoutes({ client: storage.client, apps: createAppRegistry([app]), now: () => end })
+  const routes = createStatsRoutes({ client: storage.client, apps: createAppRegistry([app]), now: () => end, noiseKey: args.noise === 'off' ? null : Buffer.alloc(32, 9) })
+  console.log(`report noise: ${args.noise === 'off' ? 'off (exact figures)' : 'on'}`)
   const headers = { Authorization: `Bearer ${app.read_keys[0]}` }
   const day = (offset: number) => new Date(end - offset * 86_400_000).toISOString().slice(0, 10)
   const ranges = [
@@ -94,7 +97,7 @@ try {
   console.log(`load average after the queries: ${loadAfter}`)
   mkdirSync('bench/results', { recursive: true })
   const file = `bench/results/query-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
-  writeFileSync(file, JSON.stringify({ events: EVENTS, days: DAYS, users: Number(args.users), runs: RUNS, generate_seconds: reuse ? null : genSeconds, reused: reuse, sizes, load_average: { before: loadBefore, after: loadAfter }, results }, null, 2) + '\n')
+  writeFileSync(file, JSON.stringify({ noise: args.noise !== 'off', events: EVENTS, days: DAYS, users: Number(args.users), runs: RUNS, generate_seconds: reuse ? null : genSeconds, reused: reuse, sizes, load_average: { before: loadBefore, after: loadAfter }, results }, null, 2) + '\n')
   console.log(`results: ${file}`)
 } finally {
   await storage.close()
