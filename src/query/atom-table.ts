@@ -11,6 +11,8 @@ export interface OneWaySpec {
   /** The sub-cell: its space (part of each atom's name) and SQL over the events table, from code only. */
   space: string
   key: string
+  /** How the stored key is shown (values.ts mappedPath or mappedValue over the column named). */
+  display?: (column: string) => string
   /** A column the key is taken from, one row per element (ARRAY JOIN), named `joined` in key. */
   arrayJoin?: string
   where?: string
@@ -34,7 +36,7 @@ export async function loadReleasedOneWay(ctx: ReportContext, spec: OneWaySpec): 
     from: ctx.range.from,
     to: ctx.range.to,
     names: [spec.name],
-    key: { space: spec.space, sql: spec.key, ...(spec.arrayJoin ? { arrayJoin: spec.arrayJoin } : {}) },
+    key: { space: spec.space, sql: spec.key, ...(spec.arrayJoin ? { arrayJoin: spec.arrayJoin } : {}), ...(spec.display ? { display: spec.display } : {}) },
     ...(spec.where ? { where: spec.where } : {}),
     ...(spec.counts ? { counts: spec.counts } : {}),
     levels: ['cell', 'slice'],

@@ -29,7 +29,13 @@ export interface AtomQuery {
    * only, never from a request (e.g. the breakdown dimension's column, a mapped path), and the
    * name of its space (`country`, `path`, ...), part of every cell's name.
    */
-  key?: { space: string; sql: string; arrayJoin?: string }
+  key?: {
+    space: string
+    sql: string
+    arrayJoin?: string
+    /** How the stored key is shown (e.g. mappedPath of values.ts), SQL over the column named by the argument; `period` is there. */
+    display?: (column: string) => string
+  }
   /** More rows filters, from code only (e.g. `name = 'page_view'`). */
   where?: string
   /** Further counts by name, each an SQL condition from code, clamped per person like events. */
@@ -48,10 +54,10 @@ export function cellOf(level: Level, name: string, space = '', key = '', scope =
 
 /** The grouping set of each level, and the grouping() value that marks it (bit 1: name rolled up, bit 0: key). */
 const SETS: Record<Level, { set: string; g: number }> = {
-  cell: { set: '(period, day, name, key, user_hash)', g: 0 },
-  slice: { set: '(period, day, name, user_hash)', g: 1 },
-  key: { set: '(period, day, key, user_hash)', g: 2 },
-  all: { set: '(period, day, user_hash)', g: 3 },
+  cell: { set: '(period, day, name, key, person)', g: 0 },
+  slice: { set: '(period, day, name, person)', g: 1 },
+  key: { set: '(period, day, key, person)', g: 2 },
+  all: { set: '(period, day, person)', g: 3 },
 }
 const LEVEL_OF = new Map(Object.entries(SETS).map(([level, s]) => [s.g, level as Level]))
 
@@ -68,24 +74,30 @@ export function atomSql(q: AtomQuery): string {
   if (q.names) filters.push('name IN {names:Array(String)}')
   if (q.where) filters.push(`(${q.where})`)
   const joined = q.key?.arrayJoin ? `arrayJoin(${q.key.arrayJoin}) AS joined, ` : ''
-  // Names are shown as published (values.ts): a name's token and its value after publication are
-  // one atom; the filters run on the stored column first.
-  const rows = `SELECT period, day, ${mappedValue('raw_name')} AS name, key, user_hash, org_hash${names.map((c) => `, ${c}`).join('')} FROM (
-    SELECT salt_period AS period, toDate(ts) AS day, toString(name) AS raw_name, ${joined}${q.key ? `toString(${q.key.sql})` : "''"} AS key, user_hash, org_hash${counts.map(([, cond], i) => `, toUInt64(${cond}) AS c${i}`).join('')}
-    FROM events WHERE ${filters.join(' AND ')})`
+  // Grouped on the stored name and key (a token stays a token here, cheap to group: the atom's
+  // identity) and on a 64-bit digest of the user hash (a person; cheaper to group than the text).
+  const rows = `SELECT salt_period AS period, toDate(ts) AS day, name, ${joined}${q.key ? q.key.sql : "''"} AS key, cityHash64(user_hash) AS person, org_hash${counts.map(([, cond], i) => `, toUInt64(${cond}) AS c${i}`).join('')}
+    FROM events WHERE ${filters.join(' AND ')}`
   // A column in no grouping set may not be selected: it counts as rolled up (see SETS).
   const hasName = q.levels.some((l) => l === 'cell' || l === 'slice')
   const hasKey = q.levels.some((l) => l === 'cell' || l === 'key')
   const g = `${hasName ? 'grouping(name)' : '1'} * 2 + ${hasKey ? 'grouping(key)' : '1'}`
-  const perPerson = `SELECT period, day, ${hasName ? 'name' : "'' AS name"}, ${hasKey ? 'key' : "'' AS key"}, ${g} AS g, any(org_hash) AS org, count() AS n${names.map((c) => `, sum(${c}) AS ${c}`).join('')}
+  const perPerson = `SELECT period, day, ${hasName ? 'toString(name)' : "''"} AS name, ${hasKey ? 'toString(key)' : "''"} AS key, ${g} AS g, any(org_hash) AS org, count() AS n${names.map((c) => `, sum(${c}) AS ${c}`).join('')}
     FROM (${rows})
     GROUP BY GROUPING SETS (${q.levels.map((l) => SETS[l].set).join(', ')})`
-  return `SELECT g, period, toString(day) AS d, name, key, count() AS people, uniqExactIf(org, org != '') AS orgs, sum(least(n, {clamp:UInt64})) AS events${names.map((c) => `, sum(least(${c}, {clamp:UInt64})) AS ${c}`).join('')}
+  // Names and keys are shown as published (values.ts), mapped once per atom, not per event.
+  const shownKey = q.key?.display ? q.key.display('key') : 'key'
+  return `SELECT g, period, toString(day) AS d, name, key, ${mappedValue('name')} AS shown_name, ${shownKey} AS shown_key,
+      count() AS people, uniqExactIf(org, org != '') AS orgs, sum(least(n, {clamp:UInt64})) AS events${names.map((c) => `, sum(least(${c}, {clamp:UInt64})) AS ${c}`).join('')}
     FROM (${perPerson})
     GROUP BY g, period, day, name, key`
 }
 
-/** An atom with the event name and sub-cell it was read for ('' where its level rolls them up). */
+/**
+ * An atom with the event name and sub-cell it shows ('' where its level rolls them up), as
+ * published (values.ts). Its identity (`cell`) is the stored form: a token and its published
+ * value are two atoms with two draws, both added to the one shown name.
+ */
 export interface LoadedAtom extends Atom {
   name: string
   key: string
@@ -105,7 +117,7 @@ export async function loadAtoms(client: ClickHouseClient, q: AtomQuery): Promise
     const counts = Object.fromEntries(countNames.map((m, i) => [m, num(r[`c${i}`])]))
     const cell = cellOf(level, str(r.name), q.key?.space, str(r.key), q.names ? [...q.names].sort().join(',') : '') + variant
     const atom = { period: num(r.period), day: str(r.d), cell, people: num(r.people), orgs: num(r.orgs), events: num(r.events), ...(countNames.length ? { counts } : {}) }
-    out.get(level)?.push({ ...atom, name: str(r.name), key: str(r.key) })
+    out.get(level)?.push({ ...atom, name: str(r.shown_name), key: str(r.shown_key) })
   }
   return out
 }

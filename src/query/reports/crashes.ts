@@ -64,8 +64,10 @@ async function fingerprints(ctx: ReportContext, limit: number) {
 
 /** The same from released atoms (atom-table.ts): crashes and fatal ones per (fingerprint, error type). */
 async function releasedFingerprints(ctx: ReportContext, limit: number) {
-  const key = `concat(${mappedValue("props['fingerprint']")}, '\u001f', ${mappedValue("props['error_type']")})`
-  const t = await loadReleasedOneWay(ctx, { name: 'app_crash', space: 'fingerprint', key, counts: { fatal: "props['fatal'] = 'true'" } })
+  // The fingerprint and error type as one key, apart by the unit separator (0x1f, never in a stored value).
+  const part = (c: string, i: number) => mappedValue(`splitByChar('\\x1f', ${c})[${i}]`)
+  const display = (c: string) => `concat(${part(c, 1)}, '\\x1f', ${part(c, 2)})`
+  const t = await loadReleasedOneWay(ctx, { name: 'app_crash', space: 'fingerprint', key: "concat(props['fingerprint'], '\\x1f', props['error_type'])", display, counts: { fatal: "props['fatal'] = 'true'" } })
   const cells = [...t.rows].map(([id, f]) => {
     const [fingerprint = '', errorType = ''] = id.split('\u001f')
     return { fingerprint, error_type: errorType, users: f.people, crashes: f.events, fatal: Math.min(f.counts.fatal ?? 0, f.events) }

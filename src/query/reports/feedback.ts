@@ -93,7 +93,7 @@ async function releasedFeedback(ctx: ReportContext) {
 }
 
 async function releasedThemes(ctx: ReportContext) {
-  const t = await loadReleasedOneWay(ctx, { name: 'feedback', space: 'term', arrayJoin: "splitByChar('|', props['text'])", key: mappedValue('joined'), where: "props['text'] != ''" })
+  const t = await loadReleasedOneWay(ctx, { name: 'feedback', space: 'term', arrayJoin: "splitByChar('|', props['text'])", key: 'joined', display: mappedValue, where: "props['text'] != ''" })
   const rareRow = t.rows.get(RARE)
   t.rows.delete(RARE)
   const themes = [...t.rows]

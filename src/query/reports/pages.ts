@@ -36,7 +36,7 @@ export async function pagesReport(ctx: ReportContext, limit: number) {
 
 /** The same answer from released atoms (atom-table.ts): each path's (period, day) atoms of page_view. */
 async function releasedPages(ctx: ReportContext, limit: number) {
-  const t = await loadReleasedOneWay(ctx, { name: 'page_view', space: 'path', key: mappedPath("props['path']") })
+  const t = await loadReleasedOneWay(ctx, { name: 'page_view', space: 'path', key: "props['path']", display: mappedPath })
   const paths = [...t.rows]
     .map(([path, f]) => ({ path, ...hide(false, { users: f.people, views: f.events }) }))
     .sort((a, b) => (b.views ?? 0) - (a.views ?? 0) || a.path.localeCompare(b.path))

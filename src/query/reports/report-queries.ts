@@ -58,7 +58,7 @@ export async function reportQueriesReport(ctx: ReportContext, limit: number) {
  * bounded, noisy release of them is built yet (docs/reports.md "Noise").
  */
 async function releasedReportQueries(ctx: ReportContext, limit: number) {
-  const t = await loadReleasedOneWay(ctx, { name: 'report_query', space: 'report', key: mappedValue("props['report']"), counts: { failed: "props['status'] != 'ok'" } })
+  const t = await loadReleasedOneWay(ctx, { name: 'report_query', space: 'report', key: "props['report']", display: mappedValue, counts: { failed: "props['status'] != 'ok'" } })
   const measures = (f: Figure) => {
     const failed = f.counts.failed ?? 0
     return { users: f.people, queries: f.events, failed, failure_rate: f.events ? round(Math.min(failed, f.events) / f.events) : 0, avg_rows: null, avg_ms: null, p50_ms: null, p95_ms: null }
