@@ -74,30 +74,31 @@ export function atomSql(q: AtomQuery): string {
   if (q.names) filters.push('name IN {names:Array(String)}')
   if (q.where) filters.push(`(${q.where})`)
   const joined = q.key?.arrayJoin ? `arrayJoin(${q.key.arrayJoin}) AS joined, ` : ''
-  // Grouped on the stored name and key (a token stays a token here, cheap to group: the atom's
-  // identity) and on a 64-bit digest of the user hash (a person; cheaper to group than the text).
+  // Grouped first on the stored name and key (cheap: LowCardinality columns, no mapping per
+  // event) and on a 64-bit digest of the user hash (a person; cheaper to group than the text).
   const rows = `SELECT salt_period AS period, toDate(ts) AS day, name, ${joined}${q.key ? q.key.sql : "''"} AS key, cityHash64(user_hash) AS person, org_hash${counts.map(([, cond], i) => `, toUInt64(${cond}) AS c${i}`).join('')}
     FROM events WHERE ${filters.join(' AND ')}`
   // A column in no grouping set may not be selected: it counts as rolled up (see SETS).
   const hasName = q.levels.some((l) => l === 'cell' || l === 'slice')
   const hasKey = q.levels.some((l) => l === 'cell' || l === 'key')
   const g = `${hasName ? 'grouping(name)' : '1'} * 2 + ${hasKey ? 'grouping(key)' : '1'}`
-  const perPerson = `SELECT period, day, ${hasName ? 'toString(name)' : "''"} AS name, ${hasKey ? 'toString(key)' : "''"} AS key, ${g} AS g, any(org_hash) AS org, count() AS n${names.map((c) => `, sum(${c}) AS ${c}`).join('')}
+  const perPerson = `SELECT period, day, ${hasName ? 'toString(name)' : "''"} AS name, ${hasKey ? 'toString(key)' : "''"} AS key, person, ${g} AS g, any(org_hash) AS org, count() AS n${names.map((c) => `, sum(${c}) AS ${c}`).join('')}
     FROM (${rows})
     GROUP BY GROUPING SETS (${q.levels.map((l) => SETS[l].set).join(', ')})`
-  // Names and keys are shown as published (values.ts), mapped once per atom, not per event.
+  // Names and keys as published (values.ts), mapped per person and atom rather than per event:
+  // a name stored as its token before publication and as itself after it is one atom, and a
+  // person in both counts once. Unpublished tokens of a period are one :rare atom, as without noise.
   const shownKey = q.key?.display ? q.key.display('key') : 'key'
-  return `SELECT g, period, toString(day) AS d, name, key, ${mappedValue('name')} AS shown_name, ${shownKey} AS shown_key,
-      count() AS people, uniqExactIf(org, org != '') AS orgs, sum(least(n, {clamp:UInt64})) AS events${names.map((c) => `, sum(least(${c}, {clamp:UInt64})) AS ${c}`).join('')}
+  const shown = `SELECT g, period, day, ${mappedValue('name')} AS shown_name, ${shownKey} AS shown_key, person, any(org) AS org, sum(n) AS n${names.map((c) => `, sum(${c}) AS ${c}`).join('')}
     FROM (${perPerson})
+    GROUP BY g, period, day, shown_name, shown_key, person`
+  return `SELECT g, period, toString(day) AS d, shown_name AS name, shown_key AS key,
+      count() AS people, uniqExactIf(org, org != '') AS orgs, sum(least(n, {clamp:UInt64})) AS events${names.map((c) => `, sum(least(${c}, {clamp:UInt64})) AS ${c}`).join('')}
+    FROM (${shown})
     GROUP BY g, period, day, name, key`
 }
 
-/**
- * An atom with the event name and sub-cell it shows ('' where its level rolls them up), as
- * published (values.ts). Its identity (`cell`) is the stored form: a token and its published
- * value are two atoms with two draws, both added to the one shown name.
- */
+/** An atom with the event name and sub-cell it shows ('' where its level rolls them up), as published (values.ts). */
 export interface LoadedAtom extends Atom {
   name: string
   key: string
@@ -117,7 +118,7 @@ export async function loadAtoms(client: ClickHouseClient, q: AtomQuery): Promise
     const counts = Object.fromEntries(countNames.map((m, i) => [m, num(r[`c${i}`])]))
     const cell = cellOf(level, str(r.name), q.key?.space, str(r.key), q.names ? [...q.names].sort().join(',') : '') + variant
     const atom = { period: num(r.period), day: str(r.d), cell, people: num(r.people), orgs: num(r.orgs), events: num(r.events), ...(countNames.length ? { counts } : {}) }
-    out.get(level)?.push({ ...atom, name: str(r.shown_name), key: str(r.shown_key) })
+    out.get(level)?.push({ ...atom, name: str(r.name), key: str(r.key) })
   }
   return out
 }

@@ -151,4 +151,18 @@ describe('one grain for every released figure, with noise on', () => {
     expect(got.filter((a) => a.period === 2000).map((a) => a.d)).toEqual([days[0], days[1]])
     expect(exact.some((x) => Number(x.raw) > Number(x.e))).toBe(true)
   })
+
+  it('counts a name stored as its token before publication and as itself after it as one atom, each person once', async () => {
+    const token = '~00112233aabbccdd'
+    const at = new Date(day0 + 2 * DAY_MS + 3_600_000).toISOString().replace('T', ' ').replace('Z', '')
+    const row = (name: string, u: number) => ({
+      app_id: app.id, event_id: randomUUID(), name, ts: at, received_at: at, user_hash: `hp-${u}`, session_hash: '', org_hash: '', salt_period: 3000,
+      props: {}, metrics: {}, country: 'DE', city: '', browser: 'Chrome', browser_version: '120', os: 'Linux', os_version: '', device_type: 'desktop', lang: 'de',
+      screen_w: 0, screen_h: 0, app_version: '1.0', deployment: 'cloud',
+    })
+    await storage.client.insert({ table: 'events', values: [1, 2, 3, 4, 5, 6].flatMap((u) => [row(token, u), row('late_name', u)]), format: 'JSONEachRow' })
+    await storage.client.insert({ table: 'published_values', values: [{ app_id: app.id, period: 3000, token, field: 'name', value: 'late_name', published_at: at }], format: 'JSONEachRow' })
+    const atoms = (await loadAtoms(storage.client, { app: app.id, from: days[2]!, to: days[2]!, levels: ['slice'] })).get('slice')!.filter((a) => a.name === 'late_name')
+    expect(atoms.map((a) => ({ people: a.people, events: a.events }))).toEqual([{ people: 6, events: 12 }])
+  })
 })
