@@ -54,9 +54,9 @@ export function cellOf(level: Level, name: string, space = '', key = '', scope =
 
 /** The grouping set of each level, and the grouping() value that marks it (bit 1: name rolled up, bit 0: key). */
 const SETS: Record<Level, { set: string; g: number }> = {
-  cell: { set: '(period, day, name, key, person)', g: 0 },
-  slice: { set: '(period, day, name, person)', g: 1 },
-  key: { set: '(period, day, key, person)', g: 2 },
+  cell: { set: '(period, day, shown_name, shown_key, person)', g: 0 },
+  slice: { set: '(period, day, shown_name, person)', g: 1 },
+  key: { set: '(period, day, shown_key, person)', g: 2 },
   all: { set: '(period, day, person)', g: 3 },
 }
 const LEVEL_OF = new Map(Object.entries(SETS).map(([level, s]) => [s.g, level as Level]))
@@ -74,27 +74,26 @@ export function atomSql(q: AtomQuery): string {
   if (q.names) filters.push('name IN {names:Array(String)}')
   if (q.where) filters.push(`(${q.where})`)
   const joined = q.key?.arrayJoin ? `arrayJoin(${q.key.arrayJoin}) AS joined, ` : ''
-  // Grouped first on the stored name and key (cheap: LowCardinality columns, no mapping per
-  // event) and on a 64-bit digest of the user hash (a person; cheaper to group than the text).
-  const rows = `SELECT salt_period AS period, toDate(ts) AS day, name, ${joined}${q.key ? q.key.sql : "''"} AS key, cityHash64(user_hash) AS person, org_hash${counts.map(([, cond], i) => `, toUInt64(${cond}) AS c${i}`).join('')}
+  // Names and keys as published (values.ts), before any grouping: a name stored as its token
+  // before publication and as itself after it is one atom, a person in both counts once, and
+  // unpublished tokens of a period are one :rare atom, as without noise. Only stored tokens
+  // (they hold a ~) are looked up: the lookup runs for them alone (short-circuit if).
+  const raw = q.key ? `toString(${q.key.sql})` : "''"
+  const key = q.key?.display ? `if(position(${raw}, '~') = 0, ${raw}, ${q.key.display(raw)})` : raw
+  const name = `if(startsWith(name, '~'), ${mappedValue('toString(name)')}, toString(name))`
+  // A person is a 64-bit digest of the user hash: cheaper to group than the text.
+  const rows = `SELECT salt_period AS period, toDate(ts) AS day, ${joined}${name} AS shown_name, ${key} AS shown_key, cityHash64(user_hash) AS person, org_hash${counts.map(([, cond], i) => `, toUInt64(${cond}) AS c${i}`).join('')}
     FROM events WHERE ${filters.join(' AND ')}`
   // A column in no grouping set may not be selected: it counts as rolled up (see SETS).
   const hasName = q.levels.some((l) => l === 'cell' || l === 'slice')
   const hasKey = q.levels.some((l) => l === 'cell' || l === 'key')
-  const g = `${hasName ? 'grouping(name)' : '1'} * 2 + ${hasKey ? 'grouping(key)' : '1'}`
-  const perPerson = `SELECT period, day, ${hasName ? 'toString(name)' : "''"} AS name, ${hasKey ? 'toString(key)' : "''"} AS key, person, ${g} AS g, any(org_hash) AS org, count() AS n${names.map((c) => `, sum(${c}) AS ${c}`).join('')}
+  const g = `${hasName ? 'grouping(shown_name)' : '1'} * 2 + ${hasKey ? 'grouping(shown_key)' : '1'}`
+  const perPerson = `SELECT period, day, ${hasName ? 'shown_name' : "''"} AS name, ${hasKey ? 'shown_key' : "''"} AS key, ${g} AS g, any(org_hash) AS org, count() AS n${names.map((c) => `, sum(${c}) AS ${c}`).join('')}
     FROM (${rows})
     GROUP BY GROUPING SETS (${q.levels.map((l) => SETS[l].set).join(', ')})`
-  // Names and keys as published (values.ts), mapped per person and atom rather than per event:
-  // a name stored as its token before publication and as itself after it is one atom, and a
-  // person in both counts once. Unpublished tokens of a period are one :rare atom, as without noise.
-  const shownKey = q.key?.display ? q.key.display('key') : 'key'
-  const shown = `SELECT g, period, day, ${mappedValue('name')} AS shown_name, ${shownKey} AS shown_key, person, any(org) AS org, sum(n) AS n${names.map((c) => `, sum(${c}) AS ${c}`).join('')}
-    FROM (${perPerson})
-    GROUP BY g, period, day, shown_name, shown_key, person`
-  return `SELECT g, period, toString(day) AS d, shown_name AS name, shown_key AS key,
+  return `SELECT g, period, toString(day) AS d, name, key,
       count() AS people, uniqExactIf(org, org != '') AS orgs, sum(least(n, {clamp:UInt64})) AS events${names.map((c) => `, sum(least(${c}, {clamp:UInt64})) AS ${c}`).join('')}
-    FROM (${shown})
+    FROM (${perPerson})
     GROUP BY g, period, day, name, key`
 }
 
