@@ -13,7 +13,6 @@ import { loadReleasedOneWay } from '../atom-table.ts'
 const rate = (crashes: number | null, starts: number | null) => (crashes !== null && starts ? round(crashes / starts) : null)
 
 export async function crashesReport(ctx: ReportContext, limit: number) {
-  const k = ctx.app.k_anonymity
   const [m, fp] = await Promise.all([loadTable(ctx, { by: 'app_version', names: ['app_start', 'app_crash'] }), fingerprints(ctx, limit)])
   const starts = show(m, colId('app_start'))
   const crashes = show(m, colId('app_crash'))
