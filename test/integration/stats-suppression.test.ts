@@ -154,4 +154,13 @@ describe('reports against the raw events, with noise on (release.ts)', () => {
     const r = (await get(`/v1/stats/report-queries?${q}`)) as { total: { queries: number | null }; reports: { queries: number }[]; other: { value: number } | null; rare: { events: number } | null }
     expect(r.other?.value ?? 0).toBe(Math.max(0, (r.total.queries ?? 0) - r.reports.reduce((n, x) => n + x.queries, 0) - (r.rare?.events ?? 0)))
   })
+
+  it('withholds averages, percentiles and sums of values: with fakes of known values they would give a person\'s away', async () => {
+    const q2 = (await get(`/v1/stats/report-queries?${q}`)) as { total: Record<string, number | null>; reports: Record<string, number | null>[] }
+    for (const row of [q2.total, ...q2.reports]) expect([row.avg_ms, row.avg_rows, row.p50_ms, row.p95_ms]).toEqual([null, null, null, null])
+    const sessions = (await get(`/v1/stats/sessions?${q}`)) as { total: Record<string, number | null> }
+    expect([sessions.total.avg_ms, sessions.total.p50_ms, sessions.total.p95_ms]).toEqual([null, null, null])
+    const imports = (await get(`/v1/stats/imports?${q}`)) as { total: Record<string, number | null> }
+    expect(imports.total.records).toBeNull()
+  })
 })
