@@ -15,9 +15,10 @@ export const EPSILON_EVENTS: Epsilon = { num: 1, den: 2 }
 /**
  * An atom is shown when it has k people (exactly) and its noisy people reach k + GATE_MARGIN,
  * with the same draw that is released. With k-1 fakes and one real person (k people) it passes
- * with P(Z >= 6) = e^-3 / (1 + e^-1/2), about 3.1 %: the delta of the gate.
+ * with P(Z >= 10) = e^-5 / (1 + e^-1/2), about 0.42 %: the delta of the gate. (6 gave 3.1 %,
+ * which 30 day atoms of fakes around one person turn into 61 % odds of seeing her once.)
  */
-export const GATE_MARGIN = 6
+export const GATE_MARGIN = 10
 
 /** Who releases: the noise key (null: exact figures, REPORT_NOISE=off), the app and its k. */
 export interface Release {

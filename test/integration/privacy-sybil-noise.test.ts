@@ -109,8 +109,8 @@ describe('a real person among fakes', () => {
   it('with the noise on, her presence is guessed no better than 3:1 and her count not within 25 % in most cells', async () => {
     const o = await attack(true)
     console.log(`sybil attack with noise: ${JSON.stringify(o)}`)
-    // 3:1 odds: right in at most 75 % of the cells (the best single guess is about 51 % with
-    // k-1 fakes, the gate's delta, and about 62 % with 10 k, epsilon 0.5 on people).
+    // 3:1 odds: right in at most 75 % of the cells (the best single guess is the base rate with
+    // k-1 fakes, plus the gate's delta of 0.4 %, and about 62 % with 10 k, epsilon 0.5 on people).
     expect(o.gate).toBeLessThanOrEqual(0.75)
     expect(o.crowd).toBeLessThanOrEqual(0.75)
     // Within +-25 % of 2 events is the exact count: about 12 % of draws of the events noise (scale 4).
@@ -123,8 +123,10 @@ describe('a real person among fakes', () => {
     const nearPeople = CROWD.filter((n) => Math.abs((seen.get(n)?.users ?? 0) - people(n)) <= people(n) / 10).length
     const nearEvents = CROWD.filter((n) => Math.abs((seen.get(n)?.events ?? 0) - events(n)) <= events(n) / 10).length
     console.log(`crowd cells within 10 %: people ${nearPeople / CELLS}, events ${nearEvents / CELLS}`)
-    // 0.88 on the sample: two standard deviations of 200 cells below the expected shares.
-    expect(nearPeople / CELLS).toBeGreaterThanOrEqual(0.88)
-    expect(nearEvents / CELLS).toBeGreaterThanOrEqual(0.88)
+    // The sample of 200 cells has a standard deviation of about 0.018: the bounds are four of
+    // them below the expected shares (0.94 and 0.93, bench/studies/noise-utility.ts), so a run
+    // fails for a wrong scale, not for a rare draw (one run in six read 0.865 for the events).
+    expect(nearPeople / CELLS).toBeGreaterThanOrEqual(0.87)
+    expect(nearEvents / CELLS).toBeGreaterThanOrEqual(0.86)
   })
 })

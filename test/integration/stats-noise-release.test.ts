@@ -37,14 +37,14 @@ let dir: string
 let storage: Storage
 let routes: ReturnType<typeof createStatsRoutes>
 
-/** Each name gets, per period and each day the period touches, 3 to 16 people with 1 to 4 events each (seeded). */
+/** Each name gets, per period and each day the period touches, 3 to 26 people with 1 to 4 events each (seeded): around the gate's k + 10. */
 function events() {
   const random = seededRandom(2606)
   const out: Record<string, unknown>[] = []
   for (const name of NAMES) {
     for (const p of PERIODS) {
       for (let t = p.from; t < p.to; t = Math.min(p.to, Math.floor(t / DAY_MS) * DAY_MS + DAY_MS)) {
-        const people = 3 + Math.floor(random() * 14)
+        const people = 3 + Math.floor(random() * 24)
         for (let u = 0; u < people; u++) {
           const times = 1 + Math.floor(random() * 4)
           for (let e = 0; e < times; e++) {

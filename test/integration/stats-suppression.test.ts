@@ -96,7 +96,7 @@ describe('reports against the raw events, with noise on (release.ts)', () => {
     s = await openSeededStats()
     q = `from=${s.days[0]}&to=${s.days[6]}`
     // A fixed key, so the draws are the same on every run. The seed's names have 1 to 20 people,
-    // around the gate's k + 6, and its one salt period spans the whole week (seven day atoms per
+    // around the gate's k + 10, and its one salt period spans the whole week (seven day atoms per
     // cell): the checks below see shown and hidden atoms both (the properties hold under any key).
     const routes = createStatsRoutes({ client: s.storage.client, apps: createAppRegistry([s.shop]), now: () => Date.parse(`${s.days[6]}T12:00:00Z`), noiseKey: Buffer.alloc(32, 2) })
     get = async (path) => {

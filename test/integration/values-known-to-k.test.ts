@@ -101,7 +101,7 @@ const encodings = (v: string) => [v, Buffer.from(v).toString('base64'), Buffer.f
 
 beforeAll(async () => {
   // Exact report figures (REPORT_NOISE=off): this test checks which values are readable, and the
-  // noise's gate (k + 6 people, src/query/release.ts) hides its cells of a few people.
+  // noise's gate (k + 10 people, src/query/release.ts) hides its cells of a few people.
   s = await startTestServer({ apps: [app], listen: false, env: { LOG_LEVEL: 'debug', VALUES_PUBLISH_MS: '0', REPORT_NOISE: 'off' }, logDestination: { write: (l: string) => void logs.push(l) } })
   await plantBatch()
   await plantPostHog()
