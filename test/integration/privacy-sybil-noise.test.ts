@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { batch, event, post } from '../support/batch.ts'
 import { seededRandom } from '../support/seeded-random.ts'
+import { until } from '../support/until.ts'
 import { createStatsRoutes } from '../../src/query/routes.ts'
 import { isSafeName } from '../../sdk/core/shapes.ts'
 
@@ -54,6 +55,13 @@ beforeAll(async () => {
   // Names of an open plan are shown once k people of the period sent them (PRIVACY.md 17): the
   // crowd's at once; the gate cells' too where she is in them (k with the k-1 fakes).
   await s.veil.values.publisher.publishNow()
+  // The published names are read by the next statements, not always by the first one after
+  // publication (one run under test:clock read every crowd cell as absent just after it): wait
+  // until the exact answer lists them all.
+  await until(async () => {
+    const exact = await view(false)
+    return CROWD.every((n) => exact.has(n))
+  }, 30_000, 'the crowd names to be published')
 }, 120_000)
 afterAll(() => s?.stop())
 
