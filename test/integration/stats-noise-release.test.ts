@@ -131,9 +131,11 @@ describe('one grain for every released figure, with noise on', () => {
     expect(compared).toBeGreaterThan(2)
   })
 
-  it('gives the same answer on every ask', async () => {
+  it('gives the same answer on every ask, and says that it carries noise', async () => {
     const path = `/v1/stats/breakdown?from=${days[0]}&to=${days[2]}&dimension=country`
-    expect(await get(path)).toEqual(await get(path))
+    const first = await get<{ meta: { noise: boolean } }>(path)
+    expect(await get(path)).toEqual(first)
+    expect(first.meta.noise).toBe(true)
   })
 
   it('counts at most two events per person per (period, day, cell)', async () => {

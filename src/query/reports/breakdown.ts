@@ -20,7 +20,7 @@ export async function breakdownReport(ctx: ReportContext, dimension: Dimension, 
     .filter((r) => !r.suppressed && (r.events ?? 0) > 0)
     .sort((a, b) => (b.users ?? 0) - (a.users ?? 0) || a.value.localeCompare(b.value))
   return {
-    meta: metaOf(ctx.app, ctx.range),
+    meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey),
     dimension,
     event: event ?? null,
     total: unlisted ? { users: null, events: null, suppressed: true } : show(m, total),

@@ -16,5 +16,5 @@ export async function changesReport(ctx: ReportContext) {
   // than k people shows.
   const asUnused = <T extends { users: number | null; events: number | null; suppressed: boolean }>(c: T) => (c.suppressed ? { ...c, users: 0, events: 0, suppressed: false } : c)
   const series = CHANGE_EVENTS.map((name) => seriesOf(m, buckets, name)).map((s) => ({ ...s, total: asUnused(s.total), points: s.points.map(asUnused) }))
-  return { meta: metaOf(ctx.app, ctx.range), buckets, series }
+  return { meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey), buckets, series }
 }

@@ -26,7 +26,7 @@ export async function crashesReport(ctx: ReportContext, limit: number) {
     .filter((v) => (!v.starts_suppressed && (v.starts ?? 0) > 0) || (!v.crashes_suppressed && (v.crashes ?? 0) > 0))
     .sort((a, b) => b.version.localeCompare(a.version, 'en', { numeric: true }))
   return {
-    meta: metaOf(ctx.app, ctx.range),
+    meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey),
     total: { starts: starts.events, crashes: crashes.events, crash_rate: rate(crashes.events, starts.events), suppressed: starts.suppressed || crashes.suppressed },
     versions,
     other: { starts: otherOf(m, colId('app_start')), crashes: otherOf(m, colId('app_crash')) },

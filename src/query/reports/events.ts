@@ -14,7 +14,7 @@ export async function eventsReport(ctx: ReportContext, event?: string) {
     .map((name) => ({ name, ...show(m, colId(name)) }))
     .sort((a, b) => (b.events ?? 0) - (a.events ?? 0) || a.name.localeCompare(b.name))
   return {
-    meta: metaOf(ctx.app, ctx.range),
+    meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey),
     buckets,
     total: show(m, GRAND),
     all: { name: '(all events)', total: show(m, GRAND), points: buckets.map((b) => ({ bucket: b, ...show(m, rowId(b)) })) },

@@ -32,7 +32,7 @@ export async function feedbackReport(ctx: ReportContext) {
   const ratings = RATINGS.map((rating) => ({ rating, ...hide(false, t.cells.get(String(rating)) ?? { users: 0, count: 0 }) }))
   const shown = ratings.filter((r) => (r.count ?? 0) > 0).map((r) => r.rating)
   return {
-    meta: metaOf(ctx.app, ctx.range),
+    meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey),
     total: totalOf(t, (r) => ({ users: num(r.users), count: num(r.count) })),
     ratings,
     other: t.other,
@@ -84,7 +84,7 @@ async function releasedFeedback(ctx: ReportContext) {
   })
   const shown = ratings.some((r) => (r.count ?? 0) > 0)
   return {
-    meta: metaOf(ctx.app, ctx.range),
+    meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey),
     total: hide(t.suppressed, { users: t.total.people, count: t.total.events }),
     ratings,
     other: t.other,

@@ -31,7 +31,7 @@ export async function importsReport(ctx: ReportContext) {
     return hide(suppressed, { users, imports: c.imports, failed: c.failed, failure_rate: c.imports ? round(c.failed / c.imports) : 0, records: c.records })
   }
   return {
-    meta: metaOf(ctx.app, ctx.range),
+    meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey),
     total: cell('', colId('cm_data_import')),
     points: bucketsOf(ctx.range).map((bucket) => ({ bucket, ...cell(bucket, cellId(bucket, 'cm_data_import')) })),
   }
@@ -57,5 +57,5 @@ async function releasedImports(ctx: ReportContext) {
     const failed = Math.min(x.counts.failed ?? 0, x.events)
     return hide(x.shown === 0 && x.hidden > 0, { users: x.people, imports: x.events, failed, failure_rate: x.events ? round(failed / x.events) : 0, records: null })
   }
-  return { meta: metaOf(ctx.app, ctx.range), total: cell(total), points: bucketsOf(ctx.range).map((bucket) => ({ bucket, ...cell(buckets.get(bucket)) })) }
+  return { meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey), total: cell(total), points: bucketsOf(ctx.range).map((bucket) => ({ bucket, ...cell(buckets.get(bucket)) })) }
 }

@@ -27,7 +27,7 @@ export async function pagesReport(ctx: ReportContext, limit: number) {
     .sort((a, b) => (b.views ?? 0) - (a.views ?? 0) || a.path.localeCompare(b.path))
     .slice(0, limit)
   return {
-    meta: metaOf(ctx.app, ctx.range),
+    meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey),
     total: totalOf(t, (r) => ({ users: num(r.users), views: num(r.views) })),
     paths,
     other: t.other,
@@ -41,5 +41,5 @@ async function releasedPages(ctx: ReportContext, limit: number) {
     .map(([path, f]) => ({ path, ...hide(false, { users: f.people, views: f.events }) }))
     .sort((a, b) => (b.views ?? 0) - (a.views ?? 0) || a.path.localeCompare(b.path))
     .slice(0, limit)
-  return { meta: metaOf(ctx.app, ctx.range), total: hide(t.suppressed, { users: t.total.people, views: t.total.events }), paths, other: t.other }
+  return { meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey), total: hide(t.suppressed, { users: t.total.people, views: t.total.events }), paths, other: t.other }
 }

@@ -44,7 +44,7 @@ export async function reportQueriesReport(ctx: ReportContext, limit: number) {
     .sort((a, b) => (b.queries ?? 0) - (a.queries ?? 0) || a.report.localeCompare(b.report))
     .slice(0, limit)
   return {
-    meta: metaOf(ctx.app, ctx.range),
+    meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey),
     total: totalOf(t, measures),
     reports,
     other: t.other,
@@ -69,5 +69,5 @@ async function releasedReportQueries(ctx: ReportContext, limit: number) {
     .map(([report, f]) => ({ report, ...hide(false, measures(f)) }))
     .sort((a, b) => (b.queries ?? 0) - (a.queries ?? 0) || a.report.localeCompare(b.report))
     .slice(0, limit)
-  return { meta: metaOf(ctx.app, ctx.range), total: hide(t.suppressed, measures(t.total)), reports, other: t.other, rare: rareRow && rareRow.events > 0 ? { events: rareRow.events } : null }
+  return { meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey), total: hide(t.suppressed, measures(t.total)), reports, other: t.other, rare: rareRow && rareRow.events > 0 ? { events: rareRow.events } : null }
 }

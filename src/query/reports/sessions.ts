@@ -39,7 +39,7 @@ export async function sessionsReport(ctx: ReportContext) {
   const none: Lengths = { sessions: 0, avg_ms: 0, p50_ms: 0, p95_ms: 0 }
   const starts = (id: string) => showStarts(m, id)
   return {
-    meta: metaOf(ctx.app, ctx.range),
+    meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey),
     total: { ...hide(show(m, colId('app_stop')).suppressed, { ...(lengths.get('') ?? none) }), starts: starts(colId('app_start')) },
     points: bucketsOf(ctx.range).map((bucket) => ({
       bucket,
@@ -65,7 +65,7 @@ async function releasedSessions(ctx: ReportContext) {
     return hide(c.suppressed, { sessions: c.events ?? 0, avg_ms: null, p50_ms: null, p95_ms: null })
   }
   return {
-    meta: metaOf(ctx.app, ctx.range),
+    meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey),
     total: { ...lengths(colId('app_stop')), starts: showStarts(m, colId('app_start')) },
     points: bucketsOf(ctx.range).map((bucket) => ({ bucket, ...lengths(cellId(bucket, 'app_stop')), starts: showStarts(m, cellId(bucket, 'app_start')) })),
   }

@@ -17,7 +17,7 @@ export async function verbatimReport(ctx: ReportContext, limit: number) {
     { ...baseParams(ctx), limit },
   )
   return {
-    meta: metaOf(ctx.app, ctx.range),
+    meta: metaOf(ctx.app, ctx.range, !!ctx.noiseKey),
     outside_anonymous_data: true,
     note: VERBATIM_NOTE,
     texts: rows.map((r) => ({ event: str(r.name), prop: str(r.key), text: str(r.text) })),
