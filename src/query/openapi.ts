@@ -37,12 +37,12 @@ export function createOpenApi(): Record<string, unknown> {
     paths[e.path] = {
       get: {
         summary: e.summary,
-        description: `${NOTES.users}\n\n${NOTES.suppression}\n\n${NOTES.time}`,
+        description: `${NOTES.users}\n\n${NOTES.suppression}\n\n${NOTES.noise}\n\n${NOTES.time}`,
         security: [{ readKey: [] }],
         parameters: parametersOf(e.schema),
         responses: {
           200: {
-            description: 'The report. Every answer has `meta` (app, from, to, interval, k, notes). A suppressed cell has null measures and `suppressed: true`.',
+            description: 'The report. Every answer has `meta` (app, from, to, interval, k, noise, notes). A suppressed cell has null measures and `suppressed: true`.',
             content: { 'application/json': { schema: { type: 'object', properties: { meta: { $ref: '#/components/schemas/Meta' } } } } },
           },
           ...errors,
@@ -55,7 +55,7 @@ export function createOpenApi(): Record<string, unknown> {
     info: {
       title: 'Veil reports API',
       version: '1.0.0',
-      description: `Aggregates of anonymised product-usage events for product managers. ${NOTES.suppression} ${NOTES.users}`,
+      description: `Aggregates of anonymised product-usage events for product managers. ${NOTES.suppression} ${NOTES.noise} ${NOTES.users}`,
     },
     paths,
     components: {
@@ -70,6 +70,7 @@ export function createOpenApi(): Record<string, unknown> {
             to: { type: 'string', format: 'date' },
             interval: { enum: ['day', 'week'] },
             k: { type: 'integer', description: 'Cells with fewer distinct users are suppressed' },
+            noise: { type: 'boolean', description: 'The numbers are released with noise (notes.noise); false: exact figures' },
             notes: { type: 'object', additionalProperties: { type: 'string' } },
           },
         },
