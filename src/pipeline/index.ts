@@ -71,18 +71,20 @@ export function createPipeline(
   // Counted and timed with or without a caller to read it, so a bench measures what runs.
   const metrics = opts.metrics ?? createMetrics({ defaultMetrics: false })
   const putUserAgent = createPutUserAgentStep(config.UA_CACHE_SIZE)
+  // Raw ids end in hash_ids. When a salt period changes, its caches (device keys among them) and
+  // the User-Agents' are emptied (PRIVACY.md 15).
+  const idHasher = createIdHasher(config.HASH_CACHE_SIZE, putUserAgent.forget)
 
   const requestSteps = stepList<RequestState, RequestContext, DropReason>()
     .add(createTruncateIpStep(config.IP_TRUNCATION)) // first thing of all (PRIVACY.md 2)
     .add(createDropGpcStep()) //                        before anything is derived from the client
     .add(createPutGeoStep(geo)) //                      from the truncated address only
-    .add(createPutDeviceStep()) //                      keyed digest of prefix + raw UA: before both go
+    .add(createPutDeviceStep(idHasher.deviceKeyOf)) // keyed digest of prefix + raw UA: before both go
     .add(createDropIpStep()) //                         nothing of the address is kept
     .add(putUserAgent) //                               families + majors; drops bots and the raw UA
 
   const eventSteps = stepList<ParsedEvent, EventContext, RejectReason>()
-    // Raw ids end here. When a salt period changes, both caches are emptied (PRIVACY.md 15).
-    .add(createHashIdsStep(createIdHasher(config.HASH_CACHE_SIZE, putUserAgent.forget)))
+    .add(createHashIdsStep(idHasher)) // raw ids end here
     .add(createApplyPlanStep()) //     declared, not guessed: before any value is kept
     .add(createScrubStringsStep()) //  `text` props only (after apply_plan)
     .add(createNormalisePathStep()) // `path` props only (after apply_plan)

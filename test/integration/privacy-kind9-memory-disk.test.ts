@@ -30,7 +30,7 @@ let clock = Math.floor(Date.now() / HOUR) * HOUR + HOUR + 60_000
 let s: TestServer
 const logs: string[] = []
 
-const ofApp = () => inspectCaches().filter((c) => c.name === `hash-ids:${app.id}` || c.name === 'user-agents')
+const ofApp = () => inspectCaches().filter((c) => c.name === `hash-ids:${app.id}` || c.name === `devices:${app.id}` || c.name === 'user-agents')
 const flat = (cs: CacheContents[]) => JSON.stringify(cs)
 
 async function send(userId: string, extra: Record<string, string> = {}): Promise<void> {
@@ -118,10 +118,12 @@ describe('hot-path caches', () => {
     const after = secondCaches.flatMap((c) => c.keys)
     expect(after.length).toBeGreaterThan(0)
     expect(after.filter((k) => before.has(k))).toEqual([])
-    // The next period's event only. The change of period is noticed when that batch's ids are
-    // hashed, after its User-Agent was parsed: the UA cache is empty.
+    // The next period's request only. The change of period is noticed at put_device (a browser
+    // request's device key is cached with the id hashes), before its User-Agent is parsed: each
+    // cache holds that request's one entry, under a new digest key.
     expect(secondCaches.find((c) => c.name === `hash-ids:${app.id}`)?.keys).toHaveLength(1)
-    expect(secondCaches.find((c) => c.name === 'user-agents')?.keys).toEqual([])
+    expect(secondCaches.find((c) => c.name === `devices:${app.id}`)?.keys).toHaveLength(1)
+    expect(secondCaches.find((c) => c.name === 'user-agents')?.keys).toHaveLength(1)
     type H = { user: string; session: string; org: string }
     const [before1] = firstCaches.find((c) => c.name === `hash-ids:${app.id}`)!.values as H[]
     const [after1] = secondCaches.find((c) => c.name === `hash-ids:${app.id}`)!.values as H[]

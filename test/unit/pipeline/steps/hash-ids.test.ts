@@ -2,7 +2,7 @@
 // org ids under the stable org key; no raw id remains in what the step returns.
 import { describe, expect, it } from 'vitest'
 import { createHmac } from 'node:crypto'
-import { createHashIdsStep, createIdHasher, hmacHex } from '../../../../src/pipeline/steps/hash-ids.ts'
+import { createHashIdsStep, createIdHasher, deviceKey, hmacHex } from '../../../../src/pipeline/steps/hash-ids.ts'
 import { batchFacts, parsedEvent, saltedKeys } from '../fixtures.ts'
 import type { BatchFacts } from '../../../../src/pipeline/types.ts'
 import type { SaltedKeys } from '../../../../src/pipeline/steps/hash-ids.ts'
@@ -253,3 +253,35 @@ describe('hash cache across salt periods (PRIVACY.md 15)', () => {
   })
 })
 
+
+describe('device keys (put_device) in the hasher\'s cache', () => {
+  const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'
+
+  it('gives deviceKey\'s key, cached by neither the address nor the User-Agent, and empties it when the period changes', async () => {
+    const { inspectCaches } = await import('../../../../src/privacy/keyed-cache.ts')
+    let rotations = 0
+    const hasher = createIdHasher(100, () => rotations++)
+    const appId = 'unit-device-cache'
+    const today = saltedKeys({ appId, period: 100, generation: 1 })
+    const devicesOf = () => inspectCaches().find((c) => c.name === `devices:${appId}`)!
+    const first = hasher.deviceKeyOf(today, '81.2.69.0', UA)
+    expect(first).toBe(deviceKey(today, '81.2.69.0', UA))
+    expect(hasher.deviceKeyOf(today, '81.2.69.0', UA)).toBe(first)
+    // The prefix's length is part of the cache key: moving a character between the two parts is another device.
+    expect(hasher.deviceKeyOf(today, '81.2.69.', `0${UA}`)).toBe(deviceKey(today, '81.2.69.', `0${UA}`))
+    expect(hasher.deviceKeyOf(today, undefined, UA)).toBe(deviceKey(today, undefined, UA))
+    expect(devicesOf().keys).toHaveLength(3)
+    expect(devicesOf().values).toContain(first)
+    expect(JSON.stringify(devicesOf())).not.toMatch(/81\.2|Mozilla|Chrome/)
+    const tomorrow = saltedKeys({ appId, period: 101, generation: 2, salt: Buffer.alloc(32, 5) })
+    const next = hasher.deviceKeyOf(tomorrow, '81.2.69.0', UA)
+    expect(next).toBe(deviceKey(tomorrow, '81.2.69.0', UA))
+    expect(next).not.toBe(first)
+    expect(rotations).toBe(1)
+    expect(devicesOf().values).toEqual([next])
+    // A request still holding the older salt gets its period's key, neither cached nor rotating.
+    expect(hasher.deviceKeyOf(today, '81.2.69.0', UA)).toBe(first)
+    expect(devicesOf().values).toEqual([next])
+    expect(rotations).toBe(1)
+  })
+})
