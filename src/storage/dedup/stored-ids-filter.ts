@@ -71,6 +71,8 @@ export interface StoredIdsFilter {
   markLoaded(): void
   /** The ids among `ids` this node may have stored in the window (the others it certainly did not). */
   probable(ids: readonly string[]): string[]
+  /** The same, handing the event loop back every few milliseconds (a direct-mode group of thousands of ids). */
+  probableYielding(ids: readonly string[]): Promise<string[]>
   /** The same for the rows of a RowBinary events body, ids as text. */
   probableInBody(body: Buffer): string[]
   /**
@@ -84,14 +86,22 @@ export interface StoredIdsFilter {
   addBody(body: Buffer): Promise<void>
   /** Ids of `event_id UUID` RowBinary rows (16 bytes each), as recent_event_ids gives them. */
   addIdRows(rows: Buffer): void
+  /** The same, handing the event loop back every few milliseconds (the load at start: millions of ids). */
+  addIdRowsYielding(rows: Buffer): Promise<void>
   /** Makes room for `ids` more in one filter (before a load of known size: fewer filters to ask). */
   reserve(ids: number): void
   stats(): { ids: number; bytes: number; buckets: number }
 }
 
 const BUCKET_MS = 30 * 60_000
-/** Rows walked between two turns of the event loop (about 2-4 ms). */
-const SLICE_ROWS = 8192
+/**
+ * The event loop is handed back once a walk has held it this long. A count of rows was not a
+ * bound: with two hours of ids at 2 k events/s (about seven filters to ask per id) a slice of
+ * 8,192 rows took 10-60 ms on a loaded 2-core machine (bench/studies/stored-ids-filter-pauses.ts).
+ */
+const SLICE_MS = 2
+/** Rows walked between two looks at the clock (about 0.1-0.5 ms). */
+const CHECK_ROWS = 256
 
 /** The buckets of the window and the bytes their filters take, against the budget. */
 interface Buckets {
@@ -172,13 +182,21 @@ function mayHoldHashed(s: Buckets, h: IdHash): boolean {
   return false
 }
 
+/** Resolves on the next turn of the event loop, after the I/O and requests waiting for it. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 /**
- * eachEventIdAt over the whole body, handing the event loop back every SLICE_ROWS rows: a
- * 100 k-row feed walked in one go held requests up for 30-50 ms, which showed in their p99.
+ * eachEventIdAt over the whole body, handing the event loop back every SLICE_MS: a 100 k-row
+ * feed walked in one go held requests up for 30-50 ms, which showed in their p99.
  */
 async function eachIdYielding(body: Buffer, each: (at: number) => void): Promise<void> {
   let at = 0
-  while ((at = eachEventIdAt(body, each, at, SLICE_ROWS)) < body.length) await new Promise((resolve) => setImmediate(resolve))
+  let since = performance.now()
+  while ((at = eachEventIdAt(body, each, at, CHECK_ROWS)) < body.length) {
+    if (performance.now() - since < SLICE_MS) continue
+    await nextTurn()
+    since = performance.now()
+  }
 }
 
 export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFilter {
@@ -187,6 +205,13 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
   const h: IdHash = { bits: new Uint32Array(4), h1: 0, h2: 0 }
   let loaded = false
   const current = (): Bucket => currentBucket(s, now())
+  const addIdRows = (rows: Buffer): void => {
+    const b = current()
+    for (let at = 0; at + 16 <= rows.length; at += 16) {
+      hashBytes(h, rows, at)
+      addHashed(s, b, h)
+    }
+  }
 
   return {
     get loaded() {
@@ -201,6 +226,20 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
       for (const id of ids) {
         hashId(h, id)
         if (mayHoldHashed(s, h)) out.push(id)
+      }
+      return out
+    },
+    async probableYielding(ids) {
+      current()
+      const out: string[] = []
+      let since = performance.now()
+      for (let i = 0; i < ids.length; i++) {
+        hashId(h, ids[i]!)
+        if (mayHoldHashed(s, h)) out.push(ids[i]!)
+        if ((i & (CHECK_ROWS - 1)) === CHECK_ROWS - 1 && performance.now() - since >= SLICE_MS) {
+          await nextTurn()
+          since = performance.now()
+        }
       }
       return out
     },
@@ -239,11 +278,16 @@ export function createStoredIdsFilter(opts: StoredIdsFilterOptions): StoredIdsFi
         addHashed(s, b, h)
       })
     },
-    addIdRows(rows) {
-      const b = current()
-      for (let at = 0; at + 16 <= rows.length; at += 16) {
-        hashBytes(h, rows, at)
-        addHashed(s, b, h)
+    addIdRows,
+    async addIdRowsYielding(rows) {
+      let since = performance.now()
+      for (let at = 0; at < rows.length; at += 16 * CHECK_ROWS) {
+        // The bucket is looked up per piece: a load that crosses a half hour fills the new one.
+        addIdRows(rows.subarray(at, at + 16 * CHECK_ROWS))
+        if (performance.now() - since >= SLICE_MS) {
+          await nextTurn()
+          since = performance.now()
+        }
       }
     },
     reserve(n) {

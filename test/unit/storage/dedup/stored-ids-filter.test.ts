@@ -97,4 +97,26 @@ describe('the stored-ids filter', () => {
     expect(f.probable(given)).toHaveLength(given.length)
     expect(f.stats().ids).toBe(400_000)
   })
+
+  it('walks large inputs in pieces, answering as the whole walk would and letting the event loop turn in between', async () => {
+    const f = createStoredIdsFilter({ windowMs: 2 * HOUR, maxBytes: 64 * 2 ** 20 })
+    const loaded = ids(400_000)
+    let turns = 0
+    let ticking = true
+    const tick = () => {
+      turns++
+      if (ticking) setImmediate(tick)
+    }
+    setImmediate(tick)
+    // 400 k ids cannot be added in the 2 ms a piece may take: the ticker runs between pieces.
+    await f.addIdRowsYielding(idRows(loaded))
+    const turnsDuringLoad = turns
+    const others = ids(50_000)
+    const asked = [...loaded.slice(0, 50_000), ...others]
+    expect(await f.probableYielding(asked)).toEqual(f.probable(asked))
+    ticking = false
+    expect(turnsDuringLoad).toBeGreaterThan(1)
+    expect(f.stats().ids).toBe(loaded.length)
+    expect(f.probable(loaded)).toHaveLength(loaded.length)
+  })
 })
