@@ -106,5 +106,5 @@ for (let r = 0; r < Number(args.rounds); r++) {
   const out = await round()
   for (const [name, v] of Object.entries(out)) console.log(`${name.padEnd(48)} worst turn ${v.worst.toFixed(1).padStart(6)} ms wall, ${v.worstCpu.toFixed(1).padStart(6)} ms CPU; whole call ${v.total.toFixed(1).padStart(6)} ms`)
   const g = await growRound()
-  console.log(`${'addIdRows of 8,192 ids, worst (a filter growing)'.padEnd(48)} ${g.worst.toFixed(1).padStart(6)} ms`)
+  console.log(`${'addIdRows of 8,192 ids at once, a filter growing'.padEnd(48)} worst ${g.worst.toFixed(1).padStart(6)} ms`)
 }
