@@ -27,7 +27,23 @@ export interface SentRecord {
   duplicates: number
   /** Rows the central Veil refused, with its reason (never stored there). */
   refused: { index: number; reason: string }[]
+  /** Where the range sent ends in the spool: its frames are no longer pending, though still on disk until the segment goes. */
+  range?: SpoolPosition
 }
+
+/** A place in the spool: a segment's number and a byte offset in it. */
+export interface SpoolPosition {
+  seq: number
+  end: number
+}
+
+/** The end of the range an insert token names (`id:segment:start-end`, storage/spool/feeder.ts). */
+export function sentRange(token: string): SpoolPosition | undefined {
+  const m = /:(\d+):\d+-(\d+)$/.exec(token)
+  return m ? { seq: Number(m[1]), end: Number(m[2]) } : undefined
+}
+
+const after = (a: SpoolPosition, b: SpoolPosition | undefined) => !b || a.seq > b.seq || (a.seq === b.seq && a.end > b.end)
 
 export interface OutboxView {
   approved: boolean
@@ -40,8 +56,12 @@ const countPerEvent = (rows: readonly EventRow[], into: Record<string, number> =
   return into
 }
 
-/** The rows still in a spool directory: frames not yet acknowledged by the uplink (storage/spool/inspect.ts reads the same). */
-export function pendingRows(spoolDir: string): EventRow[] {
+/**
+ * The rows still in a spool directory: frames not yet acknowledged by the uplink (storage/spool/
+ * inspect.ts reads the same), nor within the last range the central Veil answered (`sentUpTo`):
+ * the intent log names the range in flight, and that range stays on disk after its answer.
+ */
+export function pendingRows(spoolDir: string, sentUpTo?: SpoolPosition): EventRow[] {
   if (!existsSync(spoolDir)) return []
   const { intent } = lastIntent(join(spoolDir, 'intents'))
   const rows: EventRow[] = []
@@ -49,6 +69,7 @@ export function pendingRows(spoolDir: string): EventRow[] {
     const scan = readFrames(readFileSync(join(spoolDir, segmentName(seq))))
     for (const f of scan.frames) {
       if (intent && (seq < intent.seq || (seq === intent.seq && f.end <= intent.start))) continue
+      if (sentUpTo && !after({ seq, end: f.end }, sentUpTo)) continue
       rows.push(...rowsOfRange(f.payload, f.format))
     }
   }
@@ -83,13 +104,15 @@ export function openOutbox(dir: string): Outbox {
       }).catch(() => undefined)
     },
     view(spoolDir, lastForwards = 20) {
-      const pending = pendingRows(spoolDir)
       const records: SentRecord[] = existsSync(sentPath)
         ? readFileSync(sentPath, 'utf8').split('\n').filter(Boolean).map((l) => {
           const { format, body_base64, ...rest } = JSON.parse(l) as SentLine
           return { ...rest, rows: rowsOfRange(Buffer.from(body_base64, 'base64'), format) }
         })
         : []
+      let sentUpTo: SpoolPosition | undefined
+      for (const r of records) if (r.range && after(r.range, sentUpTo)) sentUpTo = r.range
+      const pending = pendingRows(spoolDir, sentUpTo)
       const perEvent: Record<string, number> = {}
       for (const r of records) countPerEvent(r.rows, perEvent)
       return {

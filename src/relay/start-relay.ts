@@ -31,7 +31,7 @@ import type { QuarantineRow } from '../storage/rows/quarantine-row.ts'
 import { registerSpoolMetrics } from '../storage/spool/metrics.ts'
 import { openSpool } from '../storage/spool/spool.ts'
 import type { Spool } from '../storage/spool/types.ts'
-import { openOutbox, type Outbox } from './outbox.ts'
+import { sentRange, openOutbox, type Outbox } from './outbox.ts'
 import { createOutboxRoutes } from './outbox-page.ts'
 import { createUplink } from './uplink.ts'
 
@@ -102,14 +102,14 @@ function uplinkInsert(config: Config, outbox: Outbox, logger: Logger, metrics: M
     centralUrl: url, relayKey: key, version: RELAY_VERSION, proxy: config.HTTPS_PROXY,
     timeoutMs: config.RELAY_FORWARD_TIMEOUT_MS, backoffMaxMs: config.RELAY_BACKOFF_MAX_MS,
     approved: () => !config.RELAY_REQUIRE_APPROVAL || outbox.approved(),
-    onSent(body, format, answer) {
+    onSent(body, format, answer, token) {
       metrics.inc('relay_forwarded_rows_total', {}, answer.accepted)
       if (answer.rejected.length) {
         metrics.inc('relay_refused_rows_total', {}, answer.rejected.length)
         // Reasons only: they name columns and kinds, never a value.
         logger.warn({ refused: answer.rejected.length, reasons: [...new Set(answer.rejected.map((r) => r.reason))].slice(0, 5) }, 'the central Veil refused rows of a forward')
       }
-      outbox.recordSent({ at: Date.now(), accepted: answer.accepted, duplicates: answer.duplicates, refused: answer.rejected }, body, format)
+      outbox.recordSent({ at: Date.now(), accepted: answer.accepted, duplicates: answer.duplicates, refused: answer.rejected, range: sentRange(token) }, body, format)
     },
   }).insert
 }

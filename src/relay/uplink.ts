@@ -27,7 +27,8 @@ export interface UplinkOptions {
   /** False until the site approved its first forward (RELAY_REQUIRE_APPROVAL, outbox.ts). */
   approved(): boolean
   /** Told of every range the central Veil acknowledged (the outbox's "sent"), as the bytes sent. */
-  onSent(body: Buffer, format: RowsFormat, answer: ForwardAnswer): void
+  /** `token`: the spool's insert token of the range sent (`id:segment:start-end`, storage/spool/feeder.ts). */
+  onSent(body: Buffer, format: RowsFormat, answer: ForwardAnswer, token: string): void
   random?: () => number
 }
 
@@ -73,7 +74,7 @@ export function centralRequest(
 export function createUplink(o: UplinkOptions): { insert: SpoolInsertFn; failuresInARow(): number } {
   let failures = 0
   const random = o.random ?? Math.random
-  async function insert(body: Buffer, _rows: number, _token: string, _first?: boolean, format: RowsFormat = 'RowBinary'): Promise<void> {
+  async function insert(body: Buffer, _rows: number, token: string, _first?: boolean, format: RowsFormat = 'RowBinary'): Promise<void> {
     if (!o.approved()) throw new UplinkError('waiting for the local approval of the first forward (veil relay approve, or the outbox page)')
     // The feeder retries a failed range after a second; the uplink stretches that while it stays away.
     if (failures > 0) await new Promise((r) => setTimeout(r, backoffDelay(failures - 1, random, { baseMs: 1000, maxMs: o.backoffMaxMs })).unref())
@@ -82,7 +83,7 @@ export function createUplink(o: UplinkOptions): { insert: SpoolInsertFn; failure
       const answer = await centralRequest(o, '/v1/relay/rows', { bytes: await gzipAsync(body), headers })
       if (answer.status !== 200) throw new UplinkError(`the central Veil answered ${answer.status}: ${answer.text.slice(0, 200)}`)
       failures = 0
-      o.onSent(body, format, JSON.parse(answer.text) as ForwardAnswer)
+      o.onSent(body, format, JSON.parse(answer.text) as ForwardAnswer, token)
     } catch (e) {
       failures++
       throw e
