@@ -104,6 +104,7 @@ export const CLOCK_FILES = [
   'test/unit/storage/rows/rows-format.test.ts',
   'test/unit/storage/schema/cluster-ddl.test.ts',
   'test/unit/storage/schema/migrate.test.ts',
+  'test/unit/storage/schema/run-marker.test.ts',
   'test/integration/spool-fds.test.ts',
 ]
 

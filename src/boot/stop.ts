@@ -10,7 +10,7 @@ import type { Config } from '../config.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { ReloadableRegistry } from '../apps/reload.ts'
 import type { TrackedStorage } from '../storage/clickhouse/in-flight.ts'
-import type { RunMarker } from '../storage/schema/repair-aggregates.ts'
+import type { RunMarker } from '../storage/schema/run-marker.ts'
 import type { WritePath } from '../storage/write-path.ts'
 import { closeMetricsServer, closeServer } from './listen.ts'
 

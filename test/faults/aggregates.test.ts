@@ -9,7 +9,8 @@ import { startTestServer, tempDir, testApp, type TestServer } from '../support/s
 import { batch, event, post } from '../support/batch.ts'
 import { encodeRows } from '../../src/storage/rows/rows-format.ts'
 import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
-import { openRunMarker, repairAggregates, REPAIR_LOOKBACK_MS } from '../../src/storage/schema/repair-aggregates.ts'
+import { repairAggregates, REPAIR_LOOKBACK_MS } from '../../src/storage/schema/repair-aggregates.ts'
+import { openRunMarker } from '../../src/storage/schema/run-marker.ts'
 import type { InsertFn } from '../../src/boot/start-veil.ts'
 import { aggregateMismatches, expectNoLossNoDuplicateAggregatesAgree, idsOf, rows } from './support.ts'
 
