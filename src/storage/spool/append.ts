@@ -8,6 +8,7 @@ import type { RowsFormat } from '../rows/rows-format.ts'
 import { FRAME_HEADER_BYTES, frameHeader, segmentName } from './layout.ts'
 import { HEAD_BYTES, encodeHead, type Seal } from './segment-head.ts'
 import { writeAll, writeAllParts, type SpoolFile, type SpoolFs } from './spool-fs.ts'
+import type { AckMark, SealRing } from './ledger.ts'
 import { monotonicMs } from './monotonic.ts'
 import type { SpoolBacklog, SpoolCounters, SpoolOptions } from './types.ts'
 
@@ -24,6 +25,8 @@ export interface Appender {
   append(payload: Buffer, rows: number, format: RowsFormat): Promise<void>
   /** The segment being written to (the feeder retires only those before it). */
   seq(): number
+  /** How far appends are synced: recorded with each intent (ledger.ts). */
+  mark(): AckMark
   /** Set after a write the spool could not undo, until a fresh segment works. */
   failed(): StorageUnavailableError | undefined
   lowOnDisk(): boolean
@@ -52,6 +55,8 @@ export interface AppendContext {
   lastSeals: Seal[]
   /** Called after each synced frame (the feeder may start). */
   onFramed(): void
+  /** Where each segment's seal is recorded when it is closed (ledger.ts); none if it could not be made. */
+  seals?: SealRing
 }
 
 /**
@@ -128,6 +133,7 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
       })
     },
     seq: () => st.seq,
+    mark: () => ({ seq: st.seq, end: st.size, rows: st.rowsIn }),
     failed: () => st.failed?.error,
     lowOnDisk: () => st.lowOnDisk,
     rotateIdle() {
@@ -165,6 +171,10 @@ async function rotate(ctx: AppendContext, st: AppendState): Promise<void> {
   const { fs } = ctx
   const { dir } = ctx.opts
   const prev: Seal[] = st.fh ? [{ seq: st.seq, bytes: st.size, frames: st.frames, rows: st.rowsIn }, ...st.sealed] : ctx.lastSeals
+  // Recorded before anything is acknowledged in the next segment: with it, a start can count this
+  // one deleted or cut while stopped even once no head that seals it is left. Best effort: the
+  // next segment's head seals it too.
+  if (prev[0] && (st.fh || !ctx.seals?.has(prev[0].seq))) await ctx.seals?.record(prev[0]).catch(() => undefined)
   const next = await fs.open(join(dir, segmentName(st.seq + 1)), 'w')
   // The head is synced with the segment's first frame. A disk too full for even these bytes
   // leaves the segment without one (its predecessor unsealed), rather than the spool closed.

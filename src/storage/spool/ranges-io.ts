@@ -5,6 +5,7 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { INTENT_BYTES, INTENT_SLOTS, encodeIntent, readFrames, segmentName, type Intent, type Scan } from './layout.ts'
 import { writeAll, type SpoolFile, type SpoolFs } from './spool-fs.ts'
+import { encodeMark, type AckMark } from './ledger.ts'
 
 export interface IntentRing {
   /** Syncs the record of an insert about to start; the newest whole record wins on replay. */
@@ -12,7 +13,11 @@ export interface IntentRing {
   close(): Promise<void>
 }
 
-export async function openIntentRing(fs: SpoolFs, path: string, lastSlot: number): Promise<IntentRing> {
+/**
+ * `mark`: how far appends are synced now, written with each intent in the slot after it (one
+ * write, one fdatasync: ledger.ts), so intents take slots in pairs, the intent in the even one.
+ */
+export async function openIntentRing(fs: SpoolFs, path: string, lastSlot: number, mark?: () => AckMark | undefined): Promise<IntentRing> {
   const file = await fs.open(path, 'r+').catch(() => fs.open(path, 'w'))
   const ring = INTENT_SLOTS * INTENT_BYTES
   try {
@@ -25,11 +30,13 @@ export async function openIntentRing(fs: SpoolFs, path: string, lastSlot: number
     await file.close().catch(() => undefined) // a full disk at open must not leak the handle
     throw e
   }
-  let slot = lastSlot
+  // The pair after the newest intent's (an earlier version's intent may be in an odd slot).
+  let pair = lastSlot < 0 ? -1 : Math.floor(lastSlot / 2)
   return {
     async record(range) {
-      slot = (slot + 1) % INTENT_SLOTS
-      await writeAll(file, encodeIntent(range), slot * INTENT_BYTES)
+      pair = (pair + 1) % (INTENT_SLOTS / 2)
+      const m = mark?.()
+      await writeAll(file, m ? Buffer.concat([encodeIntent(range), encodeMark(m)]) : encodeIntent(range), pair * 2 * INTENT_BYTES)
       await file.datasync()
     },
     close: () => file.close().catch(() => undefined),

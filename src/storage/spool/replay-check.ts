@@ -1,10 +1,12 @@
 // What a start finds missing from the spool (docs/durability.md, "damage while stopped"): each
-// segment's head seals the one before it (segment-head.ts), so a segment deleted, or cut at a
+// segment's head seals the two before it (segment-head.ts), the `seals` ring every closed one and
+// the intent log how far appends were acknowledged (ledger.ts), so a segment deleted, or cut at a
 // frame boundary, while the spool was stopped is counted, logged and kept, never silent.
 import { closeSync, existsSync, openSync, readSync } from 'node:fs'
 import { join } from 'node:path'
 import { damagedName, segmentName, type Intent, type Scan } from './layout.ts'
 import { HEAD_BYTES, readHead, type Seal } from './segment-head.ts'
+import type { AckMark, SealedSize } from './ledger.ts'
 
 /** A damaged or missing segment: the bytes and rows it lost (rows unknown where no record says). */
 export interface SpoolDamage {
@@ -15,9 +17,13 @@ export interface SpoolDamage {
   rowsUnknown?: boolean
 }
 
-/** The seals the segments on disk hold of those before them, by the sealed one's number. */
-export function sealsOf(dir: string, segments: readonly number[]): Map<number, Seal> {
-  const seals = new Map<number, Seal>()
+/**
+ * What the records say each segment held, by its number: the seals in the heads of the segments on
+ * disk, those of the `seals` ring (which wins: it is written when the segment is closed), and the
+ * acknowledged mark for the segment it names if nothing sealed that one (a prefix of it).
+ */
+export function sealsOf(dir: string, segments: readonly number[], ring: Map<number, SealedSize>, mark: AckMark | undefined): Map<number, SealedSize> {
+  const seals = new Map<number, SealedSize>()
   const buf = Buffer.alloc(HEAD_BYTES)
   for (const seq of segments) {
     const fd = openSync(join(dir, segmentName(seq)), 'r')
@@ -28,6 +34,8 @@ export function sealsOf(dir: string, segments: readonly number[]): Map<number, S
       closeSync(fd)
     }
   }
+  for (const [seq, seal] of ring) seals.set(seq, seal)
+  if (mark && !seals.has(mark.seq)) seals.set(mark.seq, { seq: mark.seq, bytes: mark.end, rows: mark.rows })
   return seals
 }
 
@@ -37,7 +45,7 @@ export function sealsOf(dir: string, segments: readonly number[]): Map<number, S
  * a frame whose header was damaged: its rows are only known from the seal). `keep`: damage
  * beyond a torn tail, so the segment is moved aside once fed, not deleted.
  */
-export function lossOf(scan: Scan, found: Seal, seal: Seal | undefined): (SpoolDamage & { keep: boolean }) | undefined {
+export function lossOf(scan: Scan, found: Seal, seal: SealedSize | undefined): (SpoolDamage & { keep: boolean }) | undefined {
   const cutBytes = seal ? Math.max(0, seal.bytes - found.bytes) : 0
   const cutRows = seal ? Math.max(0, seal.rows - found.rows) : 0
   const bytes = scan.corruptBytes + cutBytes
@@ -53,7 +61,7 @@ export function lossOf(scan: Scan, found: Seal, seal: Seal | undefined): (SpoolD
  * the last insert's is in ClickHouse; the last insert's own is deleted once inserted to its end,
  * so only what lay beyond that insert is lost, and how many rows that was no record says.
  */
-export function missing(dir: string, segments: readonly number[], seals: Map<number, Seal>, intent: Intent | undefined): SpoolDamage[] {
+export function missing(dir: string, segments: readonly number[], seals: Map<number, SealedSize>, intent: Intent | undefined): SpoolDamage[] {
   const onDisk = new Set(segments)
   const out: SpoolDamage[] = []
   for (const seal of seals.values()) {

@@ -7,6 +7,7 @@ import type { RowsFormat } from '../rows/rows-format.ts'
 import { damagedName, lastIntent, listSegments, readFrames, segmentName, type Intent } from './layout.ts'
 import { lossOf, missing, sealsOf, type SpoolDamage } from './replay-check.ts'
 import { readHead, type Seal } from './segment-head.ts'
+import { lastMark, readSeals, type SealedSize } from './ledger.ts'
 
 /** Frames of one segment waiting for ClickHouse, by byte range; the bytes stay on disk. */
 export interface Chunk {
@@ -40,18 +41,23 @@ export interface Replay {
   damaged: Set<number>
   /** Damaged segments with nothing left to insert, moved aside at once. */
   movedAside: number
+  /** The `seals` ring as found (ledger.ts): where the next seal goes. */
+  ring: { seals: Map<number, SealedSize>; slot: number }
 }
 
 /** Scans the spool directory; `onFrame` sees each payload to be replayed (e.g. to remember its ids). */
-export function replaySpool(dir: string, intentPath: string, now: number, onFrame?: (payload: Buffer, format: RowsFormat) => void): Replay {
+export function replaySpool(dir: string, intentPath: string, sealsPath: string, now: number, onFrame?: (payload: Buffer, format: RowsFormat) => void): Replay {
   const { intent, slot } = lastIntent(intentPath)
+  const ring = readSeals(sealsPath)
   const r: Replay = {
-    queue: [], lastSeq: intent?.seq ?? 0, intentSlot: slot, rows: 0, bytes: 0, corruptSegments: 0, corruptBytes: 0, corruptRows: 0, damage: [], damaged: new Set(), movedAside: 0, lastSeals: [],
+    queue: [], lastSeq: intent?.seq ?? 0, intentSlot: slot, rows: 0, bytes: 0, corruptSegments: 0, corruptBytes: 0, corruptRows: 0, damage: [], damaged: new Set(), movedAside: 0, lastSeals: [], ring,
   }
   // Numbers of segments moved aside count too: a new segment never takes the name of a kept one.
   for (const f of readdirSync(dir)) if (/^\d{10}\.seg\.damaged$/.test(f)) r.lastSeq = Math.max(r.lastSeq, Number(f.slice(0, 10)))
   const segments = listSegments(dir)
-  const seals = sealsOf(dir, segments)
+  const seals = sealsOf(dir, segments, ring.seals, lastMark(intentPath))
+  // Nor that of a segment deleted while stopped: its token (spool id, number, range) was used.
+  for (const seq of seals.keys()) r.lastSeq = Math.max(r.lastSeq, seq)
   for (const seq of segments) {
     r.lastSeq = Math.max(r.lastSeq, seq)
     const path = join(dir, segmentName(seq))

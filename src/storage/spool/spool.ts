@@ -17,6 +17,7 @@ import { openAppender, type Appender } from './append.ts'
 import { createFeeder } from './feeder.ts'
 import { monotonicMs } from './monotonic.ts'
 import { openFeederRoom } from './feeder-room.ts'
+import { openSealRing } from './ledger.ts'
 import type { Spool, SpoolBacklog, SpoolCounters, SpoolOptions } from './types.ts'
 
 export type { Spool, SpoolHealth, SpoolOptions, SpoolStats } from './types.ts'
@@ -39,7 +40,8 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
   const fs = opts.fs ?? nodeSpoolFs
   const { dir } = opts
   const intentPath = join(dir, 'intents')
-  const r = replaySpool(dir, intentPath, monotonicMs() - opts.feedDelayMs, opts.onReplayFrame)
+  const sealsPath = join(dir, 'seals')
+  const r = replaySpool(dir, intentPath, sealsPath, monotonicMs() - opts.feedDelayMs, opts.onReplayFrame)
   const stats: SpoolCounters = {
     appendedRows: 0, syncs: 0, inserts: 0, insertedRows: 0, failedInserts: 0, retries: 0, refusedRows: 0, diskRefusedRows: 0, writeFailures: 0,
     replayedRows: r.rows, corruptSegments: r.corruptSegments, corruptBytes: r.corruptBytes, corruptRows: r.corruptRows,
@@ -49,10 +51,12 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
   for (const { segment, corruptBytes, corruptRows, rowsUnknown } of r.damage) opts.onDamage?.({ segment, corruptBytes, corruptRows, ...(rowsUnknown ? { rowsUnknown } : {}) })
   const backlog: SpoolBacklog = { queue: r.queue, rows: r.rows, bytes: r.bytes }
 
-  const intents = await openIntentRing(fs, intentPath, r.intentSlot)
+  let appender: Appender | undefined
+  // Each intent carries how far appends are acknowledged (ledger.ts): none before the appender opens.
+  const intents = await openIntentRing(fs, intentPath, r.intentSlot, () => appender?.mark())
+  const seals = await openSealRing(fs, sealsPath, r.ring)
   const reader = createSegmentReader(fs, dir)
   const room = await openFeederRoom(dir, opts.feederRoomBytes ?? 0)
-  let appender: Appender | undefined
   const feeder = createFeeder({ opts, fs, id: spoolId(dir), backlog, stats, intents, reader, damaged: r.damaged, currentSeq: () => appender!.seq(),
     room,
     onRetired: () => void appender?.recheckDisk().then(() => room.restore(opts.minFreeBytes ?? 0)).catch(() => undefined),
@@ -62,9 +66,10 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
     },
   })
   try {
-    appender = await openAppender({ opts, fs, backlog, stats, lastSeq: r.lastSeq, lastSeals: r.lastSeals, onFramed: () => feeder.feed() })
+    appender = await openAppender({ opts, fs, backlog, stats, lastSeq: r.lastSeq, lastSeals: r.lastSeals, seals, onFramed: () => feeder.feed() })
   } catch (e) {
     await intents.close()
+    await seals?.close()
     throw e
   }
   const append = appender
@@ -94,6 +99,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
           await reader.close()
           await append.close(true)
           await intents.close()
+          await seals?.close()
         } finally {
           lock.release()
         }
