@@ -3,7 +3,7 @@
 // segments in a row deleted (a head seals only the two before it). The `seals` ring and the
 // acknowledged mark written with each intent (src/storage/spool/ledger.ts) count them, with their
 // rows, at the next start. Real chDB; the crash cuts the spool off its disk (support.ts).
-import { existsSync, readFileSync, readdirSync, rmSync, truncateSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
@@ -112,5 +112,25 @@ describe('damage no segment head proves', () => {
     const gone = new Set(lost)
     await expectNoLossNoDuplicateAggregatesAgree(s.veil.storage.client, app, acked.filter((id) => !gone.has(id)))
     await again.close(1000)
+  })
+
+  it('counts nothing once a crash\'s torn tail is fed and the spool stops cleanly: no record outlives what it proves', async () => {
+    const dir = tempDir('fault-ledger-clean-')
+    const app = 'ledger-torn-then-clean'
+    const { acked, abandoned } = await spoolThenCrash(dir, app)
+    // The write a crash cut short: a frame header and nothing after it.
+    const last = join(dir, segments(dir).at(-1)!)
+    appendFileSync(last, readFileSync(last).subarray(framesOf(last)[0]!.offset, framesOf(last)[0]!.offset + 20))
+    storeDown = false
+    const first = await open(dir)
+    expect(first.stats()).toMatchObject({ corruptRows: 0 })
+    await first.drain()
+    await first.close(1000)
+    const damage: unknown[] = []
+    const again = await open(dir, { onDamage: (d) => damage.push(d) })
+    expect({ damage, stats: again.stats() }).toMatchObject({ damage: [], stats: { corruptSegments: 0, corruptBytes: 0, replayedRows: 0 } })
+    await again.close(1000)
+    await expectNoLossNoDuplicateAggregatesAgree(s.veil.storage.client, app, acked)
+    await abandoned.close(10)
   })
 })

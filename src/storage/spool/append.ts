@@ -173,8 +173,9 @@ async function rotate(ctx: AppendContext, st: AppendState): Promise<void> {
   const prev: Seal[] = st.fh ? [{ seq: st.seq, bytes: st.size, frames: st.frames, rows: st.rowsIn }, ...st.sealed] : ctx.lastSeals
   // Recorded before anything is acknowledged in the next segment: with it, a start can count this
   // one deleted or cut while stopped even once no head that seals it is left. Best effort: the
-  // next segment's head seals it too.
-  if (prev[0] && (st.fh || !ctx.seals?.has(prev[0].seq))) await ctx.seals?.record(prev[0]).catch(() => undefined)
+  // next segment's head seals it too. Not the segment found last at open (a crash's): the replay
+  // may delete it as inserted, torn tail and all, and the acknowledged mark speaks for it.
+  if (st.fh) await ctx.seals?.record(prev[0]!).catch(() => undefined)
   const next = await fs.open(join(dir, segmentName(st.seq + 1)), 'w')
   // The head is synced with the segment's first frame. A disk too full for even these bytes
   // leaves the segment without one (its predecessor unsealed), rather than the spool closed.

@@ -82,8 +82,6 @@ export function readSeals(path: string): { seals: Map<number, SealedSize>; slot:
 export interface SealRing {
   /** Syncs the seal of a segment being closed; a failure is the caller's to ignore. */
   record(seal: SealedSize): Promise<void>
-  /** Whether the ring held a seal of segment `seq` when opened (one seal per segment: a second would be ambiguous). */
-  has(seq: number): boolean
   close(): Promise<void>
 }
 
@@ -92,7 +90,7 @@ export interface SealRing {
  * stop a seal from being recorded); undefined if even that cannot be done, and the spool goes on
  * with its segment heads alone.
  */
-export async function openSealRing(fs: SpoolFs, path: string, found: { seals: Map<number, SealedSize>; slot: number }): Promise<SealRing | undefined> {
+export async function openSealRing(fs: SpoolFs, path: string, lastSlot: number): Promise<SealRing | undefined> {
   const made = !existsSync(path)
   let file: SpoolFile | undefined
   try {
@@ -109,15 +107,13 @@ export async function openSealRing(fs: SpoolFs, path: string, found: { seals: Ma
     return undefined
   }
   const f = file
-  const sealed = new Set(found.seals.keys())
-  let slot = found.slot
+  let slot = lastSlot
   return {
     async record(seal) {
       slot = (slot + 1) % SEAL_SLOTS
       await writeAll(f, encodeSeal(seal), slot * RECORD_BYTES)
       await f.datasync()
     },
-    has: (seq) => sealed.has(seq),
     close: () => f.close().catch(() => undefined),
   }
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import type { RowsFormat } from '../rows/rows-format.ts'
 import { damagedName, lastIntent, listSegments, readFrames, segmentName, type Intent } from './layout.ts'
 import { lossOf, missing, sealsOf, type SpoolDamage } from './replay-check.ts'
-import { readHead, type Seal } from './segment-head.ts'
+import { HEAD_BYTES, readHead, type Seal } from './segment-head.ts'
 import { lastMark, readSeals, type SealedSize } from './ledger.ts'
 
 /** Frames of one segment waiting for ClickHouse, by byte range; the bytes stay on disk. */
@@ -68,7 +68,9 @@ export function replaySpool(dir: string, intentPath: string, sealsPath: string, 
     const buf = readFileSync(path)
     const scan = readFrames(buf)
     const found = { seq, bytes: buf.length, frames: scan.frames.length, rows: scan.frames.reduce((n, f) => n + f.rows, 0) + scan.corruptRows }
-    if (seq === segments.at(-1)) r.lastSeals = [found, ...(readHead(buf)?.prev ?? [])]
+    // Sealed in the next segment's head as far as its last whole frame: a crash's torn tail is
+    // not what it held, and sealed, it made the segment's deletion once inserted look like a loss.
+    if (seq === segments.at(-1)) r.lastSeals = [{ ...found, bytes: scan.frames.at(-1)?.end ?? Math.min(buf.length, HEAD_BYTES) }, ...(readHead(buf)?.prev ?? [])]
     const loss = lossOf(scan, found, seals.get(seq))
     if (loss) {
       lose(r, loss)

@@ -54,7 +54,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
   let appender: Appender | undefined
   // Each intent carries how far appends are acknowledged (ledger.ts): none before the appender opens.
   const intents = await openIntentRing(fs, intentPath, r.intentSlot, () => appender?.mark())
-  const seals = await openSealRing(fs, sealsPath, r.ring)
+  const seals = await openSealRing(fs, sealsPath, r.ring.slot)
   const reader = createSegmentReader(fs, dir)
   const room = await openFeederRoom(dir, opts.feederRoomBytes ?? 0)
   const feeder = createFeeder({ opts, fs, id: spoolId(dir), backlog, stats, intents, reader, damaged: r.damaged, currentSeq: () => appender!.seq(),

@@ -13,15 +13,14 @@ import { nodeSpoolFs } from '../../../../src/storage/spool/spool-fs.ts'
 describe('the spool ledger', () => {
   it('reads back every seal recorded, by segment, and goes on after the newest when reopened', async () => {
     const path = join(tempDir('ledger-'), 'seals')
-    const ring = (await openSealRing(nodeSpoolFs, path, readSeals(path)))!
+    const ring = (await openSealRing(nodeSpoolFs, path, readSeals(path).slot))!
     expect(readFileSync(path).length).toBe(SEAL_SLOTS * RECORD_BYTES)
     await ring.record({ seq: 1, bytes: 100, rows: 3 })
     await ring.record({ seq: 2, bytes: 200, rows: 5 })
     await ring.close()
     const found = readSeals(path)
     expect([...found.seals.values()]).toEqual([{ seq: 1, bytes: 100, rows: 3 }, { seq: 2, bytes: 200, rows: 5 }])
-    const again = (await openSealRing(nodeSpoolFs, path, found))!
-    expect(again.has(2)).toBe(true)
+    const again = (await openSealRing(nodeSpoolFs, path, found.slot))!
     await again.record({ seq: 3, bytes: 300, rows: 7 })
     await again.close()
     expect(readSeals(path).seals.get(3)).toEqual({ seq: 3, bytes: 300, rows: 7 })
@@ -30,7 +29,7 @@ describe('the spool ledger', () => {
 
   it('skips a torn seal', async () => {
     const path = join(tempDir('ledger-'), 'seals')
-    const ring = (await openSealRing(nodeSpoolFs, path, readSeals(path)))!
+    const ring = (await openSealRing(nodeSpoolFs, path, readSeals(path).slot))!
     await ring.record({ seq: 4, bytes: 10, rows: 1 })
     await ring.close()
     const buf = readFileSync(path)
