@@ -102,7 +102,12 @@ export async function openWritePath(o: WritePathOptions): Promise<WritePath> {
   // Retries later than recent_event_ids' two hours (SDK queues keep events for days): looked up
   // in events by app, day and name (dedup/late-retries.ts).
   if (config.DEDUP_STORE_CHECK) {
-    writer = skipStoredLateRetries(writer, { client: storage.client, now: o.now, onLookup: (s, looked, found) => recordLateRetryLookup(metrics, s, looked, found) })
+    const backlog = spool
+    writer = skipStoredLateRetries(writer, {
+      client: storage.client, now: o.now, onLookup: (s, looked, found) => recordLateRetryLookup(metrics, s, looked, found),
+      // In spool mode a late retry's first attempt may still be in the backlog: fed first.
+      settled: backlog && ((ms) => backlog.fedUpTo(ms)),
+    })
   }
   if (o.guard) writer = o.guard(writer)
   const retryMemory = await seedRetryMemory(o, replayedIds)

@@ -58,3 +58,33 @@ describe.each(['direct', 'spool'] as const)('%s mode', (mode) => {
     expect(s.veil.metrics.get('late_retry_stored_total')).toBeGreaterThanOrEqual(40)
   })
 })
+
+describe('spool mode, the first attempt still in the backlog', () => {
+  it('feeds the backlog before it looks a late retry up: stored once; a 503 while the store cannot take the backlog', async () => {
+    await s?.stop()
+    let offset = -3 * HOUR
+    let storeDown = true
+    const app = testApp('late-backlog')
+    s = await startTestServer({
+      dataDir: tempDir(), apps: [app], listen: false, now: () => Date.now() + offset,
+      env: { WRITE_MODE: 'spool', SPOOL_FEED_DELAY_MS: '0', DEDUP_WINDOW_IDS: '0' },
+      // The store refuses the spool's inserts, so the first attempt waits in the backlog.
+      wrapSpoolInsert: (real) => async (body, n, token, first, format) => {
+        if (storeDown) throw new Error('ClickHouse is down')
+        return real(body, n, token, first, format)
+      },
+    })
+    const events = Array.from({ length: 20 }, () => event({ ts: Date.now() - 3 * HOUR - 60_000 }))
+    const ids = events.map((e) => e.id)
+    const send = (sentAt?: number) => s!.veil.app.request('/v1/batch', post(batch(app.write_keys[0]!, events, sentAt === undefined ? {} : { sent_at: sentAt })))
+    expect((await send(Date.now() - 3 * HOUR)).status).toBe(202)
+    offset = 0
+    // The backlog cannot be fed: the late retry cannot be looked up, and the client keeps it.
+    expect((await send()).status).toBe(503)
+    storeDown = false
+    // Before, the retry was answered 202 at once and both copies were stored (20 of 20 twice).
+    expect((await send()).status).toBe(202)
+    await s.veil.spool!.drain()
+    expect(await counts(ids)).toEqual(Array(20).fill(1))
+  })
+})

@@ -17,7 +17,19 @@ export interface LateRetryOptions {
   now: () => number
   /** Called with the time of each lookup and the ids it looked up and found. */
   onLookup?: (seconds: number, looked: number, found: number) => void
+  /**
+   * Resolves true once every row this node acknowledged before the call is in events, false if
+   * not within `ms` (the spool's backlog: Spool.fedUpTo). Without it (direct mode) a 202 already
+   * meant inserted.
+   */
+  settled?: (ms: number) => Promise<boolean>
 }
+
+/**
+ * How long a group with late rows waits for the spool's backlog to be fed before they are looked
+ * up: with waiters the feeder starts at once, so one insert's time; beyond it (the store down) 503.
+ */
+export const LATE_SETTLE_MS = 5000
 
 /**
  * Which rows of an old `ts` are in events already. The first attempt of an event was received
@@ -68,14 +80,19 @@ export function skipStoredLateRetries(writer: Writer<EventRow>, opts: LateRetryO
     const from = recentFrom()
     const late = rows.filter((r) => r[3] < from)
     if (late.length === 0) return writer.submit(rows)
-    const inner = lookup(late).then(
-      (stored) => {
+    // A late retry's first attempt may still wait in this node's spool, where no lookup sees it,
+    // and fed more than two hours after it was received it is not in recent_event_ids either:
+    // both copies were stored. So what was acknowledged before this group is fed first.
+    const inner = (opts.settled ? opts.settled(LATE_SETTLE_MS) : Promise.resolve(true))
+      .then((fed) => {
+        if (!fed) throw new StorageUnavailableError(`events older than two hours wait for the spool's backlog to be fed before they are looked up, and it was not fed within ${LATE_SETTLE_MS} ms`, 'overloaded')
+        // A failed lookup is the store failing: a 503 the client retries, as a failed insert is.
+        return lookup(late).catch((e: unknown) => Promise.reject(new StorageUnavailableError('the lookup of late retries failed', 'failed', { cause: e })))
+      })
+      .then((stored) => {
         const fresh = stored.size ? rows.filter((r) => !stored.has(r[1])) : rows
         return fresh.length ? writer.submit(fresh) : { acked: Promise.resolve([]), stored: Promise.resolve() }
-      },
-      // A failed lookup is the store failing: a 503 the client retries, as a failed insert is.
-      (e: unknown) => Promise.reject(new StorageUnavailableError('the lookup of late retries failed', 'failed', { cause: e })),
-    )
+      })
     const out = { acked: inner.then((s) => s.acked), stored: inner.then((s) => s.stored) }
     // Whoever submits may watch only one of the two (write() the answer, nothing the outcome).
     out.stored.catch(() => undefined)

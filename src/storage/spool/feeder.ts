@@ -22,6 +22,11 @@ export interface Feeder {
   feed(): void
   /** Resolves when the backlog is empty (or the feeder stopped). */
   drain(): Promise<void>
+  /**
+   * Resolves true once every frame before byte `end` of segment `seq` is inserted, false if the
+   * feeder stops first; feeds without waiting for company meanwhile.
+   */
+  fedTo(seq: number, end: number): Promise<boolean>
   /** Feeds without waiting for company (the spool is closing). */
   hurry(): void
   /** Starts no insert again; resolves when the insert under way settled or `ms` pass. */
@@ -64,6 +69,8 @@ interface FeedState {
   timer?: NodeJS.Timeout
   /** drain() calls waiting for an empty backlog. */
   waiters: (() => void)[]
+  /** fedTo() calls waiting for the backlog's head to pass their place. */
+  marks: { seq: number; end: number; resolve(fed: boolean): void }[]
   /** Closing: no waiting for company, retries after 50 ms. */
   hurried: boolean
   stopped: boolean
@@ -80,16 +87,17 @@ interface FeedState {
 export function createFeeder(ctx: FeedContext): Feeder {
   const { opts, backlog } = ctx
   const { queue } = backlog
-  const st: FeedState = { waiters: [], hurried: false, stopped: false, inARow: 0, lastError: '', vanished: new Set() }
+  const st: FeedState = { waiters: [], marks: [], hurried: false, stopped: false, inARow: 0, lastError: '', vanished: new Set() }
 
   function feed(): void {
     if (st.stopped) return
+    settleMarks(st, queue)
     if (st.inserting || queue.length === 0) {
       if (!st.inserting && queue.length === 0) for (const d of st.waiters.splice(0)) d()
       return
     }
     const wait = queue[0]!.since + opts.feedDelayMs - monotonicMs()
-    if (backlog.rows < opts.insertRows && wait > 0 && !st.hurried && st.waiters.length === 0) {
+    if (backlog.rows < opts.insertRows && wait > 0 && !st.hurried && st.waiters.length === 0 && st.marks.length === 0) {
       st.timer ??= setTimeout(() => {
         st.timer = undefined
         feed()
@@ -123,6 +131,13 @@ export function createFeeder(ctx: FeedContext): Feeder {
         st.waiters.push(resolve)
         feed()
       }),
+    fedTo(seq, end) {
+      if (st.stopped) return Promise.resolve(false)
+      return new Promise<boolean>((resolve) => {
+        st.marks.push({ seq, end, resolve })
+        feed()
+      })
+    },
     hurry() {
       st.hurried = true
       feed()
@@ -132,6 +147,7 @@ export function createFeeder(ctx: FeedContext): Feeder {
       if (st.timer) clearTimeout(st.timer)
       st.timer = undefined
       for (const d of st.waiters.splice(0)) d()
+      for (const m of st.marks.splice(0)) m.resolve(false)
       // With `stopped` set, an insert under way returns after its current step; only an insert
       // already inside ClickHouse can outlast `ms` (the write path keeps storage open for it).
       let t: NodeJS.Timeout | undefined
@@ -150,6 +166,18 @@ export function createFeeder(ctx: FeedContext): Feeder {
       if (to > from) ctx.onRetired?.()
     },
   }
+}
+
+/** Resolves the fedTo() calls whose place the backlog's head has passed (the queue is in order). */
+function settleMarks(st: FeedState, queue: readonly Chunk[]): void {
+  if (st.marks.length === 0) return
+  const head = queue[0]
+  const left: FeedState['marks'] = []
+  for (const m of st.marks) {
+    if (!head || head.seq > m.seq || (head.seq === m.seq && head.offset >= m.end)) m.resolve(true)
+    else left.push(m)
+  }
+  st.marks = left
 }
 
 /** Each step of an insert checks this after its await: close() may have returned meanwhile. */

@@ -55,6 +55,11 @@ export interface Spool {
   append(payload: Buffer, rows: number, format?: RowsFormat): Promise<void>
   /** Resolves when everything appended so far is in ClickHouse. */
   drain(): Promise<void>
+  /**
+   * Resolves true once every frame synced before the call is in ClickHouse (later appends do not
+   * hold it up), false if that takes longer than `ms` or the spool closes.
+   */
+  fedUpTo(ms: number): Promise<boolean>
   /** Refuses new appends, inserts what it can within `ms`, closes; the rest is replayed on open. */
   close(ms: number): Promise<void>
   stats(): SpoolStats
