@@ -24,9 +24,9 @@ export interface Feeder {
   drain(): Promise<void>
   /**
    * Resolves true once every frame before byte `end` of segment `seq` is inserted, false if the
-   * feeder stops first; feeds without waiting for company meanwhile.
+   * feeder stops or `ms` pass first; feeds without waiting for company meanwhile.
    */
-  fedTo(seq: number, end: number): Promise<boolean>
+  fedTo(seq: number, end: number, ms: number): Promise<boolean>
   /** Feeds without waiting for company (the spool is closing). */
   hurry(): void
   /** Starts no insert again; resolves when the insert under way settled or `ms` pass. */
@@ -131,10 +131,18 @@ export function createFeeder(ctx: FeedContext): Feeder {
         st.waiters.push(resolve)
         feed()
       }),
-    fedTo(seq, end) {
+    fedTo(seq, end, ms) {
       if (st.stopped) return Promise.resolve(false)
       return new Promise<boolean>((resolve) => {
-        st.marks.push({ seq, end, resolve })
+        // Given up after `ms` (the store down): taken off the list, so the feeder waits for
+        // company again and late requests retried through an outage leave nothing behind.
+        const mark = { seq, end, resolve: (fed: boolean) => (clearTimeout(timer), resolve(fed)) }
+        const timer = setTimeout(() => {
+          st.marks = st.marks.filter((m) => m !== mark)
+          resolve(false)
+        }, ms)
+        timer.unref()
+        st.marks.push(mark)
         feed()
       })
     },

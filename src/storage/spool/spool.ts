@@ -80,12 +80,9 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
     // A body without a format is JSON, as callers that encode with encodeRows() send it.
     append: (payload, rows, format = JSON_ROWS_FORMAT) => append.append(payload, rows, format),
     drain: () => feeder.drain(),
-    async fedUpTo(ms) {
+    fedUpTo(ms) {
       const { seq, end } = append.mark()
-      let t: NodeJS.Timeout | undefined
-      const fed = await Promise.race([feeder.fedTo(seq, end), new Promise<boolean>((res) => (t = setTimeout(res, ms, false)))])
-      clearTimeout(t)
-      return fed
+      return feeder.fedTo(seq, end, ms)
     },
     close(ms) {
       closed ??= (async () => {
