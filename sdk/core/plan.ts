@@ -24,6 +24,11 @@ export interface PlanProp {
    * set (PRIVACY.md 17); without it a text is kept only as the words k people used.
    */
   verbatim?: boolean
+  /**
+   * `enum`, `boolean`, `number`, `integer`: whether explore may break down and filter by it
+   * (docs/reports.md "Explore"); on by default, `false` keeps it out of explore.
+   */
+  dimension?: boolean
   description?: string
 }
 

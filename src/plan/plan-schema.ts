@@ -19,6 +19,7 @@ const propSchema = z
     max_length: z.number().int().min(1).max(LIMITS.maxFeedbackTextLength).optional(),
     pattern: z.string().max(200).optional(),
     verbatim: z.boolean().optional(),
+    dimension: z.boolean().optional(),
     description: z.string().max(500).optional(),
   })
   .strict()
@@ -89,6 +90,8 @@ function propProblems(key: string, prop: z.infer<typeof propSchema>): string[] {
     }
   }
   if (prop.verbatim !== undefined && prop.kind !== 'text') problems.push('verbatim is for text props only')
+  // Open-ended kinds are stored sealed until k people sent a value (values.ts): no dimension.
+  if (prop.dimension === true && !['enum', 'boolean', 'number', 'integer'].includes(prop.kind)) problems.push('dimension is for enum, boolean, number and integer props')
   const numeric = prop.kind === 'number' || prop.kind === 'integer'
   if ((prop.min !== undefined || prop.max !== undefined || prop.bucket !== undefined) && !numeric) {
     problems.push('min, max and bucket are for number and integer props')

@@ -13,6 +13,8 @@ import { importsReport } from './reports/imports.ts'
 import { changesReport } from './reports/changes.ts'
 import { feedbackReport } from './reports/feedback.ts'
 import { verbatimReport } from './reports/verbatim.ts'
+import { exploreSchema } from './explore-params.ts'
+import { exploreReport } from './explore.ts'
 
 export interface Endpoint<S extends z.ZodObject = z.ZodObject> {
   path: string
@@ -57,6 +59,12 @@ export const ENDPOINTS: Endpoint[] = [
     summary: 'Verbatim texts of props the plan declares verbatim (30 days): outside the anonymous data set',
     schema: limitSchema,
     run: (ctx, p) => verbatimReport(ctx, p.limit),
+  }),
+  endpoint({
+    path: '/v1/stats/explore',
+    summary: 'Events and people of one declared event over time, by a dimension or declared prop, filtered, with the previous period',
+    schema: exploreSchema,
+    run: (ctx, p) => exploreReport(ctx, p),
   }),
   endpoint({ path: '/v1/stats/feedback', summary: 'Feedback rating distribution and themes: the words and phrases k people of a salt period used', schema: rangeSchema, run: (ctx) => feedbackReport(ctx) }),
 ]

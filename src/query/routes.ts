@@ -7,6 +7,7 @@ import { createReadKeyAuth, pickApp, type ReadEnv } from './auth.ts'
 import { ENDPOINTS } from './endpoints.ts'
 import { createOpenApi } from './openapi.ts'
 import { describeIssues, resolveRange } from './params.ts'
+import { BadQueryError } from './explore-params.ts'
 import { createDashboardRoutes } from '../dashboard/routes.ts'
 
 export interface StatsDeps {
@@ -43,7 +44,13 @@ export function createStatsRoutes(deps: StatsDeps): Hono {
       if ('error' in target) return c.json({ error: target.error }, target.status)
       const range = resolveRange(params, now())
       if (typeof range === 'string') return c.json({ error: range }, 400)
-      return c.json(await e.run({ client: deps.client, app: target, range, noiseKey }, parsed.data))
+      try {
+        return c.json(await e.run({ client: deps.client, app: target, range, noiseKey }, parsed.data))
+      } catch (err) {
+        // A request the app's plan cannot answer (an undeclared event or prop) names what is wrong.
+        if (err instanceof BadQueryError) return c.json({ error: err.message }, 400)
+        throw err
+      }
     })
   }
 

@@ -1,0 +1,86 @@
+// The cells of an explore answer (docs/reports.md "Explore"): atoms of one event's (salt period,
+// day) slices, keyed by the filter fields' values and the breakdown value, decided by the same
+// code as every fixed report (cells.ts foldSubCells: k, min orgs, secondary suppression).
+import { counting, FIGURES, foldSubCells, UPTO } from './cells.ts'
+import type { ExploreQuery } from './explore-params.ts'
+
+const SEP = 'char(31)'
+
+/**
+ * One row per (period, day, a, m, b): `a` the filter fields' values (joined), `m` whether they
+ * pass the filters, `b` the breakdown value. Read from `events` (props are not in the aggregate
+ * tables); its primary key (app, day, name) narrows the read to one event over the range.
+ */
+function atomsSql(q: ExploreQuery, k: number): string {
+  const a = q.filters.length === 0 ? `''` : `concat(${q.filters.map((f) => f.field.sql).join(`, char(30), `)})`
+  const m = q.filters.length === 0 ? '1' : q.filters.map((f, i) => `has({fv${i}:Array(String)}, ${f.field.sql})`).join(' AND ')
+  const b = q.by ? q.by.sql : `''`
+  // n: the atom's people as the k decision counts them (cells.ts counting).
+  const n = k <= UPTO + 1 ? 'users_upto' : 'users'
+  return `SELECT *, finalizeAggregation(${n}) AS n FROM (
+    SELECT salt_period AS period, toDate(ts) AS day, ${a} AS a, toUInt8(${m}) AS m, ${b} AS b,
+           uniqCombinedStateIf(12)(user_hash, user_hash != '') AS users,
+           uniqUpToStateIf(32)(user_hash, user_hash != '') AS users_upto,
+           uniqUpToStateIf(32)(org_hash, org_hash != '' AND user_hash != '') AS orgs_upto,
+           toUInt64(count()) AS events
+    FROM events
+    WHERE app_id = {app:String} AND toDate(ts) BETWEEN {from:Date} AND {to:Date} AND name = {event:String}
+    GROUP BY period, day, a, m, b)`
+}
+
+/**
+ * Which atoms an answer may release, beyond foldSubCells' decision. A filtered answer shows
+ * part of a slice; the rest of it is shown by other answers (the whole slice, a breakdown by
+ * the same field, the filter without a breakdown). So that no difference of two answers singles
+ * out fewer than k people, the unreleased part of each breakdown value (column: the people
+ * outside the filter and in atoms under k) and, with a breakdown, of each filter value (row)
+ * holds k people or none; when it does not, the released atom of that column or row with the
+ * fewest people is held back too (its people are k or more, so holding it back keeps every other
+ * row and column whole: one pass suffices).
+ */
+function releasedSql(q: ExploreQuery, k: number): string {
+  const atoms = atomsSql(q, k)
+  const { mergeIf } = counting(k)
+  const col = k <= UPTO + 1 ? 'users_upto' : 'users'
+  const small = (s: string) => `(${s} > 0 AND ${s} < {k:UInt32})`
+  const rows = q.filters.length > 0 && q.by !== undefined
+  return `
+    SELECT period, day, if({week:Bool}, toMonday(day), day) AS bucket, concat(a, ${SEP}, b, ${SEP}, toString(rel)) AS akey,
+           users, users_upto, orgs_upto, events
+    FROM (
+      SELECT period, day, a, b, users, users_upto, orgs_upto, events,
+             m AND NOT (${small('cs')} AND a = cv)${rows ? ` AND NOT (${small('rs')} AND b = rv)` : ''} AS rel
+      FROM (${atoms}) AS atoms
+      LEFT JOIN (
+        SELECT period, day, b, ${mergeIf}(${col}, m = 0 OR n < {k:UInt32}) AS cs, argMinIf(a, (n, events, a), m = 1 AND n >= {k:UInt32}) AS cv
+        FROM (${atoms}) GROUP BY period, day, b
+      ) AS cols USING (period, day, b)
+      ${rows ? `LEFT JOIN (
+        SELECT period, day, a, ${mergeIf}(${col}, n < {k:UInt32}) AS rs, argMinIf(b, (n, events, b), n >= {k:UInt32}) AS rv
+        FROM (${atoms}) WHERE m = 1 GROUP BY period, day, a
+      ) AS rws USING (period, day, a)` : ''}
+    )`
+}
+
+/**
+ * The answer's figures by (bucket, breakdown value) with the four groupings (cell, bucket,
+ * value, all), FIGURES over atoms that foldSubCells shows and releasedSql releases. The slice
+ * figures (slice_users, slice_events, other_*) are those of the whole event, unfiltered.
+ */
+export function exploreSql(q: ExploreQuery, k: number, minOrgs: number): string {
+  const folded = foldSubCells({ table: `(${releasedSql(q, k)})`, where: '1', partition: ['bucket'], key: 'akey', e: 'sum(events)' }, k, minOrgs)
+  return `
+    SELECT toString(bucket) AS bucket, b, grouping(bucket, b) AS g, ${FIGURES}
+    FROM (
+      SELECT bucket, parts[2] AS b, shown AND parts[3] = '1' AS ok, slice_ok, st, e, n
+      FROM (SELECT *, ok AS shown, splitByChar(char(31), key) AS parts FROM (${folded}))
+    )
+    GROUP BY GROUPING SETS ((bucket, b), (bucket), (b), ())`
+}
+
+/** The typed parameters of exploreSql (the fields' own, the filters' values). */
+export function exploreParams(q: ExploreQuery): Record<string, unknown> {
+  const params: Record<string, unknown> = { event: q.event, ...(q.by?.params ?? {}) }
+  q.filters.forEach((f, i) => Object.assign(params, f.field.params, { [`fv${i}`]: f.values }))
+  return params
+}
