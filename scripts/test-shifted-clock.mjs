@@ -25,6 +25,7 @@ export const CLOCK_FILES = [
   'test/http/relay-keys.test.ts',
   'test/http/stats-dashboard.test.ts',
   'test/http/stats-explore.test.ts',
+  'test/http/stats-funnel.test.ts',
   'test/http/stats-min-orgs.test.ts',
   'test/integration/cluster-schema.test.ts',
   'test/integration/compose-grants.test.ts',

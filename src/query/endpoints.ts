@@ -15,6 +15,7 @@ import { feedbackReport } from './reports/feedback.ts'
 import { verbatimReport } from './reports/verbatim.ts'
 import { exploreSchema } from './explore-params.ts'
 import { exploreReport } from './explore.ts'
+import { funnelReport, funnelSchema } from './funnel.ts'
 
 export interface Endpoint<S extends z.ZodObject = z.ZodObject> {
   path: string
@@ -65,6 +66,12 @@ export const ENDPOINTS: Endpoint[] = [
     summary: 'Events and people of one declared event over time, by a dimension or declared prop, filtered, with the previous period',
     schema: exploreSchema,
     run: (ctx, p) => exploreReport(ctx, p),
+  }),
+  endpoint({
+    path: '/v1/stats/funnel',
+    summary: 'People of each salt period who did 2 to 5 declared events in order: per step people, conversion and median time from the step before',
+    schema: funnelSchema,
+    run: (ctx, p) => funnelReport(ctx, p),
   }),
   endpoint({ path: '/v1/stats/feedback', summary: 'Feedback rating distribution and themes: the words and phrases k people of a salt period used', schema: rangeSchema, run: (ctx) => feedbackReport(ctx) }),
 ]

@@ -56,7 +56,8 @@ export interface ExploreQuery {
 }
 
 /** Checks an event, its breakdown and filters against the plan; throws BadQueryError. */
-export function resolveExplore(app: AppConfig, p: { event?: string | undefined; by?: string | undefined; filter?: { field: string; values: string[] }[] | undefined }): ExploreQuery {
+/** `at` prefixes the fields' parameters: a funnel resolves one query per step (funnel.ts). */
+export function resolveExplore(app: AppConfig, p: { event?: string | undefined; by?: string | undefined; filter?: { field: string; values: string[] }[] | undefined }, at = ''): ExploreQuery {
   const name = p.event
   if (name === undefined) throw new BadQueryError('event: name the event to explore, e.g. event=page_view')
   const event = planEvents(app)[name]
@@ -66,9 +67,9 @@ export function resolveExplore(app: AppConfig, p: { event?: string | undefined; 
     if (typeof f === 'string') throw new BadQueryError(`${what}: ${f}`)
     return f
   }
-  const by = p.by === undefined ? undefined : field(p.by, 'b', 'by')
+  const by = p.by === undefined ? undefined : field(p.by, `${at}b`, 'by')
   const filters = (p.filter ?? []).map((f, i) => {
-    const on = field(f.field, `f${i}`, 'filter')
+    const on = field(f.field, `${at}f${i}`, at === '' ? 'filter' : `${at.replace(/_$/, '')} filter`)
     const bad = on.values ? f.values.filter((v) => !on.values!.includes(v)) : []
     if (bad.length > 0) throw new BadQueryError(`filter: ${f.field} has no value ${bad.map((v) => `"${v}"`).join(', ')}; the plan lists ${on.values!.join(', ')}`)
     return { field: on, values: f.values }
