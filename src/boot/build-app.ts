@@ -52,7 +52,7 @@ export function buildApp(p: AppParts): Hono {
   return createApp({
     config,
     apps,
-    pipeline: createPipeline(config, { metrics, sealer: p.values.sealer }),
+    pipeline: createPipeline(config, { metrics, sealer: p.values.sealer, unplanned: p.values.unplanned }),
     salts,
     writer: writePath.writer,
     quarantine: writePath.quarantine,

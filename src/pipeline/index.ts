@@ -23,6 +23,7 @@ import { createRepairTextStep } from './steps/repair-text.ts'
 import { createSealValuesStep } from './steps/seal-values.ts'
 import { createDetachedSealer } from '../privacy/values/index.ts'
 import type { ValueSealer } from '../privacy/values/sealer.ts'
+import type { UnplannedRecorder } from '../privacy/values/unplanned.ts'
 import type {
   BatchFacts,
   Drop,
@@ -61,6 +62,8 @@ export interface PipelineOptions {
   metrics?: Metrics
   /** Values known to k people (src/privacy/values/); default: none published, every value sealed. */
   sealer?: ValueSealer
+  /** Where a strict plan's refused names go, sealed (docs/reports.md "Rejections"); default: nowhere. */
+  unplanned?: UnplannedRecorder
 }
 
 export function createPipeline(
@@ -85,7 +88,7 @@ export function createPipeline(
 
   const eventSteps = stepList<ParsedEvent, EventContext, RejectReason>()
     .add(createHashIdsStep(idHasher)) // raw ids end here
-    .add(createApplyPlanStep()) //     declared, not guessed: before any value is kept
+    .add(createApplyPlanStep(opts.unplanned)) //declared, not guessed: before any value is kept
     .add(createScrubStringsStep()) //  `text` props only (after apply_plan)
     .add(createNormalisePathStep()) // `path` props only (after apply_plan)
     .add(createSealValuesStep(opts.sealer ?? createDetachedSealer())) // after scrub and paths: values under k become tokens

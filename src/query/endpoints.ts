@@ -16,6 +16,7 @@ import { verbatimReport } from './reports/verbatim.ts'
 import { exploreSchema } from './explore-params.ts'
 import { exploreReport } from './explore.ts'
 import { funnelReport, funnelSchema } from './funnel.ts'
+import { rejectionsReport } from './rejections.ts'
 
 export interface Endpoint<S extends z.ZodObject = z.ZodObject> {
   path: string
@@ -72,6 +73,12 @@ export const ENDPOINTS: Endpoint[] = [
     summary: 'People of each salt period who did 2 to 5 declared events in order: per step people, conversion and median time from the step before',
     schema: funnelSchema,
     run: (ctx, p) => funnelReport(ctx, p),
+  }),
+  endpoint({
+    path: '/v1/stats/rejections',
+    summary: 'Event names the plan rejected and prop keys it dropped (30 days): named once k people of a salt period sent them, with a plan snippet; others counted by shape',
+    schema: limitSchema,
+    run: (ctx, p) => rejectionsReport(ctx, p.limit),
   }),
   endpoint({ path: '/v1/stats/feedback', summary: 'Feedback rating distribution and themes: the words and phrases k people of a salt period used', schema: rangeSchema, run: (ctx) => feedbackReport(ctx) }),
 ]

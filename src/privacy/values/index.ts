@@ -7,9 +7,12 @@ import { createWriter } from '../../storage/commit/writer.ts'
 import { createPublishedSet, type PublishedSet } from './published-set.ts'
 import { createPublisher, type Publisher } from './publisher.ts'
 import { createValueSealer, type SealedRow, type ValueSealer, type VerbatimRow } from './sealer.ts'
+import { createUnplannedRecorder, type UnplannedRecorder, type UnplannedRow } from './unplanned.ts'
 
 export interface ValuesRoom {
   sealer: ValueSealer
+  /** Names a strict plan refused, stored by the values rule (sql/0080). */
+  unplanned: UnplannedRecorder
   publisher: Publisher
   /** Sealed copies are written; resolves when none is pending (tests, before a publish). */
   flush(): Promise<void>
@@ -52,16 +55,26 @@ export async function openValuesRoom(opts: ValuesRoomOptions): Promise<ValuesRoo
     maxDelayMs: 100,
     maxPendingRows: 100_000,
   })
+  // Diagnostics like the quarantine: batched, never waited for by an event.
+  const refused = createWriter<UnplannedRow>({
+    insert: async (rows) => void (await client.insert({ table: 'unplanned_names', values: rows, format: 'JSONCompactEachRow' })),
+    tokenOf: () => '',
+    maxRows: 10_000,
+    maxDelayMs: 100,
+    maxPendingRows: 100_000,
+  })
   const sealer = createValueSealer({ published, write: (rows) => copies.write(rows), writeVerbatim: (rows) => texts.write(rows) })
+  const unplanned = createUnplannedRecorder(sealer, (rows) => void refused.write(rows).catch((e: unknown) => opts.onError?.('unplanned', e)))
   const publisher = createPublisher({ client, apps: opts.apps, published, salts: opts.salts, now: opts.now, onError: (e) => opts.onError?.('publish', e) })
   if (opts.publishEveryMs > 0) publisher.start(opts.publishEveryMs)
   return {
     sealer,
+    unplanned,
     publisher,
     async flush() {
       // The sealer hands its copies over at the end of the current tick of the event loop.
       await new Promise((r) => setImmediate(r))
-      await Promise.all([copies.flush(), texts.flush()])
+      await Promise.all([copies.flush(), texts.flush(), refused.flush()])
     },
     async purgeExpired() {
       const cutoff = Math.floor((opts.now ?? Date.now)() / 1000)
@@ -74,7 +87,7 @@ export async function openValuesRoom(opts: ValuesRoomOptions): Promise<ValuesRoo
     },
     async stop() {
       await publisher.stop()
-      await Promise.all([copies.shutdown(), texts.shutdown()])
+      await Promise.all([copies.shutdown(), texts.shutdown(), refused.shutdown()])
     },
   }
 }
