@@ -15,6 +15,7 @@ const UPLOT = dirname(require.resolve('uplot/package.json'))
 
 const ASSETS: Record<string, { file: string; type: string }> = {
   'app.js': { file: join(PUBLIC, 'app.js'), type: 'text/javascript; charset=utf-8' },
+  'explore.js': { file: join(PUBLIC, 'explore.js'), type: 'text/javascript; charset=utf-8' },
   'charts.js': { file: join(PUBLIC, 'charts.js'), type: 'text/javascript; charset=utf-8' },
   'render.js': { file: join(PUBLIC, 'render.js'), type: 'text/javascript; charset=utf-8' },
   'style.css': { file: join(PUBLIC, 'style.css'), type: 'text/css; charset=utf-8' },

@@ -35,7 +35,7 @@ export function createPlanRoutes(deps: { apps: AppRegistry }): Hono {
     if (c.req.query('format') === 'ts') return c.text(planTypes(app.id, plan), 200, { 'Content-Type': 'text/plain; charset=utf-8' })
     // Props kept verbatim are outside the anonymous data set (PRIVACY.md 17): the answer names them.
     const verbatim = Object.entries(plan.events).flatMap(([name, e]) => Object.entries(e.props).filter(([, p]) => p.verbatim).map(([key]) => `${name}.${key}`))
-    return c.json({ app: app.id, mode: plan.mode, events: plan.events, ...(verbatim.length ? { outside_anonymous_data: { props: verbatim, note: 'kept verbatim (scrubbed) for at most 30 days; not anonymous data' } } : {}) })
+    return c.json({ app: app.id, mode: plan.mode, events: plan.events, own_events: Object.keys(app.plan?.events ?? {}), ...(verbatim.length ? { outside_anonymous_data: { props: verbatim, note: 'kept verbatim (scrubbed) for at most 30 days; not anonymous data' } } : {}) })
   })
   return routes
 }

@@ -3,6 +3,7 @@
 (function () {
   'use strict'
   const R = window.VeilRender
+  const X = window.VeilExplore
   const $ = (id) => document.getElementById(id)
   const DAY = 86400000
   const KEY = 'veil.readKey'
@@ -93,6 +94,7 @@
     scopes()
     const events = card('activity', api('/v1/stats/events', { ...base, event: state.event }), (el, r) => {
       R.setK(r.meta.k)
+      X.smallApp($('smallapp'), r, state.app)
       R.setNote(r.meta.notes.suppression)
       privacy(r.meta)
       R.activity(el, r, state.event, week)
@@ -103,9 +105,15 @@
     const imports = card('imports', api('/v1/stats/imports', base), (el, r) => R.imports(el, r, week), gen)
     const queries = card('reports', api('/v1/stats/report-queries', base), R.reports, gen)
     const crashes = card('crashes', api('/v1/stats/crashes', base), (el, r) => { R.crashes(el, r); R.fingerprints(target('fingerprints'), r) }, gen)
-    card('pages', api('/v1/stats/pages', base), R.pages, gen)
-    card('changes', api('/v1/stats/changes', base), (el, r) => R.changes(el, r, week), gen)
-    card('feedback', api('/v1/stats/feedback', base), R.feedback, gen)
+    const pages = card('pages', api('/v1/stats/pages', base), R.pages, gen)
+    const changes = card('changes', api('/v1/stats/changes', base), (el, r) => R.changes(el, r, week), gen)
+    const feedback = card('feedback', api('/v1/stats/feedback', base), R.feedback, gen)
+    // The own-question cards (explore.js) read the app's plan for their choices.
+    const own = { api, base, week, plan: X.planOf(api, state.app) }
+    card('explore', X.explore(target('explore'), own), () => {}, gen)
+    card('funnel', X.funnel(target('funnel'), own), () => {}, gen)
+    card('rejections', api('/v1/stats/rejections', base), X.rejections, gen)
+    followPlan(own.plan, [sessions, imports, queries, crashes, pages, changes, feedback], gen)
     loadBreakdown(gen)
     // The previous period, same length and just before, from the same API: headline cards only.
     const prev = previous({ from, to })
@@ -121,6 +129,22 @@
     if (gen !== generation) return
     if (p) R.kpis($('kpis'), cur, p, prev.days)
     else R.kpis($('kpis'), cur, { failed: true }, prev.days)
+  }
+
+  /**
+   * Cards follow the app's plan: an app that declares its own events sees the catalog's product
+   * cards (pages, sessions, imports, report queries, rules and labels, crashes, feedback) only
+   * when they have data in the range, suppressed or not; an app without its own events sees them all.
+   */
+  const PRODUCT_CARDS = ['pages', 'sessions', 'imports', 'reports', 'changes', 'crashes', 'fingerprints', 'feedback']
+  async function followPlan(plan, loads, gen) {
+    const own = await plan.then((p) => p.own.length > 0, () => false)
+    await Promise.allSettled(loads)
+    if (gen !== generation) return
+    for (const id of PRODUCT_CARDS) {
+      const el = $(`c-${id}`)
+      el.hidden = own && el.querySelector('.empty:not(.suppressed)') !== null
+    }
   }
 
   function loadBreakdown(gen = generation) {

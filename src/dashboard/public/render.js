@@ -270,5 +270,5 @@
       r.rows.map((x) => ({ ...x, key: x.value || '(unknown)' })), { barOf: (x) => x.users, other: otherRow(r.other, '', 'events'), file: `breakdown-by-${r.dimension}` }))
   }
 
-  window.VeilRender = { h, setK: (v) => { k = v }, setNote: (v) => { note = v }, hidden, kpis, activity, names, pages, sessions, imports, changes, reports, crashes, fingerprints, feedback, breakdown }
+  window.VeilRender = { h, table, setK: (v) => { k = v }, setNote: (v) => { note = v }, hidden, kpis, activity, names, pages, sessions, imports, changes, reports, crashes, fingerprints, feedback, breakdown }
 })()
