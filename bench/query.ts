@@ -1,6 +1,6 @@
 // Query benchmark of the reports API (issue 4): generates a data set inside ClickHouse
 // (INSERT ... SELECT FROM numbers, through the real migrations and materialized views), then
-// times every report through the HTTP routes and prints p50/p95 per report.
+// times every report, explore and funnel scenario through the HTTP routes and prints p50/p95 of each.
 // Usage: npx tsx bench/query.ts [--events 10000000] [--days 90] [--users 50000] [--runs 20] [--keep DIR] [--noise on|off]
 // --noise on (default, as REPORT_NOISE) releases the numbers as noisy atoms (src/query/release.ts); off times the exact figures.
 // --keep DIR generates into DIR and leaves it there (for bench/query-profile.ts --dir DIR); a later
@@ -68,6 +68,9 @@ try {
   const reports = [
     'events', 'events?event=report_query', 'breakdown?dimension=country', 'breakdown?dimension=app_version&event=app_crash',
     'pages', 'crashes', 'sessions', 'report-queries', 'imports', 'changes', 'feedback',
+    // Explore and funnels (issue 27) read the events table itself: props are not aggregated.
+    'explore?event=page_view', 'explore?event=page_view&by=country', 'explore?event=report_query&by=props.duration_ms',
+    'explore?event=cm_data_import&by=props.status&filter=country=DE,AT', 'funnel?step1=login&step2=page_view&step3=report_query',
   ]
   // The machine's load beside the figures: on a shared machine they say as much as the times.
   const load = () => loadavg().map((l) => l.toFixed(1)).join(' ')

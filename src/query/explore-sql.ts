@@ -39,26 +39,24 @@ function atomsSql(q: ExploreQuery, k: number): string {
  * row and column whole: one pass suffices).
  */
 function releasedSql(q: ExploreQuery, k: number): string {
-  const atoms = atomsSql(q, k)
   const { mergeIf } = counting(k)
   const col = k <= UPTO + 1 ? 'users_upto' : 'users'
   const small = (s: string) => `(${s} > 0 AND ${s} < {k:UInt32})`
   const rows = q.filters.length > 0 && q.by !== undefined
+  // One read of the atoms: the column's and row's inputs over windows, which merge only the
+  // small users_upto states (cells.ts foldInOneRead does the same for its slices).
   return `
     SELECT period, day, if({week:Bool}, toMonday(day), day) AS bucket, concat(a, ${SEP}, b, ${SEP}, toString(rel)) AS akey,
            users, users_upto, orgs_upto, events
     FROM (
-      SELECT period, day, a, b, users, users_upto, orgs_upto, events,
-             m AND NOT (${small('cs')} AND a = cv)${rows ? ` AND NOT (${small('rs')} AND b = rv)` : ''} AS rel
-      FROM (${atoms}) AS atoms
-      LEFT JOIN (
-        SELECT period, day, b, ${mergeIf}(${col}, m = 0 OR n < {k:UInt32}) AS cs, argMinIf(a, (n, events, a), m = 1 AND n >= {k:UInt32}) AS cv
-        FROM (${atoms}) GROUP BY period, day, b
-      ) AS cols USING (period, day, b)
-      ${rows ? `LEFT JOIN (
-        SELECT period, day, a, ${mergeIf}(${col}, n < {k:UInt32}) AS rs, argMinIf(b, (n, events, b), n >= {k:UInt32}) AS rv
-        FROM (${atoms}) WHERE m = 1 GROUP BY period, day, a
-      ) AS rws USING (period, day, a)` : ''}
+      SELECT *, m AND NOT (${small('cs')} AND a = cv)${rows ? ` AND NOT (${small('rs')} AND b = rv)` : ''} AS rel
+      FROM (
+        SELECT *,
+               ${mergeIf}(${col}, m = 0 OR n < {k:UInt32}) OVER col AS cs, argMinIf(a, (n, events, a), m = 1 AND n >= {k:UInt32}) OVER col AS cv
+               ${rows ? `, ${mergeIf}(${col}, m = 1 AND n < {k:UInt32}) OVER row AS rs, argMinIf(b, (n, events, b), m = 1 AND n >= {k:UInt32}) OVER row AS rv` : ''}
+        FROM (${atomsSql(q, k)})
+        WINDOW col AS (PARTITION BY period, day, b)${rows ? ', row AS (PARTITION BY period, day, a)' : ''}
+      )
     )`
 }
 
@@ -68,7 +66,8 @@ function releasedSql(q: ExploreQuery, k: number): string {
  * figures (slice_users, slice_events, other_*) are those of the whole event, unfiltered.
  */
 export function exploreSql(q: ExploreQuery, k: number, minOrgs: number): string {
-  const folded = foldSubCells({ table: `(${releasedSql(q, k)})`, where: '1', partition: ['bucket'], key: 'akey', e: 'sum(events)' }, k, minOrgs)
+  // sparse: decided in one read of the atoms (cells.ts foldInOneRead), not one read per input.
+  const folded = foldSubCells({ table: `(${releasedSql(q, k)})`, where: '1', partition: ['bucket'], key: 'akey', e: 'sum(events)', sparse: true }, k, minOrgs)
   return `
     SELECT toString(bucket) AS bucket, b, grouping(bucket, b) AS g, ${FIGURES}
     FROM (
