@@ -79,11 +79,33 @@ function peopleSql(steps: ExploreQuery[]): string {
     )`
 }
 
-/** Per period: people and organisations who reached each step. */
-const periodsSql = (steps: ExploreQuery[]) => `
-  SELECT period, [${steps.map((_, i) => `countIf(level >= ${i + 1})`).join(', ')}] AS people,
-         [${steps.map((_, i) => `uniqExactIf(org, level >= ${i + 1} AND org != '')`).join(', ')}] AS orgs
-  FROM (${peopleSql(steps)}) GROUP BY period`
+/**
+ * In one read: per period (grouping 0) the people who reached each step and how many steps are
+ * shown (`sh`): a step is shown when it and every step before it has k people (and minOrgs
+ * organisations), is not an unsafe filtered step, and lost no 1..k-1 people from the step before
+ * (two shown steps would give those people away). For the whole range (grouping 1), the median
+ * ms from each step to the next over the periods where that step is shown.
+ */
+function funnelSql(steps: ExploreQuery[], minOrgs: number): string {
+  const idx = steps.map((_, i) => i + 1)
+  const ok = (i: number) =>
+    [`c${i} >= {k:UInt32}`, minOrgs > 0 ? `o${i} >= {minOrgs:UInt32}` : '', `NOT has({unsafe:Array(String)}, concat(toString(period), ':', '${i - 1}'))`,
+      i > 1 ? `NOT (c${i - 1} - c${i} > 0 AND c${i - 1} - c${i} < {k:UInt32})` : ''].filter(Boolean).join(' AND ')
+  const sh = idx.map((i) => `(${idx.slice(0, i).map((j) => `(${ok(j)})`).join(' AND ')})`).join(' + ')
+  return `
+    SELECT grouping(period) AS g, period, [${idx.map((i) => `any(c${i})`).join(', ')}] AS people, any(sh) AS shown
+           ${idx.slice(1).map((i) => `, quantileExactIf(0.5)(t${i - 1} - t${i - 2}, level >= ${i} AND sh >= ${i}) AS m${i - 1}`).join('')}
+    FROM (
+      SELECT *, toUInt8(${sh}) AS sh
+      FROM (
+        SELECT *, ${idx.map((i) => `countIf(level >= ${i}) OVER w AS c${i}`).join(', ')}
+               ${minOrgs > 0 ? `, ${idx.map((i) => `uniqExactIf(org, level >= ${i} AND org != '') OVER w AS o${i}`).join(', ')}` : ''}
+        FROM (${peopleSql(steps)})
+        WINDOW w AS (PARTITION BY period)
+      )
+    )
+    GROUP BY GROUPING SETS ((period), ())`
+}
 
 /**
  * Per period, the filtered steps whose filter would single people out: an atom of the filter
@@ -108,53 +130,27 @@ const unsafeFiltersSql = (steps: ExploreQuery[]) =>
       GROUP BY period`)
     .join(' UNION ALL ')
 
-/** Per step after the first: the median ms from the step before, over the periods where the step is shown. */
-const mediansSql = (steps: ExploreQuery[]) => `
-  SELECT ${steps.slice(1).map((_, j) => `quantileExactIf(0.5)(t${j + 1} - t${j}, level >= ${j + 2} AND has({shown${j + 1}:Array(UInt32)}, period)) AS m${j + 1}`).join(', ')}
-  FROM (${peopleSql(steps)})`
-
-/**
- * How many steps of one period may be shown: each up to there has k people (and minOrgs
- * organisations), and no earlier step lost 1..k-1 people to the next (S_i - S_i+1 is a number of
- * people a reader could work out from two shown steps).
- */
-export function shownSteps(people: readonly number[], orgs: readonly number[], k: number, minOrgs: number, unsafe: ReadonlySet<number> = new Set()): number {
-  let t = 0
-  for (let i = 0; i < people.length; i++) {
-    if (people[i]! < k || (minOrgs > 0 && orgs[i]! < minOrgs) || unsafe.has(i)) break
-    const lost = i === 0 ? 0 : people[i - 1]! - people[i]!
-    if (lost > 0 && lost < k) break
-    t = i + 1
-  }
-  return t
-}
-
 export async function funnelReport(ctx: ReportContext, p: FunnelParams) {
   const steps = resolveSteps(ctx, p)
   const k = ctx.app.k_anonymity
   const minOrgs = ctx.app.min_orgs_per_cell ?? 0
-  const params = { ...paramsOf(steps), app: ctx.app.id, from: ctx.range.from, to: ctx.range.to, window: ctx.app.salt_rotation_hours * 3_600_000 }
-  const periods = await select(ctx.client, periodsSql(steps), params)
-  const unsafe = new Map<number, Set<number>>()
-  if (steps.some((s) => s.filters.length > 0)) {
-    for (const r of await select(ctx.client, unsafeFiltersSql(steps), { ...params, k })) {
-      if (num(r.unsafe) === 0) continue
-      const set = unsafe.get(num(r.period)) ?? new Set<number>()
-      unsafe.set(num(r.period), set.add(num(r.step)))
-    }
-  }
+  const params = { ...paramsOf(steps), app: ctx.app.id, from: ctx.range.from, to: ctx.range.to, k, minOrgs, window: ctx.app.salt_rotation_hours * 3_600_000 }
+  // Filtered steps whose filter would single people out, per period (`period:step`).
+  const unsafe = steps.some((s) => s.filters.length > 0)
+    ? (await select(ctx.client, unsafeFiltersSql(steps), params)).filter((r) => num(r.unsafe) !== 0).map((r) => `${num(r.period)}:${num(r.step)}`)
+    : []
+  const rows = await select(ctx.client, funnelSql(steps, minOrgs), { ...params, unsafe })
   const totals = steps.map(() => ({ people: 0, periods: 0, hidden: 0 }))
-  const shownIn: number[][] = steps.map(() => [])
-  for (const r of periods) {
+  const medians = rows.find((r) => num(r.g) === 1) ?? {}
+  for (const r of rows.filter((x) => num(x.g) === 0)) {
     const people = (r.people as unknown[]).map(num)
-    const t = shownSteps(people, (r.orgs as unknown[]).map(num), k, minOrgs, unsafe.get(num(r.period)))
+    const t = num(r.shown)
     people.forEach((n, i) => {
-      if (i < t) totals[i]!.people += n, totals[i]!.periods += 1, shownIn[i]!.push(num(r.period))
+      if (i < t) totals[i]!.people += n, totals[i]!.periods += 1
       // After a hidden step with people, a zero would tell about them: hidden too.
       else if (people[t]! > 0) totals[i]!.hidden += 1
     })
   }
-  const medians = (await select(ctx.client, mediansSql(steps), { ...params, ...Object.fromEntries(shownIn.slice(1).map((s, j) => [`shown${j + 1}`, s])) }))[0] ?? {}
   const first = totals[0]!.people
   return {
     meta: { ...metaOf(ctx.app, ctx.range), notes: { ...NOTES, funnel: FUNNEL_NOTE } },
