@@ -57,11 +57,13 @@ definePlantedKind('issue 25: numbers, event ids, names and keys', {
     expect((res.body.rejected as unknown[]).length).toBe(people.length * 3)
     expect(res.body.dropped_props).toEqual({ took_ms: people.length, '[undeclared]': people.length })
 
-    // The same names through the PostHog and Segment dialects.
+    // The same names through the PostHog and Segment dialects. PostHog's are sent by the person
+    // who sent them through /v1/batch: a refused name is readable once k people of a period sent
+    // it (docs/reports.md "Rejections"), and these stay under k (this app's k is 2).
     const headers = { 'Content-Type': 'application/json', 'User-Agent': CHROME_UA, 'X-Forwarded-For': '81.2.69.160, 10.9.8.7' }
     const posthog = await fetch(`${server.url}/posthog/batch`, {
       method: 'POST', headers,
-      body: JSON.stringify({ api_key: key, batch: people.map((p, i) => ({ event: `Viewed invoice of ${p.first} ${p.last}`, uuid: randomUUID(), properties: { distinct_id: users[i % 3], $lib: 'web', size_bytes: Number(p.phone) } })) }),
+      body: JSON.stringify({ api_key: key, batch: people.map((p, i) => ({ event: `Viewed invoice of ${p.first} ${p.last}`, uuid: randomUUID(), properties: { distinct_id: users[1], $lib: 'web', size_bytes: Number(p.phone) } })) }),
     })
     expect(posthog.status).toBe(200)
     const segment = await fetch(`${server.url}/segment/v1/batch`, {
