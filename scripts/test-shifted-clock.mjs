@@ -96,6 +96,7 @@ export const CLOCK_FILES = [
   'test/unit/pipeline/steps/to-row.test.ts',
   'test/unit/privacy/person-memory.test.ts',
   'test/unit/privacy/salt-wrap.test.ts',
+  'test/unit/query/explore-fields.test.ts',
   'test/unit/relay/central/row-check.test.ts',
   'test/unit/storage/commit/poison.test.ts',
   'test/unit/storage/dedup/id-table.test.ts',
