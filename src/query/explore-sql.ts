@@ -46,7 +46,7 @@ function releasedSql(q: ExploreQuery, k: number): string {
   // One read of the atoms: the column's and row's inputs over windows, which merge only the
   // small users_upto states (cells.ts foldInOneRead does the same for its slices).
   return `
-    SELECT period, day, if({week:Bool}, toMonday(day), day) AS bucket, concat(a, ${SEP}, b, ${SEP}, toString(rel)) AS akey,
+    SELECT period, day, if({week:Bool}, toMonday(day), day) AS bucket, day < {current:Date} AS side, concat(a, ${SEP}, b, ${SEP}, toString(rel)) AS akey,
            users, users_upto, orgs_upto, events
     FROM (
       SELECT *, m AND NOT (${small('cs')} AND a = cv)${rows ? ` AND NOT (${small('rs')} AND b = rv)` : ''} AS rel
@@ -63,18 +63,20 @@ function releasedSql(q: ExploreQuery, k: number): string {
 /**
  * The answer's figures by (bucket, breakdown value) with the four groupings (cell, bucket,
  * value, all), FIGURES over atoms that foldSubCells shows and releasedSql releases. The slice
- * figures (slice_users, slice_events, other_*) are those of the whole event, unfiltered.
+ * figures (slice_users, slice_events, other_*) are those of the whole event, unfiltered. One
+ * read covers the previous period and the range ({from} to {to}, the range from {current}):
+ * `side` (1: previous) keeps their figures apart; slices are days, so neither changes the other's.
  */
 export function exploreSql(q: ExploreQuery, k: number, minOrgs: number): string {
   // sparse: decided in one read of the atoms (cells.ts foldInOneRead), not one read per input.
-  const folded = foldSubCells({ table: `(${releasedSql(q, k)})`, where: '1', partition: ['bucket'], key: 'akey', e: 'sum(events)', sparse: true }, k, minOrgs)
+  const folded = foldSubCells({ table: `(${releasedSql(q, k)})`, where: '1', partition: ['side', 'bucket'], key: 'akey', e: 'sum(events)', sparse: true }, k, minOrgs)
   return `
-    SELECT toString(bucket) AS bucket, b, grouping(bucket, b) AS g, ${FIGURES}
+    SELECT side, toString(bucket) AS bucket, b, grouping(bucket, b) AS g, ${FIGURES}
     FROM (
-      SELECT bucket, parts[2] AS b, shown AND parts[3] = '1' AS ok, slice_ok, st, e, n
+      SELECT side, bucket, parts[2] AS b, shown AND parts[3] = '1' AS ok, slice_ok, st, e, n
       FROM (SELECT *, ok AS shown, splitByChar(char(31), key) AS parts FROM (${folded}))
     )
-    GROUP BY GROUPING SETS ((bucket, b), (bucket), (b), ())`
+    GROUP BY GROUPING SETS ((side, bucket, b), (side, bucket), (side, b), (side))`
 }
 
 /** The typed parameters of exploreSql (the fields' own, the filters' values). */

@@ -26,24 +26,26 @@ interface Loaded {
 
 const id = (g: number, bucket: string, value: string) => `${g}\u001f${bucket}\u001f${value}`
 
-async function load(ctx: ReportContext, q: ExploreQuery, range: Range): Promise<Loaded> {
+/** The range and the previous period in one read, split by side (explore-sql.ts). */
+async function load(ctx: ReportContext, q: ExploreQuery, prev: Range): Promise<[Loaded, Loaded]> {
   const k = ctx.app.k_anonymity
   const rows = await select(ctx.client, exploreSql(q, k, minOrgsOf(ctx)), {
     ...exploreParams(q),
     app: ctx.app.id,
     k,
-    from: range.from,
-    to: range.to,
-    week: range.week,
+    from: prev.from,
+    current: ctx.range.from,
+    to: ctx.range.to,
+    week: ctx.range.week,
   })
-  const cells = new Map<string, Row>()
-  const values = new Set<string>()
+  const sides: [Loaded, Loaded] = [{ cells: new Map(), values: [] }, { cells: new Map(), values: [] }]
   for (const r of rows) {
+    const l = sides[num(r.side) === 1 ? 1 : 0]
     const g = num(r.g)
-    cells.set(id(g, g & 2 ? '' : str(r.bucket), g & 1 ? '' : str(r.b)), r)
-    if (g === 0 && num(r.shown) > 0) values.add(str(r.b))
+    l.cells.set(id(g, g & 2 ? '' : str(r.bucket), g & 1 ? '' : str(r.b)), r)
+    if (g === 0 && num(r.shown) > 0 && !l.values.includes(str(r.b))) l.values.push(str(r.b))
   }
-  return { cells, values: [...values] }
+  return sides
 }
 
 /**
@@ -79,7 +81,7 @@ function series(l: Loaded, q: ExploreQuery, range: Range) {
 export async function exploreReport(ctx: ReportContext, p: ExploreParams) {
   const q = resolveExplore(ctx.app, p)
   const prev = previousRange(ctx.range)
-  const [now, before] = await Promise.all([load(ctx, q, ctx.range), load(ctx, q, prev)])
+  const [now, before] = await load(ctx, q, prev)
   const buckets = bucketsOf(ctx.range)
   const other = q.by && q.filters.length === 0 ? otherOf(now) : null
   const rows = q.by
