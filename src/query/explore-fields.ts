@@ -33,7 +33,12 @@ export interface Field {
   values?: readonly string[]
   /** number: the bucket width; a value is labelled by its bucket's lower bound. */
   width?: number
+  /** closed: its dimension in agg_breakdowns_daily (sql/0011), when it has one. */
+  aggregated?: string
 }
+
+/** The closed dimensions agg_breakdowns_daily holds (sql/0030), by their column. */
+const AGGREGATED = new Set(['country', 'os', 'browser', 'device_type', 'lang', 'app_version'])
 
 /** A step of 1, 2 or 5 times a power of ten that cuts [min, max] into at most about ten buckets. */
 export function bucketWidth(p: PlanProp): number {
@@ -62,7 +67,8 @@ export function planEvents(app: AppConfig): Record<string, PlanEvent> {
  */
 export function fieldOf(eventName: string, event: PlanEvent, name: string, at: string): Field | string {
   if (name in CLOSED_DIMENSIONS) {
-    return { name, kind: 'closed', sql: `toString(${CLOSED_DIMENSIONS[name as ClosedDimension]})`, params: {} }
+    const column = CLOSED_DIMENSIONS[name as ClosedDimension]
+    return { name, kind: 'closed', sql: `toString(${column})`, params: {}, ...(AGGREGATED.has(column) ? { aggregated: column } : {}) }
   }
   if (!name.startsWith('props.')) return `"${name}" is neither a dimension (${Object.keys(CLOSED_DIMENSIONS).join(', ')}) nor a prop (props.<key>)`
   const key = name.slice('props.'.length)

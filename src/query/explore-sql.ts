@@ -12,6 +12,7 @@ const SEP = 'char(31)'
  * tables); its primary key (app, day, name) narrows the read to one event over the range.
  */
 function atomsSql(q: ExploreQuery, k: number): string {
+  if (q.filters.length === 0 && (q.by === undefined || q.by.aggregated !== undefined)) return aggregatedAtomsSql(q, k)
   const a = q.filters.length === 0 ? `''` : `concat(${q.filters.map((f) => f.field.sql).join(`, char(30), `)})`
   const m = q.filters.length === 0 ? '1' : q.filters.map((f, i) => `has({fv${i}:Array(String)}, ${f.field.sql})`).join(' AND ')
   const b = q.by ? q.by.sql : `''`
@@ -25,6 +26,23 @@ function atomsSql(q: ExploreQuery, k: number): string {
            toUInt64(count()) AS events
     FROM events
     WHERE app_id = {app:String} AND toDate(ts) BETWEEN {from:Date} AND {to:Date} AND name = {event:String}
+    GROUP BY period, day, a, m, b)`
+}
+
+/**
+ * The same atoms, for an answer without filters over time or by a dimension the aggregate
+ * tables hold: read from agg_events_daily or agg_breakdowns_daily (the rows the events report
+ * and the breakdown report decide on), which are far smaller than the events.
+ */
+function aggregatedAtomsSql(q: ExploreQuery, k: number): string {
+  const n = k <= UPTO + 1 ? 'users_upto' : 'users'
+  const [table, b, dim] = q.by ? ['agg_breakdowns_daily', 'toString(value)', ' AND dimension = {aggdim:String}'] : ['agg_events_daily', "''", '']
+  return `SELECT *, finalizeAggregation(${n}) AS n FROM (
+    SELECT period, day, '' AS a, toUInt8(1) AS m, ${b} AS b,
+           uniqCombinedMergeState(12)(users) AS users, uniqUpToMergeState(32)(users_upto) AS users_upto,
+           uniqUpToMergeState(32)(orgs_upto) AS orgs_upto, toUInt64(sum(events)) AS events
+    FROM ${table}
+    WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date} AND name = {event:String}${dim}
     GROUP BY period, day, a, m, b)`
 }
 
@@ -81,7 +99,7 @@ export function exploreSql(q: ExploreQuery, k: number, minOrgs: number): string 
 
 /** The typed parameters of exploreSql (the fields' own, the filters' values). */
 export function exploreParams(q: ExploreQuery): Record<string, unknown> {
-  const params: Record<string, unknown> = { event: q.event, ...(q.by?.params ?? {}) }
+  const params: Record<string, unknown> = { event: q.event, ...(q.by?.params ?? {}), ...(q.by?.aggregated ? { aggdim: q.by.aggregated } : {}) }
   q.filters.forEach((f, i) => Object.assign(params, f.field.params, { [`fv${i}`]: f.values }))
   return params
 }

@@ -97,6 +97,19 @@ describe('explore', () => {
     expect(byTrial.total.events).toBe(byTrial.rows.reduce((n, r) => n + (r.events ?? 0), 0) + (byTrial.other?.events ?? 0))
   })
 
+  it('answers a closed dimension and the event alone exactly as the breakdown and events reports do', async () => {
+    const today = new Date().toISOString().slice(0, 10)
+    const read = async (path: string) => (await s.veil.app.request(`${path}&from=${today}&to=${today}`, { headers: { Authorization: `Bearer ${pm.read_keys[0]}` } })).json() as Promise<Record<string, unknown>>
+    for (const [dim, by] of [['country', 'country'], ['browser', 'browser'], ['lang', 'language']]) {
+      const report = await read(`/v1/stats/breakdown?dimension=${dim}&event=signup`) as { total: Fig; rows: { value: string; users: number; events: number }[] }
+      const mine = await ok(`event=signup&by=${by}`)
+      expect(mine.total, by).toEqual(report.total)
+      expect(mine.rows.map((r) => [r.value, r.users, r.events]), by).toEqual(report.rows.map((r) => [r.value, r.users, r.events]))
+    }
+    const events = await read('/v1/stats/events?event=signup') as { series: { total: Fig }[] }
+    expect((await ok('event=signup')).total).toEqual(events.series[0]!.total)
+  })
+
   it('buckets a number prop by the plan\'s bounds', async () => {
     const bySeats = await ok('event=signup&by=props.seats')
     expect(bySeats.rows.map((r) => [r.label, r.events])).toEqual([['0 to 10', 13], ['10 to 20', 12], ['40 to 50', 6]])
