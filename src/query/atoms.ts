@@ -41,6 +41,10 @@ export interface AtomQuery {
   /** Further counts by name, each an SQL condition from code, clamped per person like events. */
   counts?: Readonly<Record<string, string>>
   levels: readonly Level[]
+  /** Typed parameters the key's and where's SQL read (explore's fields: src/query/explore-fields.ts). */
+  params?: Readonly<Record<string, unknown>>
+  /** Names the rows' selection when its values are parameters (explore's filter values), so each selection has its own draws. */
+  variant?: string
 }
 
 const US = '\u001f'
@@ -105,12 +109,12 @@ export interface LoadedAtom extends Atom {
 
 /** Runs atomSql and names each atom's cell; the atoms of each level apart. */
 export async function loadAtoms(client: ClickHouseClient, q: AtomQuery): Promise<Map<Level, LoadedAtom[]>> {
-  const rows = await select(client, atomSql(q), { app: q.app, from: q.from, to: q.to, names: q.names ?? [], clamp: EVENTS_PER_PERSON })
+  const rows = await select(client, atomSql(q), { ...q.params, app: q.app, from: q.from, to: q.to, names: q.names ?? [], clamp: EVENTS_PER_PERSON })
   const out = new Map<Level, LoadedAtom[]>(q.levels.map((l) => [l, []]))
   const countNames = Object.keys(q.counts ?? {})
   // Rows filtered or multiplied (where, arrayJoin) give other exact figures: their atoms are
   // named apart, so no draw is ever shared by two values (one draw on two values leaks their difference).
-  const variant = q.where || q.key?.arrayJoin ? `${US}${q.where ?? ''}${US}${q.key?.arrayJoin ?? ''}` : ''
+  const variant = q.where || q.key?.arrayJoin || q.variant ? `${US}${q.where ?? ''}${US}${q.key?.arrayJoin ?? ''}${q.variant ? `${US}${q.variant}` : ''}` : ''
   for (const r of rows) {
     const level = LEVEL_OF.get(num(r.g))
     if (!level) continue

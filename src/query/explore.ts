@@ -3,10 +3,11 @@
 // beside it. Cells are decided in explore-sql.ts with the fixed reports' cell code.
 import { num, select, str, type Row } from './db.ts'
 import { bucketsOf, type Range } from './params.ts'
-import { hide, metaOf, NOTES } from './meta.ts'
+import { hide, metaOf } from './meta.ts'
 import { exploreParams, exploreSql } from './explore-sql.ts'
 import { resolveExplore, type ExploreParams, type ExploreQuery } from './explore-params.ts'
 import { minOrgsOf, type ReportContext } from './reports/context.ts'
+import { loadReleasedExplore } from './explore-release.ts'
 
 const DAY_MS = 86_400_000
 
@@ -81,7 +82,8 @@ function series(l: Loaded, q: ExploreQuery, range: Range) {
 export async function exploreReport(ctx: ReportContext, p: ExploreParams) {
   const q = resolveExplore(ctx.app, p)
   const prev = previousRange(ctx.range)
-  const [now, before] = await load(ctx, q, prev)
+  // With a report noise key, released atoms (explore-release.ts), as every report's; else the exact cells.
+  const [now, before] = ctx.noiseKey ? await loadReleasedExplore(ctx, q, prev, id) : await load(ctx, q, prev)
   const buckets = bucketsOf(ctx.range)
   const other = q.by && q.filters.length === 0 ? otherOf(now) : null
   const rows = q.by
@@ -97,7 +99,7 @@ export async function exploreReport(ctx: ReportContext, p: ExploreParams) {
         .sort((x, y) => (y.users ?? 0) - (x.users ?? 0) || x.value.localeCompare(y.value))
     : []
   return {
-    meta: { ...metaOf(ctx.app, ctx.range), notes: { ...NOTES, explore: EXPLORE_NOTE } },
+    meta: { ...metaOf(ctx.app, ctx.range, !!ctx.noiseKey), notes: { ...metaOf(ctx.app, ctx.range, !!ctx.noiseKey).notes, explore: EXPLORE_NOTE } },
     event: q.event,
     by: q.by?.name ?? null,
     filters: q.filters.map((f) => ({ field: f.field.name, values: f.values })),

@@ -8,7 +8,8 @@ import { metaOf, NOTES } from './meta.ts'
 import { rangeSchema } from './params.ts'
 import { BadQueryError, filterSchema, resolveExplore, type ExploreQuery } from './explore-params.ts'
 import { planEvents } from './explore-fields.ts'
-import type { ReportContext } from './reports/context.ts'
+import { releaseOf, type ReportContext } from './reports/context.ts'
+import { releaseAtoms } from './release.ts'
 
 const MAX_STEPS = 5
 const stepName = z.string().regex(/^[a-z][a-z0-9_.]{0,63}$/, 'an event name like page_view')
@@ -142,9 +143,19 @@ export async function funnelReport(ctx: ReportContext, p: FunnelParams) {
   const rows = await select(ctx.client, funnelSql(steps, minOrgs), { ...params, unsafe })
   const totals = steps.map(() => ({ people: 0, periods: 0, hidden: 0 }))
   const medians = rows.find((r) => num(r.g) === 1) ?? {}
+  // With a report noise key each shown step of a period is an atom of its own (release.ts): gated
+  // and noised like every report's, named by the whole funnel so no draw serves two funnels.
+  const spec = JSON.stringify(steps.map((s) => [s.event, s.filters.map((f) => [f.field.name, f.values])]))
+  const noisy = ctx.noiseKey ? releaseOf(ctx) : null
   for (const r of rows.filter((x) => num(x.g) === 0)) {
     const people = (r.people as unknown[]).map(num)
-    const t = num(r.shown)
+    let t = num(r.shown)
+    if (noisy) {
+      const released = releaseAtoms(people.slice(0, t).map((n, i) => ({ period: num(r.period), day: '', cell: `funnel\u001f${spec}\u001f${i}`, people: n, events: n })), noisy)
+      const hiddenAt = released.findIndex((x) => !x.shown)
+      if (hiddenAt >= 0) t = hiddenAt
+      released.slice(0, t).forEach((x, i) => (people[i] = x.people))
+    }
     people.forEach((n, i) => {
       if (i < t) totals[i]!.people += n, totals[i]!.periods += 1
       // After a hidden step with people, a zero would tell about them: hidden too.
@@ -153,7 +164,7 @@ export async function funnelReport(ctx: ReportContext, p: FunnelParams) {
   }
   const first = totals[0]!.people
   return {
-    meta: { ...metaOf(ctx.app, ctx.range), notes: { ...NOTES, funnel: FUNNEL_NOTE } },
+    meta: { ...metaOf(ctx.app, ctx.range, noisy !== null), notes: { ...NOTES, funnel: FUNNEL_NOTE } },
     steps: steps.map((s, i) => {
       const t = totals[i]!
       const suppressed = t.periods === 0 && t.hidden > 0
@@ -167,7 +178,8 @@ export async function funnelReport(ctx: ReportContext, p: FunnelParams) {
         hidden_periods: t.hidden,
         conversion: suppressed || first === 0 ? null : round(t.people / first),
         from_previous: suppressed || prev === null || prev === 0 ? null : round(t.people / prev),
-        median_ms_from_previous: i === 0 || suppressed || t.periods === 0 ? null : num(medians[`m${i}`]),
+        // Percentiles are withheld under noise, as the reports withhold theirs (docs/reports.md "Noise").
+        median_ms_from_previous: i === 0 || suppressed || t.periods === 0 || noisy ? null : num(medians[`m${i}`]),
       }
     }),
   }

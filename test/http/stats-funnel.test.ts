@@ -25,7 +25,9 @@ const app = testApp('funnels', {
 
 let s: TestServer
 beforeAll(async () => {
-  s = await startTestServer({ apps: [app] })
+  // Exact figures (REPORT_NOISE=off): this test checks which steps the rules show; with a noise
+  // key each shown step is released as a noisy atom (test/e2e/dashboard-explore.test.ts).
+  s = await startTestServer({ apps: [app], env: { REPORT_NOISE: 'off' } })
   // Within the last few minutes, so every step is in today's salt period.
   const t0 = Date.now() - 5 * MINUTE
   const person = (i: number) => `person-${letters(i)}@example.com`

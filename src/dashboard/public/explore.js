@@ -73,7 +73,7 @@
     const compare = prev.suppressed ? 'suppressed then' : prev.events ? `${fmt(prev.events)} events, ${fmt(prev.users)} people in the previous ${r.points.length} days` : 'no data in the previous period'
     const chart = h('div', { class: 'chart small' })
     // A filtered total is the sum of its shown parts (filter value by breakdown value, each with k people).
-    const parts = filter ? ` (the parts with ${r.meta.k} people or more)` : ''
+    const parts = filter ? (r.meta.noise ? ' (the parts that passed the noise gate, with noise)' : ` (the parts with ${r.meta.k} people or more)`) : ''
     out.replaceChildren(h('p', { class: 'muted', text: `${said}: ${fmt(r.total.events)} events, ${fmt(r.total.users)} people${parts}; ${compare}.` }), chart)
     timeChart(chart, { k: r.meta.k, buckets: r.buckets, week: ctx.week, height: 190, suppressed: r.points.map((p) => p.suppressed), total: r.total.events, series: [
       { label: 'People', axisLabel: 'People', values: r.points.map((p) => p.users), color: '#3558d4', fill: true, summary: 'latest' },
