@@ -88,7 +88,7 @@ export function createPipeline(
 
   const eventSteps = stepList<ParsedEvent, EventContext, RejectReason>()
     .add(createHashIdsStep(idHasher)) // raw ids end here
-    .add(createApplyPlanStep(opts.unplanned)) //declared, not guessed: before any value is kept
+    .add(createApplyPlanStep(opts.unplanned)) // declared, not guessed: before any value is kept
     .add(createScrubStringsStep()) //  `text` props only (after apply_plan)
     .add(createNormalisePathStep()) // `path` props only (after apply_plan)
     .add(createSealValuesStep(opts.sealer ?? createDetachedSealer())) // after scrub and paths: values under k become tokens
