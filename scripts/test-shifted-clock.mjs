@@ -59,6 +59,7 @@ export const CLOCK_FILES = [
   'test/integration/spool-stored-check.test.ts',
   'test/integration/spool-upgrade.test.ts',
   'test/integration/stats-api.test.ts',
+  'test/integration/stats-stable-figures.test.ts',
   'test/integration/stats-values-mapping.test.ts',
   'test/integration/values-known-to-k.test.ts',
   'test/integration/values-shredding.test.ts',
