@@ -8,9 +8,10 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { buildSync } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type BrowserContext } from 'playwright-core'
+import { type Browser, type BrowserContext } from 'playwright-core'
 import { startTestServer, tempDir, type TestServer } from '../support/server.ts'
 import { compatApp, everythingStored, runId, storedRows, until } from '../support/compat.ts'
+import { launchChromium } from '../support/chromium.ts'
 
 // Veil drops bots: headless Chromium calls itself "HeadlessChrome", so it presents as the
 // browser people use (as in sdk-browser.test.ts). posthog-js also drops events of any browser
@@ -19,8 +20,7 @@ import { compatApp, everythingStored, runId, storedRows, until } from '../suppor
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36'
 // Beyond the route check below: no other host even resolves, so a request that Playwright does
 // not report (a beacon from a page being left) cannot leave the machine either.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-agent=${USER_AGENT}`,
+const EXTRA_ARGS = [`--user-agent=${USER_AGENT}`,
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost']
 
 let veil: TestServer
@@ -76,7 +76,7 @@ beforeAll(async () => {
   ;[veil, site, browser] = await Promise.all([
     startTestServer({ apps: [app] }),
     startSite(bundleDir),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+    launchChromium(EXTRA_ARGS),
   ])
 })
 

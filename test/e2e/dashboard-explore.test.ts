@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { type Browser, type Page } from 'playwright-core'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { randomKey } from '../../src/apps/apps.ts'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { CHROME_UA, batch, event } from '../support/batch.ts'
 import { seedFew } from './dashboard-seed.ts'
+import { launchChromium } from '../support/chromium.ts'
 
 const OUT = 'test-output'
 const DAY_MS = 86_400_000
@@ -69,10 +70,7 @@ beforeAll(async () => {
   await seedShop(server.veil.storage.client, Date.now())
   await seedFew(server.veil.storage.client, tiny.id, Date.now())
   await sendUndeclared()
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  browser = await launchChromium()
   mkdirSync(OUT, { recursive: true })
 }, 120_000)
 

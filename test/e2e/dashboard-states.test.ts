@@ -4,10 +4,11 @@
 // the assertions check that every statement on the card is true for its state.
 import { mkdirSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { type Browser, type Page } from 'playwright-core'
 import { randomKey } from '../../src/apps/apps.ts'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { seedFew, seedMonth } from './dashboard-seed.ts'
+import { launchChromium } from '../support/chromium.ts'
 
 const CARDS = ['activity', 'names', 'pages', 'sessions', 'imports', 'reports', 'changes', 'crashes', 'fingerprints', 'feedback', 'breakdown']
 const OUT = 'test-output/cards'
@@ -23,10 +24,7 @@ beforeAll(async () => {
   server = await startTestServer({ apps, env: { REPORT_NOISE: 'off' } })
   await seedMonth(server.veil.storage.client, 'with-data', Date.now())
   await seedFew(server.veil.storage.client, 'few-people', Date.now())
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  browser = await launchChromium()
   mkdirSync(OUT, { recursive: true })
 }, 120_000)
 

@@ -3,9 +3,10 @@
 // events, shows suppressed cells as such, and a wrong key is refused. Saves a screenshot.
 import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { type Browser, type Page } from 'playwright-core'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { seedMonth } from './dashboard-seed.ts'
+import { launchChromium } from '../support/chromium.ts'
 
 let server: TestServer
 let base: string
@@ -16,10 +17,7 @@ beforeAll(async () => {
   server = await startTestServer({ env: { REPORT_NOISE: 'off' } })
   await seedMonth(server.veil.storage.client, server.appId, Date.now())
   base = server.url
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  browser = await launchChromium()
 }, 120_000)
 
 afterAll(async () => {

@@ -9,12 +9,13 @@ import { createServer, type Server } from 'node:http'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { type Browser } from 'playwright-core'
 import { createVeil } from '../../sdk/node/index.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { readableEvents } from '../support/unseal.ts'
 import { buildBrowserSdk } from '../sdk/support/build-browser.ts'
 import { startStaticServer, type StaticServer } from '../sdk/support/static-server.ts'
+import { launchChromium } from '../support/chromium.ts'
 
 const CONTROL = 'ctl-kind10-visible'
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36'
@@ -30,7 +31,7 @@ beforeAll(async () => {
   ;[server, site, browser] = await Promise.all([
     startTestServer(),
     startStaticServer(sdkDir),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', `--user-agent=${BROWSER_UA}`] }),
+    launchChromium([`--user-agent=${BROWSER_UA}`]),
   ])
 })
 afterEach(async () => {

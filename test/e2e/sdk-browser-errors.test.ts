@@ -6,12 +6,13 @@
 // once per device (its tabs and reloads), each tab with its own session.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rmSync } from 'node:fs'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { type Browser, type BrowserContext, type Page } from 'playwright-core'
 import type { VeilError, VeilOptions } from '../../sdk/browser/index.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { readableEvents } from '../support/unseal.ts'
 import { buildBrowserSdk } from '../sdk/support/build-browser.ts'
 import { startStaticServer, type StaticServer } from '../sdk/support/static-server.ts'
+import { launchChromium } from '../support/chromium.ts'
 
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36'
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html) Chrome/140.0.0.0 Safari/537.36'
@@ -26,7 +27,7 @@ beforeAll(async () => {
   ;[server, site, browser] = await Promise.all([
     startTestServer(),
     startStaticServer(sdkDir),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', `--user-agent=${BROWSER_UA}`] }),
+    launchChromium([`--user-agent=${BROWSER_UA}`]),
   ])
   // The ES module, with every report kept in sessionStorage so that it outlives the page.
   site.page(

@@ -4,13 +4,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, type Server } from 'node:http'
 import { rmSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { type Browser, type Page } from 'playwright-core'
 import type { WireBatch } from '../../sdk/core/catalog.ts'
 import { buildBrowserSdk } from '../sdk/support/build-browser.ts'
 import { startStaticServer, type StaticServer } from '../sdk/support/static-server.ts'
+import { launchChromium } from '../support/chromium.ts'
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 interface Received {
   at: number
@@ -45,7 +44,7 @@ beforeAll(async () => {
   endpoint.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
   ;[site, browser] = await Promise.all([
     startStaticServer(sdkDir),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+    launchChromium(),
   ])
 })
 

@@ -3,19 +3,19 @@
 // without consent or with Global Privacy Control set (PRIVACY.md 9).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rmSync } from 'node:fs'
-import { chromium, type Browser, type BrowserContext } from 'playwright-core'
+import { type Browser, type BrowserContext } from 'playwright-core'
 import type { WireBatch } from '../../sdk/core/catalog.ts'
 import { startTestServer, testApp, type TestServer } from '../support/server.ts'
 import { readableEvents } from '../support/unseal.ts'
 import { buildBrowserSdk } from '../sdk/support/build-browser.ts'
 import { startStaticServer, type StaticServer } from '../sdk/support/static-server.ts'
+import { launchChromium } from '../support/chromium.ts'
 
 // The server drops bots, and headless Chromium calls itself "HeadlessChrome": present as the
 // browser people use. A flag rather than a per-context override, because requests that outlive
 // their page (keepalive on pagehide) are sent without the page's overrides.
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-agent=${USER_AGENT}`]
+const EXTRA_ARGS = [`--user-agent=${USER_AGENT}`]
 
 let server: TestServer
 let site: StaticServer
@@ -29,7 +29,7 @@ beforeAll(async () => {
   ;[server, site, browser] = await Promise.all([
     startTestServer({ apps: [app] }),
     startStaticServer(sdkDir),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+    launchChromium(EXTRA_ARGS),
   ])
 })
 

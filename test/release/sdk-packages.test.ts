@@ -9,11 +9,12 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'esbuild'
-import { chromium, type Browser } from 'playwright-core'
+import { type Browser } from 'playwright-core'
 import { startTestServer, type TestServer } from '../support/server.ts'
 import { readableEvents } from '../support/unseal.ts'
 import { ROOT } from '../sdk/support/build-browser.ts'
 import { startStaticServer, type StaticServer } from '../sdk/support/static-server.ts'
+import { launchChromium } from '../support/chromium.ts'
 
 const run = promisify(execFile)
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36'
@@ -40,7 +41,7 @@ beforeAll(async () => {
     startTestServer(),
     startStaticServer(work),
     // Headless Chromium calls itself HeadlessChrome, which the server drops as a bot.
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', `--user-agent=${BROWSER_UA}`] }),
+    launchChromium([`--user-agent=${BROWSER_UA}`]),
   ])
 }, 180_000)
 
