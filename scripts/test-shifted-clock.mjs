@@ -111,6 +111,7 @@ export const CLOCK_FILES = [
   'test/unit/storage/schema/migrate.test.ts',
   'test/unit/storage/schema/run-marker.test.ts',
   'test/integration/spool-fds.test.ts',
+  'test/unit/storage/spool/drop-oldest.test.ts',
 ]
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

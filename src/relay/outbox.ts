@@ -7,6 +7,7 @@ import { appendFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { EventRow } from '../pipeline/types.ts'
 import { lastIntent, listSegments, readFrames, segmentName } from '../storage/spool/layout.ts'
+import { isDropped, lastDrop } from '../storage/spool/ledger.ts'
 import type { RowsFormat } from '../storage/rows/rows-format.ts'
 import { rowsOfRange } from './rows-wire.ts'
 
@@ -64,11 +65,14 @@ const countPerEvent = (rows: readonly EventRow[], into: Record<string, number> =
 export function pendingRows(spoolDir: string, sentUpTo?: SpoolPosition): EventRow[] {
   if (!existsSync(spoolDir)) return []
   const { intent } = lastIntent(join(spoolDir, 'intents'))
+  // Rows a full spool gave up (RELAY_SPOOL_FULL=drop-oldest) are not pending: they never leave.
+  const { drop } = lastDrop(join(spoolDir, 'drops'))
   const rows: EventRow[] = []
   for (const seq of listSegments(spoolDir)) {
     const scan = readFrames(readFileSync(join(spoolDir, segmentName(seq))))
     for (const f of scan.frames) {
       if (intent && (seq < intent.seq || (seq === intent.seq && f.end <= intent.start))) continue
+      if (isDropped(drop, intent, seq, f.end)) continue
       if (sentUpTo && !after({ seq, end: f.end }, sentUpTo)) continue
       rows.push(...rowsOfRange(f.payload, f.format))
     }

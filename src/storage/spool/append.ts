@@ -57,6 +57,11 @@ export interface AppendContext {
   onFramed(): void
   /** Where each segment's seal is recorded when it is closed (ledger.ts); none if it could not be made. */
   seals?: SealRing
+  /**
+   * With SpoolOptions.full 'drop-oldest' (drop-oldest.ts): frees at least `bytes` of the backlog,
+   * resolving once recorded; undefined when it cannot, and the append is refused.
+   */
+  makeRoom?(bytes: number): Promise<void> | undefined
 }
 
 /**
@@ -122,14 +127,24 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
     append(payload, rows, format) {
       if (refusing) return Promise.reject(new StorageUnavailableError('the server is shutting down', 'shutdown'))
       if (st.failed && monotonicMs() - st.failed.at < st.healMs) return Promise.reject(st.failed.error)
-      if (backlog.bytes + waitingBytes + payload.length > opts.maxBytes) {
+      const over = backlog.bytes + waitingBytes + payload.length - opts.maxBytes
+      const room = over > 0 ? ctx.makeRoom?.(over) : undefined
+      if (over > 0 && !room) {
         stats.refusedRows += rows
         return Promise.reject(new StorageUnavailableError('the spool is full; storage is behind', 'overloaded'))
       }
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ payload, rows, format, resolve, reject })
-        waitingBytes += payload.length
-        writing ??= writeLoop()
+      const enqueue = () =>
+        new Promise<void>((resolve, reject) => {
+          waiting.push({ payload, rows, format, resolve, reject })
+          writing ??= writeLoop()
+        })
+      // Counted as waiting at once, so appends meanwhile see the bytes it will take.
+      waitingBytes += payload.length
+      if (!room) return enqueue()
+      return room.then(enqueue, (cause: unknown) => {
+        waitingBytes -= payload.length
+        stats.refusedRows += rows
+        throw new StorageUnavailableError('the spool is full and could not record dropping its oldest rows', 'overloaded', { cause })
       })
     },
     seq: () => st.seq,

@@ -37,6 +37,10 @@ export interface Feeder {
   retireIdle(): Promise<void>
   /** The range last recorded in the intent log, if its insert committed and none runs now. */
   committed(): Intent | undefined
+  /** Chunks at the queue's head that the insert under way holds (drop-oldest.ts never drops them). */
+  inFlight(): number
+  /** Deletes (or moves aside) segments [from, to): drop-oldest.ts gave up every frame in them. */
+  retireDropped(from: number, to: number): Promise<void>
 }
 
 export interface FeedContext {
@@ -58,6 +62,8 @@ export interface FeedContext {
   onCaughtUp?(): void
   /** Room on the disk kept for inserts, given back when one fails for want of space. */
   room?: FeederRoom
+  /** Resolves once every drop so far is synced (drop-oldest.ts): before segments are deleted. */
+  dropsRecorded?(): Promise<void>
 }
 
 /** Thrown inside an insert's steps once the feeder has stopped: the range stays for the replay. */
@@ -82,12 +88,14 @@ interface FeedState {
   retireFrom?: number
   /** The last recorded range, once its insert committed (a clean stop marks it done). */
   committed?: Intent
+  /** Chunks at the queue's head the insert under way holds (one, once it failed: its fixed range). */
+  flying: number
 }
 
 export function createFeeder(ctx: FeedContext): Feeder {
   const { opts, backlog } = ctx
   const { queue } = backlog
-  const st: FeedState = { waiters: [], marks: [], hurried: false, stopped: false, inARow: 0, lastError: '', vanished: new Set() }
+  const st: FeedState = { waiters: [], marks: [], hurried: false, stopped: false, inARow: 0, lastError: '', vanished: new Set(), flying: 0 }
 
   function feed(): void {
     if (st.stopped) return
@@ -117,8 +125,10 @@ export function createFeeder(ctx: FeedContext): Feeder {
     }
     const range: Intent = { seq: take[0]!.seq, start: take[0]!.offset, end: take[take.length - 1]!.end }
     if (take[0]!.fixed) ctx.stats.retries++
+    st.flying = take.length
     st.inserting = insertRange(ctx, st, range, take.length, rows, !take[0]!.fixed, take[0]!.format).finally(() => {
       st.inserting = undefined
+      st.flying = 0
       feed()
     })
   }
@@ -165,7 +175,13 @@ export function createFeeder(ctx: FeedContext): Feeder {
     failuresInARow: () => st.inARow,
     lastError: () => st.lastError,
     committed: () => (st.inserting ? undefined : st.committed),
+    inFlight: () => st.flying,
+    async retireDropped(from, to) {
+      for (let s = from; s < Math.min(to, ctx.currentSeq()); s++) await retire(ctx, st, s)
+      if (to > from) ctx.onRetired?.()
+    },
     async retireIdle() {
+      if (ctx.dropsRecorded) await ctx.dropsRecorded()
       const from = st.committed?.seq
       if (from === undefined || st.stopped) return
       if (st.inserting || queue.length > 0) return void (st.retireFrom = Math.min(from, st.retireFrom ?? from))
@@ -228,6 +244,7 @@ async function insertRange(ctx: FeedContext, st: FeedState, range: Intent, chunk
     // The insert may have committed after all (a timeout): retry exactly this range, never a
     // longer one, so the token stays the same.
     backlog.queue.splice(0, chunks, { seq: range.seq, offset: range.start, end: range.end, rows, since: backlog.queue[0]?.since ?? 0, fixed: true, format })
+    st.flying = 1
     // Short of space (the store on the spool's disk): the room kept for it goes back to the disk
     // and the same range is tried again at once; that insert lets the feeder delete segments.
     const roomGiven = isNoSpace(e) && (await ctx.room?.release().catch(() => false))
@@ -237,12 +254,14 @@ async function insertRange(ctx: FeedContext, st: FeedState, range: Intent, chunk
   st.inARow = 0
   st.committed = range
   backlog.queue.splice(0, chunks)
+  st.flying = 0
   stats.inserts++
   stats.insertedRows += rows
   backlog.rows -= rows
   backlog.bytes -= range.end - range.start
   // A segment that is no longer written to and has nothing left to insert is done: deleted,
   // or moved aside if it had damage (never deleted: an operator may want to look at it).
+  if (ctx.dropsRecorded) await ctx.dropsRecorded()
   const next = backlog.queue[0]?.seq ?? ctx.currentSeq()
   const from = Math.min(range.seq, st.retireFrom ?? range.seq)
   st.retireFrom = undefined

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { DEAD_LETTER_FILE, readDeadLetters, type DeadLetter } from './dead-letter-file.ts'
 import { errorFields } from '../../observability/log-error.ts'
 import { lastIntent, listSegments, readFrames, segmentName } from './layout.ts'
+import { isDropped, lastDrop } from './ledger.ts'
 
 export interface SpoolReport {
   dir: string
@@ -15,17 +16,18 @@ export interface SpoolReport {
   damaged: { name: string; bytes: number }[]
   lastIntent?: { seq: number; start: number; end: number }
   deadLetters: number
-  /** Rows waiting in segments (those of the last intent's range before its start are in ClickHouse). */
+  /** Rows waiting in segments (those of the last intent's range before its start are in ClickHouse; a relay's dropped ones are gone). */
   waitingRows: number
 }
 
 export function inspectSpool(dir: string): SpoolReport {
   if (!existsSync(dir)) throw new Error(`no spool at ${dir} (set SPOOL_DIR, or DATA_DIR for DATA_DIR/veil-spool)`)
   const { intent } = lastIntent(join(dir, 'intents'))
+  const { drop } = lastDrop(join(dir, 'drops'))
   const segments = listSegments(dir).map((seq) => {
     const buf = readFileSync(join(dir, segmentName(seq)))
     const scan = readFrames(buf)
-    const waiting = scan.frames.filter((f) => !intent || seq > intent.seq || (seq === intent.seq && f.end > intent.start))
+    const waiting = scan.frames.filter((f) => (!intent || seq > intent.seq || (seq === intent.seq && f.end > intent.start)) && !isDropped(drop, intent, seq, f.end))
     const jsonFrames = scan.frames.filter((f) => f.format === 'JSONCompactEachRow').length
     return { name: segmentName(seq), bytes: buf.length, frames: scan.frames.length, jsonFrames, rows: waiting.reduce((n, f) => n + f.rows, 0), corruptBytes: scan.corruptBytes }
   })

@@ -6,7 +6,7 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs'
 import { join } from 'node:path'
 import { damagedName, segmentName, type Intent, type Scan } from './layout.ts'
 import { HEAD_BYTES, readHead, type Seal } from './segment-head.ts'
-import type { AckMark, SealedSize } from './ledger.ts'
+import type { AckMark, DropMark, SealedSize } from './ledger.ts'
 
 /** A damaged or missing segment: the bytes and rows it lost (rows unknown where no record says). */
 export interface SpoolDamage {
@@ -59,17 +59,20 @@ export function lossOf(scan: Scan, found: Seal, seal: SealedSize | undefined): (
 /**
  * Segments a later one sealed that are gone (not moved aside as damaged either). A segment before
  * the last insert's is in ClickHouse; the last insert's own is deleted once inserted to its end,
- * so only what lay beyond that insert is lost, and how many rows that was no record says.
+ * so only what lay beyond that insert is lost, and how many rows that was no record says. The
+ * same holds for the drop mark (ledger.ts): what lies before it was given up, not lost.
  */
-export function missing(dir: string, segments: readonly number[], seals: Map<number, SealedSize>, intent: Intent | undefined): SpoolDamage[] {
+export function missing(dir: string, segments: readonly number[], seals: Map<number, SealedSize>, intent: Intent | undefined, drop?: DropMark): SpoolDamage[] {
   const onDisk = new Set(segments)
   const out: SpoolDamage[] = []
   for (const seal of seals.values()) {
     if (seal.rows === 0 || onDisk.has(seal.seq) || existsSync(join(dir, damagedName(seal.seq)))) continue
-    if (intent && seal.seq < intent.seq) continue
+    if ((intent && seal.seq < intent.seq) || (drop && seal.seq < drop.seq)) continue
     const segment = `${segmentName(seal.seq)} (missing)`
-    if (intent && seal.seq === intent.seq) {
-      if (intent.end < seal.bytes) out.push({ segment, corruptBytes: seal.bytes - intent.end, corruptRows: 0, rowsUnknown: true })
+    // How far the records account for the segment: the last insert's end, or the drop mark's.
+    const done = Math.max(intent?.seq === seal.seq ? intent.end : -1, drop?.seq === seal.seq ? drop.end : -1)
+    if (done >= 0) {
+      if (done < seal.bytes) out.push({ segment, corruptBytes: seal.bytes - done, corruptRows: 0, rowsUnknown: true })
     } else out.push({ segment, corruptBytes: seal.bytes, corruptRows: seal.rows })
   }
   return out

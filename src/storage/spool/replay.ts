@@ -7,7 +7,7 @@ import type { RowsFormat } from '../rows/rows-format.ts'
 import { damagedName, lastIntent, listSegments, readFrames, segmentName, type Intent } from './layout.ts'
 import { lossOf, missing, sealsOf, type SpoolDamage } from './replay-check.ts'
 import { HEAD_BYTES, readHead, type Seal } from './segment-head.ts'
-import { lastMark, readSeals, type SealedSize } from './ledger.ts'
+import { isDropped, lastDrop, lastMark, readSeals, type SealedSize } from './ledger.ts'
 
 /** Frames of one segment waiting for ClickHouse, by byte range; the bytes stay on disk. */
 export interface Chunk {
@@ -43,14 +43,26 @@ export interface Replay {
   movedAside: number
   /** The `seals` ring as found (ledger.ts): where the next seal goes. */
   ring: { seals: Map<number, SealedSize>; slot: number }
+  /** The newest slot of the `drops` ring (drop-oldest.ts), -1 if none: where the next mark goes. */
+  dropSlot: number
+}
+
+/** The spool's record files (spool.ts): the intent log, the `seals` ring, the `drops` ring. */
+export interface LedgerPaths {
+  intentPath: string
+  sealsPath: string
+  dropsPath: string
 }
 
 /** Scans the spool directory; `onFrame` sees each payload to be replayed (e.g. to remember its ids). */
-export function replaySpool(dir: string, intentPath: string, sealsPath: string, now: number, onFrame?: (payload: Buffer, format: RowsFormat) => void): Replay {
+export function replaySpool(dir: string, paths: LedgerPaths, now: number, onFrame?: (payload: Buffer, format: RowsFormat) => void): Replay {
+  const { intentPath } = paths
   const { intent, slot } = lastIntent(intentPath)
-  const ring = readSeals(sealsPath)
+  const ring = readSeals(paths.sealsPath)
+  // Frames a full relay gave up (drop-oldest.ts): neither fed again nor counted as lost.
+  const { drop, slot: dropSlot } = lastDrop(paths.dropsPath)
   const r: Replay = {
-    queue: [], lastSeq: intent?.seq ?? 0, intentSlot: slot, rows: 0, bytes: 0, corruptSegments: 0, corruptBytes: 0, corruptRows: 0, damage: [], damaged: new Set(), movedAside: 0, lastSeals: [], ring,
+    queue: [], lastSeq: Math.max(intent?.seq ?? 0, drop?.seq ?? 0), intentSlot: slot, rows: 0, bytes: 0, corruptSegments: 0, corruptBytes: 0, corruptRows: 0, damage: [], damaged: new Set(), movedAside: 0, lastSeals: [], ring, dropSlot,
   }
   // Numbers of segments moved aside count too: a new segment never takes the name of a kept one.
   for (const f of readdirSync(dir)) if (/^\d{10}\.seg\.damaged$/.test(f)) r.lastSeq = Math.max(r.lastSeq, Number(f.slice(0, 10)))
@@ -80,6 +92,7 @@ export function replaySpool(dir: string, intentPath: string, sealsPath: string, 
     let queued = 0
     for (const f of scan.frames) {
       if (intent && seq === intent.seq && f.end <= intent.start) continue
+      if (isDropped(drop, intent, seq, f.end)) continue
       onFrame?.(f.payload, f.format)
       queued++
       r.rows += f.rows
@@ -100,7 +113,7 @@ export function replaySpool(dir: string, intentPath: string, sealsPath: string, 
       } else rmSync(path, { force: true })
     }
   }
-  for (const loss of missing(dir, segments, seals, intent)) lose(r, loss)
+  for (const loss of missing(dir, segments, seals, intent, drop)) lose(r, loss)
   return r
 }
 

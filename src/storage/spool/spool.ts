@@ -17,7 +17,8 @@ import { openAppender, type Appender } from './append.ts'
 import { createFeeder } from './feeder.ts'
 import { monotonicMs } from './monotonic.ts'
 import { openFeederRoom } from './feeder-room.ts'
-import { openSealRing } from './ledger.ts'
+import { openDropRing, openSealRing } from './ledger.ts'
+import { createDropper } from './drop-oldest.ts'
 import type { Spool, SpoolBacklog, SpoolCounters, SpoolOptions } from './types.ts'
 
 export type { Spool, SpoolHealth, SpoolOptions, SpoolStats } from './types.ts'
@@ -41,7 +42,8 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
   const { dir } = opts
   const intentPath = join(dir, 'intents')
   const sealsPath = join(dir, 'seals')
-  const r = replaySpool(dir, intentPath, sealsPath, monotonicMs() - opts.feedDelayMs, opts.onReplayFrame)
+  const dropsPath = join(dir, 'drops')
+  const r = replaySpool(dir, { intentPath, sealsPath, dropsPath }, monotonicMs() - opts.feedDelayMs, opts.onReplayFrame)
   const stats: SpoolCounters = {
     appendedRows: 0, syncs: 0, inserts: 0, insertedRows: 0, failedInserts: 0, retries: 0, refusedRows: 0, diskRefusedRows: 0, writeFailures: 0,
     replayedRows: r.rows, corruptSegments: r.corruptSegments, corruptBytes: r.corruptBytes, corruptRows: r.corruptRows,
@@ -57,19 +59,25 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
   const seals = await openSealRing(fs, sealsPath, r.ring.slot)
   const reader = createSegmentReader(fs, dir)
   const room = await openFeederRoom(dir, opts.feederRoomBytes ?? 0)
+  // Only a spool told to drop when full has the `drops` ring (a node's never does); without it, it refuses.
+  const drops = opts.full === 'drop-oldest' ? await openDropRing(fs, dropsPath, r.dropSlot) : undefined
+  let dropper: ReturnType<typeof createDropper> | undefined
   const feeder = createFeeder({ opts, fs, id: spoolId(dir), backlog, stats, intents, reader, damaged: r.damaged, currentSeq: () => appender!.seq(),
     room,
+    ...(drops ? { dropsRecorded: () => dropper!.recorded() } : {}),
     onRetired: () => void appender?.recheckDisk().then(() => room.restore(opts.minFreeBytes ?? 0)).catch(() => undefined),
     // On a disk at its reserve no append rotates: a fresh segment lets the inserted one go.
     onCaughtUp: () => {
       if (appender?.lowOnDisk()) void appender.rotateIdle().then((rotated) => (rotated ? feeder.retireIdle() : undefined)).catch(() => undefined)
     },
   })
+  if (drops) dropper = createDropper({ opts, backlog, feeder, ring: drops, currentSeq: () => appender!.seq() })
   try {
-    appender = await openAppender({ opts, fs, backlog, stats, lastSeq: r.lastSeq, lastSeals: r.lastSeals, seals, onFramed: () => feeder.feed() })
+    appender = await openAppender({ opts, fs, backlog, stats, lastSeq: r.lastSeq, lastSeals: r.lastSeals, seals, onFramed: () => feeder.feed(), makeRoom: dropper?.makeRoom })
   } catch (e) {
     await intents.close()
     await seals?.close()
+    await drops?.close()
     throw e
   }
   const append = appender
@@ -104,6 +112,8 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
           await append.close(true)
           await intents.close()
           await seals?.close()
+          await dropper?.recorded()
+          await drops?.close()
         } finally {
           lock.release()
         }

@@ -13,8 +13,15 @@ export interface SpoolOptions {
    * `first` is true on a range's first attempt (not a replay or a retry of an unknown outcome).
    */
   insert(body: Buffer, rows: number, token: string, first?: boolean, format?: RowsFormat): Promise<void>
-  /** Bytes not yet in ClickHouse beyond which appends are refused (503). */
+  /** Bytes not yet in ClickHouse beyond which appends are refused (503), or make room (`full`). */
   maxBytes: number
+  /**
+   * At maxBytes: `refuse` new appends (the default, a node's), or `drop-oldest`: give up the
+   * oldest frames not being inserted to take them (drop-oldest.ts; a relay's RELAY_SPOOL_FULL).
+   */
+  full?: 'refuse' | 'drop-oldest'
+  /** Frames given up to make room (`full: 'drop-oldest'`), once that is synced. */
+  onDrop?(rows: number, bytes: number): void
   /** A segment is closed and a new one started past this size. */
   segmentBytes: number
   /** Rows in one insert at most (whole frames: one frame may exceed it). */

@@ -1,0 +1,64 @@
+// A full spool that gives up its oldest rows instead of refusing new ones (SpoolOptions.full,
+// set by a relay with RELAY_SPOOL_FULL=drop-oldest: docs/relay.md "When the spool is full").
+// Whole frames, oldest first, never the range the feeder is inserting; how far is synced in the
+// `drops` ring (ledger.ts) before the new rows are written, so a start neither replays the
+// dropped frames nor counts their deleted segments as damage (replay.ts, replay-check.ts).
+import type { DropMark, RecordRing } from './ledger.ts'
+import type { Feeder } from './feeder.ts'
+import type { SpoolBacklog, SpoolOptions } from './types.ts'
+
+export interface DropContext {
+  opts: Pick<SpoolOptions, 'onDrop'>
+  backlog: SpoolBacklog
+  feeder: Pick<Feeder, 'inFlight' | 'retireDropped' | 'feed'>
+  ring: RecordRing<DropMark>
+  /** The segment appends go to: never deleted. */
+  currentSeq(): number
+}
+
+/**
+ * Returns `makeRoom(bytes)`: takes frames off the backlog's head (after the insert under way)
+ * until at least `bytes` are freed, and resolves once that is recorded; undefined, dropping
+ * nothing, when the frames not in flight are too few (the append is then refused as before).
+ */
+export function createDropper(ctx: DropContext): { makeRoom(bytes: number): Promise<void> | undefined; recorded(): Promise<void> } {
+  const { backlog } = ctx
+  // Records are written one after another, so the ring's newest slot is the greatest mark.
+  let last: Promise<void> = Promise.resolve()
+  const makeRoom = (bytes: number) => {
+    const { queue } = backlog
+    const from = ctx.feeder.inFlight()
+    let to = from
+    let freed = 0
+    while (to < queue.length && freed < bytes) freed += queue[to]!.end - queue[to++]!.offset
+    if (freed < bytes) return undefined
+    const dropped = queue.splice(from, to - from)
+    const rows = dropped.reduce((n, c) => n + c.rows, 0)
+    backlog.rows -= rows
+    backlog.bytes -= freed
+    const tail = dropped.at(-1)!
+    const mark: DropMark = { seq: tail.seq, end: tail.end, rows }
+    // Segments every frame of which is now dropped or inserted: not the one being inserted from,
+    // nor one that still holds a kept frame, nor the one being written.
+    const firstSeq = from > 0 ? queue[0]!.seq + 1 : dropped[0]!.seq
+    const keptSeq = queue[from]?.seq ?? ctx.currentSeq()
+    // Not synced (a failing disk): the append is refused and the frames stay out of the feed
+    // until the next start, which replays them; they are not counted as dropped.
+    const recorded = last.then(() => ctx.ring.record(mark))
+    last = recorded.catch(() => undefined)
+    // fedTo() waits whose frames were dropped are over: the feeder settles them.
+    ctx.feeder.feed()
+    return recorded.then(async () => {
+      ctx.opts.onDrop?.(rows, freed)
+      await ctx.feeder.retireDropped(firstSeq, keptSeq).catch(() => undefined)
+    })
+  }
+  // The feeder deletes segments only once the drops before them are synced (FeedContext.dropsRecorded).
+  async function recorded(): Promise<void> {
+    for (let p = last; ; p = last) {
+      await p
+      if (p === last) return
+    }
+  }
+  return { makeRoom, recorded }
+}
