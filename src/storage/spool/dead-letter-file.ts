@@ -5,6 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { appendFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { EventRow } from '../../pipeline/types.ts'
+import { decodeRow, rowAsJson, type RowsFormat } from '../rows/rows-format.ts'
+import type { SpoolOptions } from './types.ts'
 
 export const DEAD_LETTER_FILE = 'dead-letter.jsonl'
 
@@ -22,6 +25,16 @@ export async function appendDeadLetters(dir: string, rows: Buffer[], reason: str
   const at = new Date().toISOString()
   const text = rows.map((r) => JSON.stringify({ at, reason, token, row: r.toString('utf8').trimEnd() } satisfies DeadLetter) + '\n').join('')
   await appendFile(join(dir, DEAD_LETTER_FILE), text, { flush: true })
+}
+
+/** The feeder's dead-lettering of a range's refused rows: JSON lines whatever the frame's format, so an operator can read them. */
+export function deadLetterRows(opts: Pick<SpoolOptions, 'dir' | 'onDeadLetter'>, token: string, format: RowsFormat) {
+  return async (items: Buffer[], reason: string) => {
+    const lines = items.map((r) => Buffer.from(rowAsJson(r, format) + '\n', 'utf8'))
+    await appendDeadLetters(opts.dir, lines, reason, token)
+    const rows = items.map((r) => decodeRow(r, format)).filter((r): r is EventRow => r !== undefined)
+    opts.onDeadLetter?.(rows, reason)
+  }
 }
 
 export function readDeadLetters(dir: string): DeadLetter[] {

@@ -17,15 +17,21 @@ export interface DropContext {
 }
 
 /**
- * Returns `makeRoom(bytes)`: takes frames off the backlog's head (after the insert under way)
- * until at least `bytes` are freed, and resolves once that is recorded; undefined, dropping
- * nothing, when the frames not in flight are too few (the append is then refused as before).
+ * `makeRoom(bytes)`: takes frames off the backlog's head (after the insert under way) until at
+ * least `bytes` are freed, and resolves once that is recorded; undefined, dropping nothing, when
+ * the frames not in flight are too few (the append is then refused as before). `recorded()`:
+ * resolves once every drop so far is synced; rejects once one could not be.
  */
 export function createDropper(ctx: DropContext): { makeRoom(bytes: number): Promise<void> | undefined; recorded(): Promise<void> } {
   const { backlog } = ctx
   // Records are written one after another, so the ring's newest slot is the greatest mark.
   let last: Promise<void> = Promise.resolve()
+  // A record that could not be synced (a failing disk): from then on the spool refuses when full,
+  // as without the option, and no segment is deleted until the next start, which replays the
+  // frames that drop took out of the feed (its mark is not on disk): forwarded late, never lost.
+  let broken: unknown
   const makeRoom = (bytes: number) => {
+    if (broken !== undefined) return undefined
     const { queue } = backlog
     const from = ctx.feeder.inFlight()
     let to = from
@@ -42,10 +48,13 @@ export function createDropper(ctx: DropContext): { makeRoom(bytes: number): Prom
     // nor one that still holds a kept frame, nor the one being written.
     const firstSeq = from > 0 ? queue[0]!.seq + 1 : dropped[0]!.seq
     const keptSeq = queue[from]?.seq ?? ctx.currentSeq()
-    // Not synced (a failing disk): the append is refused and the frames stay out of the feed
-    // until the next start, which replays them; they are not counted as dropped.
     const recorded = last.then(() => ctx.ring.record(mark))
-    last = recorded.catch(() => undefined)
+    last = recorded.catch((e: unknown) => {
+      broken ??= e ?? new Error('drop not recorded')
+      // Still on disk and pending (for the next start): they count against the bound.
+      backlog.rows += rows
+      backlog.bytes += freed
+    })
     // fedTo() waits whose frames were dropped are over: the feeder settles them.
     ctx.feeder.feed()
     return recorded.then(async () => {
@@ -57,6 +66,7 @@ export function createDropper(ctx: DropContext): { makeRoom(bytes: number): Prom
   async function recorded(): Promise<void> {
     for (let p = last; ; p = last) {
       await p
+      if (broken !== undefined) throw new Error('a drop of the oldest rows could not be recorded', { cause: broken })
       if (p === last) return
     }
   }

@@ -4,11 +4,10 @@
 // segments are deleted, damaged ones moved aside. Once stopped, it starts no insert again.
 import { renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import type { EventRow } from '../../pipeline/types.ts'
 import { errorFields } from '../../observability/log-error.ts'
 import { isDataError, splitInsert } from '../commit/poison.ts'
-import { decodeRow, rowAsJson, splitRows, type RowsFormat } from '../rows/rows-format.ts'
-import { appendDeadLetters } from './dead-letter-file.ts'
+import { splitRows, type RowsFormat } from '../rows/rows-format.ts'
+import { deadLetterRows } from './dead-letter-file.ts'
 import { damagedName, joinPayloads, segmentName, type Intent } from './layout.ts'
 import { isNoSpace, type FeederRoom } from './feeder-room.ts'
 import type { IntentRing, SegmentReader } from './ranges-io.ts'
@@ -62,7 +61,10 @@ export interface FeedContext {
   onCaughtUp?(): void
   /** Room on the disk kept for inserts, given back when one fails for want of space. */
   room?: FeederRoom
-  /** Resolves once every drop so far is synced (drop-oldest.ts): before segments are deleted. */
+  /**
+   * Resolves once every drop so far is synced (drop-oldest.ts): awaited before segments are
+   * deleted; rejects once one could not be, and then none is deleted until the next start.
+   */
   dropsRecorded?(): Promise<void>
 }
 
@@ -181,7 +183,7 @@ export function createFeeder(ctx: FeedContext): Feeder {
       if (to > from) ctx.onRetired?.()
     },
     async retireIdle() {
-      if (ctx.dropsRecorded) await ctx.dropsRecorded()
+      if (ctx.dropsRecorded && !(await keptSafe(ctx.dropsRecorded))) return
       const from = st.committed?.seq
       if (from === undefined || st.stopped) return
       if (st.inserting || queue.length > 0) return void (st.retireFrom = Math.min(from, st.retireFrom ?? from))
@@ -229,8 +231,8 @@ async function insertRange(ctx: FeedContext, st: FeedState, range: Intent, chunk
         // ClickHouse refused the range for its data: isolate the refused rows (poison.ts).
         const lines = splitRows(body, format)
         const insertLines = (ls: Buffer[], t: string) => insert(Buffer.concat(ls), ls.length, t, false)
-        if (lines.length === 1) await deadLetter(ctx, token, format)(lines, errorFields(e).message)
-        stats.deadLetteredRows += lines.length === 1 ? 1 : await splitInsert(lines, token, insertLines, deadLetter(ctx, token, format))
+        if (lines.length === 1) await deadLetterRows(ctx.opts, token, format)(lines, errorFields(e).message)
+        stats.deadLetteredRows += lines.length === 1 ? 1 : await splitInsert(lines, token, insertLines, deadLetterRows(ctx.opts, token, format))
       }
     }
     live(st)
@@ -261,7 +263,7 @@ async function insertRange(ctx: FeedContext, st: FeedState, range: Intent, chunk
   backlog.bytes -= range.end - range.start
   // A segment that is no longer written to and has nothing left to insert is done: deleted,
   // or moved aside if it had damage (never deleted: an operator may want to look at it).
-  if (ctx.dropsRecorded) await ctx.dropsRecorded()
+  if (ctx.dropsRecorded && !(await keptSafe(ctx.dropsRecorded))) return
   const next = backlog.queue[0]?.seq ?? ctx.currentSeq()
   const from = Math.min(range.seq, st.retireFrom ?? range.seq)
   st.retireFrom = undefined
@@ -269,6 +271,9 @@ async function insertRange(ctx: FeedContext, st: FeedState, range: Intent, chunk
   if (next > from) ctx.onRetired?.()
   else if (backlog.queue.length === 0) ctx.onCaughtUp?.()
 }
+
+/** False when a drop of the oldest rows could not be recorded: its frames' segments must stay. */
+const keptSafe = (recorded: () => Promise<void>): Promise<boolean> => recorded().then(() => true, () => false)
 
 /** Counts and reports bytes and rows a segment lost; the segment itself once (`seen`). */
 function lost(ctx: FeedContext, seen: Set<number>, seq: number, bytes: number, rows: number, segment: string): void {
@@ -293,16 +298,6 @@ async function readRange(ctx: FeedContext, st: FeedState, range: Intent, rows: n
   }
   if (scan.corruptBytes > 0 && !ctx.damaged.has(range.seq)) lost(ctx, ctx.damaged, range.seq, scan.corruptBytes, scan.corruptRows, segmentName(range.seq))
   return joinPayloads(scan)
-}
-
-/** Dead letters are JSON lines whatever the frame's format, so an operator can read them. */
-function deadLetter(ctx: FeedContext, token: string, format: RowsFormat) {
-  return async (items: Buffer[], reason: string) => {
-    const lines = items.map((r) => Buffer.from(rowAsJson(r, format) + '\n', 'utf8'))
-    await appendDeadLetters(ctx.opts.dir, lines, reason, token)
-    const rows = items.map((r) => decodeRow(r, format)).filter((r): r is EventRow => r !== undefined)
-    ctx.opts.onDeadLetter?.(rows, reason)
-  }
 }
 
 async function retire(ctx: FeedContext, st: FeedState, s: number): Promise<void> {

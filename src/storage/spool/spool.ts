@@ -112,7 +112,7 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
           await append.close(true)
           await intents.close()
           await seals?.close()
-          await dropper?.recorded()
+          await dropper?.recorded().catch(() => undefined)
           await drops?.close()
         } finally {
           lock.release()

@@ -12,6 +12,23 @@ import type { EventRow } from '../../../../src/pipeline/types.ts'
 import { encodeRows, eventIdsOf } from '../../../../src/storage/rows/rows-format.ts'
 import { openSpool, type SpoolOptions } from '../../../../src/storage/spool/spool.ts'
 import { StorageUnavailableError } from '../../../../src/storage/commit/writer.ts'
+import { nodeSpoolFs, type SpoolFs } from '../../../../src/storage/spool/spool-fs.ts'
+
+/** The spool's disk, on which syncs of the `drops` ring fail while `failing` (a failing disk). */
+function dropsFailingFs(): { fs: SpoolFs; failing: boolean } {
+  const disk = {
+    failing: false,
+    fs: {
+      ...nodeSpoolFs,
+      async open(path: string, mode: 'w' | 'r+' | 'r') {
+        const f = await nodeSpoolFs.open(path, mode)
+        if (!path.endsWith('drops')) return f
+        return { ...f, datasync: () => (disk.failing ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })) : f.datasync()) }
+      },
+    },
+  }
+  return disk
+}
 
 let n = 0
 function rows(count: number): EventRow[] {
@@ -102,6 +119,45 @@ describe('a spool that drops its oldest rows when full', () => {
     await spool.drain()
     await spool.close(1000)
     expect(first.every((r) => u.took.get(r[1]) === 1)).toBe(true)
+  })
+
+  it('refuses when a drop cannot be recorded, deletes nothing, and forwards the rows it meant to drop after a restart', async () => {
+    const dir = tempDir('spool-drop-eio-')
+    const u = uplink()
+    const disk = dropsFailingFs()
+    const spool = await openSpool(options(dir, u, { fs: disk.fs }))
+    const acked: string[] = []
+    const append = async () => {
+      const r = rows(20)
+      await spool.append(encodeRows(r), r.length)
+      acked.push(...r.map((x) => x[1]))
+    }
+    // Full, then one drop recorded: the spool is dropping.
+    while (spool.stats().pendingBytes < 240 * 1024) await append()
+    for (let i = 0; i < 60; i++) await append()
+    const segments = () => readdirSync(dir).filter((f) => f.endsWith('.seg'))
+    disk.failing = true
+    const r = rows(20)
+    await expect(spool.append(encodeRows(r), r.length)).rejects.toBeInstanceOf(StorageUnavailableError)
+    // From then on it refuses as without the option, and keeps its segments for the next start.
+    await expect(spool.append(encodeRows(rows(20)), 20)).rejects.toBeInstanceOf(StorageUnavailableError)
+    const kept = segments()
+    await spool.close(50)
+    // (A clean stop starts one more segment, to seal the last: spool.ts close.)
+    expect(kept.filter((f) => !segments().includes(f))).toEqual([])
+
+    u.down = false
+    const damage: unknown[] = []
+    const again = await openSpool(options(dir, u, { onDamage: (d) => void damage.push(d) }))
+    await again.drain()
+    await again.close(1000)
+    expect(damage).toEqual([])
+    expect([...u.took.values()].filter((c) => c !== 1)).toEqual([])
+    // Only what the recorded drops gave up is missing: one run after the first frame.
+    const missing = acked.filter((id) => !u.took.has(id))
+    expect(missing.length).toBeGreaterThan(0)
+    expect(missing).toEqual(acked.slice(20, 20 + missing.length))
+    expect(u.took.size).toBe(acked.length - missing.length)
   })
 
   it('is off unless asked: a spool without `full` refuses at maxBytes and keeps no drops file', async () => {
