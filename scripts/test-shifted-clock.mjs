@@ -112,6 +112,7 @@ export const CLOCK_FILES = [
   'test/unit/storage/schema/run-marker.test.ts',
   'test/integration/spool-fds.test.ts',
   'test/unit/storage/spool/drop-oldest.test.ts',
+  'test/integration/relay-full-drop.test.ts',
 ]
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

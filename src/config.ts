@@ -182,10 +182,16 @@ export const configSchema = z.object({
   HTTPS_PROXY: z.url().optional(),
   /**
    * The relay's spool: bytes of anonymised rows kept while the uplink is away (4 GiB: about 17
-   * million rows of ~250 bytes, 9 weeks at 3 events/s; docs/relay.md "Sizing"). When full, new
-   * events get 503 and the applications keep them: nothing is dropped silently.
+   * million rows of ~250 bytes, 9 weeks at 3 events/s; docs/relay.md "Sizing"). What happens
+   * when full is RELAY_SPOOL_FULL's.
    */
   RELAY_SPOOL_MAX_BYTES: int(4 * 2 ** 30, 2 ** 20),
+  /**
+   * A full relay spool (docs/relay.md "When the spool is full"): `refuse`, new events get 503 and
+   * the applications keep them; `drop-oldest`, the oldest rows not being forwarded are given up,
+   * whole frames, counted (veil_relay_dropped_rows_total) and logged, and new events are taken.
+   */
+  RELAY_SPOOL_FULL: z.enum(['refuse', 'drop-oldest']).default('refuse'),
   /** Rows per forward at most, and how long the first waits for company. */
   RELAY_FORWARD_ROWS: int(5000, 1),
   RELAY_FORWARD_DELAY_MS: int(2000, 0),

@@ -55,6 +55,7 @@ const HELP: Record<string, string> = {
   relay_rows_rejected_total: 'Relay rows refused by the central check of their shape or window, by relay.',
   relay_duplicate_rows_total: 'Relay rows of a re-sent forward or re-imported bundle, stored once, by relay.',
   relay_forwarded_rows_total: 'On a relay: rows the central Veil acknowledged.',
+  relay_dropped_rows_total: 'On a relay with RELAY_SPOOL_FULL=drop-oldest: rows given up, oldest first, to take new ones into a full spool.',
   relay_refused_rows_total: 'On a relay: rows the central Veil refused (listed in the outbox with the reason).',
   relay_quarantine_discarded_total: 'On a relay: rejected events, answered and counted, of which nothing is kept.',
 }

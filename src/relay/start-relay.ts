@@ -130,6 +130,12 @@ export async function startRelay(config: Config, opts: RelayStartOptions = {}): 
     dir: spoolDir,
     insert: opts.insert ?? uplinkInsert(config, outbox, logger, metrics),
     maxBytes: config.RELAY_SPOOL_MAX_BYTES,
+    full: config.RELAY_SPOOL_FULL,
+    // Counts only, never a value: the rows given up are anonymised, but nothing of them is logged.
+    onDrop(rows, bytes) {
+      metrics.inc('relay_dropped_rows_total', {}, rows)
+      logger.warn({ dropped: rows, bytes }, 'the spool is full: its oldest rows were dropped to take new ones (RELAY_SPOOL_FULL=drop-oldest)')
+    },
     segmentBytes: Math.min(config.SPOOL_SEGMENT_BYTES, config.RELAY_SPOOL_MAX_BYTES),
     insertRows: config.RELAY_FORWARD_ROWS,
     feedDelayMs: config.RELAY_FORWARD_DELAY_MS,
