@@ -30,6 +30,7 @@ describe('a relay that drops its oldest rows when its spool is full', () => {
   let droppedAfter = 0
   let pendingAtStop = 0
   let afterRestart: ReturnType<Relay['spool']['stats']>
+  let readyWhenFull = 0
 
   const send = async (count: number) => {
     const events = Array.from({ length: count }, (_, j) => event({ user_id: `u-${j % 10}`, name: 'login' }))
@@ -54,6 +55,7 @@ describe('a relay that drops its oldest rows when its spool is full', () => {
     for (let i = 1; i < BATCHES; i++) await send(100)
     dropped = await droppedIn(relay)
     pendingAtStop = relay.spool.stats().pendingRows
+    readyWhenFull = (await relay.app.request('/readyz')).status
     expect(relay.spool.stats().pendingBytes).toBeLessThanOrEqual(2 ** 20)
     await relay.stop()
     // Restarted with the uplink still away, then restored.
@@ -79,6 +81,10 @@ describe('a relay that drops its oldest rows when its spool is full', () => {
     expect(lines.length).toBeGreaterThan(0)
     expect(lines.reduce((n, l) => n + (JSON.parse(l) as { dropped: number }).dropped, 0)).toBe(dropped + droppedAfter)
     expect(lines.filter((l) => acked.some((id) => l.includes(id)))).toEqual([])
+  })
+
+  it('stays ready while full: it takes new events', () => {
+    expect(readyWhenFull).toBe(200)
   })
 
   it('replays only the kept rows after a restart and counts no damage', () => {

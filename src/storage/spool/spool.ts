@@ -139,7 +139,8 @@ async function openLocked(opts: SpoolOptions, lock: SpoolLock): Promise<Spool> {
           : backlog.bytes > 0 ? `; the feeder is freeing space${given} (${backlog.bytes} bytes of segments to insert and delete)` : '; nothing of the spool is left to free: other files fill the disk'
         return { reason: 'disk_low', message: `the spool disk is nearly full${feeding}` }
       }
-      if (backlog.bytes > 0.9 * opts.maxBytes) return { reason: 'nearly_full', message: `the spool holds ${backlog.bytes} of ${opts.maxBytes} bytes` }
+      // Nearly full warns of refusals to come; a spool that drops its oldest rows takes new ones.
+      if (opts.full !== 'drop-oldest' && backlog.bytes > 0.9 * opts.maxBytes) return { reason: 'nearly_full', message: `the spool holds ${backlog.bytes} of ${opts.maxBytes} bytes` }
       if (feeder.failuresInARow() >= 3) return { reason: 'feeder_failing', message: `inserts into ClickHouse keep failing: ${feeder.lastError()}` }
       return undefined
     },
