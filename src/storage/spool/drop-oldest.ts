@@ -33,7 +33,10 @@ export function createDropper(ctx: DropContext): { makeRoom(bytes: number): Prom
   const makeRoom = (bytes: number) => {
     if (broken !== undefined) return undefined
     const { queue } = backlog
-    const from = ctx.feeder.inFlight()
+    let from = ctx.feeder.inFlight()
+    // A range whose insert failed waits at the head to be sent again with the same token: it is
+    // the intent log's, and a start would replay it whatever a drop said (ledger.ts isDropped).
+    while (queue[from]?.fixed) from++
     let to = from
     let freed = 0
     while (to < queue.length && freed < bytes) freed += queue[to]!.end - queue[to++]!.offset
