@@ -3,31 +3,19 @@
 // tmpfs it hung for 120 s and the next start found agg_breakdowns_daily's metadata damaged. Now
 // the start fails fast with one JSON error line naming the cause and the space it needs, writes
 // nothing in the store, and the start after space returns repairs and stores every event once.
-import { execFileSync } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs'
+import { closeSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Child, load, retryAll } from './child.ts'
-import { aggregateMismatches, lostAndDuplicated, until } from './support.ts'
+import { aggregateMismatches, lostAndDuplicated, tmpfsMounts, until } from './support.ts'
 import type { WireEvent } from '../../sdk/core/catalog.ts'
 
-const mounts: string[] = []
+const tmpfs = tmpfsMounts('fault-full-start-')
 const children: Child[] = []
 afterAll(async () => {
   for (const c of children) await c.stop('SIGKILL')
-  for (const m of mounts) execFileSync('umount', ['-l', m])
+  tmpfs.unmountAll()
 })
-
-function mountTmpfs(dir: string, bytes: number): boolean {
-  mkdirSync(dir, { recursive: true })
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'ignore' })
-    mounts.push(dir)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Fills the file system holding `dir` to the last byte: writes until ENOSPC. */
 function fill(path: string): void {
@@ -48,7 +36,7 @@ function fill(path: string): void {
 
 const child = new Child({ WRITE_MODE: 'direct', WRITER_MAX_DELAY_MS: '5' })
 const store = join(child.dir, 'clickhouse')
-const canMount = mountTmpfs(store, 256 * 2 ** 20)
+const canMount = tmpfs.canMount && tmpfs.mount(256 * 2 ** 20, store) !== undefined
 
 describe.skipIf(!canMount)('a start after a crash on a full disk (direct mode)', () => {
   it('exits 1 at once naming the space the repair needs, damages nothing, and repairs once space is back: 0 lost', async () => {

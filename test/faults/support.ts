@@ -4,7 +4,7 @@
 // every fault test ends with: acknowledged ids against stored ids (lost = 0, duplicated = 0)
 // and aggregates against the events table.
 import { execFileSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { mkdirSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import type { ClickHouseClient } from '@clickhouse/client'
@@ -194,10 +194,12 @@ export async function expectNoLossNoDuplicateAggregatesAgree(client: ClickHouseC
  * Real tmpfs mounts for the disk-full faults, where the machine allows mounting one (root; a
  * probe of 64 KiB says whether it does). `unmountAll` goes in the test file's afterAll.
  */
-export function tmpfsMounts(prefix: string): { canMount: boolean; mount(bytes: number): string | undefined; unmountAll(): void } {
+export function tmpfsMounts(prefix: string): { canMount: boolean; mount(bytes: number, at?: string): string | undefined; unmountAll(): void } {
   const mounted: string[] = []
-  const mount = (bytes: number): string | undefined => {
-    const dir = tempDir(prefix)
+  /** Mounts on `at` (made if missing: a child's store directory) or on a new temp directory. */
+  const mount = (bytes: number, at?: string): string | undefined => {
+    const dir = at ?? tempDir(prefix)
+    mkdirSync(dir, { recursive: true })
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'ignore' })
       mounted.push(dir)
