@@ -40,29 +40,18 @@ export async function openValuesRoom(opts: ValuesRoomOptions): Promise<ValuesRoo
   const { client } = opts
   const published = createPublishedSet(client)
   await published.refresh()
-  // Sealed copies are diagnostics of nothing and wait for no event: batched like the quarantine.
-  const copies = createWriter<SealedRow>({
-    insert: async (rows) => void (await client.insert({ table: 'sealed_values', values: rows, format: 'JSONCompactEachRow' })),
-    tokenOf: () => '',
-    maxRows: 10_000,
-    maxDelayMs: 100,
-    maxPendingRows: 200_000,
-  })
-  const texts = createWriter<VerbatimRow>({
-    insert: async (rows) => void (await client.insert({ table: 'verbatim_texts', values: rows, format: 'JSONCompactEachRow' })),
-    tokenOf: () => '',
-    maxRows: 10_000,
-    maxDelayMs: 100,
-    maxPendingRows: 100_000,
-  })
-  // Diagnostics like the quarantine: batched, never waited for by an event.
-  const refused = createWriter<UnplannedRow>({
-    insert: async (rows) => void (await client.insert({ table: 'unplanned_names', values: rows, format: 'JSONCompactEachRow' })),
-    tokenOf: () => '',
-    maxRows: 10_000,
-    maxDelayMs: 100,
-    maxPendingRows: 100_000,
-  })
+  // Sealed copies, verbatim texts and refused names wait for no event: batched like the quarantine.
+  const batched = <Row extends unknown[]>(table: string, maxPendingRows: number) =>
+    createWriter<Row>({
+      insert: async (rows) => void (await client.insert({ table, values: rows, format: 'JSONCompactEachRow' })),
+      tokenOf: () => '',
+      maxRows: 10_000,
+      maxDelayMs: 100,
+      maxPendingRows,
+    })
+  const copies = batched<SealedRow>('sealed_values', 200_000)
+  const texts = batched<VerbatimRow>('verbatim_texts', 100_000)
+  const refused = batched<UnplannedRow>('unplanned_names', 100_000)
   const sealer = createValueSealer({ published, write: (rows) => copies.write(rows), writeVerbatim: (rows) => texts.write(rows) })
   const unplanned = createUnplannedRecorder(sealer, (rows) => void refused.write(rows).catch((e: unknown) => opts.onError?.('unplanned', e)))
   const publisher = createPublisher({ client, apps: opts.apps, published, salts: opts.salts, now: opts.now, onError: (e) => opts.onError?.('publish', e) })
