@@ -66,6 +66,26 @@ export async function runRepair(client: ClickHouseClient, plan: RepairPlan): Pro
   return { pairs: plan.pairs.length, tables: plan.targets.map((t) => t.table) }
 }
 
+/**
+ * Forgets the ids recent_event_ids holds but events does not, received since `sinceMs`: a kill
+ * can cut an insert after its views' parts were written and before the events part was (the
+ * engine gives no order between them). The store check would answer the client's retry of such
+ * an event as stored already, and the event would be lost. Returns how many were forgotten.
+ */
+export async function forgetUnstoredIds(client: ClickHouseClient, sinceMs: number): Promise<number> {
+  const has = await (
+    await client.query({ query: "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'recent_event_ids'", format: 'JSONCompactEachRow' })
+  ).json<[string]>()
+  if (Number(has[0]?.[0] ?? 0) === 0) return 0
+  const since = 'fromUnixTimestamp64Milli({since:Int64})'
+  const where = `received_at >= ${since} AND event_id NOT IN (SELECT event_id FROM events WHERE received_at >= ${since})`
+  const query_params = { since: Math.floor(sinceMs) }
+  const [[ghosts]] = await (await client.query({ query: `SELECT count() FROM recent_event_ids WHERE ${where}`, query_params, format: 'JSONCompactEachRow' })).json<[string]>()
+  if (Number(ghosts) === 0) return 0
+  await client.command({ query: `ALTER TABLE recent_event_ids DELETE WHERE ${where}`, query_params, clickhouse_settings: { mutations_sync: '2' } })
+  return Number(ghosts)
+}
+
 /** Recomputes every aggregate for the (app, day) pairs of events received since `sinceMs`. */
 export async function repairAggregates(client: ClickHouseClient, sinceMs: number): Promise<RepairResult> {
   return runRepair(client, await planRepair(client, sinceMs))
