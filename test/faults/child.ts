@@ -82,6 +82,16 @@ export interface Load {
   stop(): Promise<void>
 }
 
+/**
+ * The events a 202 acknowledged: all of the batch but those its answer names as rejected (one
+ * bad event is answered in `rejected` and never stored; a 202 does not vouch for it).
+ */
+async function ackedIn(r: Response, b: WireEvent[], acked: Set<string>): Promise<void> {
+  const answer = (await r.json().catch(() => ({}))) as { rejected?: { index: number }[] }
+  const rejected = new Set((answer.rejected ?? []).map((x) => x.index))
+  b.forEach((e, i) => rejected.has(i) || acked.add(e.id))
+}
+
 /** `clients` loops sending batches until stopped; a batch without a 202 is kept for a retry. */
 export function load(child: Child, clients: number, size = 20): Load {
   const acked = new Set<string>()
@@ -91,7 +101,7 @@ export function load(child: Child, clients: number, size = 20): Load {
     while (!stopped) {
       const b = makeBatch(size)
       const r = await child.send(b).catch(() => undefined)
-      if (r?.status === 202) for (const e of b) acked.add(e.id)
+      if (r?.status === 202) await ackedIn(r, b, acked)
       else {
         unanswered.push(b)
         if (!r) await new Promise((res) => setTimeout(res, 20))
@@ -115,7 +125,7 @@ export async function retryAll(child: Child, kept: WireEvent[][], acked: Set<str
     for (let i = 0; i < 100; i++) {
       const r = await child.send(b).catch(() => undefined)
       if (r?.status === 202) {
-        for (const e of b) acked.add(e.id)
+        await ackedIn(r, b, acked)
         break
       }
       await new Promise((res) => setTimeout(res, 100))
