@@ -8,7 +8,7 @@ import { errorFields } from '../../observability/log-error.ts'
 import { isDataError, splitInsert } from '../commit/poison.ts'
 import { splitRows, type RowsFormat } from '../rows/rows-format.ts'
 import { deadLetterRows } from './dead-letter-file.ts'
-import { damagedName, joinPayloads, segmentName, type Intent } from './layout.ts'
+import { damagedName, joinPayloadsSliced, segmentName, type Intent } from './layout.ts'
 import { isNoSpace, type FeederRoom } from './feeder-room.ts'
 import type { IntentRing, SegmentReader } from './ranges-io.ts'
 import type { Chunk } from './replay.ts'
@@ -297,7 +297,7 @@ async function readRange(ctx: FeedContext, st: FeedState, range: Intent, rows: n
     return Buffer.alloc(0)
   }
   if (scan.corruptBytes > 0 && !ctx.damaged.has(range.seq)) lost(ctx, ctx.damaged, range.seq, scan.corruptBytes, scan.corruptRows, segmentName(range.seq))
-  return joinPayloads(scan)
+  return joinPayloadsSliced(scan)
 }
 
 async function retire(ctx: FeedContext, st: FeedState, s: number): Promise<void> {

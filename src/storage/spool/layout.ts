@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { RowsFormat } from '../rows/rows-format.ts'
 import { HEAD_BYTES, readHead } from './segment-head.ts'
 
@@ -97,6 +98,41 @@ function frameAt(buf: Buffer, at: number): Frame | 'bad' | 'torn' | { badRows: n
  * likewise skip a bad record instead of dropping the file).
  */
 export function readFrames(buf: Buffer): Scan {
+  return runAtOnce(scanFrames(buf))
+}
+
+/**
+ * readFrames in slices of about `sliceMs`, the event loop served between them: what the feeder
+ * reads while the node takes requests (a 100 k-row range is 2,000 frames and 3-10 ms of checks).
+ */
+export function readFramesSliced(buf: Buffer, sliceMs = SLICE_MS): Promise<Scan> {
+  return runSliced(scanFrames(buf), sliceMs)
+}
+
+/** How long a slice of the feeder's byte work runs before the event loop is served again. */
+export const SLICE_MS = 2
+
+/** A step list that yields between its steps, run through at once. */
+function runAtOnce<T>(steps: Generator<void, T, void>): T {
+  let r = steps.next()
+  while (!r.done) r = steps.next()
+  return r.value
+}
+
+/** The same, handing the event loop its turn whenever a slice has run `sliceMs`. */
+async function runSliced<T>(steps: Generator<void, T, void>, sliceMs: number): Promise<T> {
+  let from = performance.now()
+  for (let r = steps.next(); ; r = steps.next()) {
+    if (r.done) return r.value
+    if (performance.now() - from >= sliceMs) {
+      await nextTurn()
+      from = performance.now()
+    }
+  }
+}
+
+/** readFrames' work, yielding after each frame. */
+function* scanFrames(buf: Buffer): Generator<void, Scan, void> {
   const frames: Frame[] = []
   let corruptBytes = 0
   let corruptRows = 0
@@ -121,6 +157,7 @@ export function readFrames(buf: Buffer): Scan {
       frames.push(f)
       at = f.end
     }
+    yield
   }
   // A tail shorter than a header, or a frame the file ends inside: the write a crash cut short.
   corruptBytes += buf.length - at
@@ -135,6 +172,16 @@ export function readFrames(buf: Buffer): Scan {
  * with others: Buffer's pool); frames from anywhere else are joined into a new buffer.
  */
 export function joinPayloads(scan: Pick<Scan, 'frames' | 'source'>): Buffer {
+  return runAtOnce(joinSteps(scan))
+}
+
+/** joinPayloads in slices of about `sliceMs` (readFramesSliced). */
+export function joinPayloadsSliced(scan: Pick<Scan, 'frames' | 'source'>, sliceMs = SLICE_MS): Promise<Buffer> {
+  return runSliced(joinSteps(scan), sliceMs)
+}
+
+/** joinPayloads' work, yielding after each frame moved. */
+function* joinSteps(scan: Pick<Scan, 'frames' | 'source'>): Generator<void, Buffer, void> {
   const { frames, source } = scan
   if (frames.length === 0) return Buffer.alloc(0)
   if (frames.length === 1) return frames[0]!.payload
@@ -155,6 +202,7 @@ export function joinPayloads(scan: Pick<Scan, 'frames' | 'source'>): Buffer {
     // copyWithin is a memmove, and the target never runs ahead of the bytes still to be moved.
     region.copyWithin(to, from, from + p.length)
     to += p.length
+    yield
   }
   return Buffer.from(source.buffer, first.byteOffset, to)
 }

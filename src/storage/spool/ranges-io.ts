@@ -3,7 +3,7 @@
 // a frame range back from its segment when it is fed (frames are not kept in memory).
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
-import { INTENT_BYTES, INTENT_SLOTS, encodeIntent, readFrames, segmentName, type Intent, type Scan } from './layout.ts'
+import { INTENT_BYTES, INTENT_SLOTS, encodeIntent, readFramesSliced, segmentName, type Intent, type Scan } from './layout.ts'
 import { writeAll, type SpoolFile, type SpoolFs } from './spool-fs.ts'
 import { encodeMark, type AckMark } from './ledger.ts'
 
@@ -76,7 +76,8 @@ export function createSegmentReader(fs: SpoolFs, dir: string): SegmentReader {
           if (n <= 0) break
           got += n
         }
-        return readFrames(buf.subarray(0, got))
+        // In slices: the node serves requests while a range's checksums are checked.
+        return await readFramesSliced(buf.subarray(0, got))
       } finally {
         if (closed || files.get(range.seq) !== file) await file.close().catch(() => undefined)
       }

@@ -3,7 +3,7 @@
 // frames of the earlier format (no header checksum) are still read.
 import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { FRAME_HEADER_BYTES, frameHeader, joinPayloads, readFrames } from '../../../../src/storage/spool/layout.ts'
+import { FRAME_HEADER_BYTES, frameHeader, joinPayloads, joinPayloadsSliced, readFrames, readFramesSliced } from '../../../../src/storage/spool/layout.ts'
 import { splitRows } from '../../../../src/storage/rows/rows-format.ts'
 
 const frame = (text: string, rows = 1) => {
@@ -95,6 +95,46 @@ describe('joinPayloads', () => {
     expect(joinPayloads({ frames: scan.frames, source: copy }).toString()).toBe('["a"]\n["b"]\n')
     expect(joinPayloads({ frames: [scan.frames[1]!, scan.frames[0]!], source: two }).toString()).toBe('["b"]\n["a"]\n')
     expect(two.equals(copy)).toBe(true)
+  })
+})
+
+describe('the sliced scan and join (what the feeder runs while the node takes requests)', () => {
+  /** Many frames, one damaged payload and one damaged header among them, and a torn tail. */
+  const spoolBytes = () => {
+    const fs = Array.from({ length: 300 }, (_, i) => frame(`["row ${i}"]\n`.repeat(1 + (i % 5)), 1 + (i % 5)))
+    fs[40]![FRAME_HEADER_BYTES + 1] ^= 0x01
+    fs[170]![5] ^= 0x40
+    const all = Buffer.concat(fs)
+    return all.subarray(0, all.length - 4)
+  }
+
+  it('gives what the scan and join at once give, damage and torn tail included', async () => {
+    const once = readFrames(spoolBytes())
+    const sliced = await readFramesSliced(spoolBytes(), 0)
+    expect(sliced.frames.map((f) => [f.offset, f.end, f.rows, f.format])).toEqual(once.frames.map((f) => [f.offset, f.end, f.rows, f.format]))
+    expect({ ...sliced, frames: 0, source: 0 }).toEqual({ ...once, frames: 0, source: 0 })
+    expect(once.corruptRows).toBeGreaterThan(0)
+    expect((await joinPayloadsSliced(sliced, 0)).equals(joinPayloads(once))).toBe(true)
+  })
+
+  it('hands the event loop its turn between slices, and not when a slice has time left', async () => {
+    let turns = 0
+    const count = () => {
+      turns++
+      if (turns < 10_000) setImmediate(count)
+    }
+    setImmediate(count)
+    const scan = await readFramesSliced(spoolBytes(), 0)
+    await joinPayloadsSliced(scan, 0)
+    const sliced = turns
+    turns = 10_000 // stops the counter
+    expect(sliced).toBeGreaterThan(100)
+    turns = 0
+    setImmediate(count)
+    const whole = await readFramesSliced(spoolBytes(), 60_000)
+    await joinPayloadsSliced(whole, 60_000)
+    expect(turns).toBe(0)
+    turns = 10_000
   })
 })
 
