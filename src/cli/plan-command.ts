@@ -12,7 +12,11 @@ export const planUsage = (cli: string) => `usage: ${cli} plan <command>
   add-event <app> <name> [--description "..."]
   add-prop <app> <event> <key> --kind <kind> [--required] [--min N --max N [--bucket N]]
            [--values a,b,c] [--max-length N] [--pattern '^...$'] [--description "..."]
+           [--dimension | --no-dimension]
                                            kinds: enum token number integer boolean path text
+                                           --dimension: explore may break down and filter by it
+                                           (enum, boolean, number, integer; the default for them);
+                                           --no-dimension: explore never offers it
   remove <app> <event> [<key>]             an event, or one prop of it
 `
 
@@ -78,12 +82,19 @@ function propFromArgs(args: string[]): RawProp {
   if (pattern !== undefined) prop.pattern = pattern
   const description = option(args, '--description')
   if (description !== undefined) prop.description = description
+  // Explore's dimensions (docs/reports.md "Explore"): written out either way, so the plan says it;
+  // the plan schema refuses `true` on an open-ended kind with the server's own message.
+  const dimension = flag(args, '--dimension')
+  const notDimension = flag(args, '--no-dimension')
+  if (dimension && notDimension) throw new AppsFileError('give --dimension or --no-dimension, not both')
+  if (dimension || notDimension) prop.dimension = dimension
   return prop
 }
 
 const describeProp = (p: RawProp) =>
   [p.kind, p.values ? (p.values as string[]).join('|') : '', p.min !== undefined ? `min ${p.min}` : '', p.max !== undefined ? `max ${p.max}` : '', p.bucket !== undefined ? `bucket ${p.bucket}` : '',
-    p.max_length !== undefined ? `max_length ${p.max_length}` : '', p.pattern ? `pattern ${p.pattern}` : '', p.required ? 'required' : '']
+    p.max_length !== undefined ? `max_length ${p.max_length}` : '', p.pattern ? `pattern ${p.pattern}` : '', p.required ? 'required' : '',
+    p.dimension === true ? 'dimension' : p.dimension === false ? 'not a dimension' : '']
     .filter(Boolean)
     .join('  ')
 

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadAppsFile } from '../../src/apps/apps.ts'
 import { planOf } from '../../src/plan/plans.ts'
+import { fieldsOf } from '../../src/query/explore-fields.ts'
 import { tempDir } from '../support/server.ts'
 
 const root = resolve(import.meta.dirname, '../..')
@@ -75,6 +76,27 @@ describe('veil plan on an inline plan', () => {
     expect((await veil('plan', 'remove', 'shop', 'report_export', 'rows')).err).toMatch(/has no prop "rows"/)
     expect((await veil('plan', 'remove', 'shop', 'report_export')).code).toBe(0)
     expect(served('shop').report_export).toBeUndefined()
+  })
+
+  it('add-prop --dimension marks a prop as an explore dimension, --no-dimension keeps it out, and an open-ended kind is refused', async () => {
+    expect((await veil('plan', 'add-event', 'shop', 'signup')).code).toBe(0)
+    expect((await veil('plan', 'add-prop', 'shop', 'signup', 'plan', '--kind', 'enum', '--values', 'free,pro', '--dimension')).code).toBe(0)
+    expect((await veil('plan', 'add-prop', 'shop', 'signup', 'seats', '--kind', 'integer', '--min', '1', '--max', '500', '--no-dimension')).code).toBe(0)
+    const props = served('shop').signup!.props
+    expect(props.plan).toEqual({ kind: 'enum', values: ['free', 'pro'], dimension: true })
+    expect(props.seats).toMatchObject({ kind: 'integer', dimension: false })
+    // Explore offers what the plan marks, and not what it keeps out.
+    const fields = fieldsOf('signup', served('shop').signup!).map((f) => f.name)
+    expect(fields).toContain('props.plan')
+    expect(fields).not.toContain('props.seats')
+    const before = text(env.APPS_FILE)
+    const token = await veil('plan', 'add-prop', 'shop', 'signup', 'campaign', '--kind', 'token', '--dimension')
+    expect(token.code).toBe(2)
+    expect(token.err).toMatch(/dimension is for enum, boolean, number and integer props/)
+    expect((await veil('plan', 'add-prop', 'shop', 'signup', 'trial', '--kind', 'boolean', '--dimension', '--no-dimension')).err).toMatch(/not both/)
+    expect(text(env.APPS_FILE)).toBe(before)
+    expect((await veil('plan', 'show', 'shop')).out).toMatch(/ {4}plan {2}enum {2}free\|pro {2}dimension\n {4}seats {2}integer {2}min 1 {2}max 500 {2}not a dimension\n/)
+    expect((await veil('plan', 'remove', 'shop', 'signup')).code).toBe(0)
   })
 })
 
