@@ -41,6 +41,7 @@ export const CLOCK_FILES = [
   'test/integration/orgs-migration.test.ts',
   'test/integration/privacy-kind8-reports.test.ts',
   'test/integration/privacy-kind9-memory-disk.test.ts',
+  'test/integration/rejections-noise.test.ts',
   'test/integration/rejections-posthog.test.ts',
   'test/integration/relay-forward.test.ts',
   'test/integration/relay-outbox.test.ts',

@@ -121,7 +121,11 @@
     if (!r.names.length && !r.unnamed.length) return el.replaceChildren(h('div', { class: 'empty', text: 'Nothing rejected or dropped by the plan in this range.' }))
     const copy = (n) => h('button', { type: 'button', class: 'link csv', text: 'copy plan snippet', title: n.snippet, onclick: (e) => { navigator.clipboard?.writeText(n.snippet); e.currentTarget.textContent = 'copied' } })
     const named = r.names.map((n) => ({ ...n, key: n.key ? `${n.event}.${n.key}` : n.event, why: n.reason === 'not_in_plan' ? 'event not in plan' : 'prop not in plan', snippetButton: copy(n) }))
-    const unnamed = r.unnamed.map((u) => h('p', { class: 'muted', text: `${fmt(u.events)} ${u.kind === 'event' ? 'events' : 'props'} under ${u.names} name${u.names === 1 ? '' : 's'} fewer than ${r.meta.k} people of one salt period sent (${u.reason.replace(/_/g, ' ')}): not named until ${r.meta.k} have.` }))
+    // Under noise how many names is withheld (null), and a count too small for the gate is suppressed.
+    const unnamed = r.unnamed.map((u) => {
+      const what = `${u.kind === 'event' ? 'events' : 'props'} under ${u.names == null ? 'names' : `${u.names} name${u.names === 1 ? '' : 's'}`} fewer than ${r.meta.k} people of one salt period sent (${u.reason.replace(/_/g, ' ')})`
+      return h('p', { class: 'muted', text: u.suppressed ? `Some ${what}: suppressed, too few people to count; not named until ${r.meta.k} have.` : `${fmt(u.events)} ${what}: not named until ${r.meta.k} have.` })
+    })
     el.replaceChildren(
       named.length ? R.table([{ label: 'Name', get: (x) => x.key }, { label: 'Reason', get: (x) => x.why }, { label: 'Events', get: (x) => x.events }, { label: 'Declare it', get: (x) => x.snippetButton, csv: (x) => x.snippet }], named, { file: 'rejections' }) : null,
       ...unnamed)
