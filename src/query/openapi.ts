@@ -27,7 +27,7 @@ export function createOpenApi(): Record<string, unknown> {
   const paths: Record<string, unknown> = {
     '/v1/stats/apps': {
       get: {
-        summary: 'The apps this read key may read, with their k',
+        summary: 'The apps this read key may read, with their k and salt period (salt_rotation_hours)',
         security: [{ readKey: [] }],
         responses: { 200: { description: 'The apps' }, 401: errors[401] },
       },

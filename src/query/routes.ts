@@ -33,7 +33,7 @@ export function createStatsRoutes(deps: StatsDeps): Hono {
 
   app.use('/v1/stats/*', createReadKeyAuth(deps.apps))
   app.get('/v1/stats/apps', (c) =>
-    c.json({ apps: c.get('readApps').map((a) => ({ id: a.id, name: a.name ?? a.id, k: a.k_anonymity })) }),
+    c.json({ apps: c.get('readApps').map((a) => ({ id: a.id, name: a.name ?? a.id, k: a.k_anonymity, salt_rotation_hours: a.salt_rotation_hours })) }),
   )
   for (const e of ENDPOINTS) {
     app.get(e.path, async (c) => {

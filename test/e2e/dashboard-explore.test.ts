@@ -28,6 +28,8 @@ const shop = testApp('webshop', {
   },
 })
 const tiny = testApp('tiny', { read_keys: [readKey] })
+/** A team tool: three people a day, and the whole team of 25 at Monday's meeting. */
+const team = testApp('team', { read_keys: [readKey] })
 
 let server: TestServer
 let browser: Browser
@@ -55,6 +57,25 @@ async function seedShop(client: ClickHouseClient, now: number): Promise<void> {
   await client.insert({ table: 'events', values, format: 'JSONEachRow' })
 }
 
+/** The team's Mondays: 22 more people than seedFew's three, enough for the noise's gate. */
+async function seedMondays(client: ClickHouseClient, now: number): Promise<void> {
+  const today = Date.parse(new Date(now).toISOString().slice(0, 10))
+  const values: Record<string, unknown>[] = []
+  for (let d = 29; d >= 0; d--) {
+    const day = today - d * DAY_MS
+    if (new Date(day).getUTCDay() !== 1) continue
+    for (let i = 0; i < 22; i++) {
+      values.push({
+        app_id: team.id, event_id: randomUUID(), name: 'page_view', ts: stamp(day + 10 * 3_600_000), received_at: stamp(day + 10 * 3_600_000),
+        user_hash: `team-${i}`, session_hash: '', org_hash: '', salt_period: 1, props: { path: '/meeting' }, metrics: {},
+        country: 'DE', city: '', browser: 'Chrome', browser_version: '120', os: 'Windows', os_version: '11',
+        device_type: 'desktop', lang: 'de', screen_w: 1920, screen_h: 1080, app_version: '4.2.1', deployment: 'cloud',
+      })
+    }
+  }
+  await client.insert({ table: 'events', values, format: 'JSONEachRow' })
+}
+
 /**
  * Thirty people send an event the plan does not declare, through the real batch route: enough
  * for the release's gate (k, and k + 10 after the noise) as well as for the values rule.
@@ -69,9 +90,11 @@ async function sendUndeclared(): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ apps: [shop, tiny] })
+  server = await startTestServer({ apps: [shop, tiny, team] })
   await seedShop(server.veil.storage.client, Date.now())
   await seedFew(server.veil.storage.client, tiny.id, Date.now())
+  await seedFew(server.veil.storage.client, team.id, Date.now())
+  await seedMondays(server.veil.storage.client, Date.now())
   await sendUndeclared()
   browser = await launchChromium()
   mkdirSync(OUT, { recursive: true })
@@ -89,7 +112,7 @@ async function open(query: string, app: string): Promise<{ page: Page; errors: s
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()) })
   await page.goto(`${server.url}/dashboard${query}#key=${encodeURIComponent(readKey)}`)
   await page.waitForSelector('#board:not([hidden])')
-  await page.waitForFunction(() => document.querySelectorAll('#f-app option').length === 2)
+  await page.waitForFunction(() => document.querySelectorAll('#f-app option').length === 3)
   if ((await page.inputValue('#f-app')) !== app) await page.selectOption('#f-app', app)
   await page.waitForFunction(() => document.querySelectorAll('.card.loading').length === 0 && document.querySelectorAll('.kpi').length === 6)
   return { page, errors }
@@ -136,22 +159,52 @@ describe('dashboard: explore, funnel, rejections, small apps', () => {
     const sent = Number(/wishlist_add\s+event not in plan\s+([\d,]+)/.exec(t)?.[1]?.replace(/,/g, '') ?? NaN)
     expect(Math.abs(sent - 30)).toBeLessThan(20)
     expect(await page.locator('#c-rejections button', { hasText: 'copy plan snippet' }).getAttribute('title')).toContain('"wishlist_add"')
-    // The web shop declares its own events: the catalog's product cards without data are hidden.
+    // The web shop declares its own events: the catalog's product cards without data are hidden,
+    // headline cards too, and the page says which.
     expect(await page.locator('#c-imports').isHidden()).toBe(true)
     expect(await page.locator('#c-activity').isVisible()).toBe(true)
+    for (const kpi of ['session', 'crash', 'imports', 'queries']) expect(await page.locator(`.kpi[data-kpi=${kpi}]`).isHidden(), kpi).toBe(true)
+    for (const kpi of ['people', 'events']) expect(await page.locator(`.kpi[data-kpi=${kpi}]`).isVisible(), kpi).toBe(true)
+    expect(await page.locator('#planned').innerText()).toMatch(/declares its own events and sent none of these catalog events in the range: Median session, Crash rate, Import failures, Report query p95, .*CM data imports/)
     await page.locator('#c-rejections').screenshot({ path: `${OUT}/rejections.png` })
     await page.screenshot({ path: `${OUT}/dashboard-webshop.png`, fullPage: true })
     expect(errors).toEqual([])
     await page.close()
   })
 
-  it('tells a small app in one sentence why its figures are hidden and what the operator can change', async () => {
+  it('tells a small app in one sentence why its figures are hidden, what the operator can change and what it costs', async () => {
     const { page, errors } = await open('', tiny.id)
     await page.waitForSelector('#smallapp:not([hidden])')
-    const sentence = await page.locator('#smallapp').innerText()
-    expect(sentence).toMatch(/fewer than 5 people/)
-    expect(sentence).toMatch(/veil apps set tiny k_anonymity 3/)
-    await page.screenshot({ path: `${OUT}/small-app.png`, clip: { x: 0, y: 0, width: 1440, height: 700 } })
+    const said = await page.locator('#smallapp').innerText()
+    expect(said).toMatch(/^Most figures are hidden because 30 of 30 days with events had fewer than 5 people each/)
+    expect(said).toMatch(/veil apps set tiny k_anonymity 3/)
+    expect(said).toMatch(/veil apps set tiny salt_rotation_hours 168/)
+    expect(said).toMatch(/one person's events of a whole week are linkable to each other/)
+    // Shown by week, and said so; three people a day leave every week hidden too.
+    await page.waitForFunction(() => (document.querySelector('#f-interval') as HTMLSelectElement).value === 'week' && document.querySelectorAll('.card.loading').length === 0)
+    expect(await page.locator('#smallapp').innerText()).toMatch(/Shown by week for that reason/)
+    await page.screenshot({ path: `${OUT}/small-app.png`, clip: { x: 0, y: 0, width: 1440, height: 900 } })
+    // The reader may go back to days; the page then stays on days and still says why.
+    await page.click('#smallapp-day')
+    await page.waitForFunction(() => (document.querySelector('#f-interval') as HTMLSelectElement).value === 'day' && document.querySelectorAll('.card.loading').length === 0)
+    expect(await page.locator('#smallapp').innerText()).not.toMatch(/Shown by week/)
+    expect(await page.locator('#smallapp').innerText()).toMatch(/days with events had fewer than 5 people/)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('shows a small app with a busy day a week by week: every week shows, where most days are hidden', async () => {
+    const { page, errors } = await open('', team.id)
+    await page.waitForFunction(() => (document.querySelector('#f-interval') as HTMLSelectElement).value === 'week' && document.querySelectorAll('.card.loading').length === 0)
+    expect(await page.locator('#smallapp').innerText()).toMatch(/days with events had fewer than 5 people each[\s\S]*Shown by week/)
+    await page.waitForSelector('#c-activity canvas')
+    expect(await page.locator('#c-activity .chart').innerText()).not.toMatch(/are hidden/)
+    expect(await page.locator('#c-activity .u-legend').innerText()).toMatch(/People per week|Week/)
+    await page.screenshot({ path: `${OUT}/small-app-weekly.png`, clip: { x: 0, y: 0, width: 1440, height: 1000 } })
+    // By day, most days are gaps: the chart says so.
+    await page.selectOption('#f-interval', 'day')
+    await page.waitForFunction(() => document.querySelectorAll('.card.loading').length === 0 && /days are hidden/.test(document.querySelector('#c-activity .chart')!.textContent!))
+    expect(await page.locator('#smallapp').innerText()).not.toMatch(/Shown by week/)
     expect(errors).toEqual([])
     await page.close()
   })

@@ -36,7 +36,7 @@ describe('read keys', () => {
 
   it('each read key sees its own app only, and only that app\'s events', async () => {
     const apps = await s.get('/v1/stats/apps', s.other.read_keys[0])
-    expect(apps.body).toEqual({ apps: [{ id: 'other', name: 'other', k: 3 }] })
+    expect(apps.body).toEqual({ apps: [{ id: 'other', name: 'other', k: 3, salt_rotation_hours: 24 }] })
     const res = await s.get(`/v1/stats/events?from=${s.days[0]}&to=${s.days[6]}`, s.other.read_keys[0])
     expect(res.status).toBe(200)
     // Both apps hold the same seed: a leak across tenants would double the count. With k = 3

@@ -8,6 +8,10 @@
   const DAY = 86400000
   const KEY = 'veil.readKey'
   const state = { key: '', app: '', preset: '30', from: '', to: '', interval: 'day', event: '', dimension: 'country' }
+  // The small-app state (explore.js smallApp): judged on days; the page then shows weeks unless
+  // the reader chose an interval (intervalChosen), and says so (autoWeek).
+  const small = { judged: null, autoWeek: false, intervalChosen: false }
+  let apps = []
   let generation = 0
 
   class AuthError extends Error {}
@@ -37,7 +41,7 @@
   async function open(key) {
     state.key = key
     try {
-      const { apps } = await api('/v1/stats/apps')
+      apps = (await api('/v1/stats/apps')).apps
       sessionStorage.setItem(KEY, key)
       const sel = $('f-app')
       sel.replaceChildren(...apps.map((a) => R.h('option', { value: a.id, text: a.name })))
@@ -94,7 +98,10 @@
     scopes()
     const events = card('activity', api('/v1/stats/events', { ...base, event: state.event }), (el, r) => {
       R.setK(r.meta.k)
-      X.smallApp($('smallapp'), r, state.app)
+      if (!small.autoWeek) small.judged = X.smallAppOf(r, week)
+      // A small app judged on days is shown by week, unless the reader chose the interval.
+      if (small.judged && !week && !small.intervalChosen) return byWeek()
+      X.smallApp($('smallapp'), small.judged, { id: state.app, ...apps.find((a) => a.id === state.app), k: r.meta.k }, { byWeek: week && small.autoWeek, onDay: () => chooseInterval('day') })
       R.setNote(r.meta.notes.suppression)
       privacy(r.meta)
       R.activity(el, r, state.event, week)
@@ -110,10 +117,11 @@
     const feedback = card('feedback', api('/v1/stats/feedback', base), R.feedback, gen)
     // The own-question cards (explore.js) read the app's plan for their choices.
     const own = { api, base, week, plan: X.planOf(api, state.app) }
+    const declaresOwn = own.plan.then((p) => p.own.length > 0, () => false)
     card('explore', X.explore(target('explore'), own), () => {}, gen)
     card('funnel', X.funnel(target('funnel'), own), () => {}, gen)
     card('rejections', api('/v1/stats/rejections', base), X.rejections, gen)
-    followPlan(own.plan, [sessions, imports, queries, crashes, pages, changes, feedback], gen)
+    followPlan(declaresOwn, [sessions, imports, queries, crashes, pages, changes, feedback], gen)
     loadBreakdown(gen)
     // The previous period, same length and just before, from the same API: headline cards only.
     const prev = previous({ from, to })
@@ -124,11 +132,14 @@
     if (gen !== generation) return
     if (!(e && s && c && i && q)) return
     const cur = { events: e, sessions: s, crashes: c, imports: i, queries: q }
-    R.kpis($('kpis'), cur, null, prev.days)
+    const follows = await declaresOwn
+    if (gen !== generation) return
+    R.kpis($('kpis'), cur, null, prev.days, follows)
+    sayHidden()
     const p = await before
     if (gen !== generation) return
-    if (p) R.kpis($('kpis'), cur, p, prev.days)
-    else R.kpis($('kpis'), cur, { failed: true }, prev.days)
+    if (p) R.kpis($('kpis'), cur, p, prev.days, follows)
+    else R.kpis($('kpis'), cur, { failed: true }, prev.days, follows)
   }
 
   /**
@@ -137,14 +148,43 @@
    * when they have data in the range, suppressed or not; an app without its own events sees them all.
    */
   const PRODUCT_CARDS = ['pages', 'sessions', 'imports', 'reports', 'changes', 'crashes', 'fingerprints', 'feedback']
-  async function followPlan(plan, loads, gen) {
-    const own = await plan.then((p) => p.own.length > 0, () => false)
+  async function followPlan(declaresOwn, loads, gen) {
+    const own = await declaresOwn
     await Promise.allSettled(loads)
     if (gen !== generation) return
     for (const id of PRODUCT_CARDS) {
       const el = $(`c-${id}`)
       el.hidden = own && el.querySelector('.empty:not(.suppressed)') !== null
     }
+    sayHidden()
+  }
+
+  /** Says which catalog cards the plan rule hid, so a missing card is never a mystery. */
+  function sayHidden() {
+    const cards = [...document.querySelectorAll('.kpi[hidden] .label'), ...PRODUCT_CARDS.filter((id) => $(`c-${id}`).hidden).map((id) => $(`c-${id}`).querySelector('h2'))]
+      .map((l) => l.textContent)
+    $('planned').hidden = cards.length === 0
+    $('planned').textContent = cards.length ? `Not shown, as this app declares its own events and sent none of these catalog events in the range: ${cards.join(', ')}.` : ''
+  }
+
+  function byWeek() {
+    small.autoWeek = true
+    state.interval = $('f-interval').value = 'week'
+    load()
+  }
+
+  function chooseInterval(interval) {
+    small.intervalChosen = true
+    small.autoWeek = false
+    state.interval = $('f-interval').value = interval
+    load()
+  }
+
+  /** Another app or range is judged again, on days, unless the reader chose the interval. */
+  function judgeAgain() {
+    small.judged = null
+    if (small.autoWeek) state.interval = $('f-interval').value = 'day'
+    small.autoWeek = false
   }
 
   function loadBreakdown(gen = generation) {
@@ -177,16 +217,17 @@
   function bind() {
     $('keyform').addEventListener('submit', (e) => { e.preventDefault(); open($('key').value.trim()) })
     $('signout').addEventListener('click', () => { sessionStorage.removeItem(KEY); state.key = ''; showGate('') })
-    $('f-app').addEventListener('change', (e) => { state.app = e.target.value; state.event = ''; load() })
+    $('f-app').addEventListener('change', (e) => { state.app = e.target.value; state.event = ''; judgeAgain(); load() })
     $('f-preset').addEventListener('change', (e) => {
       state.preset = e.target.value
+      judgeAgain()
       const custom = state.preset === 'custom'
       for (const el of document.querySelectorAll('.custom')) el.hidden = !custom
       if (custom) { const r = { from: iso(Date.now() - 29 * DAY), to: iso(Date.now()) }; $('f-from').value = state.from = r.from; $('f-to').value = state.to = r.to }
       load()
     })
-    for (const id of ['f-from', 'f-to']) $(id).addEventListener('change', () => { state.from = $('f-from').value; state.to = $('f-to').value; if (state.from && state.to) load() })
-    $('f-interval').addEventListener('change', (e) => { state.interval = e.target.value; load() })
+    for (const id of ['f-from', 'f-to']) $(id).addEventListener('change', () => { state.from = $('f-from').value; state.to = $('f-to').value; if (state.from && state.to) { judgeAgain(); load() } })
+    $('f-interval').addEventListener('change', (e) => chooseInterval(e.target.value))
     $('f-event').addEventListener('change', (e) => { state.event = e.target.value; load() })
     $('f-dimension').addEventListener('change', (e) => { state.dimension = e.target.value; loadBreakdown() })
   }

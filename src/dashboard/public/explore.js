@@ -132,18 +132,45 @@
   }
 
   /**
-   * One sentence when most days are under k (a small app), saying why and what the operator can
-   * change. k is decided per salt period and day (cells.ts), so a longer salt period alone does
-   * not show a day of three people; a lower k does, at a stated cost.
+   * The small-app state: most buckets with events have fewer than k people. Judged on the days
+   * of the answer (on weeks when the reader chose them); null when the app is not small.
    */
-  function smallApp(el, r, appId) {
+  function smallAppOf(r, week) {
     const points = r.all.points.filter((p) => p.suppressed || p.events > 0)
-    const hiddenDays = points.filter((p) => p.suppressed).length
-    el.hidden = !(points.length > 0 && hiddenDays * 2 > points.length)
-    if (el.hidden) return
-    const k = r.meta.k
-    el.textContent = `Most figures are hidden because ${hiddenDays} of ${points.length} days with events had fewer than ${k} people each (k = ${k}, decided per salt period and day). ${k > 2 ? `An operator can lower k (veil apps set ${appId} k_anonymity ${Math.max(2, k - 2)}): groups of ${Math.max(2, k - 2)} people are then shown, a smaller crowd for each of them to hide in.` : 'k is already at its lowest (2).'} Counts per week (By: Week) still sum only days that reached k.`
+    const hidden = points.filter((p) => p.suppressed).length
+    return points.length > 0 && hidden * 2 > points.length ? { hidden, of: points.length, unit: week ? 'week' : 'day' } : null
   }
 
-  window.VeilExplore = { explore, funnel, rejections, smallApp, planOf }
+  /**
+   * Says why a small app's figures are hidden, what an operator can change and what it costs,
+   * and what the page shows instead. k is decided per salt period and day (cells.ts), so no
+   * setting shows a day of fewer than k people but a lower k; a longer salt period lets what is
+   * decided per period (funnels, rejected names, values) gather a week's people instead of a day's.
+   * `app`: { id, k, salt_rotation_hours }; `byWeek`: the page switched to weeks for this state.
+   */
+  function smallApp(el, small, app, { byWeek, onDay }) {
+    el.hidden = !small
+    if (!small) return el.replaceChildren()
+    const { id, k } = app
+    const code = (t) => h('code', { text: t })
+    const lowerK = Math.max(2, k - 2)
+    const levers = []
+    if (k > 2) {
+      levers.push(h('li', {}, 'Lower k: ', code(`veil apps set ${id} k_anonymity ${lowerK}`),
+        `. Groups of ${lowerK} people are then shown, a smaller crowd for each of them to hide in; days of fewer than ${lowerK} stay hidden.`))
+    }
+    if ((app.salt_rotation_hours ?? 24) < 168) {
+      levers.push(h('li', {}, 'A weekly salt period: ', code(`veil apps set ${id} salt_rotation_hours 168`),
+        `. Funnels, rejected names and prop values then need ${k} people in a week instead of a day, and People counts a person once a week. It costs: one person's events of a whole week are linkable to each other until that week's salt is deleted, instead of one day's. It shows no day of fewer than ${k} people: days are still decided one by one.`))
+    }
+    el.replaceChildren(
+      h('strong', { text: `Most figures are hidden because ${small.hidden} of ${small.of} ${small.unit}s with events had fewer than ${k} people each (k = ${k}, decided per salt period and day, so a smaller group is never shown or added into any total).` }),
+      levers.length ? h('ul', {}, h('li', { class: 'lead', text: 'What an operator can change:' }), ...levers) : h('div', { text: 'k is already at its lowest (2) and the salt period a week: only more people per day show more.' }),
+      byWeek
+        ? h('div', { class: 'byweek' }, 'Shown by week for that reason: a week shows the sum of its days that reached k, so a week with one such day is no longer a gap; days under k stay out of every figure. ',
+          h('button', { type: 'button', class: 'link', id: 'smallapp-day', text: 'Show by day', onclick: onDay }))
+        : null)
+  }
+
+  window.VeilExplore = { explore, funnel, rejections, smallApp, smallAppOf, planOf }
 })()

@@ -103,7 +103,12 @@
    * before). prev is null while it loads, { failed } when it could not be loaded. Each figure is
    * shown, suppressed, or absent (no such events): the three are never confused.
    */
-  function kpis(el, cur, prev, days) {
+  /**
+   * The headline cards. With `followsPlan` (an app that declares its own events), a card of a
+   * catalog event (sessions, crashes, imports, report queries) with no data in the range is
+   * hidden, like the product cards (app.js followPlan); People and Events always show.
+   */
+  function kpis(el, cur, prev, days, followsPlan = false) {
     const vs = `vs previous ${days} day${days === 1 ? '' : 's'}`
     // [value, state] of one headline figure in one answer: 'ok', 'suppressed' or 'none'.
     const figures = {
@@ -135,7 +140,8 @@
       return state === 'suppressed' ? sup() : state === 'none' ? h('span', { class: 'none', text: 'no data' }) : fmt(v, unit)
     }
     const card = (label, key, unit, hint) =>
-      h('div', { class: 'kpi' }, h('div', { class: 'label', text: label }), h('div', { class: 'value' }, value(key, unit)), delta(key, unit), h('div', { class: 'hint', text: hint }))
+      h('div', { class: 'kpi', 'data-kpi': key, hidden: followsPlan && key !== 'people' && key !== 'events' && figures[key](cur)[1] === 'none' },
+        h('div', { class: 'label', text: label }), h('div', { class: 'value' }, value(key, unit)), delta(key, unit), h('div', { class: 'hint', text: hint }))
     const said = (v, unit, what) => (v == null ? `${what} suppressed` : `${fmt(v, unit)} ${what}`)
     const c = cur
     el.replaceChildren(
