@@ -25,7 +25,8 @@ function veil(...args: string[]): Promise<{ code: number | null; out: string; er
 const served = (id: string) => planOf(loadAppsFile(env.APPS_FILE).apps.find((a) => a.id === id)!).plan.events
 const text = (path: string) => readFileSync(path, 'utf8')
 
-describe('veil plan on an inline plan', () => {
+// Each test runs several CLI processes (tsx starts in 1-2 s each, more on a loaded machine).
+describe('veil plan on an inline plan', { timeout: 120_000 }, () => {
   it('add-event declares an event the server then plans, written atomically into the apps file', async () => {
     expect((await veil('apps', 'add', 'shop')).code).toBe(0)
     const r = await veil('plan', 'add-event', 'shop', 'report_export', '--description', 'A report was exported')
@@ -100,7 +101,7 @@ describe('veil plan on an inline plan', () => {
   })
 })
 
-describe('veil plan on a plan_file, and apps set plan_file', () => {
+describe('veil plan on a plan_file, and apps set plan_file', { timeout: 120_000 }, () => {
   const planFile = join(dir, 'shop-plan.json')
 
   it('apps set refuses a plan_file beside an inline plan, that does not exist or that does not parse, with the server\'s message', async () => {
@@ -147,7 +148,7 @@ describe('veil plan on a plan_file, and apps set plan_file', () => {
   })
 })
 
-describe('veil plan-types --out', () => {
+describe('veil plan-types --out', { timeout: 120_000 }, () => {
   it('writes the TypeScript itself, with nothing but the generated types in it', async () => {
     const out = join(dir, 'veil-plan.ts')
     const r = await veil('plan-types', 'shop', '--out', out)
