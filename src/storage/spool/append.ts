@@ -1,6 +1,8 @@
 // The spool's append half: concurrent appends share one write and one fdatasync (group commit),
-// one frame per format; segments rotate past their size; free space is checked before every
-// write so a frame never fills the disk; a write that fails is cut off again and refused.
+// one frame per format, and the next group is written while the last one syncs (acknowledged
+// only by a sync that started after its write); segments rotate past their size; free space is
+// checked before every write so a frame never fills the disk; a write or sync that fails is cut
+// off again, and every frame from there on is refused.
 import { join } from 'node:path'
 import { StorageUnavailableError } from '../commit/writer.ts'
 import { errorFields } from '../../observability/log-error.ts'
@@ -8,6 +10,7 @@ import type { RowsFormat } from '../rows/rows-format.ts'
 import { FRAME_HEADER_BYTES, frameHeader, segmentName } from './layout.ts'
 import { HEAD_BYTES, encodeHead, type Seal } from './segment-head.ts'
 import { writeAll, writeAllParts, type SpoolFile, type SpoolFs } from './spool-fs.ts'
+import { createDiskBudget, type DiskBudget } from './disk-budget.ts'
 import type { AckMark, SealRing } from './ledger.ts'
 import { monotonicMs } from './monotonic.ts'
 import type { SpoolBacklog, SpoolCounters, SpoolOptions } from './types.ts'
@@ -18,6 +21,17 @@ interface Waiting {
   format: RowsFormat
   resolve(): void
   reject(e: Error): void
+}
+
+/** A group written as one frame, waiting for a sync that started after its write. */
+interface Flight {
+  group: Waiting[]
+  seq: number
+  offset: number
+  end: number
+  rows: number
+  format: RowsFormat
+  payloadBytes: number
 }
 
 export interface Appender {
@@ -53,7 +67,7 @@ export interface AppendContext {
   lastSeq: number
   /** That segment as found on disk and the seals its head held, newest first: the new one's head (segment-head.ts). */
   lastSeals: Seal[]
-  /** Called after each synced frame (the feeder may start). */
+  /** Called after each sync that acknowledged frames (the feeder may start). */
   onFramed(): void
   /** Where each segment's seal is recorded when it is closed (ledger.ts); none if it could not be made. */
   seals?: SealRing
@@ -69,19 +83,22 @@ export interface AppendContext {
  * a write the spool could not undo, and whether the disk is at its reserve.
  */
 interface AppendState {
-  /** Derived from the options once: how long a failed write refuses appends, the disk's reserve. */
+  /** Derived from the options once: how long a failed write refuses appends, groups in flight at most. */
   readonly healMs: number
-  readonly minFree: number
+  readonly depth: number
   seq: number
   fh: SpoolFile | undefined
+  /** The current segment's bytes acknowledged (synced), and where the next frame is written. */
   size: number
+  end: number
   /** The current segment's frames and rows, sealed in the next segment's head. */
   frames: number
   rowsIn: number
   /** The seals in the current segment's head. */
   sealed: Seal[]
   failed: { error: StorageUnavailableError; at: number } | undefined
-  lowOnDisk: boolean
+  /** What is known free above the disk's reserve. */
+  readonly disk: DiskBudget
 }
 
 export async function openAppender(ctx: AppendContext): Promise<Appender> {
@@ -89,45 +106,164 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
   const { dir } = opts
   const st: AppendState = {
     healMs: opts.healMs ?? 5000,
-    minFree: opts.minFreeBytes ?? 0,
+    depth: opts.groupsInFlight ?? 2,
     seq: ctx.lastSeq,
     fh: undefined,
     size: 0,
+    end: 0,
     frames: 0,
     rowsIn: 0,
     sealed: [],
     failed: undefined,
-    lowOnDisk: false,
+    disk: createDiskBudget({
+      freeBytes: () => fs.freeBytes(dir),
+      minFree: opts.minFreeBytes ?? 0,
+      everyBytes: opts.diskCheckBytes ?? 2 ** 20,
+      everyMs: opts.diskCheckMs ?? 100,
+      now: monotonicMs,
+    }),
   }
+  if (!(st.depth >= 1)) throw new RangeError('groupsInFlight must be at least 1')
   let waiting: Waiting[] = []
-  let waitingBytes = 0
-  let writing: Promise<void> | undefined
+  // Payload bytes appended and neither acknowledged nor refused yet (waiting or in flight), so
+  // that appends meanwhile see the bytes they will take.
+  let pendingBytes = 0
+  // Frames written whose sync has not started, and those the sync under way covers.
+  let written: Flight[] = []
+  let syncing: Flight[] = []
+  // One write (or rotation) and one sync at a time, each alongside the other.
+  let writeStep: Promise<void> | undefined
+  let syncStep: Promise<void> | undefined
+  // While a failed sync is undone nothing is written.
+  let halted = false
   let refusing = false
+  let idle: (() => void)[] = []
 
   await rotate(ctx, st)
 
-  async function writeLoop(): Promise<void> {
-    while (waiting.length > 0) {
-      const { group, rest, format, rows, bytes } = nextGroup(waiting)
-      waiting = rest
-      waitingBytes -= bytes
-      try {
-        await writeGroup(ctx, st, group.map((w) => w.payload), bytes, rows, format)
-        for (const w of group) w.resolve()
-        ctx.onFramed()
-      } catch (e) {
-        const err = e instanceof Error ? e : new Error(String(e))
-        for (const w of group) w.reject(err)
-      }
+  const inFlight = () => syncing.length + written.length
+
+  /** Starts what can start: a sync of the frames written, the next group's write; wakes `refuse`. */
+  function pump(): void {
+    if (!syncStep && !halted && written.length > 0) syncStep = syncWritten().finally(() => ((syncStep = undefined), pump()))
+    if (!writeStep && !halted && waiting.length > 0 && canWrite()) writeStep = writeNext().finally(() => ((writeStep = undefined), pump()))
+    if (!writeStep && !syncStep && idle.length > 0) {
+      for (const wake of idle) wake()
+      idle = []
     }
-    writing = undefined
+  }
+
+  /** At most `depth` groups in flight; a rotation or a fresh segment after a failure waits for none. */
+  function canWrite(): boolean {
+    const n = inFlight()
+    if (n >= st.depth) return false
+    return n === 0 || (!st.failed && st.end < opts.segmentBytes)
+  }
+
+  function refuseGroup(group: Waiting[], e: Error): void {
+    for (const w of group) {
+      pendingBytes -= w.payload.length
+      w.reject(e)
+    }
+  }
+
+  /** Takes the next group off `waiting` and writes it at the end; its sync comes after (pump). */
+  async function writeNext(): Promise<void> {
+    const { group, rest, format, rows, bytes: payloadBytes } = nextGroup(waiting)
+    waiting = rest
+    try {
+      await prepare(ctx, st)
+    } catch (e) {
+      return refuseGroup(group, e instanceof Error ? e : new Error(String(e)))
+    }
+    const bytes = FRAME_HEADER_BYTES + payloadBytes
+    // Checked before every write (statfs now and then, disk-budget.ts), not after a failure: a
+    // frame never fills the disk, so the intent log, the dead-letter file and ClickHouse (often
+    // on the same disk) keep room.
+    const room = await st.disk.take(bytes).catch((cause: unknown) => new StorageUnavailableError(`the spool cannot look at its disk (${errorFields(cause).message})`, 'failed', { cause }))
+    if (room !== true) {
+      if (room === false) stats.diskRefusedRows += rows
+      return refuseGroup(group, room || new StorageUnavailableError('the spool disk is nearly full', 'overloaded'))
+    }
+    const file = st.fh!
+    const offset = st.end
+    st.end += bytes
+    try {
+      // The header and every request's payload in one writev: no copy into one buffer.
+      await writeAllParts(file, [frameHeader(group.map((w) => w.payload), rows, format), ...group.map((w) => w.payload)], offset)
+    } catch (cause) {
+      // Only this group's bytes lie past `offset`: the frames before it are still synced and
+      // acknowledged (or refused) by the syncs that cover them.
+      refuseGroup(group, await undo(file, offset, cause))
+      return
+    }
+    written.push({ group, seq: st.seq, offset, end: offset + bytes, rows, format, payloadBytes })
+  }
+
+  /**
+   * One fdatasync for every frame written before it started: those are acknowledged, in order,
+   * once it succeeds. A frame written while it ran waits for the next one.
+   */
+  async function syncWritten(): Promise<void> {
+    const file = st.fh!
+    syncing = written
+    written = []
+    try {
+      await file.datasync()
+    } catch (cause) {
+      // The write under way finishes first (it may undo itself); then everything from the
+      // first frame this sync covered is cut off and refused, the frames written since too.
+      halted = true
+      await writeStep
+      const lost = [...syncing, ...written]
+      syncing = []
+      written = []
+      const error = await undo(file, lost[0]!.offset, cause)
+      for (const f of lost) refuseGroup(f.group, error)
+      halted = false
+      return
+    }
+    stats.syncs++
+    const synced = syncing
+    syncing = []
+    for (const f of synced) acknowledge(f)
+    ctx.onFramed()
+  }
+
+  /**
+   * Cuts the file back to `offset` after a failed write or sync, so no torn or unsynced frame is
+   * ever followed by an acknowledged one; if even that fails, appends stop until a fresh segment
+   * can be made. Returns the error the frames past `offset` are refused with.
+   */
+  async function undo(file: SpoolFile, offset: number, cause: unknown): Promise<StorageUnavailableError> {
+    stats.writeFailures++
+    const undone = await file.truncate(offset).then(() => file.datasync()).then(() => true, () => false)
+    st.end = offset
+    st.disk.forget()
+    const error = new StorageUnavailableError(`the spool cannot write to disk (${errorFields(cause).message})`, 'failed', { cause })
+    if (!undone) st.failed = { error, at: monotonicMs() }
+    return error
+  }
+
+  function acknowledge(f: Flight): void {
+    st.size = f.end
+    st.frames++
+    st.rowsIn += f.rows
+    stats.appendedRows += f.rows
+    backlog.rows += f.rows
+    backlog.bytes += f.end - f.offset
+    backlog.queue.push({ seq: f.seq, offset: f.offset, end: f.end, rows: f.rows, since: monotonicMs(), format: f.format })
+    for (const w of f.group) {
+      pendingBytes -= w.payload.length
+      w.resolve()
+    }
   }
 
   return {
     append(payload, rows, format) {
       if (refusing) return Promise.reject(new StorageUnavailableError('the server is shutting down', 'shutdown'))
       if (st.failed && monotonicMs() - st.failed.at < st.healMs) return Promise.reject(st.failed.error)
-      const over = backlog.bytes + waitingBytes + payload.length - opts.maxBytes
+      const over = backlog.bytes + pendingBytes + payload.length - opts.maxBytes
       const room = over > 0 ? ctx.makeRoom?.(over) : undefined
       if (over > 0 && !room) {
         stats.refusedRows += rows
@@ -136,13 +272,13 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
       const enqueue = () =>
         new Promise<void>((resolve, reject) => {
           waiting.push({ payload, rows, format, resolve, reject })
-          writing ??= writeLoop()
+          pump()
         })
-      // Counted as waiting at once, so appends meanwhile see the bytes it will take.
-      waitingBytes += payload.length
+      // Counted as pending at once, so appends meanwhile see the bytes it will take.
+      pendingBytes += payload.length
       if (!room) return enqueue()
       return room.then(enqueue, (cause: unknown) => {
-        waitingBytes -= payload.length
+        pendingBytes -= payload.length
         stats.refusedRows += rows
         throw new StorageUnavailableError('the spool is full and could not record dropping its oldest rows', 'overloaded', { cause })
       })
@@ -150,29 +286,29 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
     seq: () => st.seq,
     mark: () => ({ seq: st.seq, end: st.size, rows: st.rowsIn }),
     failed: () => st.failed?.error,
-    lowOnDisk: () => st.lowOnDisk,
+    lowOnDisk: () => st.disk.low(),
     rotateIdle() {
-      if (writing || st.frames === 0 || refusing || st.failed) return Promise.resolve(false)
+      if (writeStep || syncStep || inFlight() > 0 || st.frames === 0 || refusing || st.failed) return Promise.resolve(false)
       const done = rotate(ctx, st).then(() => true, () => false)
       // Held as the write under way, so appends meanwhile wait for the new segment.
-      writing = done.then(() => {
-        writing = waiting.length > 0 ? writeLoop() : undefined
-      })
+      writeStep = done.then(() => ((writeStep = undefined), pump()))
       return done
     },
-    async recheckDisk() {
-      if (st.lowOnDisk) st.lowOnDisk = (await fs.freeBytes(dir).catch(() => 0)) < st.minFree
-    },
+    recheckDisk: () => st.disk.recheck(),
     async refuse(ms) {
       refusing = true
-      // A write that hangs is left behind: what it held was never acknowledged.
+      // A write or sync that hangs is left behind: what it held was never acknowledged.
       let t: NodeJS.Timeout | undefined
-      await Promise.race([writing, new Promise((r) => (t = setTimeout(r, ms)))])
+      const settled = new Promise<void>((r) => idle.push(r))
+      pump()
+      await Promise.race([settled, new Promise((r) => (t = setTimeout(r, ms)))])
       clearTimeout(t)
     },
     close: async (seal) => {
-      // Sealing the last segment lets the next start see it deleted or cut while stopped, too.
-      if (seal && st.frames > 0 && !st.failed) await rotate(ctx, st).catch(() => undefined)
+      // Sealing the last segment lets the next start see it deleted or cut while stopped, too;
+      // not under a write that hangs, whose frame may still land after the seal's end.
+      const busy = writeStep || syncStep || inFlight() > 0
+      if (seal && st.frames > 0 && !st.failed && !busy) await rotate(ctx, st).catch(() => undefined)
       await st.fh?.close().catch(() => undefined)
     },
   }
@@ -212,52 +348,23 @@ async function rotate(ctx: AppendContext, st: AppendState): Promise<void> {
   st.fh = next
   st.seq++
   st.size = head
+  st.end = head
   st.sealed = head > 0 ? prev : []
   st.frames = 0
   st.rowsIn = 0
 }
 
-/** Writes one frame of a group's payloads and syncs it, then queues it for the feeder. */
-async function writeGroup(ctx: AppendContext, st: AppendState, parts: Buffer[], payloadBytes: number, rows: number, format: RowsFormat): Promise<void> {
-  const { opts, fs, backlog, stats } = ctx
+/**
+ * Before a group's write, with nothing in flight when it rotates: a fresh segment once healMs
+ * after a write that could not be undone, or the next one past segmentBytes.
+ */
+async function prepare(ctx: AppendContext, st: AppendState): Promise<void> {
   if (st.failed) {
     if (monotonicMs() - st.failed.at < st.healMs) throw st.failed.error
     await rotate(ctx, st) // the disk may work again: start afresh; the old segment's good frames are still queued
     st.failed = undefined
   }
-  if (st.frames > 0 && st.size >= opts.segmentBytes) await rotate(ctx, st) // never leaves a segment with no frame
-  const file = st.fh!
-  const bytes = FRAME_HEADER_BYTES + payloadBytes
-  // Checked before every write, not after a failure: a frame never fills the disk, so the
-  // intent log, the dead-letter file and ClickHouse (often on the same disk) keep room.
-  const free = await fs.freeBytes(opts.dir)
-  st.lowOnDisk = free - bytes < st.minFree
-  if (st.lowOnDisk) {
-    stats.diskRefusedRows += rows
-    throw new StorageUnavailableError('the spool disk is nearly full', 'overloaded')
-  }
-  const offset = st.size
-  try {
-    // The header and every request's payload in one writev: no copy into one buffer.
-    await writeAllParts(file, [frameHeader(parts, rows, format), ...parts], offset)
-    await file.datasync()
-  } catch (cause) {
-    stats.writeFailures++
-    // Whatever reached the file is cut off again, so no torn frame is ever followed by an
-    // acknowledged one; if even that fails, appends stop until a fresh segment can be made.
-    const undone = await file.truncate(offset).then(() => file.datasync()).then(() => true, () => false)
-    const error = new StorageUnavailableError(`the spool cannot write to disk (${errorFields(cause).message})`, 'failed', { cause })
-    if (!undone) st.failed = { error, at: monotonicMs() }
-    throw error
-  }
-  st.size += bytes
-  st.frames++
-  st.rowsIn += rows
-  stats.syncs++
-  stats.appendedRows += rows
-  backlog.rows += rows
-  backlog.bytes += bytes
-  backlog.queue.push({ seq: st.seq, offset, end: st.size, rows, since: monotonicMs(), format })
+  if (st.frames > 0 && st.end >= ctx.opts.segmentBytes) await rotate(ctx, st) // never leaves a segment with no frame
 }
 
 /** One frame holds one format: the waiting appends of the first one's format, in order. */

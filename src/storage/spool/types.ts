@@ -33,6 +33,17 @@ export interface SpoolOptions {
   /** Free bytes left on the spool's filesystem below which appends are refused. */
   minFreeBytes?: number
   /**
+   * How often the free space is looked at (statfs, disk-budget.ts): after this many bytes
+   * written (1 MiB) or this many milliseconds (100), and whenever a frame would not fit.
+   */
+  diskCheckBytes?: number
+  diskCheckMs?: number
+  /**
+   * Groups written and not yet acknowledged at most (append.ts): 2 lets the next group be
+   * written while one syncs; 1 writes and syncs one group at a time.
+   */
+  groupsInFlight?: number
+  /**
    * Bytes kept on the spool's disk for the feeder's inserts (feeder-room.ts), given back when an
    * insert fails for want of space; 0 keeps none.
    */
