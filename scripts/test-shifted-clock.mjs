@@ -113,6 +113,8 @@ export const CLOCK_FILES = [
   'test/unit/storage/schema/run-marker.test.ts',
   'test/integration/spool-fds.test.ts',
   'test/unit/storage/spool/drop-oldest.test.ts',
+  'test/unit/storage/spool/disk-budget.test.ts',
+  'test/unit/storage/spool/append.test.ts',
   'test/integration/relay-full-drop.test.ts',
 ]
 
