@@ -1,8 +1,8 @@
 // The spool's append half: concurrent appends share one write and one fdatasync (group commit),
-// one frame per format, and the next group is written while the last one syncs (acknowledged
-// only by a sync that started after its write); segments rotate past their size; free space is
-// checked before every write so a frame never fills the disk; a write or sync that fails is cut
-// off again, and every frame from there on is refused.
+// one frame per format; what arrives while a sync runs is written at once, and acknowledged only
+// by a sync that started after its write; segments rotate past their size; free space is checked
+// before every write so a frame never fills the disk; a write or sync that fails is cut off
+// again, and every frame from there on is refused.
 import { join } from 'node:path'
 import { StorageUnavailableError } from '../commit/writer.ts'
 import { errorFields } from '../../observability/log-error.ts'
@@ -106,7 +106,7 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
   const { dir } = opts
   const st: AppendState = {
     healMs: opts.healMs ?? 5000,
-    depth: opts.groupsInFlight ?? 2,
+    depth: opts.groupsInFlight ?? 16,
     seq: ctx.lastSeq,
     fh: undefined,
     size: 0,

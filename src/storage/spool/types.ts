@@ -39,8 +39,10 @@ export interface SpoolOptions {
   diskCheckBytes?: number
   diskCheckMs?: number
   /**
-   * Groups written and not yet acknowledged at most (append.ts): 2 lets the next group be
-   * written while one syncs; 1 writes and syncs one group at a time.
+   * Groups written and not yet acknowledged at most (append.ts), 16: what arrives while one
+   * fdatasync runs is written at once and covered by the next. 1 writes and syncs one group at a
+   * time; 2 made appends that arrive after the next group's write wait a whole sync more
+   * (bench/studies/spool-append.ts).
    */
   groupsInFlight?: number
   /**

@@ -129,10 +129,32 @@ function ackedAfterACoveringSync(log: string[], name: string): boolean {
 const FRAME = 20 + 100 // a frame's header and one 100-byte payload
 
 describe('the spool group commit in a pipeline', () => {
-  it('writes the next group while one syncs, and acknowledges it only after a sync that started after its write', async () => {
+  it('writes what arrives while a sync runs at once, and acknowledges it with the next sync', async () => {
     const dir = tempDir('spool-append-')
     const disk = testDisk(dir)
-    const { appender, append, backlog, stats } = await openTestAppender(dir, disk)
+    const { appender, append, stats } = await openTestAppender(dir, disk)
+    const a = append('A')
+    const s1 = await disk.nextSync()
+    const b = append('B')
+    await until(() => disk.log.includes('write B'), 5000, "B's write")
+    const c = append('C')
+    await until(() => disk.log.includes('write C'), 5000, "C's write")
+    expect(disk.log).toEqual(['write A', 'sync 1 start', 'write B', 'write C'])
+    s1.ok()
+    await a.promise
+    const s2 = await disk.nextSync() // covers B and C
+    expect([b.state, c.state]).toEqual(['waiting', 'waiting'])
+    s2.ok()
+    await Promise.all([b.promise, c.promise])
+    for (const name of ['A', 'B', 'C']) expect(ackedAfterACoveringSync(disk.log, name), name).toBe(true)
+    expect(stats.syncs).toBe(2)
+    await appender.close()
+  })
+
+  it('keeps at most groupsInFlight groups written and not acknowledged, each acknowledged only after a sync that started after its write', async () => {
+    const dir = tempDir('spool-append-')
+    const disk = testDisk(dir)
+    const { appender, append, backlog, stats } = await openTestAppender(dir, disk, { groupsInFlight: 2 })
     const a = append('A')
     const s1 = await disk.nextSync() // covers A
     const b = append('B')
