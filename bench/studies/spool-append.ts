@@ -48,6 +48,7 @@ const VARIANTS: Record<string, { open: Open; over: Partial<SpoolOptions> }> = {
   'depth2-statfs': { open: ours, over: { groupsInFlight: 2, diskCheckBytes: 1 } },
   serial: { open: ours, over: { groupsInFlight: 1 } },
   depth2: { open: ours, over: { groupsInFlight: 2 } },
+  default: { open: ours, over: {} },
   depth4: { open: ours, over: { groupsInFlight: 4 } },
   depth8: { open: ours, over: { groupsInFlight: 8 } },
   depth16: { open: ours, over: { groupsInFlight: 16 } },
