@@ -116,6 +116,14 @@ export const configSchema = z.object({
   SPOOL_INSERT_ROWS: int(100_000, 1),
   SPOOL_FEED_DELAY_MS: int(2000, 0),
   /**
+   * Groups the spool writes before the fdatasync that acknowledges them has returned
+   * (storage/spool/append.ts). 1, the default: one group is written and synced at a time, the
+   * least main-thread CPU per append. More: what arrives while a sync runs is written at once and
+   * covered by the next sync; it measured no lower tail on this project's bench machine and cost
+   * more CPU per append (docs/performance.md, "Group commit"), but may help a disk whose syncs are slow.
+   */
+  SPOOL_GROUPS_IN_FLIGHT: int(1, 1),
+  /**
    * Before each insert, drop events stored already (sql/0033): by another node behind the same
    * load balancer, or by this one beyond its retry memory. One lookup per insert.
    */

@@ -143,6 +143,7 @@ async function openEventsSpool(o: WritePathOptions, insert: SpoolInsertFn, onDea
     segmentBytes: config.SPOOL_SEGMENT_BYTES,
     insertRows: config.SPOOL_INSERT_ROWS,
     feedDelayMs: config.SPOOL_FEED_DELAY_MS,
+    groupsInFlight: config.SPOOL_GROUPS_IN_FLIGHT,
     minFreeBytes: config.SPOOL_MIN_FREE_BYTES,
     feederRoomBytes: config.SPOOL_FEEDER_ROOM_BYTES ?? 2 * config.SPOOL_SEGMENT_BYTES,
     fs: o.spoolFs,

@@ -83,7 +83,7 @@ export async function openAppender(ctx: AppendContext): Promise<Appender> {
   const { dir } = opts
   const st: AppendState = {
     healMs: opts.healMs ?? 5000,
-    depth: opts.groupsInFlight ?? 16,
+    depth: opts.groupsInFlight ?? 1,
     seq: ctx.lastSeq,
     fh: undefined,
     size: 0,

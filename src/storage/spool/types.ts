@@ -39,10 +39,11 @@ export interface SpoolOptions {
   diskCheckBytes?: number
   diskCheckMs?: number
   /**
-   * Groups written and not yet acknowledged at most (append.ts), 16: what arrives while one
-   * fdatasync runs is written at once and covered by the next. 1 writes and syncs one group at a
-   * time; 2 made appends that arrive after the next group's write wait a whole sync more
-   * (bench/studies/spool-append.ts).
+   * Groups written and not yet acknowledged at most (append.ts; SPOOL_GROUPS_IN_FLIGHT), 1 by
+   * default: one group written and synced at a time. More: what arrives while one fdatasync runs
+   * is written at once and covered by the next (16 measured a lower p99 in some rounds of
+   * bench/studies/spool-append.ts and the same in others, at more CPU per append); 2 made appends
+   * that arrive after the next group's write wait a whole sync more.
    */
   groupsInFlight?: number
   /**

@@ -101,7 +101,7 @@ async function openTestAppender(dir: string, disk: Disk, over: Partial<SpoolOpti
     appendedRows: 0, syncs: 0, inserts: 0, insertedRows: 0, failedInserts: 0, retries: 0, refusedRows: 0, diskRefusedRows: 0, writeFailures: 0,
     replayedRows: 0, corruptSegments: 0, corruptBytes: 0, corruptRows: 0, damagedSegments: 0, deadLetteredRows: 0,
   }
-  const opts: SpoolOptions = { dir, insert: async () => {}, maxBytes: 64 * 2 ** 20, segmentBytes: 64 * 2 ** 20, insertRows: 1000, feedDelayMs: 0, healMs: 50, fs: disk.fs, ...over }
+  const opts: SpoolOptions = { dir, insert: async () => {}, maxBytes: 64 * 2 ** 20, segmentBytes: 64 * 2 ** 20, insertRows: 1000, feedDelayMs: 0, healMs: 50, fs: disk.fs, groupsInFlight: 16, ...over }
   const appender = await openAppender({ opts, fs: disk.fs, backlog, stats, lastSeq: 0, lastSeals: [], onFramed: () => {} })
   /** Appends one row whose payload is `name` repeated; the outcome is kept, the acknowledgement logged. */
   const append = (name: string, bytes = 100) => {
@@ -128,7 +128,32 @@ function ackedAfterACoveringSync(log: string[], name: string): boolean {
 
 const FRAME = 20 + 100 // a frame's header and one 100-byte payload
 
-describe('the spool group commit in a pipeline', () => {
+describe('the spool group commit, one group at a time (the default)', () => {
+  it('writes nothing while a sync runs, then what arrived meanwhile as one group, acknowledged by its own sync', async () => {
+    const dir = tempDir('spool-append-')
+    const disk = testDisk(dir)
+    const { appender, append, stats } = await openTestAppender(dir, disk, { groupsInFlight: undefined })
+    const a = append('A')
+    const s1 = await disk.nextSync()
+    const b = append('B')
+    const c = append('C')
+    // B and C wait in memory: another turn of the event loop writes nothing.
+    await new Promise((r) => setImmediate(r))
+    expect(disk.log).toEqual(['write A', 'sync 1 start'])
+    s1.ok()
+    await a.promise
+    const s2 = await disk.nextSync()
+    expect(disk.log.slice(2)).toEqual(['sync 1 done', 'ack A', 'write BC', 'sync 2 start'])
+    expect([b.state, c.state]).toEqual(['waiting', 'waiting'])
+    s2.ok()
+    await Promise.all([b.promise, c.promise])
+    for (const name of ['A', 'B', 'C']) expect(ackedAfterACoveringSync(disk.log, name), name).toBe(true)
+    expect(stats.syncs).toBe(2)
+    await appender.close()
+  })
+})
+
+describe('the spool group commit in a pipeline (groupsInFlight 16)', () => {
   it('writes what arrives while a sync runs at once, and acknowledges it with the next sync', async () => {
     const dir = tempDir('spool-append-')
     const disk = testDisk(dir)
