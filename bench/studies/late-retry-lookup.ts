@@ -1,5 +1,5 @@
 // What the check for late retries costs (storage/dedup/late-retries.ts): a lookup in events by
-// app, day and name for the events of a group whose ts is older than recent_event_ids' window.
+// app and day for the events of a group whose ts is older than recent_event_ids' window.
 //
 //   npx tsx bench/studies/late-retry-lookup.ts [--rows 3000000] [--days 30] [--names 10] [--ids 5,50,500] [--rounds 3]
 //

@@ -29,7 +29,10 @@ describe.each(['direct', 'spool'] as const)('%s mode', (mode) => {
   it('stores once an event retried three hours after its first attempt was stored, and looks up no fresh event', async () => {
     await s?.stop()
     let offset = -3 * HOUR
-    const app = testApp(`late-${mode}`)
+    // Hourly salt periods: the retry is always in another period than its first attempt, as a
+    // daily one's is just after midnight. Half the events are named outside the plan, stored as
+    // a token of the period's key, so the retry's stored name differs from the first attempt's.
+    const app = testApp(`late-${mode}`, { salt_rotation_hours: 1 })
     s = await startTestServer({ dataDir, apps: [app], listen: false, now: () => Date.now() + offset, env: { WRITE_MODE: mode, SPOOL_FEED_DELAY_MS: '0', DEDUP_WINDOW_IDS: '0' } })
     const events = Array.from({ length: 40 }, (_, i) => event({ name: i % 2 ? 'login' : 'click', ts: Date.now() - 3 * HOUR - 60_000 }))
     const ids = events.map((e) => e.id)

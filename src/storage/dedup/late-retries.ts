@@ -35,9 +35,12 @@ export const LATE_SETTLE_MS = 5000
  * Which rows of an old `ts` are in events already. The first attempt of an event was received
  * at or after its (corrected) ts, so an event whose ts lies within recent_event_ids' window is
  * covered by it; only older ones, rare in live traffic, are looked up here. events is ordered by
- * (app_id, toDate(ts), name, ...), so the lookup reads the granules of those apps, days and
- * names only; a retry's corrected ts can differ from its first attempt's by the network's
- * delay, so the neighbouring day counts near midnight.
+ * (app_id, toDate(ts), name, ...), so the lookup reads the granules of those apps and days only;
+ * a retry's corrected ts can differ from its first attempt's by the network's delay, so the
+ * neighbouring day counts near midnight. Not by name: a name that is not the plan's is stored
+ * as its token under the salt period's key until k people sent it (seal-values.ts), so a retry
+ * in the next period, or after the name was published, carries another stored name than the
+ * first attempt did (a retry three hours late just after midnight was stored twice).
  */
 export function createLateRetryLookup(opts: LateRetryOptions): (rows: EventRow[]) => Promise<Set<string>> {
   return async (rows) => {
@@ -47,16 +50,14 @@ export function createLateRetryLookup(opts: LateRetryOptions): (rows: EventRow[]
     const started = performance.now()
     for (const [app, group] of byApp) {
       const days = new Set<string>()
-      const names = new Set<string>()
       for (const r of group) {
-        names.add(r[2])
         for (const t of [r[3] - 3_600_000, r[3], r[3] + 3_600_000]) days.add(new Date(t).toISOString().slice(0, 10))
       }
       for (let at = 0; at < group.length; at += LOOKUP_IDS) {
         const rs = await opts.client.query({
           query:
-            'SELECT DISTINCT toString(event_id) FROM events WHERE app_id = {app:String} AND toDate(ts) IN {days:Array(Date)} AND name IN {names:Array(String)} AND event_id IN {ids:Array(UUID)}',
-          query_params: { app, days: [...days], names: [...names], ids: group.slice(at, at + LOOKUP_IDS).map((r) => r[1]) },
+            'SELECT DISTINCT toString(event_id) FROM events WHERE app_id = {app:String} AND toDate(ts) IN {days:Array(Date)} AND event_id IN {ids:Array(UUID)}',
+          query_params: { app, days: [...days], ids: group.slice(at, at + LOOKUP_IDS).map((r) => r[1]) },
           format: 'JSONCompactEachRow',
         })
         for (const [id] of await rs.json<[string]>()) found.add(id)
