@@ -1,7 +1,8 @@
 // Query benchmark of the reports API (issue 4): generates a data set inside ClickHouse
 // (INSERT ... SELECT FROM numbers, through the real migrations and materialized views), then
 // times every report, explore and funnel scenario through the HTTP routes and prints p50/p95 of each.
-// Usage: npx tsx bench/query.ts [--events 10000000] [--days 90] [--users 50000] [--runs 20] [--keep DIR] [--noise on|off]
+// Usage: npx tsx bench/query.ts [--events 10000000] [--days 90] [--users 50000] [--runs 20] [--keep DIR] [--noise on|off] [--only explore,funnel]
+// --only times only the scenarios whose report starts with one of the given names.
 // --noise on (default, as REPORT_NOISE) releases the numbers as noisy atoms (src/query/release.ts); off times the exact figures.
 // --keep DIR generates into DIR and leaves it there (for bench/query-profile.ts --dir DIR); a later
 // run with the same --keep DIR times the reports on that data set again instead of generating.
@@ -24,11 +25,13 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '20' },
     keep: { type: 'string' },
     noise: { type: 'string', default: 'on' },
+    only: { type: 'string', default: '' },
   },
 })
 const EVENTS = Number(args.events)
 const DAYS = Number(args.days)
 const RUNS = Number(args.runs)
+const only = args.only.split(',').filter(Boolean)
 
 const dir = args.keep ?? mkdtempSync(join(tmpdir(), 'veil-bench-query-'))
 const reuse = args.keep !== undefined && existsSync(join(dir, 'clickhouse'))
@@ -78,7 +81,7 @@ try {
   console.log(`load average before the queries: ${loadBefore}`)
   const results: { report: string; range: string; p50_ms: number; p95_ms: number; bytes: number }[] = []
   for (const range of ranges) {
-    for (const report of reports) {
+    for (const report of reports.filter((r) => only.length === 0 || only.some((o) => r.startsWith(o)))) {
       const url = `/v1/stats/${report}${report.includes('?') ? '&' : '?'}${range.q}`
       const times: number[] = []
       let bytes = 0
