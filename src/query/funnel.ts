@@ -64,15 +64,15 @@ function paramsOf(steps: ExploreQuery[]): Record<string, unknown> {
  * every chain within the period counts) and, greedily from their first step 1, when they did
  * each step (the earliest match after the previous one: the same chain windowFunnel finds).
  */
-function peopleSql(steps: ExploreQuery[]): string {
+function peopleSql(steps: ExploreQuery[], withTimes = true): string {
   const conds = steps.map(condition)
   const times = steps.map((_, i) => (i === 0 ? 'arrayMin(a0) AS t0' : `arrayMin(arrayFilter(x -> x >= t${i - 1}, a${i})) AS t${i}`))
   return `
-    SELECT period, org, level, ${times.join(', ')}
+    SELECT period, org, level${withTimes ? `, ${times.join(', ')}` : ''}
     FROM (
       SELECT salt_period AS period, any(org_hash) AS org,
-             windowFunnel({window:UInt64})(toUInt64(toUnixTimestamp64Milli(ts)), ${conds.join(', ')}) AS level,
-             ${conds.map((c, i) => `groupArrayIf(toUnixTimestamp64Milli(ts), ${c}) AS a${i}`).join(', ')}
+             windowFunnel({window:UInt64})(toUInt64(toUnixTimestamp64Milli(ts)), ${conds.join(', ')}) AS level
+             ${withTimes ? `, ${conds.map((c, i) => `groupArrayIf(toUnixTimestamp64Milli(ts), ${c}) AS a${i}`).join(', ')}` : ''}
       FROM events
       WHERE app_id = {app:String} AND toDate(ts) BETWEEN {from:Date} AND {to:Date} AND name IN {names:Array(String)} AND user_hash != ''
       GROUP BY period, user_hash
@@ -87,12 +87,17 @@ function peopleSql(steps: ExploreQuery[]): string {
  * (two shown steps would give those people away). For the whole range (grouping 1), the median
  * ms from each step to the next over the periods where that step is shown.
  */
-function funnelSql(steps: ExploreQuery[], minOrgs: number): string {
+function shownSql(steps: ExploreQuery[], minOrgs: number): string {
   const idx = steps.map((_, i) => i + 1)
   const ok = (i: number) =>
     [`c${i} >= {k:UInt32}`, minOrgs > 0 ? `o${i} >= {minOrgs:UInt32}` : '', `NOT has({unsafe:Array(String)}, concat(toString(period), ':', '${i - 1}'))`,
       i > 1 ? `NOT (c${i - 1} - c${i} > 0 AND c${i - 1} - c${i} < {k:UInt32})` : ''].filter(Boolean).join(' AND ')
-  const sh = idx.map((i) => `(${idx.slice(0, i).map((j) => `(${ok(j)})`).join(' AND ')})`).join(' + ')
+  return idx.map((i) => `(${idx.slice(0, i).map((j) => `(${ok(j)})`).join(' AND ')})`).join(' + ')
+}
+
+function funnelSql(steps: ExploreQuery[], minOrgs: number): string {
+  const idx = steps.map((_, i) => i + 1)
+  const sh = shownSql(steps, minOrgs)
   return `
     SELECT grouping(period) AS g, period, [${idx.map((i) => `any(c${i})`).join(', ')}] AS people, any(sh) AS shown
            ${idx.slice(1).map((i) => `, quantileExactIf(0.5)(t${i - 1} - t${i - 2}, level >= ${i} AND sh >= ${i}) AS m${i - 1}`).join('')}
@@ -106,6 +111,23 @@ function funnelSql(steps: ExploreQuery[], minOrgs: number): string {
       )
     )
     GROUP BY GROUPING SETS ((period), ())`
+}
+
+/**
+ * funnelSql's rows of the periods (grouping 0) without the medians, which a noisy answer
+ * withholds: each period's people per step counted in one GROUP BY, with no per-person times
+ * and no window over every person of the range.
+ */
+function periodsSql(steps: ExploreQuery[], minOrgs: number): string {
+  const idx = steps.map((_, i) => i + 1)
+  return `
+    SELECT 0 AS g, period, [${idx.map((i) => `c${i}`).join(', ')}] AS people, toUInt8(${shownSql(steps, minOrgs)}) AS shown
+    FROM (
+      SELECT period, ${idx.map((i) => `countIf(level >= ${i}) AS c${i}`).join(', ')}
+             ${minOrgs > 0 ? `, ${idx.map((i) => `uniqExactIf(org, level >= ${i} AND org != '') AS o${i}`).join(', ')}` : ''}
+      FROM (${peopleSql(steps, false)})
+      GROUP BY period
+    )`
 }
 
 /**
@@ -140,7 +162,8 @@ export async function funnelReport(ctx: ReportContext, p: FunnelParams) {
   const unsafe = steps.some((s) => s.filters.length > 0)
     ? (await select(ctx.client, unsafeFiltersSql(steps), params)).filter((r) => num(r.unsafe) !== 0).map((r) => `${num(r.period)}:${num(r.step)}`)
     : []
-  const rows = await select(ctx.client, funnelSql(steps, minOrgs), { ...params, unsafe })
+  // Medians are withheld under noise (below): its read counts the periods' people only.
+  const rows = await select(ctx.client, ctx.noiseKey ? periodsSql(steps, minOrgs) : funnelSql(steps, minOrgs), { ...params, unsafe })
   const totals = steps.map(() => ({ people: 0, periods: 0, hidden: 0 }))
   const medians = rows.find((r) => num(r.g) === 1) ?? {}
   // With a report noise key each shown step of a period is an atom of its own (release.ts): gated
