@@ -45,6 +45,12 @@ export interface AtomQuery {
   params?: Readonly<Record<string, unknown>>
   /** Names the rows' selection when its values are parameters (explore's filter values), so each selection has its own draws. */
   variant?: string
+  /**
+   * Where the rows come from: `events` (default), or `people`, the events per person and day of
+   * agg_people_daily (sql/0090), for a key and where that read only its columns (the closed-list
+   * dimensions) and no counts: the same atoms from person-day rows instead of events.
+   */
+  source?: 'events' | 'people'
 }
 
 const US = '\u001f'
@@ -56,25 +62,30 @@ export function cellOf(level: Level, name: string, space = '', key = '', scope =
   return `${level === 'key' ? `*${scope}` : name}${US}${space}${US}${key}`
 }
 
-/** The grouping set of each level, and the grouping() value that marks it (bit 1: name rolled up, bit 0: key). */
-const SETS: Record<Level, { set: string; g: number }> = {
-  cell: { set: '(period, day, shown_name, shown_key, person)', g: 0 },
-  slice: { set: '(period, day, shown_name, person)', g: 1 },
-  key: { set: '(period, day, shown_key, person)', g: 2 },
-  all: { set: '(period, day, person)', g: 3 },
+/** The number that marks each level's rows (bit 1: name rolled up, bit 0: key). */
+const SETS: Record<Level, { g: number }> = {
+  cell: { g: 0 },
+  slice: { g: 1 },
+  key: { g: 2 },
+  all: { g: 3 },
 }
 const LEVEL_OF = new Map(Object.entries(SETS).map(([level, s]) => [s.g, level as Level]))
 
 /**
  * One statement: each person's events per atom first (a person is a user hash of one period;
  * events without one count no people and are left out, as they cannot be clamped), then per
- * atom the people and the clamped sums. Events only, never the aggregate tables: they hold no
- * per-person counts to clamp.
+ * atom the people and the clamped sums. From events, or from agg_people_daily (source: people),
+ * the one aggregate that keeps per-person counts to clamp; the daily uniq states do not.
  */
 export function atomSql(q: AtomQuery): string {
   const counts = Object.entries(q.counts ?? {})
   const names = counts.map(([, _], i) => `c${i}`)
-  const filters = [`app_id = {app:String}`, `toDate(ts) BETWEEN {from:Date} AND {to:Date}`, `user_hash != ''`]
+  const people = q.source === 'people'
+  if (people && (counts.length > 0 || q.key?.arrayJoin || q.key?.display)) throw new Error('atoms: agg_people_daily holds no counts, arrays or stored tokens of a key: read events')
+  // agg_people_daily holds only rows with a user hash, already one per person, day and dimensions.
+  const filters = people
+    ? [`app_id = {app:String}`, `day BETWEEN {from:Date} AND {to:Date}`]
+    : [`app_id = {app:String}`, `toDate(ts) BETWEEN {from:Date} AND {to:Date}`, `user_hash != ''`]
   if (q.names) filters.push('name IN {names:Array(String)}')
   if (q.where) filters.push(`(${q.where})`)
   const joined = q.key?.arrayJoin ? `arrayJoin(${q.key.arrayJoin}) AS joined, ` : ''
@@ -84,21 +95,32 @@ export function atomSql(q: AtomQuery): string {
   // (they hold a ~) are looked up: the lookup runs for them alone (short-circuit if).
   const raw = q.key ? `toString(${q.key.sql})` : "''"
   const key = q.key?.display ? `if(position(${raw}, '~') = 0, ${raw}, ${q.key.display(raw)})` : raw
-  const name = `if(startsWith(name, '~'), ${mappedValue('toString(name)')}, toString(name))`
+  // Names asked for as themselves (no stored token among them): every row's name is one of
+  // them and shown as stored, so rows group by its place in the list, a number, which the engine
+  // groups several times cheaper than text; the text is put back after the grouping.
+  const byIndex = q.names !== undefined && q.names.every((n) => !n.startsWith('~'))
+  const name = byIndex ? 'indexOf({names:Array(String)}, name)' : `if(startsWith(name, '~'), ${mappedValue('toString(name)')}, toString(name))`
   // A person is a 64-bit digest of the user hash: cheaper to group than the text.
-  const rows = `SELECT salt_period AS period, toDate(ts) AS day, ${joined}${name} AS shown_name, ${key} AS shown_key, cityHash64(user_hash) AS person, org_hash${counts.map(([, cond], i) => `, toUInt64(${cond}) AS c${i}`).join('')}
+  const rows = people
+    ? `SELECT period, day, ${name} AS shown_name, ${key} AS shown_key, person, org_hash, events
+    FROM agg_people_daily WHERE ${filters.join(' AND ')}`
+    : `SELECT salt_period AS period, toDate(ts) AS day, ${joined}${name} AS shown_name, ${key} AS shown_key, cityHash64(user_hash) AS person, org_hash${counts.map(([, cond], i) => `, toUInt64(${cond}) AS c${i}`).join('')}
     FROM events WHERE ${filters.join(' AND ')}`
-  // A column in no grouping set may not be selected: it counts as rolled up (see SETS).
-  const hasName = q.levels.some((l) => l === 'cell' || l === 'slice')
-  const hasKey = q.levels.some((l) => l === 'cell' || l === 'key')
-  const g = `${hasName ? 'grouping(shown_name)' : '1'} * 2 + ${hasKey ? 'grouping(shown_key)' : '1'}`
-  const perPerson = `SELECT period, day, ${hasName ? 'shown_name' : "''"} AS name, ${hasKey ? 'shown_key' : "''"} AS key, ${g} AS g, any(org_hash) AS org, count() AS n${names.map((c) => `, sum(${c}) AS ${c}`).join('')}
-    FROM (${rows})
-    GROUP BY GROUPING SETS (${q.levels.map((l) => SETS[l].set).join(', ')})`
-  return `SELECT g, period, toString(day) AS d, name, key,
+  // Each level on its own, with plain GROUP BYs (not GROUPING SETS) whose keys are the level's
+  // alone: the engine groups several times cheaper so (docs/reports.md "Query times").
+  const perLevel = (l: Level) => {
+    const keys = ['period', 'day', ...(l === 'cell' || l === 'slice' ? ['shown_name'] : []), ...(l === 'cell' || l === 'key' ? ['shown_key'] : [])]
+    const has = (k: string) => keys.includes(k)
+    const shownName = has('shown_name') ? (byIndex ? '{names:Array(String)}[shown_name]' : 'shown_name') : "''"
+    const perPerson = `SELECT ${keys.join(', ')}, any(org_hash) AS org, ${people ? 'sum(events)' : 'count()'} AS n${names.map((c) => `, sum(${c}) AS ${c}`).join('')}
+      FROM (${rows})
+      GROUP BY ${keys.join(', ')}, person`
+    return `SELECT ${SETS[l].g} AS g, period, toString(day) AS d, ${shownName} AS name, ${has('shown_key') ? 'shown_key' : "''"} AS key,
       count() AS people, uniqExactIf(org, org != '') AS orgs, sum(least(n, {clamp:UInt64})) AS events${names.map((c) => `, sum(least(${c}, {clamp:UInt64})) AS ${c}`).join('')}
     FROM (${perPerson})
-    GROUP BY g, period, day, name, key`
+    GROUP BY ${keys.join(', ')}`
+  }
+  return q.levels.map(perLevel).join('\n    UNION ALL\n    ')
 }
 
 /** An atom with the event name and sub-cell it shows ('' where its level rolls them up), as published (values.ts). */

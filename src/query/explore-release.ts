@@ -35,6 +35,9 @@ export async function loadReleasedExplore(ctx: ReportContext, q: ExploreQuery, p
     ...(filter ? { where: filter, variant: JSON.stringify(q.filters.map((f) => [f.field.name, f.values])) } : {}),
     levels: q.by ? ['cell', 'slice'] : ['slice'],
     params: exploreParams(q),
+    // Closed-list dimensions are columns of agg_people_daily (sql/0090): the same atoms from
+    // person-day rows. A prop (breakdown or filter) is in events only.
+    source: [...(q.by ? [q.by] : []), ...q.filters.map((f) => f.field)].every((f) => f.kind === 'closed') ? 'people' : 'events',
   })
   const rel = releaseOf(ctx)
   const sides: [Map<string, Figure>, Map<string, Figure>] = [new Map(), new Map()]
