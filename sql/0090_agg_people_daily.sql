@@ -6,6 +6,7 @@
 -- digest of the user hash atoms.ts groups by (cityHash64), comparable within one salt period
 -- only, as the hash itself (PRIVACY.md 4). Events without a user hash count no people and are
 -- left out, as the release query leaves them out. Props are not here: a prop field reads events.
+-- A block re-sent with its deduplication token is dropped here as by events (sql/0032).
 CREATE TABLE IF NOT EXISTS agg_people_daily
 (
     app_id      LowCardinality(String),
@@ -27,7 +28,7 @@ ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
 ORDER BY (app_id, name, day, period, person, org_hash, country, browser, os, device_type, lang, app_version, deployment)
 TTL day + INTERVAL {{RETENTION_MONTHS}} MONTH
-SETTINGS ttl_only_drop_parts = 1;
+SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS agg_people_daily_mv TO agg_people_daily AS
 SELECT app_id, name, toDate(ts) AS day, salt_period AS period, cityHash64(user_hash) AS person, org_hash,
