@@ -3,7 +3,7 @@
 // step and the median time between steps. People are linkable only within a period (user_hash),
 // so a funnel is counted per period and k is decided per period and step.
 import { z } from 'zod'
-import { num, round, select } from './db.ts'
+import { num, round, select, type Row } from './db.ts'
 import { metaOf, NOTES } from './meta.ts'
 import { rangeSchema } from './params.ts'
 import { BadQueryError, filterSchema, resolveExplore, type ExploreQuery } from './explore-params.ts'
@@ -153,8 +153,12 @@ const unsafeFiltersSql = (steps: ExploreQuery[]) =>
       GROUP BY period`)
     .join(' UNION ALL ')
 
-export async function funnelReport(ctx: ReportContext, p: FunnelParams) {
-  const steps = resolveSteps(ctx, p)
+/**
+ * The funnel's rows: per period (g 0) its people per step and how many steps are shown, and with
+ * `medians` the range's row (g 1) of median times (funnelSql); without, the periods alone
+ * (periodsSql), as a noisy answer needs them.
+ */
+export async function loadFunnelRows(ctx: ReportContext, steps: ExploreQuery[], medians: boolean): Promise<Row[]> {
   const k = ctx.app.k_anonymity
   const minOrgs = ctx.app.min_orgs_per_cell ?? 0
   const params = { ...paramsOf(steps), app: ctx.app.id, from: ctx.range.from, to: ctx.range.to, k, minOrgs, window: ctx.app.salt_rotation_hours * 3_600_000 }
@@ -162,8 +166,13 @@ export async function funnelReport(ctx: ReportContext, p: FunnelParams) {
   const unsafe = steps.some((s) => s.filters.length > 0)
     ? (await select(ctx.client, unsafeFiltersSql(steps), params)).filter((r) => num(r.unsafe) !== 0).map((r) => `${num(r.period)}:${num(r.step)}`)
     : []
+  return select(ctx.client, medians ? funnelSql(steps, minOrgs) : periodsSql(steps, minOrgs), { ...params, unsafe })
+}
+
+export async function funnelReport(ctx: ReportContext, p: FunnelParams) {
+  const steps = resolveSteps(ctx, p)
   // Medians are withheld under noise (below): its read counts the periods' people only.
-  const rows = await select(ctx.client, ctx.noiseKey ? periodsSql(steps, minOrgs) : funnelSql(steps, minOrgs), { ...params, unsafe })
+  const rows = await loadFunnelRows(ctx, steps, !ctx.noiseKey)
   const totals = steps.map(() => ({ people: 0, periods: 0, hidden: 0 }))
   const medians = rows.find((r) => num(r.g) === 1) ?? {}
   // With a report noise key each shown step of a period is an atom of its own (release.ts): gated
