@@ -40,6 +40,7 @@ export const CLOCK_FILES = [
   'test/integration/migration-lock.test.ts',
   'test/integration/orgs-migration.test.ts',
   'test/integration/privacy-kind8-reports.test.ts',
+  'test/integration/people-daily.test.ts',
   'test/integration/privacy-kind9-memory-disk.test.ts',
   'test/integration/rejections-noise.test.ts',
   'test/integration/rejections-posthog.test.ts',

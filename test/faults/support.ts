@@ -13,6 +13,7 @@ import { nodeSpoolFs, type SpoolFile, type SpoolFs } from '../../src/storage/spo
 import type { SpoolOptions } from '../../src/storage/spool/spool.ts'
 import type { Storage } from '../../src/storage/clickhouse/client.ts'
 import { EVENT_COLUMNS, type EventRow } from '../../src/pipeline/types.ts'
+import { peopleMismatches } from '../support/people-daily.ts'
 export { until } from '../support/until.ts'
 
 export interface FaultyDisk {
@@ -167,7 +168,7 @@ export async function aggregateMismatches(client: ClickHouseClient, app: string)
     FROM agg_events_daily WHERE app_id = {app:String} GROUP BY d, nm ORDER BY d, nm`)
   const byDim = await q(`SELECT toString(dimension) AS dim, toString(day) AS d, toString(name) AS nm, sum(events)
     FROM agg_breakdowns_daily WHERE app_id = {app:String} GROUP BY dim, d, nm ORDER BY dim, d, nm`)
-  const out: unknown[] = []
+  const out: unknown[] = [...(await peopleMismatches(client, app)).map((r) => ({ agg_people_daily: r }))]
   const a = new Set(fromEvents)
   const b = new Set(fromAgg)
   for (const r of fromEvents) if (!b.has(r)) out.push({ events: r })
