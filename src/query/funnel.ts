@@ -64,6 +64,14 @@ function paramsOf(steps: ExploreQuery[]): Record<string, unknown> {
  * every chain within the period counts) and, greedily from their first step 1, when they did
  * each step (the earliest match after the previous one: the same chain windowFunnel finds).
  */
+/**
+ * The people (agg_people_daily, sql/0090) with an event of step 1's name in each period of the
+ * range: only they can reach level 1, so the events of everyone else are left out before the
+ * grouping. Step 1's filters are not applied here (HAVING level > 0 applies them).
+ */
+const stepOnePeopleSql = `SELECT period, person FROM agg_people_daily
+          WHERE app_id = {app:String} AND day BETWEEN {from:Date} AND {to:Date} AND name = {s0:String}`
+
 function peopleSql(steps: ExploreQuery[], withTimes = true): string {
   const conds = steps.map(condition)
   const times = steps.map((_, i) => (i === 0 ? 'arrayMin(a0) AS t0' : `arrayMin(arrayFilter(x -> x >= t${i - 1}, a${i})) AS t${i}`))
@@ -75,6 +83,7 @@ function peopleSql(steps: ExploreQuery[], withTimes = true): string {
              ${withTimes ? `, ${conds.map((c, i) => `groupArrayIf(toUnixTimestamp64Milli(ts), ${c}) AS a${i}`).join(', ')}` : ''}
       FROM events
       WHERE app_id = {app:String} AND toDate(ts) BETWEEN {from:Date} AND {to:Date} AND name IN {names:Array(String)} AND user_hash != ''
+        AND (salt_period, cityHash64(user_hash)) IN (${stepOnePeopleSql})
       GROUP BY period, user_hash
       HAVING level > 0
     )`
