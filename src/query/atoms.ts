@@ -62,12 +62,12 @@ export function cellOf(level: Level, name: string, space = '', key = '', scope =
   return `${level === 'key' ? `*${scope}` : name}${US}${space}${US}${key}`
 }
 
-/** The number that marks each level's rows (bit 1: name rolled up, bit 0: key). */
-const SETS: Record<Level, { g: number }> = {
-  cell: { g: 0 },
-  slice: { g: 1 },
-  key: { g: 2 },
-  all: { g: 3 },
+/** The grouping set of each level, and the number that marks its rows, grouping()'s (bit 1: name rolled up, bit 0: key). */
+const SETS: Record<Level, { set: string; g: number }> = {
+  cell: { set: '(period, day, shown_name, shown_key, person)', g: 0 },
+  slice: { set: '(period, day, shown_name, person)', g: 1 },
+  key: { set: '(period, day, shown_key, person)', g: 2 },
+  all: { set: '(period, day, person)', g: 3 },
 }
 const LEVEL_OF = new Map(Object.entries(SETS).map(([level, s]) => [s.g, level as Level]))
 
@@ -95,10 +95,10 @@ export function atomSql(q: AtomQuery): string {
   // (they hold a ~) are looked up: the lookup runs for them alone (short-circuit if).
   const raw = q.key ? `toString(${q.key.sql})` : "''"
   const key = q.key?.display ? `if(position(${raw}, '~') = 0, ${raw}, ${q.key.display(raw)})` : raw
-  // Names asked for as themselves (no stored token among them): every row's name is one of
-  // them and shown as stored, so rows group by its place in the list, a number, which the engine
-  // groups several times cheaper than text; the text is put back after the grouping.
-  const byIndex = q.names !== undefined && q.names.every((n) => !n.startsWith('~'))
+  // From agg_people_daily, names asked for as themselves (no stored token among them): every
+  // row's name is one of them and shown as stored, so rows group by its place in the list, a
+  // number, which the engine groups several times cheaper than text; the text is put back after.
+  const byIndex = people && q.names !== undefined && q.names.every((n) => !n.startsWith('~'))
   const name = byIndex ? 'indexOf({names:Array(String)}, name)' : `if(startsWith(name, '~'), ${mappedValue('toString(name)')}, toString(name))`
   // A person is a 64-bit digest of the user hash: cheaper to group than the text.
   const rows = people
@@ -106,8 +106,10 @@ export function atomSql(q: AtomQuery): string {
     FROM agg_people_daily WHERE ${filters.join(' AND ')}`
     : `SELECT salt_period AS period, toDate(ts) AS day, ${joined}${name} AS shown_name, ${key} AS shown_key, cityHash64(user_hash) AS person, org_hash${counts.map(([, cond], i) => `, toUInt64(${cond}) AS c${i}`).join('')}
     FROM events WHERE ${filters.join(' AND ')}`
-  // Each level on its own, with plain GROUP BYs (not GROUPING SETS) whose keys are the level's
-  // alone: the engine groups several times cheaper so (docs/reports.md "Query times").
+  if (!people) return groupingSetsSql(q, rows, names)
+  // Person-day rows: each level on its own, with plain GROUP BYs (not GROUPING SETS) whose keys
+  // are the level's alone, which the engine groups several times cheaper; over events, whose
+  // rows cost more to read than to group, one read with GROUPING SETS costs less.
   const perLevel = (l: Level) => {
     const keys = ['period', 'day', ...(l === 'cell' || l === 'slice' ? ['shown_name'] : []), ...(l === 'cell' || l === 'key' ? ['shown_key'] : [])]
     const has = (k: string) => keys.includes(k)
@@ -121,6 +123,21 @@ export function atomSql(q: AtomQuery): string {
     GROUP BY ${keys.join(', ')}`
   }
   return q.levels.map(perLevel).join('\n    UNION ALL\n    ')
+}
+
+/** The levels of atomSql over events: one read of the rows, grouped by every level's set at once. */
+function groupingSetsSql(q: AtomQuery, rows: string, names: string[]): string {
+  // A column in no grouping set may not be selected: it counts as rolled up (see SETS).
+  const hasName = q.levels.some((l) => l === 'cell' || l === 'slice')
+  const hasKey = q.levels.some((l) => l === 'cell' || l === 'key')
+  const g = `${hasName ? 'grouping(shown_name)' : '1'} * 2 + ${hasKey ? 'grouping(shown_key)' : '1'}`
+  const perPerson = `SELECT period, day, ${hasName ? 'shown_name' : "''"} AS name, ${hasKey ? 'shown_key' : "''"} AS key, ${g} AS g, any(org_hash) AS org, count() AS n${names.map((c) => `, sum(${c}) AS ${c}`).join('')}
+    FROM (${rows})
+    GROUP BY GROUPING SETS (${q.levels.map((l) => SETS[l].set).join(', ')})`
+  return `SELECT g, period, toString(day) AS d, name, key,
+      count() AS people, uniqExactIf(org, org != '') AS orgs, sum(least(n, {clamp:UInt64})) AS events${names.map((c) => `, sum(least(${c}, {clamp:UInt64})) AS ${c}`).join('')}
+    FROM (${perPerson})
+    GROUP BY g, period, day, name, key`
 }
 
 /** An atom with the event name and sub-cell it shows ('' where its level rolls them up), as published (values.ts). */
