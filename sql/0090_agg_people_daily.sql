@@ -30,12 +30,14 @@ ORDER BY (app_id, name, day, period, person, org_hash, country, browser, os, dev
 TTL day + INTERVAL {{RETENTION_MONTHS}} MONTH
 SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000;
 
+-- One row per event, summed by the table's merges: within one insert block nearly every event
+-- is another person, day or name, so grouping the block cost 2.6 s of CPU per million events
+-- against 0.8 s without (the other views: 0.05-0.2 s, breakdowns 2.1 s; docs/reports.md).
 CREATE MATERIALIZED VIEW IF NOT EXISTS agg_people_daily_mv TO agg_people_daily AS
 SELECT app_id, name, toDate(ts) AS day, salt_period AS period, cityHash64(user_hash) AS person, org_hash,
-       country, browser, os, device_type, lang, app_version, deployment, toUInt64(count()) AS events
+       country, browser, os, device_type, lang, app_version, deployment, toUInt64(1) AS events
 FROM events
-WHERE user_hash != ''
-GROUP BY app_id, name, day, period, person, org_hash, country, browser, os, device_type, lang, app_version, deployment;
+WHERE user_hash != '';
 
 INSERT INTO agg_people_daily
 SELECT app_id, name, toDate(ts) AS day, salt_period AS period, cityHash64(user_hash) AS person, org_hash,
