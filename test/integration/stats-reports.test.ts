@@ -49,10 +49,10 @@ describe('materialized views', () => {
     const tables = await s.rows<{ name: string; create_table_query: string }>(
       "SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() AND name LIKE 'agg\\_%' AND engine = 'AggregatingMergeTree'",
     )
-    // The eight of sql/0030 and the feedback terms of sql/0050.
+    // The eight of sql/0030, the feedback terms of sql/0050 and explore's per-person counts of sql/0090.
     expect(tables.map((t) => t.name).sort()).toEqual([
       'agg_breakdowns_daily', 'agg_crashes_daily', 'agg_events_daily', 'agg_feedback_daily', 'agg_feedback_words_daily',
-      'agg_imports_daily', 'agg_pages_daily', 'agg_report_queries_daily', 'agg_sessions_daily',
+      'agg_imports_daily', 'agg_pages_daily', 'agg_people_daily', 'agg_report_queries_daily', 'agg_sessions_daily',
     ])
     for (const t of tables) expect(t.create_table_query, t.name).toMatch(/TTL day \+ toIntervalMonth\(24\)/)
   })
