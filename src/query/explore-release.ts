@@ -26,6 +26,7 @@ export interface ReleasedSide {
  */
 export async function loadReleasedExplore(ctx: ReportContext, q: ExploreQuery, prev: Range, id: (g: number, bucket: string, value: string) => string): Promise<[ReleasedSide, ReleasedSide]> {
   const filter = q.filters.map((f, i) => `has({fv${i}:Array(String)}, ${f.field.sql})`).join(' AND ')
+  const rel = releaseOf(ctx)
   const atoms = await loadAtoms(ctx.client, {
     app: ctx.app.id,
     from: prev.from,
@@ -38,8 +39,8 @@ export async function loadReleasedExplore(ctx: ReportContext, q: ExploreQuery, p
     // Closed-list dimensions are columns of agg_people_daily (sql/0090): the same atoms from
     // person-day rows. A prop (breakdown or filter) is in events only.
     source: [...(q.by ? [q.by] : []), ...q.filters.map((f) => f.field)].every((f) => f.kind === 'closed') ? 'people' : 'events',
+    orgs: rel.minOrgs > 0,
   })
-  const rel = releaseOf(ctx)
   const sides: [Map<string, Figure>, Map<string, Figure>] = [new Map(), new Map()]
   const values: [Set<string>, Set<string>] = [new Set(), new Set()]
   const add = (side: number, key: string, r: Released) => {

@@ -45,7 +45,7 @@ function events(seed: number, appId = app.id): Record<string, unknown>[] {
         const ts = new Date(t).toISOString().replace('T', ' ').replace('Z', '')
         out.push({
           app_id: appId, event_id: randomUUID(), name: NAMES[Math.floor(random() * 3)], ts, received_at: ts,
-          user_hash: u % 13 === 12 ? '' : `h${d}-${u}`, session_hash: '', org_hash: u % 4 === 0 ? `org${u % 3}` : '', salt_period: 500 + d,
+          user_hash: u % 13 === 12 ? '' : `h${d}-${u}`, session_hash: '', org_hash: u % 4 === 1 ? `org${u % 3}` : '', salt_period: 500 + d,
           props: {}, metrics: {}, country: random() < 0.2 ? 'AT' : 'DE', city: '', browser: u % 2 ? 'Chrome' : 'Firefox', browser_version: '120',
           os: 'Linux', os_version: '', device_type: 'desktop', lang: 'de', screen_w: 0, screen_h: 0, app_version: '1.0', deployment: 'cloud',
         })
@@ -85,6 +85,11 @@ describe('agg_people_daily', () => {
     expect(fromPeople.get('cell')!.length).toBeGreaterThan(6)
     const sorted = (m: typeof fromEvents) => [...m].map(([l, atoms]) => [l, atoms.map((a) => JSON.stringify(a)).sort()])
     expect(sorted(fromPeople)).toEqual(sorted(fromEvents))
+    expect(fromPeople.get('cell')!.some((a) => (a.orgs ?? 0) > 0)).toBe(true)
+    // Without min_orgs_per_cell the release never reads organisations: the rest is the same.
+    const withoutOrgs = await loadAtoms(storage.client, { ...q, source: 'people', orgs: false })
+    const noOrgs = (m: typeof fromEvents) => new Map([...m].map(([l, atoms]) => [l, atoms.map((a) => ({ ...a, orgs: 0 }))]))
+    expect(sorted(withoutOrgs)).toEqual(sorted(noOrgs(fromEvents)))
   })
 
   it('agrees with events again after the start-up repair rebuilds the days an insert cut from the views (F13)', async () => {
