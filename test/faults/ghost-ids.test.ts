@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { batch, event, post } from '../support/batch.ts'
 import { startTestServer, tempDir, testApp, type TestServer } from '../support/server.ts'
+import { forgetUnstoredIds } from '../../src/storage/schema/repair-aggregates.ts'
 
 const app = testApp('ghost-app')
 const env = { WRITE_MODE: 'direct', DEDUP_STORE_CHECK: 'true' }
@@ -19,10 +20,10 @@ afterEach(async () => {
 })
 
 /** What the cut insert left: the ids in recent_event_ids (stamped by this node's clock, as its rows are), none in events. */
-async function plantGhosts(server: TestServer, ids: string[]) {
+async function plantGhosts(server: TestServer, ids: string[], at = (_i: number) => Date.now()) {
   await server.veil.storage.client.insert({
     table: 'recent_event_ids',
-    values: ids.map((event_id) => ({ event_id, received_at: Date.now() })),
+    values: ids.map((event_id, i) => ({ event_id, received_at: at(i) })),
     format: 'JSONEachRow',
     clickhouse_settings: { date_time_input_format: 'best_effort' },
   })
@@ -70,5 +71,19 @@ describe('ids a cut insert left in recent_event_ids, direct mode', () => {
     // Without a crash the id is taken for one another node stored: this is what the repair guards.
     await send(s, [e])
     expect(await storedCount(s, [e.id])).toBe(0)
+  })
+
+  it('are found slice by slice of time on a busy hour: each slice compares only its own ids, and every ghost goes, no stored id', async () => {
+    s = await startTestServer({ apps: [app], dataDir: tempDir('veil-ghost-slices-'), listen: false, env })
+    const stored = Array.from({ length: 12 }, (_, i) => event({ user_id: `u-${i}` }))
+    await send(s, stored)
+    const ghosts = Array.from({ length: 7 }, () => event().id)
+    // Spread over the last 40 minutes, so the slices of 4 ids each cut between them.
+    await plantGhosts(s, ghosts, (i) => Date.now() - i * 6 * 60_000)
+    const ids = async () => (await s!.query<{ id: string }>('SELECT toString(event_id) AS id FROM recent_event_ids')).map((r) => r.id).sort()
+    expect(await ids()).toEqual([...stored.map((e) => e.id), ...ghosts].sort())
+    expect(await forgetUnstoredIds(s.veil.storage.client, Date.now() - 3_600_000, 4)).toBe(7)
+    expect(await ids()).toEqual(stored.map((e) => e.id).sort())
+    expect(await forgetUnstoredIds(s.veil.storage.client, Date.now() - 3_600_000, 4)).toBe(0)
   })
 })

@@ -66,24 +66,44 @@ export async function runRepair(client: ClickHouseClient, plan: RepairPlan): Pro
   return { pairs: plan.pairs.length, tables: plan.targets.map((t) => t.table) }
 }
 
+/** At most about this many ids are held in one set while unstored ids are looked for (16 bytes each, and the set's overhead). */
+export const FORGET_SLICE_IDS = 2_000_000
+
 /**
  * Forgets the ids recent_event_ids holds but events does not, received since `sinceMs`: a kill
  * can cut an insert after its views' parts were written and before the events part was (the
  * engine gives no order between them). The store check would answer the client's retry of such
  * an event as stored already, and the event would be lost. Returns how many were forgotten.
+ * The view copies received_at, so an id is compared within its own slice of time: slices of
+ * about `sliceIds` ids keep the set of a busy hour from growing with the node's traffic.
  */
-export async function forgetUnstoredIds(client: ClickHouseClient, sinceMs: number): Promise<number> {
+export async function forgetUnstoredIds(client: ClickHouseClient, sinceMs: number, sliceIds = FORGET_SLICE_IDS): Promise<number> {
   const has = await (
     await client.query({ query: "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'recent_event_ids'", format: 'JSONCompactEachRow' })
   ).json<[string]>()
   if (Number(has[0]?.[0] ?? 0) === 0) return 0
-  const since = 'fromUnixTimestamp64Milli({since:Int64})'
-  const where = `received_at >= ${since} AND event_id NOT IN (SELECT event_id FROM events WHERE received_at >= ${since})`
-  const query_params = { since: Math.floor(sinceMs) }
-  const [[ghosts]] = await (await client.query({ query: `SELECT count() FROM recent_event_ids WHERE ${where}`, query_params, format: 'JSONCompactEachRow' })).json<[string]>()
-  if (Number(ghosts) === 0) return 0
-  await client.command({ query: `ALTER TABLE recent_event_ids DELETE WHERE ${where}`, query_params, clickhouse_settings: { mutations_sync: '2' } })
-  return Number(ghosts)
+  const ms = (name: string) => `fromUnixTimestamp64Milli({${name}:Int64})`
+  const [[rows, first, last]] = await (
+    await client.query({
+      query: `SELECT count(), toUnixTimestamp64Milli(min(received_at)), toUnixTimestamp64Milli(max(received_at)) FROM recent_event_ids WHERE received_at >= ${ms('since')}`,
+      query_params: { since: Math.floor(sinceMs) },
+      format: 'JSONCompactEachRow',
+    })
+  ).json<[string, string, string]>()
+  if (Number(rows) === 0) return 0
+  const slices = Math.max(1, Math.ceil(Number(rows) / sliceIds))
+  const step = Math.ceil((Number(last) - Number(first) + 1) / slices)
+  let forgotten = 0
+  for (let from = Number(first); from <= Number(last); from += step) {
+    const inSlice = `received_at >= ${ms('from')} AND received_at < ${ms('to')}`
+    const where = `${inSlice} AND event_id NOT IN (SELECT event_id FROM events WHERE ${inSlice})`
+    const query_params = { from, to: from + step }
+    const [[ghosts]] = await (await client.query({ query: `SELECT count() FROM recent_event_ids WHERE ${where}`, query_params, format: 'JSONCompactEachRow' })).json<[string]>()
+    if (Number(ghosts) === 0) continue
+    await client.command({ query: `ALTER TABLE recent_event_ids DELETE WHERE ${where}`, query_params, clickhouse_settings: { mutations_sync: '2' } })
+    forgotten += Number(ghosts)
+  }
+  return forgotten
 }
 
 /** Recomputes every aggregate for the (app, day) pairs of events received since `sinceMs`. */
