@@ -2,11 +2,11 @@
 // refeed alike), the store check's policy (is an event stored already? asked in one place), and
 // the two shapes the writers call: rows (direct mode) and encoded bytes (the spool).
 import { createHash } from 'node:crypto'
-import type { ClickHouseClient } from '@clickhouse/client'
 import type { Config } from '../../config.ts'
 import { EVENT_COLUMNS, type EventRow } from '../../pipeline/types.ts'
 import type { Storage } from '../clickhouse/client.ts'
 import { encodeRows, eventIdsOf, JSON_ROWS_FORMAT, type RowsFormat } from '../rows/rows-format.ts'
+import { hasTable } from '../schema/migrate.ts'
 import { createStoredIds, probableOnly, withoutStored, type StoredAmong } from '../dedup/stored-ids.ts'
 
 export type InsertFn = (rows: EventRow[], token: string) => Promise<void>
@@ -51,10 +51,6 @@ export function storedIdsFilterBytes(config: Pick<Config, 'DEDUP_STORE_CHECK' | 
   return config.DEDUP_STORE_CHECK ? config.STORED_IDS_FILTER_BYTES : 0
 }
 
-async function hasTable(client: ClickHouseClient, name: string): Promise<boolean> {
-  const rs = await client.query({ query: 'SELECT 1 FROM system.tables WHERE database = currentDatabase() AND name = {name:String}', query_params: { name }, format: 'JSONCompactEachRow' })
-  return (await rs.json<unknown[]>()).length > 0
-}
 
 /**
  * The store check (sql/0033; docs/durability.md, "several nodes"): events another node (or this

@@ -145,3 +145,9 @@ export function retentionStatement(table: string, engineFull: string, months: nu
   const where = cluster ? ` ON CLUSTER '${cluster}'` : ''
   return `ALTER TABLE ${table}${where} MODIFY TTL ${m[1]} + INTERVAL ${months} MONTH`
 }
+
+/** Whether the store's database holds a table of this name (an older store may lack a newer one). */
+export async function hasTable(client: ClickHouseClient, name: string): Promise<boolean> {
+  const rs = await client.query({ query: 'SELECT 1 FROM system.tables WHERE database = currentDatabase() AND name = {name:String}', query_params: { name }, format: 'JSONCompactEachRow' })
+  return (await rs.json<unknown[]>()).length > 0
+}

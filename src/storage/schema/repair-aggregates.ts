@@ -5,6 +5,7 @@
 // for the (app, day) pairs of events received shortly before the crash, using each view's own
 // SELECT (read from system.tables, so a changed view is repaired as it is now defined).
 import type { ClickHouseClient } from '@clickhouse/client'
+import { hasTable } from './migrate.ts'
 
 /** How far before its last sign of life a crashed node may have received rows still in flight. */
 export const REPAIR_LOOKBACK_MS = 60 * 60_000
@@ -78,10 +79,7 @@ export const FORGET_SLICE_IDS = 2_000_000
  * about `sliceIds` ids keep the set of a busy hour from growing with the node's traffic.
  */
 export async function forgetUnstoredIds(client: ClickHouseClient, sinceMs: number, sliceIds = FORGET_SLICE_IDS): Promise<number> {
-  const has = await (
-    await client.query({ query: "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'recent_event_ids'", format: 'JSONCompactEachRow' })
-  ).json<[string]>()
-  if (Number(has[0]?.[0] ?? 0) === 0) return 0
+  if (!(await hasTable(client, 'recent_event_ids'))) return 0
   const ms = (name: string) => `fromUnixTimestamp64Milli({${name}:Int64})`
   const [[rows, first, last]] = await (
     await client.query({
