@@ -120,7 +120,7 @@ export const configSchema = z.object({
    * (storage/spool/append.ts). 1, the default: one group is written and synced at a time, the
    * least main-thread CPU per append. More: what arrives while a sync runs is written at once and
    * covered by the next sync; it measured no lower tail on this project's bench machine and cost
-   * more CPU per append (docs/performance.md, "Group commit"), but may help a disk whose syncs are slow.
+   * more CPU per append (docs/performance.md, "The 1-event ratio"), but may help a disk whose syncs are slow.
    */
   SPOOL_GROUPS_IN_FLIGHT: int(1, 1),
   /**

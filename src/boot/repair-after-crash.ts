@@ -4,8 +4,8 @@
 // replay re-sends the cut range with the same token, which fills the views, and would count the
 // rows a second time on top of a recomputation. The same cut can leave an id in recent_event_ids
 // with no row in events: it is forgotten, so the client's retry is stored, not answered as a
-// duplicate and lost. Only on the embedded store, which this process
-// alone writes. The run marker it returns is cleared by a clean stop.
+// duplicate and lost. Only on the embedded store, which this process alone writes. The run
+// marker it returns is cleared by a clean stop.
 import { statfsSync } from 'node:fs'
 import type { Config } from '../config.ts'
 import type { Logger } from '../observability/logger.ts'
