@@ -1,6 +1,8 @@
-// One load run with autocannon: POST /v1/batch with a fresh body per request, optionally a fresh
-// User-Agent and client address per request (cold caches), at full speed or a fixed rate.
+// One load run: POST /v1/batch with a fresh body per request, optionally a fresh User-Agent and
+// client address per request (cold caches). At full speed autocannon sends, each connection its
+// next request when the last is answered; at a fixed rate paced.ts does, on a schedule.
 import autocannon from 'autocannon'
+import { runPaced } from './paced.ts'
 import { CHROME_UA, createUserAgents, type Payload } from './payloads.ts'
 
 export interface LoadOptions {
@@ -12,6 +14,8 @@ export interface LoadOptions {
   rate?: number
   /** A new User-Agent and X-Forwarded-For /24 on every request. */
   coldClients?: boolean
+  /** A fixed rate as autocannon's overallRate makes it (bursts), not paced.ts's schedule. */
+  autocannonRate?: boolean
 }
 
 export interface LoadResult {
@@ -33,6 +37,7 @@ export interface LoadResult {
 }
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  if (o.rate && !o.autocannonRate) return runPaced({ ...o, rate: o.rate })
   const nextUa = createUserAgents()
   let n = 0
   let acknowledged = 0

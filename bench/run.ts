@@ -1,4 +1,4 @@
-// `npm run bench [-- --mode spool|direct --server dist|tsx --duration 5 --connections 50 --only a,b --soak [--soak-minutes 10] --cpu-prof --probe --seed-recent-ids N --node-args "--flag ..."]`
+// `npm run bench [-- --mode spool|direct --server dist|tsx --duration 5 --connections 50 --only a,b --soak [--soak-minutes 10] --cpu-prof --probe --seed-recent-ids N --node-args "--flag ..." --autocannon-rate]`
 // Load benchmark of the hot path (issue 5): the real server and a bare node:http ceiling, each a
 // child process, the same payloads against both; prints a table, writes bench/results/latest.json.
 import { execFileSync } from 'node:child_process'
@@ -40,6 +40,11 @@ const { values: args } = parseArgs({
     server: { type: 'string', default: 'dist' },
     /** Extra flags for the server's node only (not the ceiling's), e.g. `--node-args=--max-semi-space-size=16`. */
     'node-args': { type: 'string', default: '' },
+    /**
+     * A fixed rate as autocannon paces it (bench/paced.ts says why that is not a steady rate),
+     * to compare with figures taken before the paced load.
+     */
+    'autocannon-rate': { type: 'boolean', default: false },
   },
 })
 const seconds = Number(args.duration)
@@ -175,7 +180,7 @@ async function main(): Promise<void> {
       const payload = createPayload(keyOf(s.name), s.payload)
       log(`${s.name}: ${s.what}${rate ? ` at ${rate} req/s` : ''} (${payload.bytes} B bodies)`)
       // A profile should hold the server's work only, so --cpu-prof skips the ceiling.
-      const c = s.name === 'soak' || args['cpu-prof'] ? undefined : await runLoad({ url: ceiling.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
+      const c = s.name === 'soak' || args['cpu-prof'] ? undefined : await runLoad({ url: ceiling.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients, autocannonRate: args['autocannon-rate'] })
       // A relay scenario measures the relay (sent to, sampled, its CPU in the table); the server's
       // CPU for the rows the relay forwards is logged beside it.
       const measured = s.via === 'relay' ? relay! : veil
@@ -187,7 +192,7 @@ async function main(): Promise<void> {
       const cpuBefore = cpuSnapshot(measured.pid)
       const centralBefore = cpuSnapshot(veil.pid)
       const startedAt = Date.now()
-      const v = await runLoad({ url: measured.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients })
+      const v = await runLoad({ url: measured.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients, autocannonRate: args['autocannon-rate'] })
       // The spool feeds the engine after the answers: the scenario's CPU includes its own rows'
       // feed, not the next scenario (background merges may still lag); a relay's, its forwards.
       const forwardMs = s.via === 'relay' ? await waitRelayForwarded(relay!.url) : 0
