@@ -7,6 +7,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { exportAllocatorOptions, type Config } from '../../config.ts'
 import { jsonClientLogger } from './client-logger.ts'
 import { engineServerArgs, engineSessionSettings, type EngineConfig } from './engine-settings.ts'
+import { gateConnection } from './engine-gate.ts'
 import { createFileDoor } from './file-insert.ts'
 import type { RowsFormat } from '../rows/rows-format.ts'
 import { sharedStoredIds, type StoredIds } from '../dedup/stored-ids.ts'
@@ -160,11 +161,12 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   let connection: unknown
   // createChdbConnection takes no engine arguments; the engine starts with the first connection
   // to a directory and later ones share it, so a session opened first carries the server
-  // settings. It is held until close.
+  // settings. It is held until close. Its calls wait their turn in Veil, not on Node's thread
+  // pool, which the spool's writes and syncs need (engine-gate.ts).
   let starter: EngineSession | undefined
   try {
     if (engine) starter = new Session(dir, { connectionArgs: engineServerArgs(engine) })
-    connection = createChdbConnection({ path: dir })
+    connection = gateConnection(createChdbConnection({ path: dir }) as object)
   } catch (cause) {
     starter?.close()
     const late = lockHolder(dir)
