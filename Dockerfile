@@ -18,7 +18,10 @@ RUN npm run build && npm run build:sdk
 # Runtime stage: production dependencies only, without the optional embedded engine.
 FROM node:20-bookworm-slim
 # VEIL_CLI: the server's messages name `veil ...`, which bin/ on PATH provides here.
+# UV_THREADPOOL_SIZE: the spool's writes and syncs share Node's thread pool (4 threads unless
+# told) with the feeder's reads; docs/operations.md, "Thread pool".
 ENV NODE_ENV=production \
+    UV_THREADPOOL_SIZE=16 \
     APPS_FILE=/config/apps.json \
     DATA_DIR=/data \
     PORT=8080 \
