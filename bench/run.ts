@@ -11,6 +11,7 @@ import { countStored, type StoreTarget } from './count.ts'
 import { cpuPerEvent, cpuSnapshot } from './cpu-split.ts'
 import { runLoad, type LoadResult } from './load.ts'
 import { createPayload } from './payloads.ts'
+import { startReaders } from './readers.ts'
 import { formatStalls, formatTail, formatTable, stallsIn, type ProbeSecond, type ScenarioResult } from './report.ts'
 import { SCENARIOS, type Scenario } from './scenarios.ts'
 import { startCeiling, startRelayChild, startVeilChild, type Child } from './servers.ts'
@@ -99,6 +100,8 @@ const veilEnv: Record<string, string> = {
   TRUST_PROXY: '127.0.0.1',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   WRITE_MODE: args.mode,
+  // Node's thread pool as `npm start`, `veil` and the image size it (docs/operations.md, "Thread pool").
+  UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
   ...(args.probe ? { BENCH_PROBE_OUT: join(dir, 'probe.json') } : {}),
 }
 
@@ -192,7 +195,10 @@ async function main(): Promise<void> {
       const cpuBefore = cpuSnapshot(measured.pid)
       const centralBefore = cpuSnapshot(veil.pid)
       const startedAt = Date.now()
+      const readers = s.readersBeside ? startReaders(measured.url, apps.find((a) => a.id === `bench_${s.halfOf}`)!.read_keys[0]!, `bench_${s.halfOf}`, s.readersBeside) : undefined
       const v = await runLoad({ url: measured.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients, autocannonRate: args['autocannon-rate'] })
+      const read = await readers?.stop()
+      if (read) log(`${s.name}: ${read.reports} reports answered beside the load (${read.failed} failed), p50 ${read.p50.toFixed(0)} ms, slowest ${read.max.toFixed(0)} ms`)
       // The spool feeds the engine after the answers: the scenario's CPU includes its own rows'
       // feed, not the next scenario (background merges may still lag); a relay's, its forwards.
       const forwardMs = s.via === 'relay' ? await waitRelayForwarded(relay!.url) : 0

@@ -14,6 +14,8 @@ export interface Scenario {
    * the relay's, and the server's for the forwarded rows is logged beside it.
    */
   via?: 'relay'
+  /** Readers loading dashboard reports of the `halfOf` scenario's app while this one runs (readers.ts). */
+  readersBeside?: number
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -25,4 +27,11 @@ export const SCENARIOS: Scenario[] = [
   { name: 'relay50', what: '50-event batches to a relay that anonymises and forwards to the server', payload: { events: 50 }, via: 'relay' },
   { name: 'fixed_rate', what: '50-event batches at half the batch50 maximum (latency)', payload: { events: 50 }, halfOf: 'batch50' },
   { name: 'fixed_rate_single', what: '1-event requests at half the single maximum (latency of the common browser request)', payload: { events: 1 }, halfOf: 'single' },
+  {
+    name: 'fixed_rate_readers',
+    what: '1-event requests at half the single maximum while 8 readers load dashboard reports (latency beside the reports API)',
+    payload: { events: 1 },
+    halfOf: 'single',
+    readersBeside: 8,
+  },
 ]

@@ -19,6 +19,7 @@ export const CLOCK_FILES = [
   'test/http/batch-people.test.ts',
   'test/http/batch-visitors.test.ts',
   'test/http/batch.test.ts',
+  'test/http/bench-paced.test.ts',
   'test/http/compat-posthog.test.ts',
   'test/http/compat-segment.test.ts',
   'test/http/metrics.test.ts',
