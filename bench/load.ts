@@ -2,39 +2,11 @@
 // client address per request (cold caches). At full speed autocannon sends, each connection its
 // next request when the last is answered; at a fixed rate paced.ts does, on a schedule.
 import autocannon from 'autocannon'
+import type { LoadOptions, LoadResult } from './load-result.ts'
 import { runPaced } from './paced.ts'
-import { CHROME_UA, createUserAgents, type Payload } from './payloads.ts'
+import { CHROME_UA, createUserAgents } from './payloads.ts'
 
-export interface LoadOptions {
-  url: string
-  payload: Payload
-  seconds: number
-  connections: number
-  /** Requests per second over all connections; unset = as fast as the server answers. */
-  rate?: number
-  /** A new User-Agent and X-Forwarded-For /24 on every request. */
-  coldClients?: boolean
-  /** A fixed rate as autocannon's overallRate makes it (bursts), not paced.ts's schedule. */
-  autocannonRate?: boolean
-}
-
-export interface LoadResult {
-  seconds: number
-  requests: number
-  ok: number
-  non2xx: number
-  errors: number
-  /** Events the server said it accepted (sum of "accepted" of each 202; events of each 204). */
-  acknowledged: number
-  reqPerSec: number
-  eventsPerSec: number
-  p50: number
-  p99: number
-  /** The 99.9th percentile and the slowest answer, ms: the tail as a user meets it. */
-  p999: number
-  max: number
-  statuses: Record<string, number>
-}
+export type { LoadOptions, LoadResult } from './load-result.ts'
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   if (o.rate && !o.autocannonRate) return runPaced({ ...o, rate: o.rate })

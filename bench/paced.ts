@@ -11,7 +11,7 @@
 // per request, where node:http's client cost twice as much.
 import { connect, type Socket } from 'node:net'
 import { CHROME_UA, createUserAgents } from './payloads.ts'
-import type { LoadOptions, LoadResult } from './load.ts'
+import type { LoadOptions, LoadResult } from './load-result.ts'
 
 /** Timer ticks: what is due is sent on each, so arrivals are even to about this step. */
 const TICK_MS = 1

@@ -4,10 +4,32 @@ import { join } from 'node:path'
 import { StorageUnavailableError } from '../commit/writer.ts'
 import { segmentName } from './layout.ts'
 import { HEAD_BYTES, encodeHead, type Seal } from './segment-head.ts'
-import { writeAll, type SpoolFile } from './spool-fs.ts'
+import { writeAll, type SpoolFile, type SpoolFs } from './spool-fs.ts'
 import type { DiskBudget } from './disk-budget.ts'
 import { monotonicMs } from './monotonic.ts'
-import type { AppendContext } from './append.ts'
+import type { SealRing } from './ledger.ts'
+import type { SpoolBacklog, SpoolCounters, SpoolOptions } from './types.ts'
+
+/** What openAppender (append.ts) is opened with. */
+export interface AppendContext {
+  opts: SpoolOptions
+  fs: SpoolFs
+  backlog: SpoolBacklog
+  stats: SpoolCounters
+  /** The highest segment number on disk: appends go to a new one, never after a torn tail. */
+  lastSeq: number
+  /** That segment as found on disk and the seals its head held, newest first: the new one's head (segment-head.ts). */
+  lastSeals: Seal[]
+  /** Called after each sync that acknowledged frames (the feeder may start). */
+  onFramed(): void
+  /** Where each segment's seal is recorded when it is closed (ledger.ts); none if it could not be made. */
+  seals?: SealRing
+  /**
+   * With SpoolOptions.full 'drop-oldest' (drop-oldest.ts): frees at least `bytes` of the backlog,
+   * resolving once recorded; undefined when it cannot, and the append is refused.
+   */
+  makeRoom?(bytes: number): Promise<void> | undefined
+}
 
 /**
  * What openAppender's methods and the segment steps here share: the segment being written to,

@@ -7,13 +7,11 @@ import { StorageUnavailableError } from '../commit/writer.ts'
 import { errorFields } from '../../observability/log-error.ts'
 import type { RowsFormat } from '../rows/rows-format.ts'
 import { FRAME_HEADER_BYTES, frameHeader } from './layout.ts'
-import type { Seal } from './segment-head.ts'
-import { writeAllParts, type SpoolFile, type SpoolFs } from './spool-fs.ts'
+import { writeAllParts, type SpoolFile } from './spool-fs.ts'
 import { createDiskBudget } from './disk-budget.ts'
-import { prepare, rotate, type AppendState } from './append-segment.ts'
-import type { AckMark, SealRing } from './ledger.ts'
+import { prepare, rotate, type AppendContext, type AppendState } from './append-segment.ts'
+import type { AckMark } from './ledger.ts'
 import { monotonicMs } from './monotonic.ts'
-import type { SpoolBacklog, SpoolCounters, SpoolOptions } from './types.ts'
 
 interface Waiting {
   payload: Buffer
@@ -56,26 +54,6 @@ export interface Appender {
   refuse(ms: number): Promise<void>
   /** Closes; after a clean stop (`seal`), first seals the last segment in a fresh one's head. */
   close(seal?: boolean): Promise<void>
-}
-
-export interface AppendContext {
-  opts: SpoolOptions
-  fs: SpoolFs
-  backlog: SpoolBacklog
-  stats: SpoolCounters
-  /** The highest segment number on disk: appends go to a new one, never after a torn tail. */
-  lastSeq: number
-  /** That segment as found on disk and the seals its head held, newest first: the new one's head (segment-head.ts). */
-  lastSeals: Seal[]
-  /** Called after each sync that acknowledged frames (the feeder may start). */
-  onFramed(): void
-  /** Where each segment's seal is recorded when it is closed (ledger.ts); none if it could not be made. */
-  seals?: SealRing
-  /**
-   * With SpoolOptions.full 'drop-oldest' (drop-oldest.ts): frees at least `bytes` of the backlog,
-   * resolving once recorded; undefined when it cannot, and the append is refused.
-   */
-  makeRoom?(bytes: number): Promise<void> | undefined
 }
 
 export async function openAppender(ctx: AppendContext): Promise<Appender> {
