@@ -81,6 +81,7 @@ const apps = [...scenarios.map((s) => s.name), 'warmup'].map((name) => ({
   read_keys: [randomKey('rk')],
 }))
 const keyOf = (name: string) => apps.find((a) => a.id === `bench_${name}`)!.write_keys[0]!
+const readKeyOf = (name: string) => apps.find((a) => a.id === `bench_${name}`)!.read_keys[0]!
 // The relay scenarios' apps are a relay site's (docs/relay.md); the relay reads the same file.
 const relayKey = randomKey('rl')
 const relayApps = scenarios.filter((s) => s.via === 'relay').map((s) => `bench_${s.name}`)
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
       const cpuBefore = cpuSnapshot(measured.pid)
       const centralBefore = cpuSnapshot(veil.pid)
       const startedAt = Date.now()
-      const readers = s.readersBeside ? startReaders(measured.url, apps.find((a) => a.id === `bench_${s.halfOf}`)!.read_keys[0]!, `bench_${s.halfOf}`, s.readersBeside) : undefined
+      const readers = s.readersBeside ? startReaders(measured.url, readKeyOf(s.halfOf!), `bench_${s.halfOf}`, s.readersBeside) : undefined
       const v = await runLoad({ url: measured.url, payload, seconds: runSeconds, connections, rate, coldClients: s.coldClients, autocannonRate: args['autocannon-rate'] })
       const read = await readers?.stop()
       if (read) log(`${s.name}: ${read.reports} reports answered beside the load (${read.failed} failed), p50 ${read.p50.toFixed(0)} ms, slowest ${read.max.toFixed(0)} ms`)
