@@ -31,3 +31,10 @@ export interface LoadResult {
   max: number
   statuses: Record<string, number>
 }
+
+/** Events one answer acknowledged: a 202's `accepted`, every event of a 204 (a compat answer). */
+export function acknowledgedBy(status: number, body: string, payload: Payload): number {
+  if (status === 204) return payload.eventsPerRequest
+  if (status === 202) return Number(/"accepted":(\d+)/.exec(body)?.[1] ?? 0)
+  return 0
+}

@@ -2,16 +2,15 @@
 // client address per request (cold caches). At full speed autocannon sends, each connection its
 // next request when the last is answered; at a fixed rate paced.ts does, on a schedule.
 import autocannon from 'autocannon'
-import type { LoadOptions, LoadResult } from './load-result.ts'
+import { acknowledgedBy, type LoadOptions, type LoadResult } from './load-result.ts'
 import { runPaced } from './paced.ts'
-import { CHROME_UA, createUserAgents } from './payloads.ts'
+import { createClientHeaders } from './payloads.ts'
 
 export type { LoadOptions, LoadResult } from './load-result.ts'
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   if (o.rate && !o.autocannonRate) return runPaced({ ...o, rate: o.rate })
-  const nextUa = createUserAgents()
-  let n = 0
+  const clientHeaders = createClientHeaders(o.coldClients)
   let acknowledged = 0
   const instance = autocannon({
     url: o.url,
@@ -24,17 +23,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         method: 'POST',
         path: '/v1/batch',
         setupRequest(req) {
-          n++
-          const headers: Record<string, string> = { 'content-type': 'text/plain', 'user-agent': CHROME_UA }
-          if (o.coldClients) {
-            headers['user-agent'] = nextUa()
-            headers['x-forwarded-for'] = `${(n >>> 16) & 255 || 1}.${(n >>> 8) & 255}.${n & 255}.7`
-          }
-          return { ...req, headers, body: o.payload.next() }
+          return { ...req, headers: { 'content-type': 'text/plain', ...clientHeaders() }, body: o.payload.next() }
         },
         onResponse(status, body) {
-          if (status === 204) acknowledged += o.payload.eventsPerRequest
-          else if (status === 202) acknowledged += Number(/"accepted":(\d+)/.exec(body)?.[1] ?? 0)
+          acknowledged += acknowledgedBy(status, body, o.payload)
         },
       },
     ],

@@ -10,8 +10,8 @@
 // HTTP/1.1 over plain sockets kept alive, one request at a time on each: what autocannon costs
 // per request, where node:http's client cost twice as much.
 import { connect, type Socket } from 'node:net'
-import { CHROME_UA, createUserAgents } from './payloads.ts'
-import type { LoadOptions, LoadResult } from './load-result.ts'
+import { createClientHeaders } from './payloads.ts'
+import { acknowledgedBy, type LoadOptions, type LoadResult } from './load-result.ts'
 
 /** Timer ticks: what is due is sent on each, so arrivals are even to about this step. */
 const TICK_MS = 1
@@ -27,29 +27,23 @@ interface Conn {
 export async function runPaced(o: LoadOptions & { rate: number }): Promise<LoadResult> {
   const url = new URL(o.url)
   const host = `${url.hostname}:${url.port}`
-  const nextUa = createUserAgents()
+  const clientHeaders = createClientHeaders(o.coldClients)
   const latencies: number[] = []
   const statuses: Record<string, number> = {}
   let ok = 0
   let non2xx = 0
   let errors = 0
   let acknowledged = 0
-  let n = 0
   const due = Math.floor(o.seconds * o.rate)
   const waiting: number[] = []
   const free: Conn[] = []
   const conns: Conn[] = []
 
   const requestOf = (): string => {
-    n++
-    let ua = CHROME_UA
-    let extra = ''
-    if (o.coldClients) {
-      ua = nextUa()
-      extra = `X-Forwarded-For: ${(n >>> 16) & 255 || 1}.${(n >>> 8) & 255}.${n & 255}.7\r\n`
-    }
+    let head = `POST /v1/batch HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/plain\r\n`
+    for (const [name, value] of Object.entries(clientHeaders())) head += `${name}: ${value}\r\n`
     const body = o.payload.next()
-    return `POST /v1/batch HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/plain\r\nUser-Agent: ${ua}\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+    return `${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   }
 
   const send = (c: Conn, dueAt: number) => {
@@ -63,8 +57,7 @@ export async function runPaced(o: LoadOptions & { rate: number }): Promise<LoadR
     statuses[status] = (statuses[status] ?? 0) + 1
     if (status >= 200 && status < 300) {
       ok++
-      if (status === 204) acknowledged += o.payload.eventsPerRequest
-      else if (status === 202) acknowledged += Number(/"accepted":(\d+)/.exec(body)?.[1] ?? 0)
+      acknowledged += acknowledgedBy(status, body, o.payload)
     } else non2xx++
     const next = waiting.shift()
     if (next !== undefined) send(c, next)

@@ -111,3 +111,17 @@ export function createUserAgents(): () => string {
 
 export const CHROME_UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'
+
+/**
+ * The client headers of each request: Chrome's User-Agent, or with `cold` a new User-Agent and a
+ * new client /24 (X-Forwarded-For, believed from the bench's trusted proxy) on every call.
+ */
+export function createClientHeaders(cold: boolean | undefined): () => Record<string, string> {
+  const nextUa = createUserAgents()
+  let n = 0
+  return (): Record<string, string> => {
+    n++
+    if (!cold) return { 'user-agent': CHROME_UA }
+    return { 'user-agent': nextUa(), 'x-forwarded-for': `${(n >>> 16) & 255 || 1}.${(n >>> 8) & 255}.${n & 255}.7` }
+  }
+}
